@@ -1,0 +1,116 @@
+//! The config crate's one error type.
+
+use std::path::PathBuf;
+
+/// Where in fixtures.yaml something is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The file, when read from one.
+    pub file: Option<PathBuf>,
+    /// 1-based line and column, when the YAML parser gave one.
+    pub line_col: Option<(usize, usize)>,
+    /// The YAML path, e.g. `apps.spa.redirect_uri`.
+    pub path: String,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.file, self.line_col) {
+            (Some(file), Some((l, c))) => write!(f, "{}:{l}:{c}: ", file.display())?,
+            (Some(file), None) => write!(f, "{}: ", file.display())?,
+            (None, Some((l, c))) => write!(f, "{l}:{c}: ")?,
+            (None, None) => {}
+        }
+        if self.path.is_empty() {
+            f.write_str("(top level)")
+        } else {
+            f.write_str(&self.path)
+        }
+    }
+}
+
+/// Everything that can be wrong with finding or reading fixtures.yaml.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No fixtures.yaml was found.
+    #[error("no fixtures.yaml found in {start} or any parent folder; create one or set OKTA_FIXTURES_CONFIG")]
+    NotFound {
+        /// Where the search started.
+        start: PathBuf,
+    },
+    /// The file could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The YAML is not well-formed.
+    #[error("{at}: {what}")]
+    Syntax {
+        /// Where.
+        at: Location,
+        /// What is wrong, in words that quote no value.
+        what: String,
+    },
+    /// A key that the schema does not know.
+    #[error("{at}: unknown key `{key}`{hint}")]
+    UnknownKey {
+        /// Where.
+        at: Location,
+        /// The key.
+        key: String,
+        /// ", did you mean `x`?" or ", expected one of: …".
+        hint: String,
+    },
+    /// A value of the wrong type or form.
+    #[error("{at}: {expected}")]
+    Invalid {
+        /// Where.
+        at: Location,
+        /// What was expected there (never the value found).
+        expected: String,
+    },
+    /// A required key is absent.
+    #[error("{at}: missing key `{key}`")]
+    Missing {
+        /// Where (the mapping that lacks it).
+        at: Location,
+        /// The key.
+        key: String,
+    },
+    /// `${VAR}` without a default, and VAR is not set.
+    #[error("{at}: environment variable `{var}` is not set (write `${{{var}:-default}}` for a default)")]
+    MissingEnv {
+        /// Where the reference stands.
+        at: Location,
+        /// The variable.
+        var: String,
+    },
+    /// A user or app names something that does not exist.
+    #[error("{at}: unknown {kind} `{name}`{hint}")]
+    UnknownName {
+        /// Where.
+        at: Location,
+        /// `app` or `user`.
+        kind: &'static str,
+        /// The name.
+        name: String,
+        /// ", did you mean `x`?" or ", known: …".
+        hint: String,
+    },
+    /// A combination the schema forbids.
+    #[error("{at}: {why}")]
+    Conflict {
+        /// Where.
+        at: Location,
+        /// Why it is wrong and what to write instead.
+        why: String,
+    },
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

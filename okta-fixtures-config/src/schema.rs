@@ -1,0 +1,445 @@
+//! The resolved configuration: what `fixtures.yaml` says once `${VAR}`s are expanded, defaults
+//! applied and cross-references checked.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::Secret;
+
+/// The whole of one `fixtures.yaml`.
+#[derive(Clone)]
+pub struct Config {
+    /// The file this was read from (`None` when built from a string).
+    pub source: Option<PathBuf>,
+    /// The Okta org: a URL, or the embedded fake.
+    pub org_url: OrgUrl,
+    /// The authorization server used when an app names none: `org` or a custom server id.
+    pub authorization_server: String,
+    /// Applications (OIDC clients) by their key in the file.
+    pub apps: BTreeMap<String, App>,
+    /// Test users by their key in the file.
+    pub users: BTreeMap<String, User>,
+    /// The token cache.
+    pub cache: CacheSettings,
+    /// ID token verification.
+    pub verify: VerifySettings,
+    /// HTTP behaviour of the flow client.
+    pub http: HttpSettings,
+    /// What only the embedded fake Okta needs.
+    pub fake: FakeSettings,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written by hand: apps and users hold secrets, whose own Debug redacts them.
+        f.debug_struct("Config")
+            .field("source", &self.source)
+            .field("org_url", &self.org_url)
+            .field("authorization_server", &self.authorization_server)
+            .field("apps", &self.apps)
+            .field("users", &self.users)
+            .field("cache", &self.cache)
+            .field("verify", &self.verify)
+            .field("http", &self.http)
+            .field("fake", &self.fake)
+            .finish()
+    }
+}
+
+/// Where the org lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrgUrl {
+    /// `fake`: the embedded fake Okta, started in-process on first use.
+    Fake,
+    /// A real org (or a standalone fake) by URL, without a trailing slash.
+    Url(String),
+}
+
+/// The authorization server id that means Okta's org authorization server (`/oauth2/v1/...`).
+pub const ORG_SERVER: &str = "org";
+
+/// How an app obtains tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Flow {
+    /// Authorization code flow (with PKCE unless turned off on a web app).
+    Code,
+    /// Implicit flow: tokens straight from `/authorize`.
+    Implicit,
+    /// `client_credentials`: a service app, no user.
+    ClientCredentials,
+}
+
+impl Flow {
+    /// The spelling used in fixtures.yaml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::Code => "code",
+            Flow::Implicit => "implicit",
+            Flow::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+/// One implicit-flow response type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResponseType {
+    /// `id_token`
+    IdToken,
+    /// `token` (an access token)
+    Token,
+}
+
+impl ResponseType {
+    /// The spelling used on the wire and in fixtures.yaml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseType::IdToken => "id_token",
+            ResponseType::Token => "token",
+        }
+    }
+}
+
+/// How a confidential client authenticates at `/token`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenEndpointAuth {
+    /// `Authorization: Basic base64(client_id:client_secret)` (Okta's default).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+    /// A public client: `client_id` in the body, no secret.
+    None,
+}
+
+/// One application (OIDC client) of the org.
+#[derive(Clone)]
+pub struct App {
+    /// Its key in fixtures.yaml.
+    pub name: String,
+    /// The Okta client id.
+    pub client_id: String,
+    /// The client secret of a confidential (web or service) app.
+    pub client_secret: Option<Secret>,
+    /// A registered sign-in redirect URI (absent for `client_credentials`).
+    pub redirect_uri: Option<String>,
+    /// How tokens are obtained.
+    pub flow: Flow,
+    /// Scopes requested when a test names none. Default `[openid, profile, email]` for user
+    /// flows; a `client_credentials` app must name its own.
+    pub scopes: Vec<String>,
+    /// Implicit flow only: which tokens to ask for (sorted, never empty).
+    pub response_type: Vec<ResponseType>,
+    /// This app's authorization server, overriding the file's.
+    pub authorization_server: Option<String>,
+    /// How the app authenticates at `/token`: `ClientSecretBasic` by default when a secret is
+    /// set, `None` otherwise.
+    pub token_endpoint_auth: TokenEndpointAuth,
+    /// Whether the code flow uses PKCE (default true; only a web app may set false).
+    pub pkce: bool,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("flow", &self.flow)
+            .field("scopes", &self.scopes)
+            .field("response_type", &self.response_type)
+            .field("authorization_server", &self.authorization_server)
+            .field("token_endpoint_auth", &self.token_endpoint_auth)
+            .field("pkce", &self.pkce)
+            .finish()
+    }
+}
+
+/// One test user.
+#[derive(Clone)]
+pub struct User {
+    /// Its key in fixtures.yaml.
+    pub name: String,
+    /// The Okta login.
+    pub username: String,
+    /// The password.
+    pub password: Secret,
+    /// The app used when a test names none (a user-flow app). When absent and the file has
+    /// exactly one user-flow app, that one.
+    pub app: Option<String>,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("name", &self.name)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("app", &self.app)
+            .finish()
+    }
+}
+
+/// Where the token cache keeps tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheStore {
+    /// In memory and on disk, shared by the processes of a test run (default).
+    Disk,
+    /// In memory only.
+    Memory,
+}
+
+/// `cache:` settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheSettings {
+    /// Where tokens live. Default `disk`.
+    pub store: CacheStore,
+    /// A token is handed out only with at least this much life left. Default 60 s.
+    pub refresh_before: Duration,
+    /// Whether refresh tokens are written to disk. Default false.
+    pub persist_refresh: bool,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            store: CacheStore::Disk,
+            refresh_before: Duration::from_secs(60),
+            persist_refresh: false,
+        }
+    }
+}
+
+/// `verify:` settings for ID tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifySettings {
+    /// Whether ID tokens are verified (signature, iss, aud, exp, nonce). Default true.
+    pub id_token: bool,
+    /// Clock skew allowed on `exp`/`iat`. Default 120 s.
+    pub leeway: Duration,
+}
+
+impl Default for VerifySettings {
+    fn default() -> Self {
+        Self {
+            id_token: true,
+            leeway: Duration::from_secs(120),
+        }
+    }
+}
+
+/// `http:` settings of the flow client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Time allowed for one HTTP request. Default 30 s.
+    pub timeout: Duration,
+    /// How often a 429 is retried after waiting for `X-Rate-Limit-Reset`. Default 3.
+    pub rate_limit_retries: u32,
+    /// The longest wait for one rate-limit reset before giving up. Default 60 s.
+    pub max_rate_limit_wait: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            rate_limit_retries: 3,
+            max_rate_limit_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A forced `/api/v1/authn` outcome for a fake user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuthnStatus {
+    /// Normal sign-in.
+    Success,
+    /// `PASSWORD_WARN` (answered as SUCCESS unless the client asks to be warned; skippable).
+    PasswordWarn,
+    /// `PASSWORD_EXPIRED`
+    PasswordExpired,
+    /// `PASSWORD_RESET`
+    PasswordReset,
+    /// `MFA_ENROLL` with a skip link (all factors optional).
+    MfaEnrollOptional,
+    /// `MFA_ENROLL` without a skip link.
+    MfaEnroll,
+    /// `MFA_REQUIRED`
+    MfaRequired,
+    /// `LOCKED_OUT` shown as a status (lockout failures not hidden).
+    LockedOut,
+    /// Locked out with Okta's default "hide lockout failures": 401 E0000004.
+    LockedOutHidden,
+    /// A federated/social user: no Okta password, 401 E0000004.
+    Federated,
+}
+
+/// Per-user data only the fake needs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FakeUser {
+    /// Okta user id (`00u…`); generated from the username when absent.
+    pub id: Option<String>,
+    /// `given_name`.
+    pub given_name: Option<String>,
+    /// `family_name`.
+    pub family_name: Option<String>,
+    /// `name`; defaults to given + family, else the username.
+    pub name: Option<String>,
+    /// `email`; defaults to the username.
+    pub email: Option<String>,
+    /// Groups, emitted as the `groups` claim where a server asks for it.
+    pub groups: Vec<String>,
+    /// Extra claims added to this user's access and ID tokens.
+    pub claims: BTreeMap<String, serde_json::Value>,
+    /// A forced authn outcome.
+    pub status: Option<AuthnStatus>,
+    /// App keys this user is assigned to; absent = every app.
+    pub apps: Option<Vec<String>>,
+}
+
+/// A claim a custom server adds to tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClaimValue {
+    /// The user's groups (`groups` in fake.users).
+    Groups,
+    /// A fixed JSON value.
+    Value(serde_json::Value),
+}
+
+/// One authorization server of the fake.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FakeServer {
+    /// `aud` of its access tokens. Default `api://{id}`.
+    pub audience: Option<String>,
+    /// Custom scopes it offers, beyond the OIDC ones and those the file's apps name.
+    pub scopes: Vec<String>,
+    /// Claims added to access tokens.
+    pub access_claims: BTreeMap<String, ClaimValue>,
+    /// Claims added to ID tokens.
+    pub id_claims: BTreeMap<String, ClaimValue>,
+    /// Lifetimes on this server, overriding `fake.lifetimes`.
+    pub lifetimes: Option<FakeLifetimes>,
+}
+
+/// Token lifetimes of the fake (Okta's defaults).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeLifetimes {
+    /// Access tokens: 1 h.
+    pub access_token: Duration,
+    /// ID tokens: 1 h.
+    pub id_token: Duration,
+    /// Refresh tokens: 90 days.
+    pub refresh_token: Duration,
+    /// Authorization codes: 300 s.
+    pub code: Duration,
+    /// Session tokens: 5 min.
+    pub session_token: Duration,
+}
+
+impl Default for FakeLifetimes {
+    fn default() -> Self {
+        Self {
+            access_token: Duration::from_secs(3600),
+            id_token: Duration::from_secs(3600),
+            refresh_token: Duration::from_secs(90 * 24 * 3600),
+            code: Duration::from_secs(300),
+            session_token: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Refresh token behaviour of an app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// A new refresh token on every use (Okta's default for SPA and native apps).
+    Rotate,
+    /// The same refresh token until it expires (Okta's default for web apps).
+    Static,
+}
+
+/// Per-app settings only the fake needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FakeApp {
+    /// Grant types enabled; absent = derived from the app's flow (+ `refresh_token`).
+    pub grant_types: Option<Vec<String>>,
+    /// Refresh token rotation; absent = Okta's default for the app type.
+    pub rotation: Option<Rotation>,
+    /// Grace period for a rotated-out refresh token. Default 30 s.
+    pub rotation_grace: Option<Duration>,
+    /// Whether `/authorize` requires PKCE; absent = required for public clients.
+    pub pkce_required: Option<bool>,
+    /// Further registered redirect URIs.
+    pub redirect_uris: Vec<String>,
+}
+
+/// Which endpoint a fault applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FaultEndpoint {
+    /// `/api/v1/authn`
+    Authn,
+    /// `/authorize`
+    Authorize,
+    /// `/token`
+    Token,
+    /// `/keys`
+    Keys,
+    /// discovery documents
+    Discovery,
+    /// `/userinfo`
+    Userinfo,
+    /// `/introspect`
+    Introspect,
+    /// `/revoke`
+    Revoke,
+}
+
+/// What a fault does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// 429 with real rate-limit headers; `reset` seconds until `X-Rate-Limit-Reset`.
+    RateLimit {
+        /// Seconds from now until the reset.
+        reset: u64,
+    },
+    /// An HTTP status with Okta's error body for that endpoint.
+    Status(u16),
+    /// Delay before answering normally.
+    Latency(Duration),
+    /// Close the connection without answering.
+    Drop,
+    /// `/authorize` answers a page that is not a form_post.
+    MalformedPage,
+}
+
+/// One injected fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultSpec {
+    /// The endpoint.
+    pub endpoint: FaultEndpoint,
+    /// What happens.
+    pub kind: FaultKind,
+    /// Only for this username (authn, authorize, token with a user).
+    pub user: Option<String>,
+    /// Only for this client id.
+    pub client_id: Option<String>,
+    /// How many requests it hits; absent = until cleared.
+    pub times: Option<u32>,
+}
+
+/// The `fake:` section.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FakeSettings {
+    /// The org's display name (the form_post page title).
+    pub org_name: Option<String>,
+    /// Per-user profile, groups, claims, forced status; keyed by the user key of `users:`.
+    pub users: BTreeMap<String, FakeUser>,
+    /// Custom authorization servers, keyed by id. `default` always exists.
+    pub servers: BTreeMap<String, FakeServer>,
+    /// Per-app settings keyed by the app key of `apps:`.
+    pub apps: BTreeMap<String, FakeApp>,
+    /// Default lifetimes.
+    pub lifetimes: FakeLifetimes,
+    /// Faults active from start.
+    pub faults: Vec<FaultSpec>,
+}

@@ -1,0 +1,45 @@
+//! Where okta-fixtures keeps files between processes: the token cache and the fake's keys.
+
+use std::path::PathBuf;
+
+/// The environment variable that overrides [`cache_root`].
+pub const CACHE_DIR_ENV: &str = "OKTA_FIXTURES_CACHE_DIR";
+
+/// The folder for the token cache and the fake's signing keys: `$OKTA_FIXTURES_CACHE_DIR`, else
+/// `okta-fixtures-<user>` in the OS temp folder. Not under `target/`, which CI caches often
+/// upload.
+pub fn cache_root() -> PathBuf {
+    cache_root_from(&|k| std::env::var(k).ok())
+}
+
+/// [`cache_root`] with the environment passed in.
+pub fn cache_root_from(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    if let Some(dir) = env(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    std::env::temp_dir().join(format!("okta-fixtures-{}", user_tag(env)))
+}
+
+/// A per-user tag for the shared temp folder: the numeric uid on Unix, else the user name.
+fn user_tag(env: &dyn Fn(&str) -> Option<String>) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // std has no getuid(); the owner of our own process entry (Linux) or of the home folder
+        // is the same number.
+        for p in ["/proc/self"] {
+            if let Ok(m) = std::fs::metadata(p) {
+                return m.uid().to_string();
+            }
+        }
+        if let Some(home) = env("HOME") {
+            if let Ok(m) = std::fs::metadata(home) {
+                return m.uid().to_string();
+            }
+        }
+    }
+    env("USER")
+        .or_else(|| env("USERNAME"))
+        .map(|u| u.chars().filter(|c| c.is_ascii_alphanumeric()).collect())
+        .unwrap_or_else(|| "user".into())
+}
