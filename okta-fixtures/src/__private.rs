@@ -1,0 +1,1 @@
+//! What macro expansions call. Hidden and exempt from semver.

@@ -1,0 +1,1 @@
+//! Blocking versions of the token functions, for sync tests.

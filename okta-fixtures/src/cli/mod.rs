@@ -1,0 +1,1 @@
+//! The `okta-fixtures` command line (feature `cli`).

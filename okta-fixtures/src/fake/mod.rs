@@ -1,0 +1,1 @@
+//! The embedded fake Okta org (feature `fake`).
