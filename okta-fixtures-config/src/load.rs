@@ -115,7 +115,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn name_hint<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str> + Clone) -> String {
+pub(crate) fn name_hint<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str> + Clone) -> String {
     match closest(wanted, names.clone()) {
         Some(best) => format!(", did you mean `{best}`?"),
         None => {

@@ -443,3 +443,63 @@ pub struct FakeSettings {
     /// Faults active from start.
     pub faults: Vec<FaultSpec>,
 }
+
+impl Config {
+    /// The user with this key, or an error naming the closest key.
+    pub fn user(&self, name: &str) -> crate::Result<&User> {
+        self.users.get(name).ok_or_else(|| crate::Error::UnknownName {
+            at: self.location("users"),
+            kind: "user",
+            name: name.to_owned(),
+            hint: crate::load::name_hint(name, self.users.keys().map(String::as_str)),
+        })
+    }
+
+    /// The app with this key, or an error naming the closest key.
+    pub fn app(&self, name: &str) -> crate::Result<&App> {
+        self.apps.get(name).ok_or_else(|| crate::Error::UnknownName {
+            at: self.location("apps"),
+            kind: "app",
+            name: name.to_owned(),
+            hint: crate::load::name_hint(name, self.apps.keys().map(String::as_str)),
+        })
+    }
+
+    /// The app a user signs in with when a test names none: the user's `app`, else the only
+    /// user-flow (code or implicit) app of the file.
+    pub fn user_app(&self, user: &User) -> crate::Result<&App> {
+        if let Some(app) = &user.app {
+            return self.app(app);
+        }
+        let mut user_apps = self
+            .apps
+            .values()
+            .filter(|a| a.flow != Flow::ClientCredentials);
+        match (user_apps.next(), user_apps.next()) {
+            (Some(only), None) => Ok(only),
+            (None, _) => Err(crate::Error::Conflict {
+                at: self.location("apps"),
+                why: "no app with `flow: code` or `flow: implicit` is defined to sign users in with".into(),
+            }),
+            (Some(_), Some(_)) => Err(crate::Error::Missing {
+                at: self.location(&format!("users.{}", user.name)),
+                key: "app".into(),
+            }),
+        }
+    }
+
+    /// The authorization server an app uses: its own `authorization_server`, else the file's.
+    pub fn server_for<'a>(&'a self, app: &'a App) -> &'a str {
+        app.authorization_server
+            .as_deref()
+            .unwrap_or(&self.authorization_server)
+    }
+
+    fn location(&self, path: &str) -> crate::Location {
+        crate::Location {
+            file: self.source.clone(),
+            line_col: None,
+            path: path.to_owned(),
+        }
+    }
+}
