@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{Error, Result};
+use crate::{Error, Origin, Result};
 
 /// The file name looked for in the start folder and its ancestors.
 pub const FILE_NAME: &str = "fixtures.yaml";
@@ -10,30 +10,240 @@ pub const FILE_NAME: &str = "fixtures.yaml";
 /// The environment variable naming the file explicitly.
 pub const CONFIG_ENV: &str = "OKTA_FIXTURES_CONFIG";
 
-/// Finds the config file: `explicit` if given, else `$OKTA_FIXTURES_CONFIG` (relative to
-/// `start`), else `fixtures.yaml` in `start` or its nearest ancestor that has one.
+/// Finds the config file: `explicit` if given, else `$OKTA_FIXTURES_CONFIG`, else
+/// `fixtures.yaml` in `start` or its nearest ancestor that has one.
 ///
-/// `env` reads environment variables; passing it in keeps this function pure for tests.
+/// Relative paths, explicit or from the variable, resolve against `start`. A path named
+/// explicitly or by the variable must be an existing file ([`Error::MissingFile`] says which
+/// named it); the search ends in [`Error::NotFound`]. An empty `OKTA_FIXTURES_CONFIG` counts as
+/// unset.
+///
+/// `env` reads environment variables and is the only way one is read, which keeps this
+/// function pure for tests. The core crate passes `$CARGO_MANIFEST_DIR` (or the folder the
+/// macro captured at compile time, or the current directory) as `start`.
+///
+/// ```
+/// # use okta_fixtures_config::{discover, Error};
+/// let start = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+/// // The workspace's own fixtures.yaml, one folder up from this crate.
+/// let found = discover(None, &|_| None, start).unwrap();
+/// assert_eq!(found, start.parent().unwrap().join("fixtures.yaml"));
+///
+/// let env = |name: &str| (name == "OKTA_FIXTURES_CONFIG").then(|| "nope.yaml".to_owned());
+/// assert!(matches!(discover(None, &env, start), Err(Error::MissingFile { .. })));
+/// ```
 pub fn discover(
     explicit: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
     start: &Path,
 ) -> Result<PathBuf> {
-    if let Some(path) = explicit {
-        return Ok(start.join(path));
-    }
-    if let Some(path) = env(CONFIG_ENV).filter(|p| !p.is_empty()) {
-        return Ok(start.join(path));
+    discover_with_origin(explicit, env, start).map(|(path, _)| path)
+}
+
+/// [`discover`], also saying how the file was chosen (for `okta-fixtures doctor`).
+pub fn discover_with_origin(
+    explicit: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+    start: &Path,
+) -> Result<(PathBuf, Origin)> {
+    let named = match explicit {
+        Some(path) => Some((start.join(path), Origin::Explicit)),
+        None => env(CONFIG_ENV)
+            .filter(|p| !p.is_empty())
+            .map(|p| (start.join(p), Origin::Env)),
+    };
+    if let Some((path, origin)) = named {
+        if !path.is_file() {
+            return Err(Error::MissingFile { path, origin });
+        }
+        return Ok((path, origin));
     }
     let mut dir = Some(start);
     while let Some(d) = dir {
         let candidate = d.join(FILE_NAME);
         if candidate.is_file() {
-            return Ok(candidate);
+            return Ok((candidate, Origin::Search));
         }
         dir = d.parent();
     }
     Err(Error::NotFound {
         start: start.to_path_buf(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A fresh folder under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "okta-fixtures-config-discover-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+
+        fn file(&self, rel: &str) -> PathBuf {
+            let path = self.0.join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, "org_url: fake\n").unwrap();
+            path
+        }
+
+        fn dir(&self, rel: &str) -> PathBuf {
+            let path = self.0.join(rel);
+            fs::create_dir_all(&path).unwrap();
+            path
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn env_config(value: &str) -> impl Fn(&str) -> Option<String> + '_ {
+        move |name| (name == CONFIG_ENV).then(|| value.to_owned())
+    }
+
+    #[test]
+    fn finds_the_file_in_the_start_folder() {
+        let t = TempDir::new();
+        let file = t.file("crate/fixtures.yaml");
+        t.file("fixtures.yaml");
+        let found = discover_with_origin(None, &no_env, &t.0.join("crate")).unwrap();
+        assert_eq!(found, (file, Origin::Search));
+    }
+
+    #[test]
+    fn finds_the_nearest_ancestor_with_the_file() {
+        let t = TempDir::new();
+        let near = t.file("ws/fixtures.yaml");
+        t.file("fixtures.yaml");
+        let start = t.dir("ws/crates/a/src");
+        assert_eq!(discover(None, &no_env, &start).unwrap(), near);
+    }
+
+    #[test]
+    fn skips_a_folder_named_like_the_file() {
+        let t = TempDir::new();
+        let top = t.file("fixtures.yaml");
+        t.dir("ws/fixtures.yaml");
+        let start = t.dir("ws");
+        assert_eq!(discover(None, &no_env, &start).unwrap(), top);
+    }
+
+    #[test]
+    fn not_found_names_the_start_folder() {
+        let t = TempDir::new();
+        let start = t.dir("empty");
+        // Only meaningful when no ancestor of the temp dir holds a fixtures.yaml.
+        if t.0.ancestors().any(|a| a.join(FILE_NAME).is_file()) {
+            return;
+        }
+        let err = discover(None, &no_env, &start).unwrap_err();
+        assert!(
+            matches!(&err, Error::NotFound { start: s } if *s == start),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("OKTA_FIXTURES_CONFIG"), "{err}");
+    }
+
+    #[test]
+    fn the_variable_wins_over_the_search_and_resolves_against_start() {
+        let t = TempDir::new();
+        t.file("ws/fixtures.yaml");
+        let other = t.file("ws/config/other.yaml");
+        let start = t.dir("ws");
+        let env = env_config("config/other.yaml");
+        assert_eq!(
+            discover_with_origin(None, &env, &start).unwrap(),
+            (other.clone(), Origin::Env)
+        );
+        let abs = other.to_str().unwrap().to_owned();
+        let env = env_config(&abs);
+        assert_eq!(discover(None, &env, &t.dir("elsewhere")).unwrap(), other);
+    }
+
+    #[test]
+    fn an_empty_variable_counts_as_unset() {
+        let t = TempDir::new();
+        let file = t.file("fixtures.yaml");
+        assert_eq!(discover(None, &env_config(""), &t.0).unwrap(), file);
+    }
+
+    #[test]
+    fn an_explicit_path_wins_over_the_variable() {
+        let t = TempDir::new();
+        let explicit = t.file("explicit.yaml");
+        t.file("from-env.yaml");
+        let env = env_config("from-env.yaml");
+        let found = discover_with_origin(Some(Path::new("explicit.yaml")), &env, &t.0).unwrap();
+        assert_eq!(found, (explicit, Origin::Explicit));
+    }
+
+    #[test]
+    fn a_named_file_that_does_not_exist_says_who_named_it() {
+        let t = TempDir::new();
+        t.file("fixtures.yaml");
+        let err = discover(Some(Path::new("missing.yaml")), &no_env, &t.0).unwrap_err();
+        let Error::MissingFile { path, origin } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (path, *origin),
+            (&t.0.join("missing.yaml"), Origin::Explicit)
+        );
+        assert!(err.to_string().contains("--config"), "{err}");
+        assert!(err.to_string().contains("missing.yaml"), "{err}");
+
+        let err = discover(None, &env_config("gone.yaml"), &t.0).unwrap_err();
+        let Error::MissingFile { path, origin } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!((path, *origin), (&t.0.join("gone.yaml"), Origin::Env));
+        assert!(err.to_string().contains("OKTA_FIXTURES_CONFIG"), "{err}");
+
+        // A folder is not a config file either.
+        t.dir("sub");
+        let err = discover(None, &env_config("sub"), &t.0);
+        assert!(
+            matches!(
+                err,
+                Err(Error::MissingFile {
+                    origin: Origin::Env,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn only_the_config_variable_is_read() {
+        let t = TempDir::new();
+        t.file("fixtures.yaml");
+        let read = std::cell::RefCell::new(Vec::new());
+        let env = |name: &str| {
+            read.borrow_mut().push(name.to_owned());
+            None
+        };
+        discover(None, &env, &t.0).unwrap();
+        assert_eq!(*read.borrow(), [CONFIG_ENV]);
+    }
 }

@@ -30,14 +30,26 @@ impl std::fmt::Display for Location {
 }
 
 /// Everything that can be wrong with finding or reading fixtures.yaml.
+///
+/// Locations are boxed to keep `Result<_, Error>` small.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// No fixtures.yaml was found.
-    #[error("no fixtures.yaml found in {start} or any parent folder; create one or set OKTA_FIXTURES_CONFIG")]
+    #[error(
+        "no fixtures.yaml found in {start} or any parent folder; create one or set OKTA_FIXTURES_CONFIG"
+    )]
     NotFound {
         /// Where the search started.
         start: PathBuf,
+    },
+    /// A file named explicitly, or by `$OKTA_FIXTURES_CONFIG`, does not exist.
+    #[error("{path}: no such file (named by {origin})")]
+    MissingFile {
+        /// The path, resolved against the start folder.
+        path: PathBuf,
+        /// Who named it.
+        origin: Origin,
     },
     /// The file could not be read.
     #[error("cannot read {path}")]
@@ -52,7 +64,7 @@ pub enum Error {
     #[error("{at}: {what}")]
     Syntax {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// What is wrong, in words that quote no value.
         what: String,
     },
@@ -60,7 +72,7 @@ pub enum Error {
     #[error("{at}: unknown key `{key}`{hint}")]
     UnknownKey {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// The key.
         key: String,
         /// ", did you mean `x`?" or ", expected one of: …".
@@ -70,7 +82,7 @@ pub enum Error {
     #[error("{at}: {expected}")]
     Invalid {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// What was expected there (never the value found).
         expected: String,
     },
@@ -78,15 +90,17 @@ pub enum Error {
     #[error("{at}: missing key `{key}`")]
     Missing {
         /// Where (the mapping that lacks it).
-        at: Location,
+        at: Box<Location>,
         /// The key.
         key: String,
     },
     /// `${VAR}` without a default, and VAR is not set.
-    #[error("{at}: environment variable `{var}` is not set (write `${{{var}:-default}}` for a default)")]
+    #[error(
+        "{at}: environment variable `{var}` is not set (write `${{{var}:-default}}` for a default)"
+    )]
     MissingEnv {
         /// Where the reference stands.
-        at: Location,
+        at: Box<Location>,
         /// The variable.
         var: String,
     },
@@ -94,7 +108,7 @@ pub enum Error {
     #[error("{at}: unknown {kind} `{name}`{hint}")]
     UnknownName {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// `app` or `user`.
         kind: &'static str,
         /// The name.
@@ -106,10 +120,50 @@ pub enum Error {
     #[error("{at}: {why}")]
     Conflict {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// Why it is wrong and what to write instead.
         why: String,
     },
+}
+
+impl Error {
+    /// Where in fixtures.yaml the problem is: the file, the YAML path and, where the path
+    /// stands in the text, its line and column. `None` for errors about finding or reading the
+    /// file.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Error::Syntax { at, .. }
+            | Error::UnknownKey { at, .. }
+            | Error::Invalid { at, .. }
+            | Error::Missing { at, .. }
+            | Error::MissingEnv { at, .. }
+            | Error::UnknownName { at, .. }
+            | Error::Conflict { at, .. } => Some(at),
+            Error::NotFound { .. } | Error::MissingFile { .. } | Error::Read { .. } => None,
+        }
+    }
+}
+
+/// How the config file was chosen: see [`crate::discover_with_origin`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Origin {
+    /// A path given by the caller: the CLI's `--config`, or the library's builder.
+    Explicit,
+    /// The `OKTA_FIXTURES_CONFIG` environment variable.
+    Env,
+    /// `fixtures.yaml` found in the start folder or an ancestor.
+    Search,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Origin::Explicit => "the explicit config path (`--config` or the builder)",
+            Origin::Env => "the environment variable `OKTA_FIXTURES_CONFIG`",
+            Origin::Search => "the search for fixtures.yaml",
+        })
+    }
 }
 
 /// `Result` with this crate's [`Error`].

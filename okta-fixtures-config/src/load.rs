@@ -1,15 +1,25 @@
-//! Reading fixtures.yaml: parse, expand `${VAR}`s, apply defaults, check cross-references.
+//! Reading fixtures.yaml: parse, check the shape, check names, expand `${VAR}`s, apply
+//! defaults and check values.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::interpolate::expand;
-use crate::raw::*;
+use crate::locate::{Doc, Target};
+use crate::node::{self, Node};
+use crate::raw::{
+    self, RawApp, RawConfig, RawFake, RawLifetimes, RawUser, Setting, Text, Words, did_you_mean,
+};
 use crate::schema::*;
-use crate::{Error, Location, Result, Secret};
+use crate::yaml_path::YamlPath;
+use crate::{Error, Location, Result, Secret, duration};
 
-/// Reads and resolves the file at `path`. `env` reads environment variables.
+/// Reads and resolves the file at `path`; `env` reads environment variables (pass
+/// `&|name| std::env::var(name).ok()` for the process environment).
+///
+/// Errors name the file, the YAML path and, where the path exists in the text, its
+/// `line:column`; none quotes a value of the file.
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
@@ -18,239 +28,332 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config>
     parse_str(&text, Some(path), env)
 }
 
-/// Parses and resolves fixtures.yaml text. `source` names the file in errors.
+/// Parses and resolves fixtures.yaml text. `source` names the file in errors and becomes
+/// [`Config::source`]; `env` reads environment variables and is the only way any is read.
+///
+/// ```
+/// use okta_fixtures_config::{Flow, OrgUrl, parse_str};
+///
+/// let yaml = "
+/// org_url: ${OKTA_ORG_URL:-fake}
+/// apps:
+///   spa:
+///     client_id: spa-client
+///     redirect_uri: http://localhost:8080/login/callback
+///     flow: code
+/// users:
+///   alice:
+///     username: alice@example.com
+///     password: ${ALICE_PASSWORD:-correct-horse}
+/// ";
+/// let config = parse_str(yaml, None, &|_| None).unwrap();
+/// assert_eq!(config.org_url, OrgUrl::Fake);
+/// assert_eq!(config.apps["spa"].scopes, ["openid", "profile", "email"]);
+///
+/// let env = |name: &str| (name == "OKTA_ORG_URL").then(|| "https://dev-123.okta.com/".to_owned());
+/// let config = parse_str(yaml, None, &env).unwrap();
+/// assert_eq!(config.org_url, OrgUrl::Url("https://dev-123.okta.com".into()));
+/// ```
 pub fn parse_str(
     text: &str,
     source: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config> {
-    let file = source.map(Path::to_path_buf);
-    let raw: RawConfig = if text.trim().is_empty() {
-        RawConfig::default()
-    } else {
-        serde_yaml::from_str(text).map_err(|e| syntax_error(&e, file.clone()))?
+    let doc = Doc {
+        text,
+        file: source.map(Path::to_path_buf),
     };
-    Resolver { file, env }.config(raw)
+    let raw = read_raw(&doc)?;
+    crate::names::from_raw(&doc, &raw)?;
+    Resolver { doc: &doc, env }.config(&raw)
 }
 
-/// Turns a parser error into ours without forwarding the parser's text where it may quote a
-/// value.
-fn syntax_error(e: &serde_yaml::Error, file: Option<PathBuf>) -> Error {
-    let line_col = e.location().map(|l| (l.line(), l.column()));
-    let msg = e.to_string();
-    // yaml_serde prefixes the YAML path: "apps.spa: unknown field `x`, expected …".
-    let (path, body) = match msg.split_once(": ") {
-        Some((p, b)) if !p.contains(' ') => (p.to_owned(), b.to_owned()),
-        _ => (String::new(), msg.clone()),
-    };
-    let at = Location {
-        file,
-        line_col,
-        path: path.clone(),
-    };
-    if let Some(rest) = body.strip_prefix("unknown field `") {
-        let key = rest.split('`').next().unwrap_or_default().to_owned();
-        let expected: Vec<&str> = rest
-            .split("expected ")
-            .nth(1)
-            .map(|s| s.split(" at line").next().unwrap_or(s))
-            .map(|s| {
-                s.split('`')
-                    .enumerate()
-                    .filter(|(i, _)| i % 2 == 1)
-                    .map(|(_, k)| k)
-                    .collect()
+/// Parses the text and checks its shape; nothing is expanded.
+pub(crate) fn read_raw(doc: &Doc<'_>) -> Result<RawConfig> {
+    let node = node::parse(doc.text).map_err(|failure| {
+        let path = failure
+            .path
+            .or_else(|| {
+                failure
+                    .line_col
+                    .map(|(line, _)| node::path_near(doc.text, line))
             })
             .unwrap_or_default();
-        let hint = match closest(&key, expected.iter().copied()) {
-            Some(best) => format!(", did you mean `{best}`?"),
-            None if !expected.is_empty() => format!(", expected one of: {}", expected.join(", ")),
-            None => String::new(),
-        };
-        return Error::UnknownKey { at, key, hint };
-    }
-    if let Some(rest) = body.strip_prefix("missing field `") {
-        let key = rest.split('`').next().unwrap_or_default().to_owned();
-        return Error::Missing { at, key };
-    }
-    if body.starts_with("invalid type") || body.starts_with("invalid value") {
-        let expected = body
-            .split(", expected ")
-            .nth(1)
-            .map(|s| s.split(" at line").next().unwrap_or(s))
-            .unwrap_or("another type");
-        return Error::Invalid {
-            at,
-            expected: format!("wrong type, expected {expected}"),
-        };
-    }
-    Error::Syntax {
-        at,
-        what: "the file is not valid YAML".into(),
-    }
-}
-
-/// The valid name closest to `wanted`, if one is close enough to be a likely typo.
-pub(crate) fn closest<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    names
-        .into_iter()
-        .map(|n| (levenshtein(wanted, n), n))
-        .filter(|(d, n)| *d <= (n.len().max(wanted.len()) / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+        Error::Syntax {
+            at: Box::new(Location {
+                file: doc.file.clone(),
+                line_col: failure.line_col,
+                path: path.to_string(),
+            }),
+            what: failure.what.into(),
         }
-        prev = cur;
-    }
-    prev[b.len()]
+    })?;
+    raw::read(doc, &node)
 }
 
-pub(crate) fn name_hint<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str> + Clone) -> String {
-    match closest(wanted, names.clone()) {
-        Some(best) => format!(", did you mean `{best}`?"),
-        None => {
-            let all: Vec<&str> = names.into_iter().collect();
-            if all.is_empty() {
-                " (none are defined)".into()
-            } else {
-                format!(", known: {}", all.join(", "))
-            }
-        }
-    }
-}
+const RESPONSE_TYPES: &[(&str, ResponseType)] = &[
+    ("id_token", ResponseType::IdToken),
+    ("token", ResponseType::Token),
+];
 
-struct Resolver<'e> {
-    file: Option<PathBuf>,
-    env: &'e dyn Fn(&str) -> Option<String>,
+const TOKEN_ENDPOINT_AUTHS: &[(&str, TokenEndpointAuth)] = &[
+    ("client_secret_basic", TokenEndpointAuth::ClientSecretBasic),
+    ("client_secret_post", TokenEndpointAuth::ClientSecretPost),
+    ("none", TokenEndpointAuth::None),
+];
+
+const CACHE_STORES: &[(&str, CacheStore)] =
+    &[("disk", CacheStore::Disk), ("memory", CacheStore::Memory)];
+
+const AUTHN_STATUSES: &[(&str, AuthnStatus)] = &[
+    ("SUCCESS", AuthnStatus::Success),
+    ("PASSWORD_WARN", AuthnStatus::PasswordWarn),
+    ("PASSWORD_EXPIRED", AuthnStatus::PasswordExpired),
+    ("PASSWORD_RESET", AuthnStatus::PasswordReset),
+    ("MFA_ENROLL_OPTIONAL", AuthnStatus::MfaEnrollOptional),
+    ("MFA_ENROLL", AuthnStatus::MfaEnroll),
+    ("MFA_REQUIRED", AuthnStatus::MfaRequired),
+    ("LOCKED_OUT", AuthnStatus::LockedOut),
+    ("LOCKED_OUT_HIDDEN", AuthnStatus::LockedOutHidden),
+    ("FEDERATED", AuthnStatus::Federated),
+];
+
+const ROTATIONS: &[(&str, Rotation)] =
+    &[("rotate", Rotation::Rotate), ("static", Rotation::Static)];
+
+const FAULT_ENDPOINTS: &[(&str, FaultEndpoint)] = &[
+    ("authn", FaultEndpoint::Authn),
+    ("authorize", FaultEndpoint::Authorize),
+    ("token", FaultEndpoint::Token),
+    ("keys", FaultEndpoint::Keys),
+    ("discovery", FaultEndpoint::Discovery),
+    ("userinfo", FaultEndpoint::Userinfo),
+    ("introspect", FaultEndpoint::Introspect),
+    ("revoke", FaultEndpoint::Revoke),
+];
+
+const FAULT_KINDS: &[&str] = &["rate_limit", "status", "latency", "drop", "malformed_page"];
+
+/// Grant types an Okta app can enable.
+const GRANT_TYPES: &[&str] = &[
+    "authorization_code",
+    "implicit",
+    "refresh_token",
+    "client_credentials",
+    "password",
+    "interaction_code",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    "urn:ietf:params:oauth:grant-type:saml2-bearer",
+    "urn:okta:params:oauth:grant-type:otp",
+    "urn:okta:params:oauth:grant-type:oob",
+    "http://auth0.com/oauth/grant-type/mfa-oob",
+    "http://auth0.com/oauth/grant-type/mfa-otp",
+];
+
+struct Resolver<'a> {
+    doc: &'a Doc<'a>,
+    env: &'a dyn Fn(&str) -> Option<String>,
 }
 
 impl Resolver<'_> {
-    fn at(&self, path: &str) -> Location {
-        Location {
-            file: self.file.clone(),
-            line_col: None,
-            path: path.to_owned(),
+    fn text(&self, t: &Text) -> Result<String> {
+        expand(&t.value, self.env, || self.doc.at(&t.path, Target::Value))
+    }
+
+    fn opt(&self, t: Option<&Text>) -> Result<Option<String>> {
+        t.map(|t| self.text(t)).transpose()
+    }
+
+    /// Expanded, and not empty.
+    fn filled(&self, t: &Text, what: &str) -> Result<String> {
+        let v = self.text(t)?;
+        if v.trim().is_empty() {
+            return Err(self.doc.invalid(&t.path, format!("{what} is empty")));
         }
+        Ok(v)
     }
 
-    fn s(&self, value: &str, path: &str) -> Result<String> {
-        expand(value, self.env, || self.at(path))
-    }
-
-    fn opt(&self, value: Option<&String>, path: &str) -> Result<Option<String>> {
-        value.map(|v| self.s(v, path)).transpose()
-    }
-
-    fn list(&self, values: &[String], path: &str) -> Result<Vec<String>> {
-        values
+    fn one_of<T: Copy>(&self, t: &Text, choices: &[(&str, T)]) -> Result<T> {
+        let v = self.text(t)?;
+        choices
             .iter()
-            .enumerate()
-            .map(|(i, v)| self.s(v, &format!("{path}[{i}]")))
-            .collect()
+            .find(|(n, _)| *n == v)
+            .map(|(_, c)| *c)
+            .ok_or_else(|| self.not_one_of(&t.path, &v, choices.iter().map(|(n, _)| *n)))
     }
 
-    fn duration(&self, d: &RawDuration, path: &str) -> Result<Duration> {
-        let text = match d {
-            RawDuration::Secs(s) => return Ok(Duration::from_secs(*s)),
-            RawDuration::Text(t) => self.s(t, path)?,
-        };
-        parse_duration(&text).ok_or_else(|| Error::Invalid {
-            at: self.at(path),
-            expected: "a duration such as `30s`, `5m`, `1h`, `250ms` or a number of seconds".into(),
+    fn not_one_of<'n>(
+        &self,
+        path: &YamlPath,
+        value: &str,
+        names: impl Iterator<Item = &'n str> + Clone,
+    ) -> Error {
+        self.doc.invalid(
+            path,
+            format!(
+                "expected one of: {}{}",
+                names.clone().collect::<Vec<_>>().join(", "),
+                did_you_mean(value, names)
+            ),
+        )
+    }
+
+    fn setting_text(&self, s: &Setting) -> Result<(String, YamlPath)> {
+        Ok(match s {
+            Setting::Bool(b, p) => (b.to_string(), p.clone()),
+            Setting::Int(n, p) => (n.to_string(), p.clone()),
+            Setting::Text(t) => (self.text(t)?, t.path.clone()),
         })
     }
 
-    fn one_of<T: Copy>(&self, value: &str, path: &str, choices: &[(&str, T)]) -> Result<T> {
-        choices
-            .iter()
-            .find(|(n, _)| *n == value)
-            .map(|(_, t)| *t)
+    fn bool(&self, s: &Setting) -> Result<bool> {
+        if let Setting::Bool(b, _) = s {
+            return Ok(*b);
+        }
+        let (v, path) = self.setting_text(s)?;
+        match v.trim() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(self.doc.invalid(&path, "expected `true` or `false`")),
+        }
+    }
+
+    fn number<T: TryFrom<i128>>(&self, s: &Setting, min: i128, max: i128) -> Result<T> {
+        let (v, path) = self.setting_text(s)?;
+        v.trim()
+            .parse::<i128>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .and_then(|n| T::try_from(n).ok())
             .ok_or_else(|| {
-                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-                let hint = match closest(value, names.iter().copied()) {
-                    Some(best) => format!("; did you mean `{best}`?"),
-                    None => String::new(),
-                };
-                Error::Invalid {
-                    at: self.at(path),
-                    expected: format!("expected one of: {}{hint}", names.join(", ")),
-                }
+                self.doc.invalid(
+                    &path,
+                    format!("expected a whole number from {min} to {max}"),
+                )
             })
     }
 
-    fn config(&self, raw: RawConfig) -> Result<Config> {
-        let org_url = match self.opt(raw.org_url.as_ref(), "org_url")?.as_deref() {
-            None | Some("fake") => OrgUrl::Fake,
-            Some(u) => {
-                let parsed = url::Url::parse(u).map_err(|_| Error::Invalid {
-                    at: self.at("org_url"),
-                    expected: "an https URL such as `https://dev-123.okta.com`, or `fake`".into(),
-                })?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                    return Err(Error::Invalid {
-                        at: self.at("org_url"),
-                        expected: "an https URL such as `https://dev-123.okta.com`, or `fake`"
-                            .into(),
-                    });
-                }
-                OrgUrl::Url(u.trim_end_matches('/').to_owned())
-            }
+    fn duration(&self, s: &Setting) -> Result<Duration> {
+        let (v, path) = self.setting_text(s)?;
+        duration::parse(&v).ok_or_else(|| {
+            self.doc.invalid(
+                &path,
+                "expected a duration such as `30s`, `250ms`, `5m`, `1h`, `7d`, `1m30s` or a number of seconds",
+            )
+        })
+    }
+
+    fn positive_duration(&self, s: &Setting) -> Result<Duration> {
+        let d = self.duration(s)?;
+        if d.is_zero() {
+            let (_, path) = self.setting_text(s)?;
+            return Err(self
+                .doc
+                .invalid(&path, "expected a duration greater than zero"));
+        }
+        Ok(d)
+    }
+
+    /// Expanded words, each with the path it came from.
+    fn words(&self, w: &Words) -> Result<Vec<(String, YamlPath)>> {
+        let mut out = Vec::new();
+        let items: Vec<&Text> = match w {
+            Words::List(items, _) => items.iter().collect(),
+            Words::Spaced(t) => vec![t],
         };
-        let authorization_server = self
-            .opt(raw.authorization_server.as_ref(), "authorization_server")?
-            .unwrap_or_else(|| "default".into());
+        for t in items {
+            for word in self.text(t)?.split_whitespace() {
+                out.push((word.to_owned(), t.path.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    fn list(&self, items: &[Text]) -> Result<Vec<String>> {
+        items.iter().map(|t| self.text(t)).collect()
+    }
+
+    fn config(&self, raw: &RawConfig) -> Result<Config> {
+        let org_url = match &raw.org_url {
+            None => OrgUrl::Fake,
+            Some(t) => self.org_url(t)?,
+        };
+        let authorization_server = match &raw.authorization_server {
+            None => "default".to_owned(),
+            Some(t) => self.server_id(t)?,
+        };
         let mut apps = BTreeMap::new();
         for (name, app) in &raw.apps {
             apps.insert(name.clone(), self.app(name, app)?);
         }
         let mut users = BTreeMap::new();
         for (name, user) in &raw.users {
-            users.insert(name.clone(), self.user(name, user, &apps)?);
+            users.insert(name.clone(), self.user(name, user)?);
         }
-        let cache = self.cache(raw.cache.as_ref())?;
+        let cache = match &raw.cache {
+            None => CacheSettings::default(),
+            Some(c) => {
+                let d = CacheSettings::default();
+                CacheSettings {
+                    store: c
+                        .store
+                        .as_ref()
+                        .map_or(Ok(d.store), |s| self.one_of(s, CACHE_STORES))?,
+                    refresh_before: c
+                        .refresh_before
+                        .as_ref()
+                        .map_or(Ok(d.refresh_before), |s| self.duration(s))?,
+                    persist_refresh: c
+                        .persist_refresh
+                        .as_ref()
+                        .map_or(Ok(d.persist_refresh), |s| self.bool(s))?,
+                }
+            }
+        };
         let verify = match &raw.verify {
             None => VerifySettings::default(),
-            Some(v) => VerifySettings {
-                id_token: v.id_token.unwrap_or(true),
-                leeway: match &v.leeway {
-                    Some(d) => self.duration(d, "verify.leeway")?,
-                    None => VerifySettings::default().leeway,
-                },
-            },
+            Some(v) => {
+                let d = VerifySettings::default();
+                VerifySettings {
+                    id_token: v
+                        .id_token
+                        .as_ref()
+                        .map_or(Ok(d.id_token), |s| self.bool(s))?,
+                    leeway: v
+                        .leeway
+                        .as_ref()
+                        .map_or(Ok(d.leeway), |s| self.duration(s))?,
+                }
+            }
         };
         let http = match &raw.http {
             None => HttpSettings::default(),
             Some(h) => {
                 let d = HttpSettings::default();
                 HttpSettings {
-                    timeout: match &h.timeout {
-                        Some(t) => self.duration(t, "http.timeout")?,
-                        None => d.timeout,
-                    },
-                    rate_limit_retries: h.rate_limit_retries.unwrap_or(d.rate_limit_retries),
-                    max_rate_limit_wait: match &h.max_rate_limit_wait {
-                        Some(t) => self.duration(t, "http.max_rate_limit_wait")?,
-                        None => d.max_rate_limit_wait,
-                    },
+                    timeout: h
+                        .timeout
+                        .as_ref()
+                        .map_or(Ok(d.timeout), |s| self.positive_duration(s))?,
+                    rate_limit_retries: h
+                        .rate_limit_retries
+                        .as_ref()
+                        .map_or(Ok(d.rate_limit_retries), |s| self.number(s, 0, 100))?,
+                    max_rate_limit_wait: h
+                        .max_rate_limit_wait
+                        .as_ref()
+                        .map_or(Ok(d.max_rate_limit_wait), |s| self.duration(s))?,
                 }
             }
         };
         let fake = match &raw.fake {
             None => FakeSettings::default(),
-            Some(f) => self.fake(f, &apps, &users)?,
+            Some(f) => self.fake(f)?,
         };
         Ok(Config {
-            source: self.file.clone(),
+            source: self.doc.file.clone(),
             org_url,
             authorization_server,
             apps,
@@ -262,96 +365,135 @@ impl Resolver<'_> {
         })
     }
 
-    fn app(&self, name: &str, raw: &RawApp) -> Result<App> {
-        let p = |k: &str| format!("apps.{name}.{k}");
-        let flow = self.one_of(
-            &raw.flow,
-            &p("flow"),
-            &[
-                ("code", Flow::Code),
-                ("implicit", Flow::Implicit),
-                ("client_credentials", Flow::ClientCredentials),
-            ],
-        )?;
-        let client_id = self.s(&raw.client_id, &p("client_id"))?;
-        let client_secret = self
-            .opt(raw.client_secret.as_ref(), &p("client_secret"))?
-            .map(Secret::from);
-        let redirect_uri = self.opt(raw.redirect_uri.as_ref(), &p("redirect_uri"))?;
-        match (&redirect_uri, flow) {
-            (None, Flow::Code | Flow::Implicit) => {
-                return Err(Error::Missing {
-                    at: self.at(&format!("apps.{name}")),
-                    key: "redirect_uri".into(),
-                });
-            }
-            (Some(uri), _) => {
-                let ok = url::Url::parse(uri).is_ok_and(|u| !u.cannot_be_a_base() || u.scheme().contains('.'));
-                if !ok {
-                    return Err(Error::Invalid {
-                        at: self.at(&p("redirect_uri")),
-                        expected: "an absolute URL registered as a sign-in redirect URI, such as `http://localhost:8080/login/callback` or `com.example.app:/callback`".into(),
-                    });
-                }
-            }
-            (None, Flow::ClientCredentials) => {}
+    fn org_url(&self, t: &Text) -> Result<OrgUrl> {
+        let v = self.text(t)?;
+        let v = v.trim();
+        if v == "fake" {
+            return Ok(OrgUrl::Fake);
         }
+        let expected = "expected the org's URL such as `https://dev-123.okta.com`, or `fake` for the embedded fake Okta";
+        let Ok(url) = url::Url::parse(v) else {
+            return Err(self.doc.invalid(&t.path, expected));
+        };
+        let Some(host) = url
+            .host_str()
+            .filter(|_| matches!(url.scheme(), "http" | "https"))
+        else {
+            return Err(self.doc.invalid(&t.path, expected));
+        };
+        if host.contains("-admin.") {
+            return Err(self.doc.invalid(
+                &t.path,
+                "this is the Admin Console's URL: use the org URL, without `-admin`",
+            ));
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(self.doc.invalid(
+                &t.path,
+                "expected the org URL alone, without a path such as `/oauth2/default` (name a custom server with `authorization_server`)",
+            ));
+        }
+        let mut base = url.to_string();
+        base.truncate(base.trim_end_matches('/').len());
+        Ok(OrgUrl::Url(base))
+    }
+
+    /// `org`, `default` or a custom server id: it goes into URL paths, so only letters,
+    /// digits, `-` and `_`.
+    fn server_id(&self, t: &Text) -> Result<String> {
+        let v = self.text(t)?;
+        if v.is_empty()
+            || !v
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(self.doc.invalid(
+                &t.path,
+                "expected `org`, `default` or a custom authorization server id (letters, digits, `-`, `_`), not a URL",
+            ));
+        }
+        Ok(v)
+    }
+
+    fn app(&self, name: &str, raw: &RawApp) -> Result<App> {
+        let flow = raw.flow;
+        let key = |k: &str| raw.path.key(k);
+        let client_id = self.filled(&raw.client_id, "`client_id`")?;
+        let client_secret = match &raw.client_secret {
+            Some(t) => Some(Secret::from(self.filled(t, "`client_secret`")?)),
+            None => None,
+        };
+        let redirect_uri = match (&raw.redirect_uri, flow) {
+            (None, Flow::Code | Flow::Implicit) => {
+                return Err(self.doc.missing(&raw.path, "redirect_uri"));
+            }
+            (None, Flow::ClientCredentials) => None,
+            (Some(t), _) => {
+                let uri = self.text(t)?;
+                if !is_redirect_uri(&uri) {
+                    return Err(self.doc.invalid(
+                        &t.path,
+                        "expected an absolute URL registered as a sign-in redirect URI, such as `http://localhost:8080/login/callback` or `com.example.app:/callback`",
+                    ));
+                }
+                Some(uri)
+            }
+        };
         let scopes = match &raw.scopes {
-            Some(s) => self.list(s, &p("scopes"))?,
+            Some(w) => self.scopes(w)?,
             None if flow == Flow::ClientCredentials => {
-                return Err(Error::Missing {
-                    at: self.at(&format!("apps.{name}")),
-                    key: "scopes".into(),
-                });
+                return Err(self.doc.missing(&raw.path, "scopes"));
             }
             None => vec!["openid".into(), "profile".into(), "email".into()],
         };
-        let mut response_type = Vec::new();
-        match (&raw.response_type, flow) {
-            (Some(_), Flow::Code | Flow::ClientCredentials) => {
-                return Err(Error::Conflict {
-                    at: self.at(&p("response_type")),
-                    why: "`response_type` applies to `flow: implicit` only".into(),
-                });
+        let response_type = match (&raw.response_type, flow) {
+            (Some(w), Flow::Code | Flow::ClientCredentials) => {
+                return Err(self.doc.conflict(
+                    w.path(),
+                    format!(
+                        "`response_type` applies to `flow: implicit` only; remove it from this `flow: {}` app",
+                        flow.as_str()
+                    ),
+                ));
             }
-            (Some(list), Flow::Implicit) => {
-                for (i, rt) in list.iter().enumerate() {
-                    let rt = self.one_of(
-                        rt,
-                        &format!("{}[{i}]", p("response_type")),
-                        &[("id_token", ResponseType::IdToken), ("token", ResponseType::Token)],
-                    )?;
-                    if !response_type.contains(&rt) {
-                        response_type.push(rt);
+            (Some(w), Flow::Implicit) => {
+                let mut types = Vec::new();
+                for (word, path) in self.words(w)? {
+                    let rt = RESPONSE_TYPES
+                        .iter()
+                        .find(|(n, _)| *n == word)
+                        .map(|(_, t)| *t)
+                        .ok_or_else(|| {
+                            self.not_one_of(&path, &word, RESPONSE_TYPES.iter().map(|(n, _)| *n))
+                        })?;
+                    if !types.contains(&rt) {
+                        types.push(rt);
                     }
                 }
-                if response_type.is_empty() {
-                    return Err(Error::Invalid {
-                        at: self.at(&p("response_type")),
-                        expected: "at least one of: id_token, token".into(),
-                    });
+                if types.is_empty() {
+                    return Err(self
+                        .doc
+                        .invalid(w.path(), "expected at least one of: id_token, token"));
                 }
-                response_type.sort();
+                types.sort();
+                types
             }
-            (None, Flow::Implicit) => response_type = vec![ResponseType::IdToken, ResponseType::Token],
-            (None, _) => {}
-        }
+            (None, Flow::Implicit) => vec![ResponseType::IdToken, ResponseType::Token],
+            (None, _) => Vec::new(),
+        };
         let token_endpoint_auth = match &raw.token_endpoint_auth {
             Some(t) => {
-                let auth = self.one_of(
-                    t,
-                    &p("token_endpoint_auth"),
-                    &[
-                        ("client_secret_basic", TokenEndpointAuth::ClientSecretBasic),
-                        ("client_secret_post", TokenEndpointAuth::ClientSecretPost),
-                        ("none", TokenEndpointAuth::None),
-                    ],
-                )?;
-                if auth != TokenEndpointAuth::None && client_secret.is_none() {
-                    return Err(Error::Missing {
-                        at: self.at(&format!("apps.{name}")),
-                        key: "client_secret".into(),
-                    });
+                let auth = self.one_of(t, TOKEN_ENDPOINT_AUTHS)?;
+                match (auth, &client_secret) {
+                    (TokenEndpointAuth::None, Some(_)) => {
+                        return Err(self.doc.conflict(
+                            &key("token_endpoint_auth"),
+                            "`token_endpoint_auth: none` is for a public client: remove `client_secret`, or choose `client_secret_basic` or `client_secret_post`",
+                        ));
+                    }
+                    (TokenEndpointAuth::None, None) => {}
+                    (_, None) => return Err(self.doc.missing(&raw.path, "client_secret")),
+                    (_, Some(_)) => {}
                 }
                 auth
             }
@@ -359,29 +501,38 @@ impl Resolver<'_> {
             None => TokenEndpointAuth::None,
         };
         if flow == Flow::ClientCredentials && client_secret.is_none() {
-            return Err(Error::Missing {
-                at: self.at(&format!("apps.{name}")),
-                key: "client_secret".into(),
-            });
+            return Err(self.doc.missing(&raw.path, "client_secret"));
         }
-        let pkce = match (raw.pkce, flow) {
+        let pkce = match (&raw.pkce, flow) {
             (Some(_), Flow::Implicit) => {
-                return Err(Error::Conflict {
-                    at: self.at(&p("pkce")),
-                    why: "the implicit flow has no PKCE; remove `pkce` or use `flow: code`".into(),
-                });
+                return Err(self.doc.conflict(
+                    &key("pkce"),
+                    "the implicit flow has no PKCE: remove `pkce`, or use `flow: code`",
+                ));
             }
-            (Some(false), Flow::Code) if client_secret.is_none() => {
-                return Err(Error::Conflict {
-                    at: self.at(&p("pkce")),
-                    why: "a public client (no client_secret) must use PKCE; only a web app may set `pkce: false`".into(),
-                });
+            (Some(_), Flow::ClientCredentials) => {
+                return Err(self.doc.conflict(
+                    &key("pkce"),
+                    "`flow: client_credentials` has no PKCE: remove `pkce`",
+                ));
             }
-            (Some(v), _) => v,
+            (Some(s), Flow::Code) => {
+                let pkce = self.bool(s)?;
+                if !pkce && client_secret.is_none() {
+                    return Err(self.doc.conflict(
+                        &key("pkce"),
+                        "a public client (no `client_secret`) must use PKCE; only a web app may set `pkce: false`",
+                    ));
+                }
+                pkce
+            }
             (None, flow) => flow == Flow::Code,
         };
-        let authorization_server =
-            self.opt(raw.authorization_server.as_ref(), &p("authorization_server"))?;
+        let authorization_server = raw
+            .authorization_server
+            .as_ref()
+            .map(|t| self.server_id(t))
+            .transpose()?;
         Ok(App {
             name: name.to_owned(),
             client_id,
@@ -396,287 +547,300 @@ impl Resolver<'_> {
         })
     }
 
-    fn user(&self, name: &str, raw: &RawUser, apps: &BTreeMap<String, App>) -> Result<User> {
-        let p = |k: &str| format!("users.{name}.{k}");
-        let app = self.opt(raw.app.as_ref(), &p("app"))?;
-        if let Some(app_name) = &app {
-            match apps.get(app_name) {
-                None => {
-                    return Err(Error::UnknownName {
-                        at: self.at(&p("app")),
-                        kind: "app",
-                        name: app_name.clone(),
-                        hint: name_hint(app_name, apps.keys().map(String::as_str)),
-                    });
-                }
-                Some(a) if a.flow == Flow::ClientCredentials => {
-                    return Err(Error::Conflict {
-                        at: self.at(&p("app")),
-                        why: format!(
-                            "app `{app_name}` uses `flow: client_credentials`, which signs in no user; name a code or implicit app"
-                        ),
-                    });
-                }
-                Some(_) => {}
+    /// Scope tokens as RFC 6749 §3.3 allows them, without repeats, in order.
+    fn scopes(&self, w: &Words) -> Result<Vec<String>> {
+        let mut scopes: Vec<String> = Vec::new();
+        for (scope, path) in self.words(w)? {
+            if !scope
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+            {
+                return Err(self.doc.invalid(
+                    &path,
+                    "expected scope names of printable ASCII without `\"` or `\\`",
+                ));
+            }
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
             }
         }
+        if scopes.is_empty() {
+            return Err(self.doc.invalid(w.path(), "expected at least one scope"));
+        }
+        Ok(scopes)
+    }
+
+    fn user(&self, name: &str, raw: &RawUser) -> Result<User> {
         Ok(User {
             name: name.to_owned(),
-            username: self.s(&raw.username, &p("username"))?,
-            password: Secret::from(self.s(&raw.password, &p("password"))?),
-            app,
+            username: self.filled(&raw.username, "`username`")?,
+            password: Secret::from(self.filled(&raw.password, "`password`")?),
+            app: raw.app.as_ref().map(|a| a.value.clone()),
         })
     }
 
-    fn cache(&self, raw: Option<&RawCache>) -> Result<CacheSettings> {
-        let d = CacheSettings::default();
-        let Some(raw) = raw else { return Ok(d) };
-        Ok(CacheSettings {
-            store: match &raw.store {
-                Some(s) => self.one_of(
-                    s,
-                    "cache.store",
-                    &[("disk", CacheStore::Disk), ("memory", CacheStore::Memory)],
-                )?,
-                None => d.store,
-            },
-            refresh_before: match &raw.refresh_before {
-                Some(r) => self.duration(r, "cache.refresh_before")?,
-                None => d.refresh_before,
-            },
-            persist_refresh: raw.persist_refresh.unwrap_or(d.persist_refresh),
-        })
-    }
-
-    fn lifetimes(&self, raw: &RawLifetimes, base: &FakeLifetimes, path: &str) -> Result<FakeLifetimes> {
-        let pick = |r: &Option<RawDuration>, k: &str, dflt: Duration| match r {
-            Some(d) => self.duration(d, &format!("{path}.{k}")),
+    fn lifetimes(&self, raw: &RawLifetimes, base: &FakeLifetimes) -> Result<FakeLifetimes> {
+        let pick = |s: &Option<Setting>, dflt: Duration| match s {
+            Some(s) => self.positive_duration(s),
             None => Ok(dflt),
         };
         Ok(FakeLifetimes {
-            access_token: pick(&raw.access_token, "access_token", base.access_token)?,
-            id_token: pick(&raw.id_token, "id_token", base.id_token)?,
-            refresh_token: pick(&raw.refresh_token, "refresh_token", base.refresh_token)?,
-            code: pick(&raw.code, "code", base.code)?,
-            session_token: pick(&raw.session_token, "session_token", base.session_token)?,
+            access_token: pick(&raw.access_token, base.access_token)?,
+            id_token: pick(&raw.id_token, base.id_token)?,
+            refresh_token: pick(&raw.refresh_token, base.refresh_token)?,
+            code: pick(&raw.code, base.code)?,
+            session_token: pick(&raw.session_token, base.session_token)?,
         })
     }
 
-    fn fake(
+    /// Claims of a fake user: JSON values, strings expanded.
+    fn json_claims(
         &self,
-        raw: &RawFake,
-        apps: &BTreeMap<String, App>,
-        users: &BTreeMap<String, User>,
-    ) -> Result<FakeSettings> {
-        let lifetimes = match &raw.lifetimes {
-            Some(l) => self.lifetimes(l, &FakeLifetimes::default(), "fake.lifetimes")?,
-            None => FakeLifetimes::default(),
-        };
-        let mut fake_users = BTreeMap::new();
-        for (name, u) in &raw.users {
-            let p = |k: &str| format!("fake.users.{name}.{k}");
-            if !users.contains_key(name) {
-                return Err(Error::UnknownName {
-                    at: self.at(&format!("fake.users.{name}")),
-                    kind: "user",
-                    name: name.clone(),
-                    hint: name_hint(name, users.keys().map(String::as_str)),
-                });
-            }
-            let status = match &u.status {
-                Some(s) => Some(self.one_of(
-                    s,
-                    &p("status"),
-                    &[
-                        ("SUCCESS", AuthnStatus::Success),
-                        ("PASSWORD_WARN", AuthnStatus::PasswordWarn),
-                        ("PASSWORD_EXPIRED", AuthnStatus::PasswordExpired),
-                        ("PASSWORD_RESET", AuthnStatus::PasswordReset),
-                        ("MFA_ENROLL_OPTIONAL", AuthnStatus::MfaEnrollOptional),
-                        ("MFA_ENROLL", AuthnStatus::MfaEnroll),
-                        ("MFA_REQUIRED", AuthnStatus::MfaRequired),
-                        ("LOCKED_OUT", AuthnStatus::LockedOut),
-                        ("LOCKED_OUT_HIDDEN", AuthnStatus::LockedOutHidden),
-                        ("FEDERATED", AuthnStatus::Federated),
-                    ],
-                )?),
-                None => None,
-            };
-            if let Some(list) = &u.apps {
-                for (i, a) in list.iter().enumerate() {
-                    if !apps.contains_key(a) {
-                        return Err(Error::UnknownName {
-                            at: self.at(&format!("{}[{i}]", p("apps"))),
-                            kind: "app",
-                            name: a.clone(),
-                            hint: name_hint(a, apps.keys().map(String::as_str)),
-                        });
-                    }
+        claims: &[(String, Node, YamlPath)],
+    ) -> Result<BTreeMap<String, serde_json::Value>> {
+        claims
+            .iter()
+            .map(|(name, node, path)| Ok((name.clone(), self.json(node, path)?)))
+            .collect()
+    }
+
+    /// Claims a server adds: `$groups` (checked before expansion, so `$$groups` is the text
+    /// `$groups`) or a JSON value.
+    fn server_claims(
+        &self,
+        claims: &[(String, Node, YamlPath)],
+    ) -> Result<BTreeMap<String, ClaimValue>> {
+        claims
+            .iter()
+            .map(|(name, node, path)| {
+                let value = match node {
+                    Node::Str(s) if s == "$groups" => ClaimValue::Groups,
+                    node => ClaimValue::Value(self.json(node, path)?),
+                };
+                Ok((name.clone(), value))
+            })
+            .collect()
+    }
+
+    fn json(&self, node: &Node, path: &YamlPath) -> Result<serde_json::Value> {
+        use serde_json::Value;
+        Ok(match node {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Int(n) => {
+                if let Ok(n) = i64::try_from(*n) {
+                    Value::from(n)
+                } else if let Ok(n) = u64::try_from(*n) {
+                    Value::from(n)
+                } else {
+                    return Err(self
+                        .doc
+                        .invalid(path, "expected a number that fits in 64 bits"));
                 }
             }
-            fake_users.insert(
+            Node::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .ok_or_else(|| {
+                    self.doc.invalid(
+                        path,
+                        "expected a finite number (JSON has no NaN or infinity)",
+                    )
+                })?,
+            Node::Str(s) => Value::String(self.text(&Text {
+                value: s.clone(),
+                path: path.clone(),
+            })?),
+            Node::Seq(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| self.json(item, &path.index(i)))
+                    .collect::<Result<_>>()?,
+            ),
+            Node::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), self.json(v, &path.key(k))?)))
+                    .collect::<Result<_>>()?,
+            ),
+        })
+    }
+
+    fn fake(&self, raw: &RawFake) -> Result<FakeSettings> {
+        let lifetimes = match &raw.lifetimes {
+            Some(l) => self.lifetimes(l, &FakeLifetimes::default())?,
+            None => FakeLifetimes::default(),
+        };
+        let mut users = BTreeMap::new();
+        for (name, u) in &raw.users {
+            users.insert(
                 name.clone(),
                 FakeUser {
-                    id: self.opt(u.id.as_ref(), &p("id"))?,
-                    given_name: self.opt(u.given_name.as_ref(), &p("given_name"))?,
-                    family_name: self.opt(u.family_name.as_ref(), &p("family_name"))?,
-                    name: self.opt(u.name.as_ref(), &p("name"))?,
-                    email: self.opt(u.email.as_ref(), &p("email"))?,
-                    groups: self.list(&u.groups, &p("groups"))?,
-                    claims: u.claims.clone(),
-                    status,
-                    apps: u.apps.clone(),
+                    id: self.opt(u.id.as_ref())?,
+                    given_name: self.opt(u.given_name.as_ref())?,
+                    family_name: self.opt(u.family_name.as_ref())?,
+                    name: self.opt(u.name.as_ref())?,
+                    email: self.opt(u.email.as_ref())?,
+                    groups: self.list(&u.groups)?,
+                    claims: self.json_claims(&u.claims)?,
+                    status: u
+                        .status
+                        .as_ref()
+                        .map(|s| self.one_of(s, AUTHN_STATUSES))
+                        .transpose()?,
+                    apps: u
+                        .apps
+                        .as_ref()
+                        .map(|a| a.iter().map(|t| t.value.clone()).collect()),
                 },
             );
         }
         let mut servers = BTreeMap::new();
         for (id, s) in &raw.servers {
-            let p = |k: &str| format!("fake.servers.{id}.{k}");
-            let claims = |m: &BTreeMap<String, serde_json::Value>| {
-                m.iter()
-                    .map(|(k, v)| {
-                        let value = if v.as_str() == Some("$groups") {
-                            ClaimValue::Groups
-                        } else {
-                            ClaimValue::Value(v.clone())
-                        };
-                        (k.clone(), value)
-                    })
-                    .collect()
-            };
+            let id_path = YamlPath::root().key("fake").key("servers").key(id);
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(Error::Invalid {
+                    at: self.doc.at(&id_path, Target::Key),
+                    expected: "expected a server id of letters, digits, `-` and `_`".into(),
+                });
+            }
             servers.insert(
                 id.clone(),
                 FakeServer {
-                    audience: self.opt(s.audience.as_ref(), &p("audience"))?,
-                    scopes: self.list(&s.scopes, &p("scopes"))?,
-                    access_claims: claims(&s.access_claims),
-                    id_claims: claims(&s.id_claims),
+                    audience: self.opt(s.audience.as_ref())?,
+                    scopes: self.list(&s.scopes)?,
+                    access_claims: self.server_claims(&s.access_claims)?,
+                    id_claims: self.server_claims(&s.id_claims)?,
                     lifetimes: s
                         .lifetimes
                         .as_ref()
-                        .map(|l| self.lifetimes(l, &lifetimes, &p("lifetimes")))
+                        .map(|l| self.lifetimes(l, &lifetimes))
                         .transpose()?,
                 },
             );
         }
-        let mut fake_apps = BTreeMap::new();
+        let mut apps = BTreeMap::new();
         for (name, a) in &raw.apps {
-            let p = |k: &str| format!("fake.apps.{name}.{k}");
-            if !apps.contains_key(name) {
-                return Err(Error::UnknownName {
-                    at: self.at(&format!("fake.apps.{name}")),
-                    kind: "app",
-                    name: name.clone(),
-                    hint: name_hint(name, apps.keys().map(String::as_str)),
-                });
+            let grant_types = match &a.grant_types {
+                None => None,
+                Some(list) => {
+                    let mut out = Vec::new();
+                    for t in list {
+                        let g = self.text(t)?;
+                        if !GRANT_TYPES.contains(&g.as_str()) {
+                            return Err(self.not_one_of(&t.path, &g, GRANT_TYPES.iter().copied()));
+                        }
+                        out.push(g);
+                    }
+                    Some(out)
+                }
+            };
+            let mut redirect_uris = Vec::new();
+            for t in &a.redirect_uris {
+                let uri = self.text(t)?;
+                if !is_redirect_uri(&uri) {
+                    return Err(self
+                        .doc
+                        .invalid(&t.path, "expected an absolute redirect URI"));
+                }
+                redirect_uris.push(uri);
             }
-            fake_apps.insert(
+            apps.insert(
                 name.clone(),
                 FakeApp {
-                    grant_types: a
-                        .grant_types
-                        .as_ref()
-                        .map(|g| self.list(g, &p("grant_types")))
-                        .transpose()?,
+                    grant_types,
                     rotation: a
                         .rotation
                         .as_ref()
-                        .map(|r| {
-                            self.one_of(
-                                r,
-                                &p("rotation"),
-                                &[("rotate", Rotation::Rotate), ("static", Rotation::Static)],
-                            )
-                        })
+                        .map(|r| self.one_of(r, ROTATIONS))
                         .transpose()?,
                     rotation_grace: a
                         .rotation_grace
                         .as_ref()
-                        .map(|d| self.duration(d, &p("rotation_grace")))
+                        .map(|d| self.duration(d))
                         .transpose()?,
-                    pkce_required: a.pkce_required,
-                    redirect_uris: self.list(&a.redirect_uris, &p("redirect_uris"))?,
+                    pkce_required: a.pkce_required.as_ref().map(|b| self.bool(b)).transpose()?,
+                    redirect_uris,
                 },
             );
         }
         let mut faults = Vec::new();
-        for (i, f) in raw.faults.iter().enumerate() {
-            let p = |k: &str| format!("fake.faults[{i}].{k}");
-            let endpoint = self.one_of(
-                &f.endpoint,
-                &p("endpoint"),
-                &[
-                    ("authn", FaultEndpoint::Authn),
-                    ("authorize", FaultEndpoint::Authorize),
-                    ("token", FaultEndpoint::Token),
-                    ("keys", FaultEndpoint::Keys),
-                    ("discovery", FaultEndpoint::Discovery),
-                    ("userinfo", FaultEndpoint::Userinfo),
-                    ("introspect", FaultEndpoint::Introspect),
-                    ("revoke", FaultEndpoint::Revoke),
-                ],
-            )?;
-            let kind = match f.kind.as_str() {
+        for f in &raw.faults {
+            let endpoint = self.one_of(&f.endpoint, FAULT_ENDPOINTS)?;
+            let kind_name = self.text(&f.kind)?;
+            let only_for = |field: &Option<Setting>, key: &str, kind: &str| -> Result<()> {
+                if field.is_some() && kind_name != kind {
+                    return Err(self.doc.conflict(
+                        &f.path.key(key),
+                        format!("`{key}` applies to `kind: {kind}` only"),
+                    ));
+                }
+                Ok(())
+            };
+            only_for(&f.status, "status", "status")?;
+            only_for(&f.latency, "latency", "latency")?;
+            only_for(&f.reset, "reset", "rate_limit")?;
+            let kind = match kind_name.as_str() {
                 "rate_limit" => FaultKind::RateLimit {
-                    reset: f.reset.unwrap_or(1),
+                    reset: f
+                        .reset
+                        .as_ref()
+                        .map_or(Ok(1), |s| self.number(s, 0, 3600))?,
                 },
-                "status" => FaultKind::Status(f.status.ok_or_else(|| Error::Missing {
-                    at: self.at(&format!("fake.faults[{i}]")),
-                    key: "status".into(),
-                })?),
-                "latency" => FaultKind::Latency(match &f.latency {
-                    Some(d) => self.duration(d, &p("latency"))?,
-                    None => {
-                        return Err(Error::Missing {
-                            at: self.at(&format!("fake.faults[{i}]")),
-                            key: "latency".into(),
-                        });
-                    }
-                }),
+                "status" => match &f.status {
+                    Some(s) => FaultKind::Status(self.number(s, 100, 599)?),
+                    None => return Err(self.doc.missing(&f.path, "status")),
+                },
+                "latency" => match &f.latency {
+                    Some(s) => FaultKind::Latency(self.duration(s)?),
+                    None => return Err(self.doc.missing(&f.path, "latency")),
+                },
                 "drop" => FaultKind::Drop,
                 "malformed_page" => FaultKind::MalformedPage,
                 other => {
-                    let names = ["rate_limit", "status", "latency", "drop", "malformed_page"];
-                    let hint = closest(other, names)
-                        .map(|b| format!("; did you mean `{b}`?"))
-                        .unwrap_or_default();
-                    return Err(Error::Invalid {
-                        at: self.at(&p("kind")),
-                        expected: format!("expected one of: {}{hint}", names.join(", ")),
-                    });
+                    return Err(self.not_one_of(&f.kind.path, other, FAULT_KINDS.iter().copied()));
                 }
             };
             faults.push(FaultSpec {
                 endpoint,
                 kind,
-                user: self.opt(f.user.as_ref(), &p("user"))?,
-                client_id: self.opt(f.client_id.as_ref(), &p("client_id"))?,
-                times: f.times,
+                user: self.opt(f.user.as_ref())?,
+                client_id: self.opt(f.client_id.as_ref())?,
+                times: f
+                    .times
+                    .as_ref()
+                    .map(|s| self.number(s, 1, i128::from(u32::MAX)))
+                    .transpose()?,
             });
         }
         Ok(FakeSettings {
-            org_name: self.opt(raw.org_name.as_ref(), "fake.org_name")?,
-            users: fake_users,
+            org_name: self.opt(raw.org_name.as_ref())?,
+            users,
             servers,
-            apps: fake_apps,
+            apps,
             lifetimes,
             faults,
         })
     }
 }
 
-/// Parses `30`, `30s`, `5m`, `1h`, `7d`, `250ms`.
-pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    Some(match unit.trim() {
-        "" | "s" => Duration::from_secs(n),
-        "ms" => Duration::from_millis(n),
-        "m" => Duration::from_secs(n.checked_mul(60)?),
-        "h" => Duration::from_secs(n.checked_mul(3600)?),
-        "d" => Duration::from_secs(n.checked_mul(86400)?),
-        _ => return None,
-    })
+/// An absolute URL an OAuth client can register as a redirect URI: `http(s)` with a host, or
+/// a private-use scheme (`com.example.app:/callback`); never a fragment.
+fn is_redirect_uri(uri: &str) -> bool {
+    let Ok(url) = url::Url::parse(uri) else {
+        return false;
+    };
+    if url.fragment().is_some() {
+        return false;
+    }
+    match url.scheme() {
+        "http" | "https" => url.host_str().is_some_and(|h| !h.is_empty()),
+        scheme => !url.cannot_be_a_base() || scheme.contains('.'),
+    }
 }
+#[cfg(test)]
+mod tests;

@@ -1,17 +1,50 @@
-//! The file as written: serde structs mirroring the YAML, strings not yet expanded.
+//! The file as written: the [`Node`] tree checked against the schema's shape (known keys,
+//! types, required keys) into structs whose strings are not yet expanded. Every value keeps its
+//! YAML path, so later checks can point at it.
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use crate::locate::{Doc, Target};
+use crate::node::Node;
+use crate::yaml_path::YamlPath;
+use crate::{Error, Flow, Result, suggest};
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+/// A text value before `${VAR}` expansion.
+#[derive(Clone, Debug)]
+pub(crate) struct Text {
+    pub(crate) value: String,
+    pub(crate) path: YamlPath,
+}
+
+/// A setting that is a boolean, number or duration: written as such, or as text that may hold
+/// `${VAR}` and is parsed after expansion.
+#[derive(Clone, Debug)]
+pub(crate) enum Setting {
+    Bool(bool, YamlPath),
+    Int(i128, YamlPath),
+    Text(Text),
+}
+
+/// A list of words: a YAML list, or one text of space-separated words (`openid profile`).
+#[derive(Clone, Debug)]
+pub(crate) enum Words {
+    List(Vec<Text>, YamlPath),
+    Spaced(Text),
+}
+
+impl Words {
+    pub(crate) fn path(&self) -> &YamlPath {
+        match self {
+            Words::List(_, p) => p,
+            Words::Spaced(t) => &t.path,
+        }
+    }
+}
+
 pub(crate) struct RawConfig {
-    pub(crate) org_url: Option<String>,
-    pub(crate) authorization_server: Option<String>,
-    #[serde(default)]
+    pub(crate) org_url: Option<Text>,
+    pub(crate) authorization_server: Option<Text>,
     pub(crate) apps: BTreeMap<String, RawApp>,
-    #[serde(default)]
     pub(crate) users: BTreeMap<String, RawUser>,
     pub(crate) cache: Option<RawCache>,
     pub(crate) verify: Option<RawVerify>,
@@ -19,134 +52,572 @@ pub(crate) struct RawConfig {
     pub(crate) fake: Option<RawFake>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawApp {
-    pub(crate) client_id: String,
-    pub(crate) client_secret: Option<String>,
-    pub(crate) redirect_uri: Option<String>,
-    pub(crate) flow: String,
-    pub(crate) scopes: Option<Vec<String>>,
-    pub(crate) response_type: Option<Vec<String>>,
-    pub(crate) authorization_server: Option<String>,
-    pub(crate) token_endpoint_auth: Option<String>,
-    pub(crate) pkce: Option<bool>,
+    pub(crate) path: YamlPath,
+    pub(crate) client_id: Text,
+    pub(crate) client_secret: Option<Text>,
+    pub(crate) redirect_uri: Option<Text>,
+    pub(crate) flow: Flow,
+    pub(crate) scopes: Option<Words>,
+    pub(crate) response_type: Option<Words>,
+    pub(crate) authorization_server: Option<Text>,
+    pub(crate) token_endpoint_auth: Option<Text>,
+    pub(crate) pkce: Option<Setting>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawUser {
-    pub(crate) username: String,
-    pub(crate) password: String,
-    pub(crate) app: Option<String>,
+    pub(crate) username: Text,
+    pub(crate) password: Text,
+    /// A name, never expanded.
+    pub(crate) app: Option<Text>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawCache {
-    pub(crate) store: Option<String>,
-    pub(crate) refresh_before: Option<RawDuration>,
-    pub(crate) persist_refresh: Option<bool>,
+    pub(crate) store: Option<Text>,
+    pub(crate) refresh_before: Option<Setting>,
+    pub(crate) persist_refresh: Option<Setting>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawVerify {
-    pub(crate) id_token: Option<bool>,
-    pub(crate) leeway: Option<RawDuration>,
+    pub(crate) id_token: Option<Setting>,
+    pub(crate) leeway: Option<Setting>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawHttp {
-    pub(crate) timeout: Option<RawDuration>,
-    pub(crate) rate_limit_retries: Option<u32>,
-    pub(crate) max_rate_limit_wait: Option<RawDuration>,
+    pub(crate) timeout: Option<Setting>,
+    pub(crate) rate_limit_retries: Option<Setting>,
+    pub(crate) max_rate_limit_wait: Option<Setting>,
 }
 
-/// `30`, `30s`, `5m`, `1h`, `250ms`, `7d`.
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-pub(crate) enum RawDuration {
-    Secs(u64),
-    Text(String),
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawFake {
-    pub(crate) org_name: Option<String>,
-    #[serde(default)]
+    pub(crate) org_name: Option<Text>,
     pub(crate) users: BTreeMap<String, RawFakeUser>,
-    #[serde(default)]
     pub(crate) servers: BTreeMap<String, RawFakeServer>,
-    #[serde(default)]
     pub(crate) apps: BTreeMap<String, RawFakeApp>,
     pub(crate) lifetimes: Option<RawLifetimes>,
-    #[serde(default)]
     pub(crate) faults: Vec<RawFault>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawFakeUser {
-    pub(crate) id: Option<String>,
-    pub(crate) given_name: Option<String>,
-    pub(crate) family_name: Option<String>,
-    pub(crate) name: Option<String>,
-    pub(crate) email: Option<String>,
-    #[serde(default)]
-    pub(crate) groups: Vec<String>,
-    #[serde(default)]
-    pub(crate) claims: BTreeMap<String, serde_json::Value>,
-    pub(crate) status: Option<String>,
-    pub(crate) apps: Option<Vec<String>>,
+    pub(crate) path: YamlPath,
+    pub(crate) id: Option<Text>,
+    pub(crate) given_name: Option<Text>,
+    pub(crate) family_name: Option<Text>,
+    pub(crate) name: Option<Text>,
+    pub(crate) email: Option<Text>,
+    pub(crate) groups: Vec<Text>,
+    pub(crate) claims: Vec<(String, Node, YamlPath)>,
+    pub(crate) status: Option<Text>,
+    /// Names, never expanded.
+    pub(crate) apps: Option<Vec<Text>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawFakeServer {
-    pub(crate) audience: Option<String>,
-    #[serde(default)]
-    pub(crate) scopes: Vec<String>,
-    #[serde(default)]
-    pub(crate) access_claims: BTreeMap<String, serde_json::Value>,
-    #[serde(default)]
-    pub(crate) id_claims: BTreeMap<String, serde_json::Value>,
+    pub(crate) audience: Option<Text>,
+    pub(crate) scopes: Vec<Text>,
+    pub(crate) access_claims: Vec<(String, Node, YamlPath)>,
+    pub(crate) id_claims: Vec<(String, Node, YamlPath)>,
     pub(crate) lifetimes: Option<RawLifetimes>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawLifetimes {
-    pub(crate) access_token: Option<RawDuration>,
-    pub(crate) id_token: Option<RawDuration>,
-    pub(crate) refresh_token: Option<RawDuration>,
-    pub(crate) code: Option<RawDuration>,
-    pub(crate) session_token: Option<RawDuration>,
+    pub(crate) access_token: Option<Setting>,
+    pub(crate) id_token: Option<Setting>,
+    pub(crate) refresh_token: Option<Setting>,
+    pub(crate) code: Option<Setting>,
+    pub(crate) session_token: Option<Setting>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawFakeApp {
-    pub(crate) grant_types: Option<Vec<String>>,
-    pub(crate) rotation: Option<String>,
-    pub(crate) rotation_grace: Option<RawDuration>,
-    pub(crate) pkce_required: Option<bool>,
-    #[serde(default)]
-    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) path: YamlPath,
+    pub(crate) grant_types: Option<Vec<Text>>,
+    pub(crate) rotation: Option<Text>,
+    pub(crate) rotation_grace: Option<Setting>,
+    pub(crate) pkce_required: Option<Setting>,
+    pub(crate) redirect_uris: Vec<Text>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawFault {
-    pub(crate) endpoint: String,
-    /// `rate_limit`, `status`, `latency`, `drop`, `malformed_page`
-    pub(crate) kind: String,
-    pub(crate) status: Option<u16>,
-    pub(crate) latency: Option<RawDuration>,
-    pub(crate) reset: Option<u64>,
-    pub(crate) user: Option<String>,
-    pub(crate) client_id: Option<String>,
-    pub(crate) times: Option<u32>,
+    pub(crate) path: YamlPath,
+    pub(crate) endpoint: Text,
+    pub(crate) kind: Text,
+    pub(crate) status: Option<Setting>,
+    pub(crate) latency: Option<Setting>,
+    pub(crate) reset: Option<Setting>,
+    pub(crate) user: Option<Text>,
+    pub(crate) client_id: Option<Text>,
+    pub(crate) times: Option<Setting>,
+}
+
+pub(crate) const ROOT_KEYS: &[&str] = &[
+    "org_url",
+    "authorization_server",
+    "apps",
+    "users",
+    "cache",
+    "verify",
+    "http",
+    "fake",
+];
+pub(crate) const APP_KEYS: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "flow",
+    "scopes",
+    "response_type",
+    "authorization_server",
+    "token_endpoint_auth",
+    "pkce",
+];
+pub(crate) const USER_KEYS: &[&str] = &["username", "password", "app"];
+const CACHE_KEYS: &[&str] = &["store", "refresh_before", "persist_refresh"];
+const VERIFY_KEYS: &[&str] = &["id_token", "leeway"];
+const HTTP_KEYS: &[&str] = &["timeout", "rate_limit_retries", "max_rate_limit_wait"];
+const FAKE_KEYS: &[&str] = &[
+    "org_name",
+    "users",
+    "servers",
+    "apps",
+    "lifetimes",
+    "faults",
+];
+const FAKE_USER_KEYS: &[&str] = &[
+    "id",
+    "given_name",
+    "family_name",
+    "name",
+    "email",
+    "groups",
+    "claims",
+    "status",
+    "apps",
+];
+const FAKE_SERVER_KEYS: &[&str] = &[
+    "audience",
+    "scopes",
+    "access_claims",
+    "id_claims",
+    "lifetimes",
+];
+const LIFETIME_KEYS: &[&str] = &[
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "code",
+    "session_token",
+];
+const FAKE_APP_KEYS: &[&str] = &[
+    "grant_types",
+    "rotation",
+    "rotation_grace",
+    "pkce_required",
+    "redirect_uris",
+];
+const FAULT_KEYS: &[&str] = &[
+    "endpoint",
+    "kind",
+    "status",
+    "latency",
+    "reset",
+    "user",
+    "client_id",
+    "times",
+];
+
+/// The flows, spelt as in the file.
+pub(crate) const FLOWS: &[(&str, Flow)] = &[
+    ("code", Flow::Code),
+    ("implicit", Flow::Implicit),
+    ("client_credentials", Flow::ClientCredentials),
+];
+
+/// Reads the whole tree.
+pub(crate) fn read(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
+    let root = YamlPath::root();
+    let f = Fields::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
+    Ok(RawConfig {
+        org_url: f.text("org_url")?,
+        authorization_server: f.text("authorization_server")?,
+        apps: f.entries("apps", |path, node| app(doc, path, node))?,
+        users: f.entries("users", |path, node| user(doc, path, node))?,
+        cache: f
+            .mapping("cache", CACHE_KEYS, "cache settings")?
+            .map(|c| -> Result<_> {
+                Ok(RawCache {
+                    store: c.text("store")?,
+                    refresh_before: c.setting("refresh_before")?,
+                    persist_refresh: c.setting("persist_refresh")?,
+                })
+            })
+            .transpose()?,
+        verify: f
+            .mapping("verify", VERIFY_KEYS, "ID token verification settings")?
+            .map(|v| -> Result<_> {
+                Ok(RawVerify {
+                    id_token: v.setting("id_token")?,
+                    leeway: v.setting("leeway")?,
+                })
+            })
+            .transpose()?,
+        http: f
+            .mapping("http", HTTP_KEYS, "HTTP settings")?
+            .map(|h| -> Result<_> {
+                Ok(RawHttp {
+                    timeout: h.setting("timeout")?,
+                    rate_limit_retries: h.setting("rate_limit_retries")?,
+                    max_rate_limit_wait: h.setting("max_rate_limit_wait")?,
+                })
+            })
+            .transpose()?,
+        fake: f
+            .mapping("fake", FAKE_KEYS, "settings of the embedded fake Okta")?
+            .map(|f| fake(doc, &f))
+            .transpose()?,
+    })
+}
+
+fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
+    let f = Fields::new(doc, node, path.clone(), APP_KEYS, "an app's settings")?;
+    // What is written is checked before what is missing.
+    let client_id = f.text("client_id")?;
+    let client_secret = f.text("client_secret")?;
+    let redirect_uri = f.text("redirect_uri")?;
+    let flow = f.text("flow")?;
+    let scopes = f.words("scopes")?;
+    let response_type = f.words("response_type")?;
+    let authorization_server = f.text("authorization_server")?;
+    let token_endpoint_auth = f.text("token_endpoint_auth")?;
+    let pkce = f.setting("pkce")?;
+    let flow_text = flow.ok_or_else(|| doc.missing(&path, "flow"))?;
+    let flow = FLOWS
+        .iter()
+        .find(|(name, _)| *name == flow_text.value)
+        .map(|(_, flow)| *flow)
+        .ok_or_else(|| {
+            let names = FLOWS.iter().map(|(n, _)| *n);
+            let mut expected = format!(
+                "expected one of: {}{}",
+                names.clone().collect::<Vec<_>>().join(", "),
+                did_you_mean(&flow_text.value, names)
+            );
+            if flow_text.value.contains('$') {
+                expected
+                    .push_str(" (`flow` is never expanded: write it literally, not as `${VAR}`)");
+            }
+            doc.invalid(&flow_text.path, expected)
+        })?;
+    Ok(RawApp {
+        client_id: client_id.ok_or_else(|| doc.missing(&path, "client_id"))?,
+        client_secret,
+        redirect_uri,
+        flow,
+        scopes,
+        response_type,
+        authorization_server,
+        token_endpoint_auth,
+        pkce,
+        path,
+    })
+}
+
+fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
+    let f = Fields::new(doc, node, path.clone(), USER_KEYS, "a user's settings")?;
+    let username = f.text("username")?;
+    let password = f.text("password")?;
+    let app = f.name("app")?;
+    Ok(RawUser {
+        username: username.ok_or_else(|| doc.missing(&path, "username"))?,
+        password: password.ok_or_else(|| doc.missing(&path, "password"))?,
+        app,
+    })
+}
+
+fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
+    let lifetimes = |f: &Fields<'_, '_>| -> Result<Option<RawLifetimes>> {
+        f.mapping("lifetimes", LIFETIME_KEYS, "token lifetimes")?
+            .map(|l| -> Result<_> {
+                Ok(RawLifetimes {
+                    access_token: l.setting("access_token")?,
+                    id_token: l.setting("id_token")?,
+                    refresh_token: l.setting("refresh_token")?,
+                    code: l.setting("code")?,
+                    session_token: l.setting("session_token")?,
+                })
+            })
+            .transpose()
+    };
+    Ok(RawFake {
+        org_name: f.text("org_name")?,
+        users: f.entries("users", |path, node| {
+            let u = Fields::new(
+                doc,
+                node,
+                path.clone(),
+                FAKE_USER_KEYS,
+                "a fake user's profile",
+            )?;
+            let apps = match u.get("apps") {
+                None => None,
+                Some((node, path)) => Some(list(doc, node, &path, true)?),
+            };
+            Ok(RawFakeUser {
+                id: u.text("id")?,
+                given_name: u.text("given_name")?,
+                family_name: u.text("family_name")?,
+                name: u.text("name")?,
+                email: u.text("email")?,
+                groups: u.list("groups")?.unwrap_or_default(),
+                claims: u.claims("claims")?,
+                status: u.text("status")?,
+                apps,
+                path,
+            })
+        })?,
+        servers: f.entries("servers", |path, node| {
+            let s = Fields::new(doc, node, path, FAKE_SERVER_KEYS, "an authorization server")?;
+            Ok(RawFakeServer {
+                audience: s.text("audience")?,
+                scopes: s.list("scopes")?.unwrap_or_default(),
+                access_claims: s.claims("access_claims")?,
+                id_claims: s.claims("id_claims")?,
+                lifetimes: lifetimes(&s)?,
+            })
+        })?,
+        apps: f.entries("apps", |path, node| {
+            let a = Fields::new(
+                doc,
+                node,
+                path.clone(),
+                FAKE_APP_KEYS,
+                "a fake app's settings",
+            )?;
+            Ok(RawFakeApp {
+                grant_types: a.list("grant_types")?,
+                rotation: a.text("rotation")?,
+                rotation_grace: a.setting("rotation_grace")?,
+                pkce_required: a.setting("pkce_required")?,
+                redirect_uris: a.list("redirect_uris")?.unwrap_or_default(),
+                path,
+            })
+        })?,
+        lifetimes: lifetimes(f)?,
+        faults: match f.get("faults") {
+            None => Vec::new(),
+            Some((Node::Seq(items), path)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, node)| {
+                    let path = path.index(i);
+                    let x = Fields::new(doc, node, path.clone(), FAULT_KEYS, "a fault")?;
+                    let endpoint = x.text("endpoint")?;
+                    let kind = x.text("kind")?;
+                    Ok(RawFault {
+                        status: x.setting("status")?,
+                        latency: x.setting("latency")?,
+                        reset: x.setting("reset")?,
+                        user: x.text("user")?,
+                        client_id: x.text("client_id")?,
+                        times: x.setting("times")?,
+                        endpoint: endpoint.ok_or_else(|| doc.missing(&path, "endpoint"))?,
+                        kind: kind.ok_or_else(|| doc.missing(&path, "kind"))?,
+                        path,
+                    })
+                })
+                .collect::<Result<_>>()?,
+            Some((other, path)) => {
+                return Err(doc.invalid(&path, found("a list of faults", other)));
+            }
+        },
+    })
+}
+
+/// `; did you mean `x`?` or nothing.
+pub(crate) fn did_you_mean<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str>) -> String {
+    suggest::closest(wanted, names)
+        .map(|b| format!("; did you mean `{b}`?"))
+        .unwrap_or_default()
+}
+
+fn found(expected: &str, node: &Node) -> String {
+    format!("expected {expected}, found {}", node.kind())
+}
+
+/// The entries of one mapping, checked against the keys the schema allows there.
+struct Fields<'d, 'n> {
+    doc: &'d Doc<'d>,
+    path: YamlPath,
+    entries: &'n [(String, Node)],
+}
+
+impl<'d, 'n> Fields<'d, 'n> {
+    fn new(
+        doc: &'d Doc<'d>,
+        node: &'n Node,
+        path: YamlPath,
+        known: &[&str],
+        what: &str,
+    ) -> Result<Self> {
+        let entries: &[(String, Node)] = match node {
+            Node::Map(entries) => entries,
+            Node::Null => &[],
+            other => return Err(doc.invalid(&path, found(&format!("a mapping ({what})"), other))),
+        };
+        for (key, _) in entries {
+            if !known.contains(&key.as_str()) {
+                // The message names the mapping; the position is the key's.
+                let mut at = doc.at(&path.key(key), Target::Key);
+                at.path = path.to_string();
+                return Err(Error::UnknownKey {
+                    at,
+                    key: key.clone(),
+                    hint: suggest::hint(key, known.iter().copied()),
+                });
+            }
+        }
+        Ok(Self { doc, path, entries })
+    }
+
+    /// The value of `key` and its path; an empty value counts as absent.
+    fn get(&self, key: &str) -> Option<(&'n Node, YamlPath)> {
+        self.entries
+            .iter()
+            .find(|(k, v)| k == key && *v != Node::Null)
+            .map(|(k, v)| (v, self.path.key(k)))
+    }
+
+    fn text(&self, key: &str) -> Result<Option<Text>> {
+        self.get(key)
+            .map(|(node, path)| text(self.doc, node, path))
+            .transpose()
+    }
+
+    /// A key naming another entry of the file: text, and never expanded.
+    fn name(&self, key: &str) -> Result<Option<Text>> {
+        let Some(t) = self.text(key)? else {
+            return Ok(None);
+        };
+        if t.value.contains("${") {
+            return Err(self.doc.invalid(
+                &t.path,
+                format!("`{key}` names an entry of this file and is never expanded: write the name literally, not as `${{VAR}}`"),
+            ));
+        }
+        Ok(Some(t))
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<Setting>> {
+        let Some((node, path)) = self.get(key) else {
+            return Ok(None);
+        };
+        Ok(Some(match node {
+            Node::Bool(b) => Setting::Bool(*b, path),
+            Node::Int(n) => Setting::Int(*n, path),
+            Node::Str(s) => Setting::Text(Text {
+                value: s.clone(),
+                path,
+            }),
+            other => {
+                return Err(self.doc.invalid(
+                    &path,
+                    found(
+                        "a single value (a number, `true`/`false`, a duration or text)",
+                        other,
+                    ),
+                ));
+            }
+        }))
+    }
+
+    fn list(&self, key: &str) -> Result<Option<Vec<Text>>> {
+        self.get(key)
+            .map(|(node, path)| list(self.doc, node, &path, false))
+            .transpose()
+    }
+
+    fn words(&self, key: &str) -> Result<Option<Words>> {
+        let Some((node, path)) = self.get(key) else {
+            return Ok(None);
+        };
+        Ok(Some(match node {
+            Node::Str(s) => Words::Spaced(Text {
+                value: s.clone(),
+                path,
+            }),
+            node => Words::List(list(self.doc, node, &path, false)?, path),
+        }))
+    }
+
+    fn mapping(&self, key: &str, known: &[&str], what: &str) -> Result<Option<Fields<'d, 'n>>> {
+        self.get(key)
+            .map(|(node, path)| Fields::new(self.doc, node, path, known, what))
+            .transpose()
+    }
+
+    /// A mapping of names to entries, in key order.
+    fn entries<T>(
+        &self,
+        key: &str,
+        read: impl Fn(YamlPath, &'n Node) -> Result<T>,
+    ) -> Result<BTreeMap<String, T>> {
+        match self.get(key) {
+            None => Ok(BTreeMap::new()),
+            Some((Node::Map(entries), path)) => entries
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), read(path.key(k), v)?)))
+                .collect(),
+            Some((other, path)) => Err(self
+                .doc
+                .invalid(&path, found(&format!("a mapping of {key} by name"), other))),
+        }
+    }
+
+    /// Claims: a mapping of claim names to any YAML values.
+    fn claims(&self, key: &str) -> Result<Vec<(String, Node, YamlPath)>> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some((Node::Map(entries), path)) => Ok(entries
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone(), path.key(k)))
+                .collect()),
+            Some((other, path)) => Err(self
+                .doc
+                .invalid(&path, found("a mapping of claim names to values", other))),
+        }
+    }
+}
+
+fn text(doc: &Doc<'_>, node: &Node, path: YamlPath) -> Result<Text> {
+    match node {
+        Node::Str(s) => Ok(Text {
+            value: s.clone(),
+            path,
+        }),
+        Node::Bool(_) | Node::Int(_) | Node::Float(_) => Err(doc.invalid(
+            &path,
+            format!("{}; put the value in quotes", found("text", node)),
+        )),
+        other => Err(doc.invalid(&path, found("text", other))),
+    }
+}
+
+/// A list of texts. `names` marks a list of names, which are never expanded.
+fn list(doc: &Doc<'_>, node: &Node, path: &YamlPath, names: bool) -> Result<Vec<Text>> {
+    let Node::Seq(items) = node else {
+        return Err(doc.invalid(path, found("a list such as `[a, b]`", node)));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let t = text(doc, item, path.index(i))?;
+            if names && t.value.contains("${") {
+                return Err(doc.invalid(
+                    &t.path,
+                    "this names an entry of this file and is never expanded: write the name literally, not as `${VAR}`",
+                ));
+            }
+            Ok(t)
+        })
+        .collect()
 }

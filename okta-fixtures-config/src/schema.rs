@@ -447,22 +447,26 @@ pub struct FakeSettings {
 impl Config {
     /// The user with this key, or an error naming the closest key.
     pub fn user(&self, name: &str) -> crate::Result<&User> {
-        self.users.get(name).ok_or_else(|| crate::Error::UnknownName {
-            at: self.location("users"),
-            kind: "user",
-            name: name.to_owned(),
-            hint: crate::load::name_hint(name, self.users.keys().map(String::as_str)),
-        })
+        self.users
+            .get(name)
+            .ok_or_else(|| crate::Error::UnknownName {
+                at: self.location("users"),
+                kind: "user",
+                name: name.to_owned(),
+                hint: crate::suggest::hint(name, self.users.keys().map(String::as_str)),
+            })
     }
 
     /// The app with this key, or an error naming the closest key.
     pub fn app(&self, name: &str) -> crate::Result<&App> {
-        self.apps.get(name).ok_or_else(|| crate::Error::UnknownName {
-            at: self.location("apps"),
-            kind: "app",
-            name: name.to_owned(),
-            hint: crate::load::name_hint(name, self.apps.keys().map(String::as_str)),
-        })
+        self.apps
+            .get(name)
+            .ok_or_else(|| crate::Error::UnknownName {
+                at: self.location("apps"),
+                kind: "app",
+                name: name.to_owned(),
+                hint: crate::suggest::hint(name, self.apps.keys().map(String::as_str)),
+            })
     }
 
     /// The app a user signs in with when a test names none: the user's `app`, else the only
@@ -477,12 +481,14 @@ impl Config {
             .filter(|a| a.flow != Flow::ClientCredentials);
         match (user_apps.next(), user_apps.next()) {
             (Some(only), None) => Ok(only),
-            (None, _) => Err(crate::Error::Conflict {
-                at: self.location("apps"),
-                why: "no app with `flow: code` or `flow: implicit` is defined to sign users in with".into(),
-            }),
+            (None, _) => Err(no_user_app(self.location("apps"))),
             (Some(_), Some(_)) => Err(crate::Error::Missing {
-                at: self.location(&format!("users.{}", user.name)),
+                at: self.location(
+                    &crate::yaml_path::YamlPath::root()
+                        .key("users")
+                        .key(&user.name)
+                        .to_string(),
+                ),
                 key: "app".into(),
             }),
         }
@@ -495,11 +501,20 @@ impl Config {
             .unwrap_or(&self.authorization_server)
     }
 
-    fn location(&self, path: &str) -> crate::Location {
-        crate::Location {
+    fn location(&self, path: &str) -> Box<crate::Location> {
+        // A lookup by a test's name: the file and the section, not a line of it.
+        Box::new(crate::Location {
             file: self.source.clone(),
             line_col: None,
             path: path.to_owned(),
-        }
+        })
+    }
+}
+
+/// No app can sign a user in: the error of [`Config::user_app`] and `Names::default_app`.
+pub(crate) fn no_user_app(at: Box<crate::Location>) -> crate::Error {
+    crate::Error::Conflict {
+        at,
+        why: "no app with `flow: code` or `flow: implicit` is defined to sign users in with".into(),
     }
 }
