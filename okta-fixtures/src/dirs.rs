@@ -25,17 +25,11 @@ fn user_tag(env: &dyn Fn(&str) -> Option<String>) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        // std has no getuid(); the owner of our own process entry (Linux) or of the home folder
-        // is the same number.
-        for p in ["/proc/self"] {
-            if let Ok(m) = std::fs::metadata(p) {
-                return m.uid().to_string();
-            }
-        }
-        if let Some(home) = env("HOME") {
-            if let Ok(m) = std::fs::metadata(home) {
-                return m.uid().to_string();
-            }
+        // std has no getuid(): the owner of our own process entry (Linux), else of the home
+        // folder, is the same number.
+        let owner = |p: &str| std::fs::metadata(p).ok().map(|m| m.uid().to_string());
+        if let Some(uid) = owner("/proc/self").or_else(|| env("HOME").and_then(|h| owner(&h))) {
+            return uid;
         }
     }
     env("USER")
