@@ -1,1 +1,568 @@
-//! (to be written)
+//! The public functions, the request builder, and the contexts behind them: one per
+//! fixtures.yaml, holding the parsed config, the org (the fake starts on first use) and the
+//! token cache.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use okta_fixtures_config::{App, Config, Flow, OrgUrl, User};
+use tracing::Instrument as _;
+
+use crate::cache::{Cache, Key, Waiter};
+use crate::error::{Error, Result};
+use crate::flow::{self, Plan};
+use crate::org::Org;
+use crate::tokens::Tokens;
+use crate::verify::KeySets;
+use crate::worker;
+
+/// The one place the library reads environment variables.
+pub(crate) fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+/// Signs `user` in with their default app and scopes (or serves cached tokens).
+///
+/// ```
+/// # #[tokio::main] async fn main() -> okta_fixtures::Result<()> {
+/// let tokens = okta_fixtures::tokens("alice").await?;
+/// assert!(tokens.access_token().starts_with("eyJ"));
+/// # Ok(()) }
+/// ```
+pub async fn tokens(user: &str) -> Result<Tokens> {
+    request(user).tokens().await
+}
+
+/// The tokens of a service app (`flow: client_credentials`).
+///
+/// ```
+/// # #[tokio::main] async fn main() -> okta_fixtures::Result<()> {
+/// let tokens = okta_fixtures::app_tokens("reports").await?;
+/// assert_eq!(tokens.user(), None);
+/// assert_eq!(tokens.scopes(), ["reports:read"]);
+/// # Ok(()) }
+/// ```
+pub async fn app_tokens(app: &str) -> Result<Tokens> {
+    app_request(app).tokens().await
+}
+
+/// A request for `user`'s tokens, to choose the app, scopes, server or config first.
+///
+/// ```
+/// # #[tokio::main] async fn main() -> okta_fixtures::Result<()> {
+/// let tokens = okta_fixtures::request("alice")
+///     .app("web")
+///     .scopes(["openid", "orders:read"])
+///     .server("default")
+///     .tokens()
+///     .await?;
+/// assert_eq!(tokens.app(), "web");
+/// assert!(tokens.scopes().contains(&"orders:read".to_string()));
+/// # Ok(()) }
+/// ```
+pub fn request(user: impl Into<String>) -> TokenRequest {
+    TokenRequest::new(Who::user(user), Source::discover())
+}
+
+/// A request for a service app's tokens (`flow: client_credentials`).
+pub fn app_request(app: impl Into<String>) -> TokenRequest {
+    TokenRequest::new(Who::App(app.into()), Source::discover())
+}
+
+/// The org fixtures.yaml points at, starting the embedded fake when it says `org_url: fake`.
+///
+/// See [`Org`] for an example.
+pub async fn org() -> Result<Org> {
+    Source::discover().fixtures()?.org().await
+}
+
+/// One fixtures.yaml in use: its config, its org (the embedded fake starts on first use) and
+/// its token cache.
+///
+/// The free functions ([`tokens`], [`request`], [`org`]) use the fixtures.yaml they discover,
+/// one `Fixtures` per file for the whole process. Build your own from a [`Config`] for a test
+/// that needs a config of its own, e.g. an independent fake with its own stats:
+///
+/// ```
+/// # #[tokio::main] async fn main() -> okta_fixtures::Result<()> {
+/// let yaml = r#"
+/// org_url: fake
+/// apps:
+///   spa: { client_id: spa-client, redirect_uri: "http://localhost:8080/cb", flow: code }
+/// users:
+///   carol: { username: carol@example.com, password: pw, app: spa }
+/// "#;
+/// let config = okta_fixtures::config::parse_str(yaml, None, &|_| None)?;
+/// let fixtures = okta_fixtures::Fixtures::new(config);
+/// let tokens = fixtures.request("carol").tokens().await?;
+/// assert_eq!(tokens.username(), Some("carol@example.com"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Fixtures(Arc<Context>);
+
+impl Fixtures {
+    /// Fixtures of their own for `config`: their own cache, and their own fake when
+    /// `org_url: fake`.
+    pub fn new(config: Config) -> Self {
+        Fixtures(Arc::new(Context::new(config)))
+    }
+
+    /// The process-wide fixtures of the file at `path` (loaded once per process).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Source::Discover {
+            config: Some(path.as_ref().to_path_buf()),
+            start_dir: None,
+        }
+        .fixtures()
+    }
+
+    /// The process-wide fixtures of the discovered fixtures.yaml: `$OKTA_FIXTURES_CONFIG`, else
+    /// `fixtures.yaml` in `$CARGO_MANIFEST_DIR` (else the current folder) or the nearest parent
+    /// folder that has one.
+    pub fn discover() -> Result<Self> {
+        Source::discover().fixtures()
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// A request for `user`'s tokens.
+    pub fn request(&self, user: impl Into<String>) -> TokenRequest {
+        TokenRequest::new(Who::user(user), Source::Fixtures(self.clone()))
+    }
+
+    /// A request for a service app's tokens.
+    pub fn app_request(&self, app: impl Into<String>) -> TokenRequest {
+        TokenRequest::new(Who::App(app.into()), Source::Fixtures(self.clone()))
+    }
+
+    /// The org, starting the embedded fake on first use when `org_url: fake`.
+    pub async fn org(&self) -> Result<Org> {
+        if let Some(org) = self.0.org.get() {
+            return Ok(org.clone());
+        }
+        let ctx = self.0.clone();
+        worker::run(async move { ctx.org().await }).await
+    }
+
+    /// [`Fixtures::org`] for sync code; safe inside any runtime.
+    pub fn blocking_org(&self) -> Result<Org> {
+        if let Some(org) = self.0.org.get() {
+            return Ok(org.clone());
+        }
+        let ctx = self.0.clone();
+        worker::block_on(async move { ctx.org().await })
+    }
+}
+
+impl fmt::Debug for Fixtures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fixtures")
+            .field("source", &self.0.config.source)
+            .field("org_url", &self.0.config.org_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request for tokens: choose the app, scopes, server, config, or skip the cache, then call
+/// [`tokens`](TokenRequest::tokens) or [`blocking_tokens`](TokenRequest::blocking_tokens).
+///
+/// Made by [`request`] (a user) or [`app_request`] (a service app).
+#[derive(Debug)]
+#[must_use = "a request does nothing until .tokens() or .blocking_tokens()"]
+pub struct TokenRequest {
+    who: Who,
+    scopes: Option<Vec<String>>,
+    server: Option<String>,
+    fresh: bool,
+    source: Source,
+}
+
+impl TokenRequest {
+    fn new(who: Who, source: Source) -> Self {
+        TokenRequest {
+            who,
+            scopes: None,
+            server: None,
+            fresh: false,
+            source,
+        }
+    }
+
+    /// Signs in with this app (a key of `apps:`) instead of the user's default; for an
+    /// [`app_request`], asks for this service app instead.
+    pub fn app(mut self, app: impl Into<String>) -> Self {
+        match &mut self.who {
+            Who::User { app: a, .. } => *a = Some(app.into()),
+            Who::App(a) => *a = app.into(),
+        }
+        self
+    }
+
+    /// Asks for these scopes instead of the app's.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Uses this authorization server (`org` or a custom server id) instead of the app's.
+    pub fn server(mut self, server: impl Into<String>) -> Self {
+        self.server = Some(server.into());
+        self
+    }
+
+    /// Skips cached tokens: signs in again (the new tokens then replace the cached ones).
+    pub fn fresh(mut self) -> Self {
+        self.fresh = true;
+        self
+    }
+
+    /// Reads this config file instead of discovering fixtures.yaml (a relative path is taken
+    /// from `$CARGO_MANIFEST_DIR`, else the current folder).
+    pub fn config(mut self, path: impl Into<PathBuf>) -> Self {
+        let start_dir = match self.source {
+            Source::Discover { start_dir, .. } => start_dir,
+            Source::Fixtures(_) => None,
+        };
+        self.source = Source::Discover {
+            config: Some(path.into()),
+            start_dir,
+        };
+        self
+    }
+
+    /// The folder discovery starts from when `$CARGO_MANIFEST_DIR` is unset at run time: the
+    /// `#[okta_user]` expansion passes the manifest folder it saw at compile time.
+    pub(crate) fn start_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        if let Source::Discover { start_dir, .. } = &mut self.source {
+            *start_dir = Some(dir.into());
+        }
+        self
+    }
+
+    /// Gets the tokens: from the cache, from a sign-in already under way for them, or by
+    /// signing in.
+    pub async fn tokens(self) -> Result<Tokens> {
+        let (ctx, key) = self.resolve()?;
+        if !self.fresh
+            && let Some(t) = ctx.cache.lookup(&key)
+        {
+            return Ok(t);
+        }
+        let plan = self.plan(&ctx.config)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        ctx.fetch(plan, &key, self.fresh, Box::new(move |r| drop(tx.send(r))));
+        rx.await.map_err(|_| Error::WorkerStopped)?
+    }
+
+    /// [`TokenRequest::tokens`] for sync code. It waits on a std channel, so it is safe inside
+    /// any tokio runtime (current-thread or multi-thread) and outside one.
+    ///
+    /// ```
+    /// let tokens = okta_fixtures::request("alice").blocking_tokens().unwrap();
+    /// assert_eq!(tokens.app(), "spa");
+    /// ```
+    pub fn blocking_tokens(self) -> Result<Tokens> {
+        let (ctx, key) = self.resolve()?;
+        if !self.fresh
+            && let Some(t) = ctx.cache.lookup(&key)
+        {
+            return Ok(t);
+        }
+        let plan = self.plan(&ctx.config)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        ctx.fetch(plan, &key, self.fresh, Box::new(move |r| drop(tx.send(r))));
+        rx.recv().map_err(|_| Error::WorkerStopped)?
+    }
+
+    /// The context and the cache key: all a cache hit needs.
+    fn resolve(&self) -> Result<(Arc<Context>, Key)> {
+        let ctx = self.source.fixtures()?.0;
+        let config = &ctx.config;
+        let (user, app) = self.user_and_app(config)?;
+        let server = self
+            .server
+            .as_deref()
+            .unwrap_or_else(|| config.server_for(app));
+        let org = match &config.org_url {
+            OrgUrl::Fake => "fake",
+            OrgUrl::Url(u) => u.as_str(),
+        };
+        let key = Key::new(
+            org,
+            server,
+            &app.client_id,
+            user.map(|u| u.username.as_str()),
+            app.flow,
+            &app.response_type,
+            self.scopes.as_deref().unwrap_or(&app.scopes),
+        );
+        Ok((ctx, key))
+    }
+
+    /// What to sign in, on a cache miss.
+    fn plan(&self, config: &Config) -> Result<Plan> {
+        let (user, app) = self.user_and_app(config)?;
+        Ok(Plan {
+            user: user.cloned(),
+            app: app.clone(),
+            server: self
+                .server
+                .clone()
+                .unwrap_or_else(|| config.server_for(app).to_owned()),
+            scopes: self.scopes.clone().unwrap_or_else(|| app.scopes.clone()),
+        })
+    }
+
+    /// The user (none for a service app) and the app, checked against each other.
+    fn user_and_app<'c>(&self, config: &'c Config) -> Result<(Option<&'c User>, &'c App)> {
+        match &self.who {
+            Who::User { name, app } => {
+                let user = config.user(name)?;
+                let app = match app {
+                    Some(app) => config.app(app)?,
+                    None => config.user_app(user)?,
+                };
+                if app.flow == Flow::ClientCredentials {
+                    return Err(Error::ServiceApp {
+                        user: user.name.clone(),
+                        app: app.name.clone(),
+                    });
+                }
+                Ok((Some(user), app))
+            }
+            Who::App(app) => {
+                let app = config.app(app)?;
+                if app.flow != Flow::ClientCredentials {
+                    return Err(Error::UserApp {
+                        app: app.name.clone(),
+                        flow: app.flow.as_str(),
+                    });
+                }
+                Ok((None, app))
+            }
+        }
+    }
+}
+
+/// Whose tokens a request asks for.
+#[derive(Debug)]
+enum Who {
+    /// A user, with their default app unless one is named.
+    User { name: String, app: Option<String> },
+    /// A service app.
+    App(String),
+}
+
+impl Who {
+    fn user(name: impl Into<String>) -> Self {
+        Who::User {
+            name: name.into(),
+            app: None,
+        }
+    }
+}
+
+/// Where a request's config comes from.
+#[derive(Debug)]
+enum Source {
+    Discover {
+        config: Option<PathBuf>,
+        start_dir: Option<PathBuf>,
+    },
+    Fixtures(Fixtures),
+}
+
+/// Discovery inputs (explicit path, `$OKTA_FIXTURES_CONFIG`, start folder) → fixtures, so a
+/// warm call touches no file system.
+type DiscoveryKey = (Option<PathBuf>, Option<String>, PathBuf);
+static DISCOVERED: LazyLock<Mutex<HashMap<DiscoveryKey, Fixtures>>> =
+    LazyLock::new(Default::default);
+/// Config path → its process-wide fixtures.
+static CONTEXTS: LazyLock<Mutex<HashMap<PathBuf, Fixtures>>> = LazyLock::new(Default::default);
+
+impl Source {
+    fn discover() -> Self {
+        Source::Discover {
+            config: None,
+            start_dir: None,
+        }
+    }
+
+    fn fixtures(&self) -> Result<Fixtures> {
+        let (explicit, start_dir) = match self {
+            Source::Fixtures(f) => return Ok(f.clone()),
+            Source::Discover { config, start_dir } => (config, start_dir),
+        };
+        let start = start_folder(env("CARGO_MANIFEST_DIR"), start_dir.as_deref());
+        let dkey = (
+            explicit.clone(),
+            env(okta_fixtures_config::CONFIG_ENV),
+            start,
+        );
+        if let Some(f) = lock(&DISCOVERED).get(&dkey) {
+            return Ok(f.clone());
+        }
+        let found = okta_fixtures_config::discover(explicit.as_deref(), &env, &dkey.2)?;
+        let path = std::fs::canonicalize(&found).unwrap_or(found);
+        let known = lock(&CONTEXTS).get(&path).cloned();
+        let fixtures = match known {
+            Some(f) => f,
+            None => {
+                // Loaded outside the lock; if two threads race, the first one stored wins.
+                let loaded = Fixtures::new(okta_fixtures_config::load(&path, &env)?);
+                lock(&CONTEXTS).entry(path).or_insert(loaded).clone()
+            }
+        };
+        lock(&DISCOVERED).insert(dkey, fixtures.clone());
+        Ok(fixtures)
+    }
+}
+
+/// Where discovery starts: `$CARGO_MANIFEST_DIR` at run time, else the folder the macro saw at
+/// compile time, else the current folder.
+fn start_folder(manifest_dir: Option<String>, start_dir: Option<&Path>) -> PathBuf {
+    match (manifest_dir, start_dir) {
+        (Some(dir), _) if !dir.is_empty() => PathBuf::from(dir),
+        (_, Some(dir)) => dir.to_path_buf(),
+        _ => std::env::current_dir().unwrap_or_default(),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One config's state.
+pub(crate) struct Context {
+    config: Config,
+    /// Set once, on the worker (starting the fake there when `org_url: fake`).
+    org: tokio::sync::OnceCell<Org>,
+    cache: Arc<Cache>,
+    keys: KeySets,
+}
+
+impl Context {
+    fn new(config: Config) -> Self {
+        Context {
+            cache: Arc::new(Cache::new(&config.cache)),
+            config,
+            org: tokio::sync::OnceCell::new(),
+            keys: KeySets::default(),
+        }
+    }
+
+    /// The org; call on the worker only (the fake must live on the worker's runtime).
+    async fn org(&self) -> Result<Org> {
+        self.org
+            .get_or_try_init(|| start_org(&self.config))
+            .await
+            .cloned()
+    }
+
+    /// Joins or starts the flow for `key`; `waiter` gets the result.
+    fn fetch(self: &Arc<Self>, plan: Plan, key: &Key, fresh: bool, waiter: Waiter) {
+        let ctx = self.clone();
+        self.cache.fetch(key, fresh, waiter, move |completion| {
+            let span = tracing::info_span!(
+                "okta_fixtures::sign_in",
+                user = plan.user.as_ref().map(|u| u.name.as_str()),
+                app = %plan.app.name,
+                server = %plan.server,
+            );
+            let run = async move {
+                let result = ctx.run_flow(&plan).await;
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, "sign-in failed");
+                }
+                completion.complete(result);
+            };
+            // If the worker cannot take it, the dropped completion wakes the waiters.
+            let _ = worker::spawn(run.instrument(span));
+        });
+    }
+
+    async fn run_flow(&self, plan: &Plan) -> Result<Tokens> {
+        let org = self.org().await?;
+        let client = worker::client().map_err(|source| Error::Http {
+            sign_in: Box::new(plan.sign_in()),
+            endpoint: "(building the HTTP client)".into(),
+            source,
+        })?;
+        let env = flow::Env {
+            client,
+            config: &self.config,
+            org: &org,
+            keys: &self.keys,
+        };
+        flow::sign_in(&env, plan).await
+    }
+}
+
+async fn start_org(config: &Config) -> Result<Org> {
+    match &config.org_url {
+        OrgUrl::Url(url) => Ok(Org::new(url, config)),
+        #[cfg(feature = "fake")]
+        OrgUrl::Fake => {
+            let fake = crate::fake::FakeOkta::start(config).await?;
+            tracing::info!(url = %fake.org_url(), "started the embedded fake Okta");
+            Ok(Org::with_fake(config, fake))
+        }
+        #[cfg(not(feature = "fake"))]
+        OrgUrl::Fake => Err(Error::FakeDisabled),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_starts_at_the_manifest_dir_then_the_macros_then_cwd() {
+        let macro_dir = Path::new("/from/the/macro");
+        assert_eq!(
+            start_folder(Some("/crate".into()), Some(macro_dir)),
+            PathBuf::from("/crate")
+        );
+        assert_eq!(start_folder(None, Some(macro_dir)), macro_dir);
+        assert_eq!(
+            start_folder(Some(String::new()), Some(macro_dir)),
+            macro_dir
+        );
+        assert_eq!(start_folder(None, None), std::env::current_dir().unwrap());
+    }
+
+    #[test]
+    fn start_dir_sticks_to_discovery_only() {
+        let r = request("alice").start_dir("/m");
+        assert!(
+            matches!(&r.source, Source::Discover { start_dir: Some(d), .. } if d == Path::new("/m"))
+        );
+        let r = r.config("f.yaml");
+        assert!(matches!(
+            &r.source,
+            Source::Discover {
+                start_dir: Some(_),
+                config: Some(_)
+            }
+        ));
+    }
+
+    #[cfg(not(feature = "fake"))]
+    #[test]
+    fn a_fake_org_without_the_feature_names_the_cargo_change() {
+        let config = okta_fixtures_config::parse_str("org_url: fake\n", None, &|_| None).unwrap();
+        let e = Fixtures::new(config).blocking_org().unwrap_err();
+        assert!(matches!(e, Error::FakeDisabled), "{e:?}");
+        assert!(e.to_string().contains("features = [\"fake\"]"), "{e}");
+    }
+}

@@ -4,6 +4,11 @@
 //! without a browser using Okta's `sessionToken` technique, caches the tokens across tests and
 //! test processes, and hands them to your tests.
 
+#![allow(
+    clippy::test_attr_in_doctest,
+    reason = "the okta_user docs show plain #[test] fns; each example also runs as a real test in tests/it/macros.rs"
+)]
+
 mod api;
 pub mod blocking;
 mod cache;
@@ -24,6 +29,19 @@ pub mod cli;
 #[doc(hidden)]
 pub mod __private;
 
+pub use api::{Fixtures, TokenRequest, app_request, app_tokens, org, request, tokens};
+pub use error::{AuthorizePage, IdTokenProblem, SignIn};
 pub use error::{Error, Result};
 pub use okta_fixtures_config as config;
 pub use okta_fixtures_config::Secret;
+pub use org::{AuthorizationServer, Org};
+pub use tokens::Tokens;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("okta_user.md")]
+pub use okta_fixtures_macros::okta_user;
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("okta_users.md")]
+pub use okta_fixtures_macros::okta_users;

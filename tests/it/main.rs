@@ -1,1 +1,6 @@
 //! it
+mod api;
+mod cli;
+mod fake;
+mod flow;
+mod macros;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `okta-fixtures` command (feature `cli`); everything lives in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    okta_fixtures::cli::main()
+}

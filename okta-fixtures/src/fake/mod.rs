@@ -1,1 +1,658 @@
-//! The embedded fake Okta org (feature `fake`).
+//! The embedded fake Okta org (feature `fake`): an offline Okta that speaks Okta's wire
+//! protocol closely enough that clients cannot tell, and never more leniently.
+//!
+//! It serves, for the org authorization server (`/oauth2/v1/…`) and every custom one
+//! (`/oauth2/{id}/v1/…`): `POST /api/v1/authn` (+ `/skip`, `/cancel`), `/authorize`,
+//! `/token`, `/keys`, `/userinfo`, `/introspect`, `/revoke` and the discovery documents, all
+//! configured from the same `fixtures.yaml` as the tests (its `apps`, `users` and `fake:`
+//! section). `GET /_fake/stats` (not an Okta path) reports what it was asked; see [`Stats`].
+//!
+//! # What fixtures.yaml sets up
+//!
+//! - Every app of `apps:` is a client: public (no `client_secret`, PKCE required, rotating
+//!   refresh tokens) or confidential (`token_endpoint_auth`, static refresh tokens). Grant
+//!   types follow `flow` (`code`: `authorization_code` + `refresh_token`; `implicit`:
+//!   `implicit` with the app's `response_type`s; `client_credentials`).
+//! - Every user of `users:` can sign in with their password; ids (`00u…`) derive from the
+//!   username, so they are the same in every process.
+//! - Authorization servers: `org`, `default`, each `fake.servers` key and each id an
+//!   `authorization_server` names. A custom server grants the OIDC scopes,
+//!   `offline_access`, every scope an app names and its own `scopes`; its access tokens have
+//!   `aud` = `audience` (default `api://{id}`).
+//! - `fake:` adds: `org_name` (page titles); `users.{key}`: `given_name`, `family_name`,
+//!   `name`, `email`, `groups`, `claims` (added to the user's tokens), `status` (a forced
+//!   `/api/v1/authn` outcome: `PASSWORD_WARN`, `PASSWORD_EXPIRED`, `PASSWORD_RESET`,
+//!   `MFA_ENROLL`, `MFA_ENROLL_OPTIONAL`, `MFA_REQUIRED`, `LOCKED_OUT`, `LOCKED_OUT_HIDDEN`,
+//!   `FEDERATED`), `apps` (assignments; absent = every app); `servers.{id}`: `audience`,
+//!   `scopes`, `access_claims` / `id_claims` (`$groups` = the user's groups), `lifetimes`;
+//!   `apps.{key}`: `grant_types` (e.g. add `password`), `rotation` (`rotate`/`static`),
+//!   `rotation_grace` (default 30 s), `pkce_required`, more `redirect_uris`; `lifetimes`:
+//!   `access_token`, `id_token` (1 h), `refresh_token` (90 d), `code` (300 s),
+//!   `session_token` (5 min).
+//!
+//! ```
+//! use okta_fixtures::fake::FakeOkta;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let yaml = "
+//! apps:
+//!   spa: { client_id: spa-client, redirect_uri: 'http://localhost:8080/cb', flow: code }
+//! users:
+//!   alice: { username: alice@example.com, password: correct-horse }
+//! ";
+//! let config = okta_fixtures::config::parse_str(yaml, None, &|_| None)?;
+//! let fake = FakeOkta::start(&config).await?;
+//!
+//! let url = format!("{}/oauth2/default/.well-known/openid-configuration", fake.org_url());
+//! let discovery: serde_json::Value = reqwest::get(url).await?.json().await?;
+//! assert_eq!(discovery["issuer"], fake.issuer("default"));
+//! fake.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod authn;
+mod authorize;
+mod claims;
+mod client_auth;
+mod clock;
+mod directory;
+mod discovery;
+mod error;
+mod expiring;
+mod grants;
+mod headers;
+mod ids;
+mod introspect;
+mod json;
+mod jwt;
+mod keys;
+mod page;
+mod params;
+mod presented;
+mod reply;
+mod revoke;
+mod sessions;
+mod state;
+mod stats;
+mod token;
+mod userinfo;
+
+#[cfg(test)]
+mod test_support;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use okta_fixtures_config::Config;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use clock::Clock;
+pub use state::FakeState;
+pub use stats::Stats;
+
+use directory::Directory;
+use error::FakeError;
+use keys::KeySet;
+
+/// A fake Okta org running on this process's tokio runtime.
+///
+/// It listens on `127.0.0.1` (a free port unless [`FakeBuilder::addr`] pins one) and serves
+/// until [`FakeOkta::shutdown`] or until it is dropped. Several fakes in one process are
+/// independent orgs.
+#[derive(Debug)]
+pub struct FakeOkta {
+    state: FakeState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl FakeOkta {
+    /// A builder for options beyond the config (key folder, fresh key, address, clock).
+    pub fn builder() -> FakeBuilder {
+        FakeBuilder::default()
+    }
+
+    /// Starts a fake org for `config` with default options; see [`FakeBuilder::start`].
+    pub async fn start(config: &Config) -> crate::Result<FakeOkta> {
+        Self::builder().config(config).start().await
+    }
+
+    /// The org URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn org_url(&self) -> &str {
+        self.state.org_url()
+    }
+
+    /// The issuer of authorization server `server_id` (`org` or a custom server id).
+    pub fn issuer(&self, server_id: &str) -> String {
+        self.state.issuer(server_id)
+    }
+
+    /// Request and sign-in counts so far.
+    pub fn stats(&self) -> Stats {
+        self.state.stats()
+    }
+
+    /// The state this fake serves, e.g. to serve the same org in-process with [`router`].
+    pub fn state(&self) -> &FakeState {
+        &self.state
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits for that.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeOkta {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Options for a [`FakeOkta`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use okta_fixtures::fake::{Clock, FakeOkta};
+///
+/// let config = okta_fixtures::config::parse_str("", None, &|_| None)?;
+/// let keys = std::env::temp_dir().join(format!("okta-fixtures-doc-keys-{}", std::process::id()));
+/// let clock = Clock::system();
+/// let fake = FakeOkta::builder()
+///     .config(&config)
+///     .key_dir(keys)
+///     .clock(clock.clone())
+///     .start()
+///     .await?;
+/// assert!(fake.org_url().starts_with("http://127.0.0.1:"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct FakeBuilder {
+    config: Option<Config>,
+    key_dir: Option<PathBuf>,
+    fresh_key: bool,
+    addr: Option<SocketAddr>,
+    clock: Option<Clock>,
+}
+
+impl FakeBuilder {
+    /// The org's apps, users and `fake:` settings. Without one the org is empty (discovery and
+    /// keys still work).
+    pub fn config(mut self, config: &Config) -> Self {
+        self.config = Some(config.clone());
+        self
+    }
+
+    /// Where the signing keys are kept between processes. Default:
+    /// `crate::dirs::cache_root()/fake`. The folder is made private (0700), key files 0600.
+    pub fn key_dir(mut self, dir: PathBuf) -> Self {
+        self.key_dir = Some(dir);
+        self
+    }
+
+    /// Generate new signing keys (and keep them for later processes) instead of reusing the
+    /// kept ones. Default false.
+    pub fn fresh_key(mut self, fresh: bool) -> Self {
+        self.fresh_key = fresh;
+        self
+    }
+
+    /// The address to listen on. Default `127.0.0.1:0`, a free port.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = Some(addr);
+        self
+    }
+
+    /// The fake's clock; keep a clone to [`Clock::advance`] it in tests. Default: the system
+    /// clock.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Binds the address, loads (or creates) the keys and spawns the server on the current
+    /// tokio runtime, returning as soon as it accepts connections.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FakeStart`](crate::Error::FakeStart) when the address cannot be bound,
+    /// [`Error::FakeKeys`](crate::Error::FakeKeys) when the key folder cannot be used.
+    pub async fn start(self) -> crate::Result<FakeOkta> {
+        let addr = self.addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let bind_error = |source| crate::Error::FakeStart {
+            addr,
+            source: std::sync::Arc::new(source),
+        };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(bind_error)?;
+        let local = listener.local_addr().map_err(bind_error)?;
+        let org_url = format!("http://{local}");
+        // Reading (or generating) RSA keys is blocking work.
+        let state = tokio::task::spawn_blocking(move || self.build(&org_url))
+            .await
+            .map_err(|e| bind_error(std::io::Error::other(e.to_string())))??;
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = router(state.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(FakeOkta {
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The org's state without a server, for serving it in-process with [`router`] at
+    /// `org_url` (which becomes the issuer). Blocks while keys are read or generated.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FakeKeys`](crate::Error::FakeKeys) when the key folder cannot be used;
+    /// [`Error::Config`](crate::Error::Config) only if no config was given and the empty one
+    /// could not be built.
+    pub fn build(self, org_url: &str) -> crate::Result<FakeState> {
+        let config = match self.config {
+            Some(c) => c,
+            None => okta_fixtures_config::parse_str("", None, &|_| None)?,
+        };
+        if !config.fake.faults.is_empty() {
+            tracing::warn!(
+                count = config.fake.faults.len(),
+                "fake.faults is not applied by this version of the fake okta; ignoring it"
+            );
+        }
+        let key_dir = self
+            .key_dir
+            .unwrap_or_else(|| crate::dirs::cache_root().join("fake"));
+        let keys = KeySet::load_or_create(&key_dir, self.fresh_key)?;
+        Ok(FakeState::new(
+            Directory::new(&config, org_url),
+            keys,
+            self.clock.unwrap_or_default(),
+        ))
+    }
+}
+
+/// The fake org as an axum [`Router`], to serve on any listener or call in-process.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let keys = std::env::temp_dir().join(format!("okta-fixtures-doc-keys-{}", std::process::id()));
+/// let state = okta_fixtures::fake::FakeOkta::builder()
+///     .key_dir(keys)
+///     .build("http://127.0.0.1:8080")?;
+/// let app: axum::Router = okta_fixtures::fake::router(state);
+/// # let _ = app;
+/// # Ok(())
+/// # }
+/// ```
+pub fn router(state: FakeState) -> Router {
+    let mut router = Router::new()
+        .route("/api/v1/authn", post(authn::primary))
+        .route("/api/v1/authn/skip", post(authn::skip))
+        .route("/api/v1/authn/cancel", post(authn::cancel))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::oauth_authorization_server),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server/oauth2/{server}",
+            get(discovery::oauth_authorization_server),
+        )
+        .route(
+            "/oauth2/{server}/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/oauth2/{server}/.well-known/oauth-authorization-server",
+            get(discovery::oauth_authorization_server),
+        )
+        .route("/_fake/stats", get(stats));
+    for prefix in ["/oauth2/v1", "/oauth2/{server}/v1"] {
+        router = router
+            .route(
+                &format!("{prefix}/authorize"),
+                get(authorize::get).post(authorize::post),
+            )
+            .route(
+                &format!("{prefix}/token"),
+                post(token::token).options(token::preflight),
+            )
+            .route(&format!("{prefix}/keys"), get(discovery::keys))
+            .route(
+                &format!("{prefix}/userinfo"),
+                get(userinfo::userinfo).post(userinfo::userinfo),
+            )
+            .route(
+                &format!("{prefix}/introspect"),
+                post(introspect::introspect),
+            )
+            .route(&format!("{prefix}/revoke"), post(revoke::revoke));
+    }
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::okta_headers,
+        ))
+        .with_state(state)
+}
+
+/// `GET /_fake/stats`: [`Stats`] as JSON.
+async fn stats(State(st): State<FakeState>) -> Response {
+    match serde_json::to_string(&st.stats()) {
+        Ok(body) => reply::json(StatusCode::OK, body),
+        Err(_) => FakeError::path_not_found().into_response(),
+    }
+}
+
+async fn not_found() -> Response {
+    FakeError::path_not_found().into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    FakeError::method_not_allowed().into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::jwk::JwkSet;
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    use scraper::{Html, Selector};
+    use serde_json::Value;
+    use sha2::{Digest as _, Sha256};
+
+    use super::*;
+
+    const YAML: &str = r#"
+apps:
+  spa: { client_id: spa-client, redirect_uri: "http://localhost:8080/cb", flow: code, scopes: [openid, profile, email] }
+  legacy: { client_id: legacy-client, redirect_uri: "http://localhost:8080/implicit", flow: implicit, authorization_server: org }
+users:
+  alice: { username: alice@example.com, password: correct-horse }
+"#;
+
+    /// Serves `router(build(url))` on a listener of our own: the in-process path.
+    async fn serve() -> (String, FakeState) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
+        let state = FakeOkta::builder()
+            .config(&config)
+            .key_dir(test_support::key_dir())
+            .build(&url)
+            .unwrap();
+        let app = router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, state)
+    }
+
+    fn http() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    async fn session_token(http: &reqwest::Client, url: &str) -> String {
+        let v: Value = http
+            .post(format!("{url}/api/v1/authn"))
+            .json(
+                &serde_json::json!({"username": "alice@example.com", "password": "correct-horse"}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["sessionToken"].as_str().unwrap().to_owned()
+    }
+
+    /// The hidden inputs of a form_post page, read with a real HTML parser.
+    fn form(page: &str) -> HashMap<String, String> {
+        let doc = Html::parse_document(page);
+        doc.select(&Selector::parse("form#appForm input[type=hidden]").unwrap())
+            .map(|i| {
+                (
+                    i.value().attr("name").unwrap().to_owned(),
+                    i.value().attr("value").unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    async fn jwks(http: &reqwest::Client, uri: &str) -> JwkSet {
+        http.get(uri).send().await.unwrap().json().await.unwrap()
+    }
+
+    fn verify(token: &str, keys: &JwkSet, iss: &str, aud: &str) -> Value {
+        let kid = jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
+        let jwk = keys.find(&kid).expect("kid in the JWKS");
+        let mut v = Validation::new(Algorithm::RS256);
+        v.set_issuer(&[iss]);
+        v.set_audience(&[aud]);
+        jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk).unwrap(), &v)
+            .unwrap()
+            .claims
+    }
+
+    #[tokio::test]
+    async fn code_flow_tokens_verify_against_the_served_jwks() {
+        let (url, state) = serve().await;
+        let http = http();
+        let discovery: Value = http
+            .get(format!(
+                "{url}/oauth2/default/.well-known/openid-configuration"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let issuer = discovery["issuer"].as_str().unwrap().to_owned();
+        assert_eq!(issuer, state.issuer("default"));
+        let st = session_token(&http, &url).await;
+        let verifier = "M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag";
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        let page = http
+            .get(discovery["authorization_endpoint"].as_str().unwrap())
+            .query(&[
+                ("client_id", "spa-client"),
+                ("response_type", "code"),
+                ("response_mode", "form_post"),
+                ("scope", "openid profile email"),
+                ("redirect_uri", "http://localhost:8080/cb"),
+                ("state", "state-1"),
+                ("nonce", "nonce-1"),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+                ("prompt", "none"),
+                ("sessionToken", &st),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let fields = form(&page);
+        assert_eq!(fields["state"], "state-1");
+        let tokens: Value = http
+            .post(discovery["token_endpoint"].as_str().unwrap())
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", &fields["code"]),
+                ("redirect_uri", "http://localhost:8080/cb"),
+                ("client_id", "spa-client"),
+                ("code_verifier", verifier),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let keys = jwks(&http, discovery["jwks_uri"].as_str().unwrap()).await;
+        let access = tokens["access_token"].as_str().unwrap();
+        let at = verify(access, &keys, &issuer, "api://default");
+        assert_eq!(at["cid"], "spa-client");
+        let id = verify(
+            tokens["id_token"].as_str().unwrap(),
+            &keys,
+            &issuer,
+            "spa-client",
+        );
+        assert_eq!(id["nonce"], "nonce-1");
+        let digest = Sha256::digest(access.as_bytes());
+        assert_eq!(
+            id["at_hash"],
+            URL_SAFE_NO_PAD.encode(&digest[..16]).as_str()
+        );
+        assert_eq!(
+            state
+                .stats()
+                .sign_ins("alice@example.com", "spa-client", "default"),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn org_server_tokens_verify_against_the_org_jwks_only() {
+        let (url, _) = serve().await;
+        let http = http();
+        let st = session_token(&http, &url).await;
+        let page = http
+            .get(format!("{url}/oauth2/v1/authorize"))
+            .query(&[
+                ("client_id", "legacy-client"),
+                ("response_type", "id_token token"),
+                ("response_mode", "form_post"),
+                ("scope", "openid email"),
+                ("redirect_uri", "http://localhost:8080/implicit"),
+                ("state", "s"),
+                ("nonce", "n"),
+                ("sessionToken", &st),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let fields = form(&page);
+        let org_keys = jwks(&http, &format!("{url}/oauth2/v1/keys")).await;
+        let id = verify(&fields["id_token"], &org_keys, &url, "legacy-client");
+        assert_eq!(id["email"], "alice@example.com");
+        let at = verify(&fields["access_token"], &org_keys, &url, &url);
+        assert_eq!(at["sub"], "alice@example.com");
+        let custom_keys = jwks(&http, &format!("{url}/oauth2/default/v1/keys")).await;
+        let at_kid = jsonwebtoken::decode_header(&fields["access_token"])
+            .unwrap()
+            .kid
+            .unwrap();
+        assert!(custom_keys.find(&at_kid).is_none());
+    }
+
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let state = test_support::state(
+            "apps:\n  web: { client_id: web, client_secret: hunter2-secret, redirect_uri: 'http://x/cb', flow: code }\nusers:\n  a: { username: a@example.com, password: hunter2-password }\n",
+        );
+        let now = state.clock.now();
+        let token =
+            state
+                .sessions
+                .issue_token("a", 1, now, now + std::time::Duration::from_secs(60));
+        let refresh = state.grants.issue_refresh(
+            grants::RefreshGrant {
+                client_id: "web".into(),
+                server: "default".into(),
+                user_key: "a".into(),
+                scopes: vec![],
+                auth_time: 1,
+                family: 1,
+            },
+            now,
+            now + std::time::Duration::from_secs(60),
+        );
+        let builder = FakeOkta::builder().config(
+            &okta_fixtures_config::parse_str(
+                "users:\n  a: { username: a@example.com, password: hunter2-password }\n",
+                None,
+                &|_| None,
+            )
+            .unwrap(),
+        );
+        for text in [
+            format!("{state:?}"),
+            format!("{:?}", *state),
+            format!("{:?}", state.dir),
+            format!("{:?}", state.keys),
+            format!("{builder:?}"),
+        ] {
+            for secret in ["hunter2-secret", "hunter2-password", &token, &refresh] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn shutdown_and_drop_stop_the_server() {
+        let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
+        let start = || {
+            FakeOkta::builder()
+                .config(&config)
+                .key_dir(test_support::key_dir())
+                .start()
+        };
+        let fake = start().await.unwrap();
+        let url = format!("{}/oauth2/v1/keys", fake.org_url());
+        assert_eq!(http().get(&url).send().await.unwrap().status(), 200);
+        drop(fake);
+        // Drop only signals; a fresh connection is refused once the listener is gone.
+        let mut refused = false;
+        for _ in 0..1000 {
+            if reqwest::Client::new().get(&url).send().await.is_err() {
+                refused = true;
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(refused);
+    }
+}

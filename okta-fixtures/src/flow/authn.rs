@@ -1,1 +1,284 @@
-//! (to be written)
+//! Step 1: `POST /api/v1/authn` with username and password → a one-time `sessionToken`.
+//!
+//! Okta answers HTTP 200 for every transaction state; only `SUCCESS` carries a sessionToken.
+//! `PASSWORD_WARN` and `MFA_ENROLL` are skipped when Okta publishes a `skip` link; every other
+//! state becomes [`Error::AuthnStatus`] saying what to change in Okta.
+
+use okta_fixtures_config::User;
+use reqwest::StatusCode;
+use reqwest::header::ACCEPT;
+use serde::Deserialize;
+
+use super::http::{Answer, Http};
+use crate::Secret;
+use crate::error::{Error, Result};
+
+/// Skips in a row before giving up (Okta needs at most two: password warning, enrollment).
+const MAX_SKIPS: usize = 3;
+
+/// Signs `user` in at `{org_url}/api/v1/authn` and returns the sessionToken.
+pub(crate) async fn session_token(http: &Http<'_>, org_url: &str, user: &User) -> Result<Secret> {
+    let authn = format!("{org_url}/api/v1/authn");
+    let body = serde_json::json!({
+        "username": user.username,
+        "password": user.password.expose(),
+        "options": {
+            "multiOptionalFactorEnroll": false,
+            "warnBeforePasswordExpired": false,
+        },
+    });
+    let mut answer = http
+        .send(|c| {
+            c.post(&authn)
+                .header(ACCEPT, "application/json")
+                .json(&body)
+        })
+        .await?;
+    let mut skips = 0;
+    loop {
+        let tx = transaction(&answer, http, &user.username)?;
+        match next_step(tx) {
+            Step::Done(token) => return Ok(token),
+            Step::Skip {
+                status,
+                state_token,
+            } if skips < MAX_SKIPS => {
+                tracing::info!(status = %status, "okta offered to skip; skipping");
+                skips += 1;
+                let skip = format!("{org_url}/api/v1/authn/skip");
+                let body = serde_json::json!({ "stateToken": state_token.expose() });
+                answer = http
+                    .send(|c| c.post(&skip).header(ACCEPT, "application/json").json(&body))
+                    .await?;
+            }
+            Step::Skip { status, .. } | Step::Fail { status } => {
+                tracing::debug!(status = %status, "authn stopped");
+                return Err(Error::AuthnStatus {
+                    sign_in: Box::new(http.sign_in.clone()),
+                    status,
+                });
+            }
+            Step::NoSessionToken => {
+                return Err(answer.unexpected(http.sign_in, "status SUCCESS but no sessionToken"));
+            }
+        }
+    }
+}
+
+/// The parts of an authn transaction the flow reads. No `Debug`: it holds tokens.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Transaction {
+    status: String,
+    session_token: Option<String>,
+    state_token: Option<String>,
+    #[serde(rename = "_links", default)]
+    links: Links,
+}
+
+#[derive(Deserialize, Default)]
+struct Links {
+    skip: Option<serde_json::Value>,
+}
+
+/// What to do after one transaction.
+enum Step {
+    Done(Secret),
+    Skip { status: String, state_token: Secret },
+    Fail { status: String },
+    NoSessionToken,
+}
+
+fn next_step(tx: Transaction) -> Step {
+    match tx.status.as_str() {
+        "SUCCESS" => match tx.session_token {
+            Some(t) if !t.is_empty() => Step::Done(Secret::new(t)),
+            _ => Step::NoSessionToken,
+        },
+        // Okta allows a skip only for these two states, and only when it publishes the link.
+        "PASSWORD_WARN" | "MFA_ENROLL" if tx.links.skip.is_some() => match tx.state_token {
+            Some(t) => Step::Skip {
+                status: tx.status,
+                state_token: Secret::new(t),
+            },
+            None => Step::Fail { status: tx.status },
+        },
+        _ => Step::Fail { status: tx.status },
+    }
+}
+
+/// Reads a transaction, turning 401 and Okta error bodies into errors.
+fn transaction(answer: &Answer, http: &Http<'_>, username: &str) -> Result<Transaction> {
+    if answer.status == StatusCode::OK {
+        return answer.json(http.sign_in);
+    }
+    match answer.okta_error(http.sign_in) {
+        Some(Error::Okta {
+            sign_in,
+            status: 401,
+            code,
+            summary,
+            ..
+        }) => Err(Error::AuthnRejected {
+            sign_in,
+            username: username.to_owned(),
+            code,
+            summary,
+        }),
+        Some(e) => Err(e),
+        None => Err(answer.unexpected(http.sign_in, "a body that is not Okta's")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::SignIn;
+
+    fn step(json: &str) -> Step {
+        next_step(serde_json::from_str(json).unwrap())
+    }
+
+    fn status_of(s: Step) -> String {
+        match s {
+            Step::Fail { status } => status,
+            Step::Done(_) => "done".into(),
+            Step::Skip { .. } => "skip".into(),
+            Step::NoSessionToken => "no token".into(),
+        }
+    }
+
+    #[test]
+    fn success_modern_shape_with_cancel_link() {
+        let s = step(
+            r#"{"expiresAt":"2021-10-07T18:19:36.000Z","status":"SUCCESS",
+            "sessionToken":"20111KWCKiTgnNgeaFjw760VitvCy7y-9cYl8lvN65754GmBuo_PPE6",
+            "_embedded":{"user":{"id":"00u8eyowx5GiJhqvj1d6","passwordChanged":"2020-12-21T19:39:06.000Z",
+            "profile":{"login":"john.doe@example.com","firstName":"John","lastName":"Doe","locale":"en_US","timeZone":"America/Los_Angeles"}}},
+            "_links":{"cancel":{"href":"https://example.okta.com/api/v1/authn/cancel","hints":{"allow":["POST"]}}}}"#,
+        );
+        match s {
+            Step::Done(t) => assert_eq!(
+                t.expose(),
+                "20111KWCKiTgnNgeaFjw760VitvCy7y-9cYl8lvN65754GmBuo_PPE6"
+            ),
+            other => panic!("{}", status_of(other)),
+        }
+    }
+
+    #[test]
+    fn success_old_shape_without_links() {
+        let s = step(
+            r#"{"expiresAt":"2016-11-05T02:22:39.000Z","status":"SUCCESS","sessionToken":"00Fpzf4en68pCXTsMjcX8JPMctzN2Wiw4LDOBL_9pe"}"#,
+        );
+        assert!(matches!(s, Step::Done(_)));
+        assert!(matches!(
+            step(r#"{"status":"SUCCESS"}"#),
+            Step::NoSessionToken
+        ));
+    }
+
+    #[test]
+    fn password_warn_with_skip_link_is_skipped() {
+        let s = step(
+            r#"{"stateToken":"00PrDdGF4JjOG1v2Mh2b2_vJZsywXSwZAuzEVhCk1s","expiresAt":"2015-11-10T22:08:57.691Z",
+            "status":"PASSWORD_WARN","_embedded":{"policy":{"expiration":{"passwordExpireDays":5}}},
+            "_links":{"next":{"name":"changePassword","href":"https://x/api/v1/authn/credentials/change_password","hints":{"allow":["POST"]}},
+            "skip":{"name":"skip","href":"https://x/api/v1/authn/skip","hints":{"allow":["POST"]}},
+            "cancel":{"href":"https://x/api/v1/authn/cancel","hints":{"allow":["POST"]}}}}"#,
+        );
+        match s {
+            Step::Skip {
+                status,
+                state_token,
+            } => {
+                assert_eq!(status, "PASSWORD_WARN");
+                assert_eq!(
+                    state_token.expose(),
+                    "00PrDdGF4JjOG1v2Mh2b2_vJZsywXSwZAuzEVhCk1s"
+                );
+            }
+            other => panic!("{}", status_of(other)),
+        }
+    }
+
+    #[test]
+    fn mfa_enroll_is_skipped_only_with_a_skip_link() {
+        let with = r#"{"stateToken":"00s","status":"MFA_ENROLL","_embedded":{"factors":[{"factorType":"push","provider":"OKTA","enrollment":"OPTIONAL","status":"NOT_SETUP"}]},
+            "_links":{"skip":{"href":"https://x/api/v1/authn/skip","hints":{"allow":["POST"]}},"cancel":{"href":"https://x/api/v1/authn/cancel"}}}"#;
+        assert!(matches!(step(with), Step::Skip { .. }));
+        let without = r#"{"stateToken":"00s","status":"MFA_ENROLL","_embedded":{"factors":[{"factorType":"push","provider":"OKTA","enrollment":"OPTIONAL","status":"NOT_SETUP"}]},
+            "_links":{"cancel":{"href":"https://x/api/v1/authn/cancel"}}}"#;
+        assert_eq!(status_of(step(without)), "MFA_ENROLL");
+    }
+
+    #[test]
+    fn other_states_fail_with_their_status() {
+        let mfa_required = r#"{"stateToken":"00s","expiresAt":"2016-01-01T00:00:00.000Z","status":"MFA_REQUIRED",
+            "_embedded":{"factors":[{"id":"ufs1","factorType":"question","provider":"OKTA","profile":{},"_links":{"verify":{"href":"https://x/api/v1/authn/factors/ufs1/verify"}}}]},
+            "_links":{"cancel":{"href":"https://x/api/v1/authn/cancel"}}}"#;
+        assert_eq!(status_of(step(mfa_required)), "MFA_REQUIRED");
+        // LOCKED_OUT carries no stateToken (okta-auth-js locked-out.js).
+        let locked = r#"{"status":"LOCKED_OUT","_embedded":{},"_links":{"next":{"name":"unlock","href":"https://x/api/v1/authn/recovery/unlock"},"cancel":{"href":"https://x/api/v1/authn/cancel"}}}"#;
+        assert_eq!(status_of(step(locked)), "LOCKED_OUT");
+        let expired = r#"{"stateToken":"00s","status":"PASSWORD_EXPIRED","_links":{"next":{"name":"changePassword","href":"https://x"}}}"#;
+        assert_eq!(status_of(step(expired)), "PASSWORD_EXPIRED");
+        // A skip link on a state Okta never lets you skip is not honoured.
+        let odd = r#"{"stateToken":"00s","status":"MFA_REQUIRED","_links":{"skip":{"href":"https://x"}}}"#;
+        assert_eq!(status_of(step(odd)), "MFA_REQUIRED");
+        // PASSWORD_WARN with a skip link but no stateToken cannot be skipped.
+        let broken = r#"{"status":"PASSWORD_WARN","_links":{"skip":{"href":"https://x"}}}"#;
+        assert_eq!(status_of(step(broken)), "PASSWORD_WARN");
+    }
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            location: None,
+            content_type: Some("application/json;charset=UTF-8".into()),
+            body: body.into(),
+            endpoint: "POST https://x/api/v1/authn".into(),
+        }
+    }
+
+    #[test]
+    fn http_401_is_rejected_credentials_naming_three_causes() {
+        let client = reqwest::Client::new();
+        let settings = okta_fixtures_config::HttpSettings::default();
+        let sign_in = SignIn::new(Some("alice"), "spa", "default");
+        let http = Http {
+            client: &client,
+            settings: &settings,
+            sign_in: &sign_in,
+        };
+        let a = answer(
+            401,
+            r#"{"errorCode":"E0000004","errorSummary":"Authentication failed","errorLink":"E0000004","errorId":"oae3jW0nV8vS1tR2Qp9xYzAbC","errorCauses":[]}"#,
+        );
+        let Err(e) = transaction(&a, &http, "alice@example.com") else {
+            panic!("401 accepted")
+        };
+        assert!(matches!(&e, Error::AuthnRejected { code, .. } if code == "E0000004"));
+        let msg = e.to_string();
+        assert!(msg.contains("password") && msg.contains("locked") && msg.contains("federated"));
+
+        let a = answer(
+            403,
+            r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorCauses":[]}"#,
+        );
+        assert!(matches!(
+            transaction(&a, &http, "u"),
+            Err(Error::Okta { status: 403, .. })
+        ));
+        let a = answer(502, "<html>bad gateway</html>");
+        assert!(matches!(
+            transaction(&a, &http, "u"),
+            Err(Error::Unexpected { status: 502, .. })
+        ));
+        let a = answer(200, "not json");
+        assert!(matches!(
+            transaction(&a, &http, "u"),
+            Err(Error::Unexpected { status: 200, .. })
+        ));
+    }
+}

@@ -1,1 +1,239 @@
-//! (to be written)
+//! The flow's HTTP client: no redirects followed, no cookie store, no `Origin` header, URLs
+//! stripped from errors (the `/authorize` URL carries the sessionToken), 429s waited out.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use okta_fixtures_config::HttpSettings;
+use reqwest::{Client, Request, RequestBuilder, StatusCode, redirect};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result, SignIn};
+
+/// Builds the one long-lived client of the worker.
+///
+/// Without reqwest's `cookies` feature there is no cookie store at all, so no Okta session
+/// cookie (`sid`, `idx`, `DT`) can travel from one flow to the next: Classic Okta ignores a
+/// `sessionToken` when a session cookie is present and would hand out the previous user's
+/// tokens. A 302 from `/authorize` is an answer to read, never to follow.
+pub(crate) fn client() -> reqwest::Result<Client> {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .user_agent(concat!("okta-fixtures/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// What a request got back, fully read.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    /// `Location`, for redirects.
+    pub(crate) location: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) body: String,
+    /// Method and URL without query, for messages.
+    pub(crate) endpoint: String,
+}
+
+impl Answer {
+    /// The body as JSON, or `Unexpected` naming the endpoint.
+    pub(crate) fn json<T: DeserializeOwned>(&self, sign_in: &SignIn) -> Result<T> {
+        serde_json::from_str(&self.body)
+            .map_err(|_| self.unexpected(sign_in, "a body that is not the JSON Okta sends"))
+    }
+
+    pub(crate) fn is_json(&self) -> bool {
+        self.content_type
+            .as_deref()
+            .is_some_and(|c| c.contains("json"))
+            || self.body.trim_start().starts_with('{')
+    }
+
+    pub(crate) fn unexpected(&self, sign_in: &SignIn, what: &str) -> Error {
+        Error::Unexpected {
+            sign_in: Box::new(sign_in.clone()),
+            endpoint: self.endpoint.clone(),
+            status: self.status.as_u16(),
+            what: what.to_owned(),
+        }
+    }
+
+    /// An Okta API error body (`errorCode`, `errorSummary`) as [`Error::Okta`], if it is one.
+    pub(crate) fn okta_error(&self, sign_in: &SignIn) -> Option<Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct OktaError {
+            error_code: String,
+            #[serde(default)]
+            error_summary: String,
+        }
+        let e: OktaError = serde_json::from_str(&self.body).ok()?;
+        Some(Error::Okta {
+            sign_in: Box::new(sign_in.clone()),
+            endpoint: self.endpoint.clone(),
+            status: self.status.as_u16(),
+            code: e.error_code,
+            summary: e.error_summary,
+        })
+    }
+}
+
+/// The client as one sign-in uses it: its settings, and whose sign-in errors are about.
+pub(crate) struct Http<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) settings: &'a HttpSettings,
+    pub(crate) sign_in: &'a SignIn,
+}
+
+impl Http<'_> {
+    /// Sends the request `build` makes, waiting out 429s as `http:` in fixtures.yaml allows
+    /// (`build` runs again for each retry).
+    pub(crate) async fn send(&self, build: impl Fn(&Client) -> RequestBuilder) -> Result<Answer> {
+        let mut retries = 0;
+        loop {
+            let req = build(self.client)
+                .timeout(self.settings.timeout)
+                .build()
+                .map_err(|e| self.transport_error("(request)".into(), e))?;
+            let endpoint = endpoint_label(&req);
+            let (answer, reset_wait) = self.execute(req, endpoint.clone()).await?;
+            if answer.status != StatusCode::TOO_MANY_REQUESTS {
+                tracing::debug!(endpoint = %endpoint, status = answer.status.as_u16(), "okta answered");
+                return Ok(answer);
+            }
+            let wait = reset_wait.unwrap_or(Duration::from_secs(1));
+            if retries >= self.settings.rate_limit_retries
+                || wait > self.settings.max_rate_limit_wait
+            {
+                return Err(Error::RateLimited {
+                    sign_in: Box::new(self.sign_in.clone()),
+                    endpoint,
+                    retries,
+                    reset_in: (wait > self.settings.max_rate_limit_wait).then_some(wait),
+                });
+            }
+            tracing::warn!(
+                endpoint = %endpoint,
+                wait_ms = wait.as_millis() as u64,
+                retry = retries + 1,
+                "rate limited by okta; waiting for X-Rate-Limit-Reset"
+            );
+            // A real wait for Okta's reset time, not synchronisation.
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+
+    /// Sends one request and reads the answer, with how long until `X-Rate-Limit-Reset`.
+    async fn execute(&self, req: Request, endpoint: String) -> Result<(Answer, Option<Duration>)> {
+        let resp = self
+            .client
+            .execute(req)
+            .await
+            .map_err(|e| self.transport_error(endpoint.clone(), e))?;
+        let status = resp.status();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let location = header("location");
+        let content_type = header("content-type");
+        let reset_wait = header("x-rate-limit-reset")
+            .and_then(|r| r.trim().parse::<u64>().ok())
+            .map(|reset| wait_until(reset, SystemTime::now()));
+        let body = resp
+            .text()
+            .await
+            .map_err(|e| self.transport_error(endpoint.clone(), e))?;
+        let answer = Answer {
+            status,
+            location,
+            content_type,
+            body,
+            endpoint,
+        };
+        Ok((answer, reset_wait))
+    }
+
+    fn transport_error(&self, endpoint: String, e: reqwest::Error) -> Error {
+        let sign_in = Box::new(self.sign_in.clone());
+        if e.is_timeout() {
+            Error::Timeout {
+                sign_in,
+                endpoint,
+                after: self.settings.timeout,
+            }
+        } else {
+            Error::Http {
+                sign_in,
+                endpoint,
+                source: Arc::new(e.without_url()),
+            }
+        }
+    }
+}
+
+/// `POST https://org/api/v1/authn`: method and URL without query, fragment or credentials.
+fn endpoint_label(req: &Request) -> String {
+    format!("{} {}", req.method(), strip_url(req.url()))
+}
+
+/// A URL without query, fragment or credentials: what may appear in a message or log.
+pub(crate) fn strip_url(url: &url::Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+/// How long until the epoch second `reset` (zero when it has passed).
+fn wait_until(reset: u64, now: SystemTime) -> Duration {
+    (SystemTime::UNIX_EPOCH + Duration::from_secs(reset))
+        .duration_since(now)
+        .unwrap_or(Duration::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_never_carry_the_query() {
+        let url = url::Url::parse(
+            "https://u:p@dev-1.okta.com/oauth2/default/v1/authorize?sessionToken=20111abc&state=x#frag",
+        )
+        .unwrap();
+        let s = strip_url(&url);
+        assert_eq!(s, "https://dev-1.okta.com/oauth2/default/v1/authorize");
+    }
+
+    #[test]
+    fn reset_wait_is_bounded_below_by_zero() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(wait_until(1_003, now), Duration::from_secs(3));
+        assert_eq!(wait_until(999, now), Duration::ZERO);
+    }
+
+    #[test]
+    fn okta_error_bodies_are_recognised() {
+        // The 429 body from Okta's docs.
+        let a = Answer {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            location: None,
+            content_type: Some("application/json".into()),
+            body: r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"oaeWaNHfOyQSES34-a2Dw6Phw","errorCauses":[]}"#.into(),
+            endpoint: "POST https://x/api/v1/authn".into(),
+        };
+        let sign_in = SignIn::new(Some("alice"), "spa", "default");
+        let e = a.okta_error(&sign_in).unwrap();
+        assert!(matches!(&e, Error::Okta { code, status: 429, .. } if code == "E0000047"));
+        let html = Answer {
+            body: "<html></html>".into(),
+            ..a
+        };
+        assert!(html.okta_error(&sign_in).is_none());
+    }
+}

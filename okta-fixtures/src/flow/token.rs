@@ -1,1 +1,217 @@
-//! (to be written)
+//! Step 3 (code flow): `POST /token` with the code and PKCE verifier → tokens. Also the one
+//! call of a `client_credentials` service app.
+//!
+//! Form-encoded, `Accept: application/json`, no `Origin` header (Okta would apply its
+//! browser-request rules), client authentication as the app says.
+
+use okta_fixtures_config::{App, TokenEndpointAuth};
+use reqwest::header::ACCEPT;
+use reqwest::{Client, RequestBuilder, StatusCode};
+use serde::Deserialize;
+
+use super::http::{Answer, Http};
+use crate::Secret;
+use crate::error::{Error, Result};
+
+/// A successful `/token` answer. No `Debug`: it holds tokens.
+#[derive(Deserialize)]
+pub(crate) struct TokenAnswer {
+    #[serde(default)]
+    pub(crate) token_type: Option<String>,
+    #[serde(default)]
+    pub(crate) expires_in: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(crate) access_token: Option<String>,
+    #[serde(default)]
+    pub(crate) scope: Option<String>,
+    #[serde(default)]
+    pub(crate) refresh_token: Option<String>,
+    #[serde(default)]
+    pub(crate) id_token: Option<String>,
+}
+
+/// Redeems an authorization code.
+pub(crate) async fn redeem_code(
+    http: &Http<'_>,
+    token_url: &str,
+    app: &App,
+    code: &Secret,
+    redirect_uri: &str,
+    verifier: Option<&Secret>,
+) -> Result<TokenAnswer> {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.expose()),
+        ("redirect_uri", redirect_uri),
+    ];
+    if let Some(v) = verifier {
+        form.push(("code_verifier", v.expose()));
+    }
+    post(http, token_url, app, form).await
+}
+
+/// Asks for a service app's tokens (`grant_type=client_credentials`).
+pub(crate) async fn client_credentials(
+    http: &Http<'_>,
+    token_url: &str,
+    app: &App,
+    scope: &str,
+) -> Result<TokenAnswer> {
+    let form = vec![("grant_type", "client_credentials"), ("scope", scope)];
+    post(http, token_url, app, form).await
+}
+
+async fn post(
+    http: &Http<'_>,
+    token_url: &str,
+    app: &App,
+    mut form: Vec<(&str, &str)>,
+) -> Result<TokenAnswer> {
+    let secret = app.client_secret.as_ref().map(Secret::expose);
+    let basic = match (app.token_endpoint_auth, secret) {
+        (TokenEndpointAuth::ClientSecretBasic, Some(secret)) => Some(secret),
+        (TokenEndpointAuth::ClientSecretPost, Some(secret)) => {
+            form.push(("client_id", &app.client_id));
+            form.push(("client_secret", secret));
+            None
+        }
+        // A public client names itself in the body.
+        _ => {
+            form.push(("client_id", &app.client_id));
+            None
+        }
+    };
+    let build = |c: &Client| -> RequestBuilder {
+        let req = c
+            .post(token_url)
+            .header(ACCEPT, "application/json")
+            .form(&form);
+        match basic {
+            Some(secret) => req.basic_auth(&app.client_id, Some(secret)),
+            None => req,
+        }
+    };
+    let answer = http.send(build).await?;
+    read_answer(&answer, http)
+}
+
+fn read_answer(answer: &Answer, http: &Http<'_>) -> Result<TokenAnswer> {
+    if answer.status == StatusCode::OK {
+        return answer.json(http.sign_in);
+    }
+    #[derive(Deserialize)]
+    struct OAuthError {
+        error: String,
+        #[serde(default)]
+        error_description: Option<String>,
+    }
+    if let Ok(e) = serde_json::from_str::<OAuthError>(&answer.body) {
+        return Err(Error::Token {
+            sign_in: Box::new(http.sign_in.clone()),
+            endpoint: answer.endpoint.clone(),
+            status: answer.status.as_u16(),
+            error: e.error,
+            description: e.error_description,
+        });
+    }
+    Err(answer
+        .okta_error(http.sign_in)
+        .unwrap_or_else(|| answer.unexpected(http.sign_in, "a body that is not Okta's")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::SignIn;
+
+    fn read(status: u16, body: &str) -> Result<TokenAnswer> {
+        let client = Client::new();
+        let settings = okta_fixtures_config::HttpSettings::default();
+        let sign_in = SignIn::new(Some("alice"), "web", "default");
+        let http = Http {
+            client: &client,
+            settings: &settings,
+            sign_in: &sign_in,
+        };
+        let a = Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            location: None,
+            content_type: Some("application/json;charset=UTF-8".into()),
+            body: body.into(),
+            endpoint: "POST https://x/oauth2/default/v1/token".into(),
+        };
+        read_answer(&a, &http)
+    }
+
+    #[test]
+    fn success_in_todays_key_order() {
+        let t = read(
+            200,
+            r#"{"token_type":"Bearer","expires_in":3600,"access_token":"eyJraWQiOiJOT1lBbTdz.a.b","scope":"openid email profile","refresh_token":"i6mapTIAVSp2oJkgUnCACKKfZxt_H5MBLiqcybBBd04","id_token":"eyJraWQiOiJOT1lBbTdz.c.d"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.expires_in.unwrap().as_u64(), Some(3600));
+        assert_eq!(t.scope.as_deref(), Some("openid email profile"));
+        assert!(t.refresh_token.is_some() && t.id_token.is_some());
+    }
+
+    #[test]
+    fn oauth_errors_carry_okta_text_and_a_hint() {
+        for (status, error, desc, hint) in [
+            (
+                401,
+                "invalid_client",
+                "The client secret supplied for a confidential client is invalid.",
+                "token_endpoint_auth",
+            ),
+            (
+                400,
+                "invalid_grant",
+                "PKCE verification failed.",
+                "pkce: false",
+            ),
+            (
+                400,
+                "invalid_grant",
+                "The authorization code is invalid or has expired.",
+                "300 s",
+            ),
+            (
+                400,
+                "unauthorized_client",
+                "The client is not authorized to use the provided grant type. Configured grant types: [refresh_token, implicit, authorization_code].",
+                "grant type",
+            ),
+            (
+                400,
+                "invalid_scope",
+                "Cannot request 'openid' scopes using client credentials.",
+                "custom scopes",
+            ),
+        ] {
+            let body = serde_json::json!({"error": error, "error_description": desc}).to_string();
+            let e = read(status, &body).err().unwrap();
+            match &e {
+                Error::Token {
+                    status: s,
+                    error: got,
+                    description: Some(d),
+                    ..
+                } => {
+                    assert_eq!((*s, got.as_str(), d.as_str()), (status, error, desc));
+                }
+                other => panic!("{other:?}"),
+            }
+            let msg = e.to_string();
+            assert!(msg.contains(hint) && msg.contains(desc), "{msg}");
+        }
+    }
+
+    #[test]
+    fn okta_envelopes_and_garbage() {
+        let e = read(429, r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorCauses":[]}"#).err().unwrap();
+        assert!(matches!(e, Error::Okta { status: 429, .. }));
+        let e = read(500, "<html>oops</html>").err().unwrap();
+        assert!(matches!(e, Error::Unexpected { status: 500, .. }));
+    }
+}

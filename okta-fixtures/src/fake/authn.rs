@@ -1,0 +1,314 @@
+//! `POST /api/v1/authn` (+ `/skip`, `/cancel`): Okta's Classic Authentication API, step 1 of
+//! the browserless sign-in (section 2).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use okta_fixtures_config::AuthnStatus;
+use serde_json::{Map, Value};
+
+use super::FakeState;
+use super::clock::iso8601;
+use super::directory::UserEntry;
+use super::error::FakeError;
+use super::ids;
+use super::json::Obj;
+use super::params::read_body;
+use super::reply;
+use super::sessions::{Transaction, TxStatus};
+
+/// When every fake user last changed their password (fixed, so responses are stable).
+const PASSWORD_CHANGED: &str = "2024-01-01T00:00:00.000Z";
+
+/// `POST /api/v1/authn`: primary authentication, or (with only a `stateToken`) the current
+/// state of a transaction.
+pub(crate) async fn primary(State(st): State<FakeState>, body: Body) -> Response {
+    primary_inner(&st, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError> {
+    let req = json_object(body).await?;
+    if !req.contains_key("username")
+        && let Some(state_token) = opt_str(&req, "stateToken")?
+    {
+        let now = st.clock.now();
+        let (tx, until) = st
+            .sessions
+            .touch(state_token, now)
+            .ok_or_else(FakeError::invalid_state_token)?;
+        let user = user_of(st, &tx)?;
+        return Ok(transaction_body(st, state_token, until, user, &tx));
+    }
+    let username = opt_str(&req, "username")?.ok_or_else(|| FakeError::validation("username"))?;
+    let password = opt_str(&req, "password")?.ok_or_else(|| FakeError::validation("password"))?;
+    let relay_state = opt_str(&req, "relayState")?.map(str::to_owned);
+    let warn = req
+        .get("options")
+        .and_then(|o| o.get("warnBeforePasswordExpired"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+
+    let failed = FakeError::authn_failed;
+    let user = st.dir.user_by_login(username).ok_or_else(failed)?;
+    match user.status {
+        // Federated users have no Okta password; hidden lockout looks like a bad password.
+        AuthnStatus::Federated | AuthnStatus::LockedOutHidden => return Err(failed()),
+        AuthnStatus::LockedOut => return Ok(locked_out(st)),
+        _ => {}
+    }
+    if user.password.expose() != password {
+        return Err(failed());
+    }
+    let status = match user.status {
+        AuthnStatus::PasswordWarn if warn => TxStatus::PasswordWarn,
+        AuthnStatus::PasswordExpired => TxStatus::PasswordExpired,
+        AuthnStatus::PasswordReset => TxStatus::PasswordReset,
+        AuthnStatus::MfaEnrollOptional => TxStatus::MfaEnroll { skippable: true },
+        AuthnStatus::MfaEnroll => TxStatus::MfaEnroll { skippable: false },
+        AuthnStatus::MfaRequired => TxStatus::MfaRequired,
+        _ => return Ok(success(st, user, relay_state.as_deref())),
+    };
+    let tx = Transaction {
+        user_key: user.key.clone(),
+        status,
+        relay_state,
+    };
+    let (state_token, until) = st.sessions.begin(tx.clone(), st.clock.now());
+    Ok(transaction_body(st, &state_token, until, user, &tx))
+}
+
+/// `POST /api/v1/authn/skip`: only `PASSWORD_WARN` and optional `MFA_ENROLL` may be skipped.
+pub(crate) async fn skip(State(st): State<FakeState>, body: Body) -> Response {
+    let inner = async {
+        let req = json_object(body).await?;
+        let now = st.clock.now();
+        let state_token =
+            opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
+        let (tx, _) = st
+            .sessions
+            .touch(state_token, now)
+            .ok_or_else(FakeError::invalid_state_token)?;
+        if !tx.status.skippable() {
+            return Err(FakeError::not_allowed_in_state());
+        }
+        st.sessions.end(state_token, now);
+        let user = user_of(&st, &tx)?;
+        Ok(success(&st, user, tx.relay_state.as_deref()))
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /api/v1/authn/cancel`: ends the transaction.
+pub(crate) async fn cancel(State(st): State<FakeState>, body: Body) -> Response {
+    let inner = async {
+        let req = json_object(body).await?;
+        let state_token =
+            opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
+        let tx = st
+            .sessions
+            .end(state_token, st.clock.now())
+            .ok_or_else(FakeError::invalid_state_token)?;
+        let body = Obj::new()
+            .opt_str("relayState", tx.relay_state.as_deref())
+            .finish();
+        Ok::<_, FakeError>(reply::json(StatusCode::OK, body))
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The request body as a JSON object; anything else is `E0000003`.
+async fn json_object(body: Body) -> Result<Map<String, Value>, FakeError> {
+    let bytes = read_body(body)
+        .await
+        .ok_or_else(FakeError::malformed_body)?;
+    serde_json::from_slice(&bytes).map_err(|_| FakeError::malformed_body())
+}
+
+/// A string field: absent or `null` → `None`, empty → `None`, another type → `E0000003`.
+fn opt_str<'a>(req: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, FakeError> {
+    match req.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(FakeError::malformed_body()),
+    }
+}
+
+fn user_of<'a>(st: &'a FakeState, tx: &Transaction) -> Result<&'a UserEntry, FakeError> {
+    st.dir
+        .user(&tx.user_key)
+        .ok_or_else(FakeError::invalid_state_token)
+}
+
+fn link(st: &FakeState, path: &str) -> Obj {
+    Obj::new()
+        .str("href", &format!("{}/api/v1/authn{path}", st.dir.org_url))
+        .obj("hints", Obj::new().strs("allow", &["POST"]))
+}
+
+fn named_link(st: &FakeState, name: &str, path: &str) -> Obj {
+    Obj::new()
+        .str("name", name)
+        .str("href", &format!("{}/api/v1/authn{path}", st.dir.org_url))
+        .obj("hints", Obj::new().strs("allow", &["POST"]))
+}
+
+fn embedded_user(user: &UserEntry) -> Obj {
+    Obj::new()
+        .str("id", &user.id)
+        .str("passwordChanged", PASSWORD_CHANGED)
+        .obj(
+            "profile",
+            Obj::new()
+                .str("login", &user.username)
+                .str("firstName", user.first_name())
+                .str("lastName", user.last_name())
+                .str("locale", "en_US")
+                .str("timeZone", "America/Los_Angeles"),
+        )
+}
+
+fn password_policy(with_expiration: bool) -> Obj {
+    let complexity = Obj::new()
+        .num("minLength", 8)
+        .num("minLowerCase", 1)
+        .num("minUpperCase", 1)
+        .num("minNumber", 1)
+        .num("minSymbol", 0)
+        .bool("excludeUsername", true);
+    let policy = Obj::new();
+    let policy = if with_expiration {
+        policy.obj("expiration", Obj::new().num("passwordExpireDays", 5))
+    } else {
+        policy
+    };
+    policy.obj("complexity", complexity)
+}
+
+/// `SUCCESS` with a fresh one-time sessionToken.
+fn success(st: &FakeState, user: &UserEntry, relay_state: Option<&str>) -> Response {
+    let now = st.clock.now();
+    let until = now + st.dir.session_token_lifetime;
+    let token = st
+        .sessions
+        .issue_token(&user.key, st.clock.epoch_secs(), now, until);
+    let body = Obj::new()
+        .str("expiresAt", &iso8601(until))
+        .str("status", "SUCCESS")
+        .opt_str("relayState", relay_state)
+        .str("sessionToken", &token)
+        .obj("_embedded", Obj::new().obj("user", embedded_user(user)))
+        .obj("_links", Obj::new().obj("cancel", link(st, "/cancel")))
+        .finish();
+    reply::json(StatusCode::OK, body)
+}
+
+/// `LOCKED_OUT` as Okta shows it when lockout failures are not hidden: no stateToken.
+fn locked_out(st: &FakeState) -> Response {
+    let body = Obj::new()
+        .str("status", "LOCKED_OUT")
+        .obj("_embedded", Obj::new())
+        .obj(
+            "_links",
+            Obj::new()
+                .obj("next", named_link(st, "unlock", "/recovery/unlock"))
+                .obj("cancel", link(st, "/cancel")),
+        )
+        .finish();
+    reply::json(StatusCode::OK, body)
+}
+
+fn factor(st: &FakeState, factor_type: &str, enrollment: &str) -> Obj {
+    Obj::new()
+        .str("factorType", factor_type)
+        .str("provider", "OKTA")
+        .str("vendorName", "OKTA")
+        .str("enrollment", enrollment)
+        .str("status", "NOT_SETUP")
+        .obj("_links", Obj::new().obj("enroll", link(st, "/factors")))
+}
+
+/// A non-terminal transaction: stateToken, user, and the links to go on.
+fn transaction_body(
+    st: &FakeState,
+    state_token: &str,
+    until: std::time::SystemTime,
+    user: &UserEntry,
+    tx: &Transaction,
+) -> Response {
+    let embedded = Obj::new().obj("user", embedded_user(user));
+    let (status, embedded, links) = match tx.status {
+        TxStatus::PasswordWarn => (
+            "PASSWORD_WARN",
+            embedded.obj("policy", password_policy(true)),
+            Obj::new()
+                .obj(
+                    "next",
+                    named_link(st, "changePassword", "/credentials/change_password"),
+                )
+                .obj("skip", named_link(st, "skip", "/skip")),
+        ),
+        TxStatus::PasswordExpired => (
+            "PASSWORD_EXPIRED",
+            embedded.obj("policy", password_policy(false)),
+            Obj::new().obj(
+                "next",
+                named_link(st, "changePassword", "/credentials/change_password"),
+            ),
+        ),
+        TxStatus::PasswordReset => (
+            "PASSWORD_RESET",
+            embedded.obj("policy", password_policy(false)),
+            Obj::new().obj(
+                "next",
+                named_link(st, "resetPassword", "/credentials/reset_password"),
+            ),
+        ),
+        TxStatus::MfaEnroll { skippable } => {
+            let enrollment = if skippable { "OPTIONAL" } else { "REQUIRED" };
+            let factors = vec![
+                factor(st, "token:software:totp", enrollment),
+                factor(st, "push", enrollment),
+            ];
+            let links = Obj::new();
+            let links = if skippable {
+                links.obj("skip", named_link(st, "skip", "/skip"))
+            } else {
+                links
+            };
+            ("MFA_ENROLL", embedded.objs("factors", factors), links)
+        }
+        TxStatus::MfaRequired => {
+            let id = ids::stable_id("ost", &format!("factor:{}", user.id));
+            let factors = vec![
+                Obj::new()
+                    .str("id", &id)
+                    .str("factorType", "token:software:totp")
+                    .str("provider", "OKTA")
+                    .str("vendorName", "OKTA")
+                    .obj("profile", Obj::new().str("credentialId", &user.username))
+                    .obj(
+                        "_links",
+                        Obj::new().obj("verify", link(st, &format!("/factors/{id}/verify"))),
+                    ),
+            ];
+            (
+                "MFA_REQUIRED",
+                embedded.objs("factors", factors),
+                Obj::new(),
+            )
+        }
+    };
+    let body = Obj::new()
+        .str("stateToken", state_token)
+        .str("expiresAt", &iso8601(until))
+        .str("status", status)
+        .opt_str("relayState", tx.relay_state.as_deref())
+        .obj("_embedded", embedded)
+        .obj("_links", links.obj("cancel", link(st, "/cancel")))
+        .finish();
+    reply::json(StatusCode::OK, body)
+}

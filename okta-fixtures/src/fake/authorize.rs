@@ -1,0 +1,526 @@
+//! `GET|POST /oauth2[/{server}]/v1/authorize`: step 2 of the browserless sign-in (section 3).
+//!
+//! Okta validates the client and the redirect URI first and answers problems there with an
+//! HTML 400 page; everything after that goes back to the redirect URI in the response mode
+//! (section 3.3). A `sid` cookie wins over a `sessionToken`, as on Classic orgs (2.6).
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use okta_fixtures_config::Flow;
+
+use super::FakeState;
+use super::claims::{self, IdTokenFor, Subject};
+use super::directory::ServerEntry;
+use super::error::{self, FakeError, OAuthError};
+use super::grants::CodeGrant;
+use super::ids;
+use super::page;
+use super::params::{FormError, Params, ParamsError};
+use super::reply;
+use super::sessions::Session;
+
+/// Okta's limit on the `scope` parameter.
+const MAX_SCOPE_LEN: usize = 1024;
+/// Scopes that ask for OIDC claims and so need `openid`.
+const OIDC_CLAIM_SCOPES: [&str; 5] = ["profile", "email", "address", "phone", "groups"];
+
+/// `GET …/v1/authorize`
+pub(crate) async fn get(State(st): State<FakeState>, headers: HeaderMap, uri: Uri) -> Response {
+    let server = match st.server_at(uri.path()) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    match Params::from_query(uri.query()) {
+        Ok(params) => authorize(&st, server, &params, &headers),
+        Err(e) => params_page(e),
+    }
+}
+
+/// `POST …/v1/authorize` (form body; Okta allows no query parameters with it).
+pub(crate) async fn post(
+    State(st): State<FakeState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Response {
+    let server = match st.server_at(uri.path()) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    if uri.query().is_some_and(|q| !q.is_empty()) {
+        return FakeError::Page(error::INVALID_REQUEST).into_response();
+    }
+    match super::params::form(&headers, body).await {
+        Ok(params) => authorize(&st, server, &params, &headers),
+        Err(FormError::Params(e)) => params_page(e),
+        Err(FormError::TooLarge) => FakeError::Page(error::INVALID_REQUEST).into_response(),
+    }
+}
+
+fn params_page(e: ParamsError) -> Response {
+    let err = match e {
+        ParamsError::Duplicate => error::DUPLICATE_PARAMS,
+        ParamsError::TooMany => error::INVALID_REQUEST,
+    };
+    FakeError::Page(err).into_response()
+}
+
+/// How the answer travels to the redirect URI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Query,
+    Fragment,
+    FormPost,
+    PostMessage,
+}
+
+/// Where and how to answer once the client and redirect URI are trusted.
+struct Reply<'a> {
+    st: &'a FakeState,
+    redirect_uri: &'a str,
+    mode: Mode,
+    state: &'a str,
+    /// Cookies to set (a new session).
+    cookies: Vec<String>,
+}
+
+impl Reply<'_> {
+    fn error(&self, e: &OAuthError, mode: Mode) -> Response {
+        self.send(
+            mode,
+            &[
+                ("error", e.error),
+                ("error_description", &e.description),
+                ("state", self.state),
+            ],
+        )
+    }
+
+    fn send(&self, mode: Mode, fields: &[(&str, &str)]) -> Response {
+        let mut res = match mode {
+            Mode::FormPost => reply::html(
+                StatusCode::OK,
+                page::form_post(&self.st.dir.org_name, self.redirect_uri, fields),
+            ),
+            Mode::PostMessage => {
+                let origin = url::Url::parse(self.redirect_uri)
+                    .map(|u| u.origin().ascii_serialization())
+                    .unwrap_or_else(|_| "null".into());
+                reply::html(
+                    StatusCode::OK,
+                    page::post_message(&self.st.dir.org_name, &origin, fields),
+                )
+            }
+            Mode::Query | Mode::Fragment => {
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(fields.iter().copied())
+                    .finish();
+                let sep = match mode {
+                    Mode::Query if self.redirect_uri.contains('?') => '&',
+                    Mode::Query => '?',
+                    _ => '#',
+                };
+                let mut res = reply::empty(StatusCode::FOUND);
+                let h = res.headers_mut();
+                if let Ok(v) =
+                    HeaderValue::from_str(&format!("{}{sep}{encoded}", self.redirect_uri))
+                {
+                    h.insert(header::LOCATION, v);
+                }
+                h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+                h.insert(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                );
+                res
+            }
+        };
+        set_cookies(&mut res, &self.cookies);
+        res
+    }
+}
+
+fn set_cookies(res: &mut Response, extra: &[String]) {
+    let jsessionid = format!("JSESSIONID={}; Path=/; HttpOnly", ids::random_base62(32));
+    for cookie in [jsessionid, "t=default; Path=/".to_owned()]
+        .iter()
+        .chain(extra)
+    {
+        if let Ok(v) = HeaderValue::from_str(cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+}
+
+/// The value of the `sid` cookie, if the request carries one.
+fn sid_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == "sid")
+        .map(|(_, value)| value.trim_matches('"'))
+        .filter(|v| !v.is_empty())
+}
+
+/// Okta accepts alphanumerics and `,._-` (documented) plus a few more seen in the wild
+/// (`;+*:~`); it rejects `|` and anything that cannot be echoed safely.
+fn state_is_valid(state: &str) -> bool {
+    state
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || ",._-;+*:~!$'()/?=@".contains(c))
+}
+
+/// PKCE challenges are base64url (RFC 7636 unreserved characters).
+fn challenge_is_valid(challenge: &str) -> bool {
+    challenge
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+fn authorize(st: &FakeState, server: &ServerEntry, p: &Params, headers: &HeaderMap) -> Response {
+    // 1. Client and redirect URI: problems here cannot go to a redirect URI.
+    let Some(app) = p.get("client_id").and_then(|id| st.dir.app(id)) else {
+        return FakeError::Page(error::INVALID_CLIENT_ID).into_response();
+    };
+    if app.flow == Flow::ClientCredentials {
+        return FakeError::Page(error::service_app_endpoint("authorize")).into_response();
+    }
+    let Some(redirect_uri) = p.get("redirect_uri") else {
+        return FakeError::Page(error::MISSING_REDIRECT_URI).into_response();
+    };
+    if !app.redirect_uris.iter().any(|u| u == redirect_uri) {
+        let admin = format!(
+            "{}/admin/app/oidc_client/instance/{}#tab-general",
+            st.dir.org_url, app.client_id
+        );
+        return FakeError::Page(error::illegal_redirect_uri(&admin)).into_response();
+    }
+    let state = match p.get("state") {
+        Some(s) if state_is_valid(s) => s,
+        _ => return FakeError::Page(error::INVALID_STATE).into_response(),
+    };
+
+    // 2. Response type and mode decide how everything else is answered.
+    let types: Result<BTreeSet<&str>, ()> = p
+        .get("response_type")
+        .ok_or(())
+        .and_then(|raw| {
+            raw.split(' ')
+                .filter(|t| !t.is_empty())
+                .map(|t| match t {
+                    "code" | "token" | "id_token" => Ok(t),
+                    _ => Err(()),
+                })
+                .collect()
+        })
+        .and_then(|t: BTreeSet<&str>| if t.is_empty() { Err(()) } else { Ok(t) });
+    let code_only = types
+        .as_ref()
+        .is_ok_and(|t| t.len() == 1 && t.contains("code"));
+    let default_mode = if types.is_err() || code_only {
+        Mode::Query
+    } else {
+        Mode::Fragment
+    };
+    let requested = match p.get("response_mode") {
+        None => Ok(default_mode),
+        Some("query") => Ok(Mode::Query),
+        Some("fragment") => Ok(Mode::Fragment),
+        Some("form_post") => Ok(Mode::FormPost),
+        Some("okta_post_message") => Ok(Mode::PostMessage),
+        Some(_) => Err(()),
+    };
+    let mode = requested.unwrap_or(default_mode);
+    let mut reply = Reply {
+        st,
+        redirect_uri,
+        mode,
+        state,
+        cookies: Vec::new(),
+    };
+    let types = match types {
+        Ok(t) if t.iter().all(|rt| app.response_types.contains(rt)) => t,
+        _ => {
+            let e = error::unsupported_response_type(&app.response_type_list());
+            return reply.error(&e, mode);
+        }
+    };
+    let wants_code = types.contains("code");
+    let wants_tokens = types.contains("token") || types.contains("id_token");
+    if requested.is_err() {
+        return reply.error(&error::UNSUPPORTED_RESPONSE_MODE, default_mode);
+    }
+    if mode == Mode::Query && wants_tokens {
+        return reply.error(&error::QUERY_WITH_TOKENS, default_mode);
+    }
+    if mode == Mode::PostMessage && wants_code {
+        return reply.error(&error::POST_MESSAGE_WITH_CODE, default_mode);
+    }
+    if p.has("request") {
+        return reply.error(&error::REQUEST_OBJECT_NOT_SUPPORTED, mode);
+    }
+    if p.has("request_uri") {
+        return reply.error(&error::REQUEST_URI_NOT_SUPPORTED, mode);
+    }
+
+    // 3. Scopes, nonce, PKCE, prompt.
+    let scopes = match requested_scopes(server, p, types.contains("id_token")) {
+        Ok(s) => s,
+        Err(e) => return reply.error(&e, mode),
+    };
+    let nonce = p.get("nonce");
+    if wants_tokens && nonce.is_none() {
+        return reply.error(&error::NONCE_REQUIRED, mode);
+    }
+    let challenge = if wants_code {
+        match (p.get("code_challenge"), p.get("code_challenge_method")) {
+            (Some(c), Some("S256")) if challenge_is_valid(c) => Some(c),
+            (Some(_), Some("S256")) => return reply.error(&error::PKCE_ILLEGAL_CHALLENGE, mode),
+            (Some(_), _) => return reply.error(&error::PKCE_METHOD, mode),
+            (None, _) if app.pkce_required => {
+                return reply.error(&error::PKCE_CHALLENGE_REQUIRED, mode);
+            }
+            (None, _) => None,
+        }
+    } else {
+        None
+    };
+    let prompt = p.get("prompt").unwrap_or("");
+    let prompt_none = prompt == "none";
+    let prompt_login = match prompt {
+        "" | "none" | "consent" => false,
+        "login" | "login consent" | "consent login" => true,
+        _ => return reply.error(&error::INVALID_PROMPT, mode),
+    };
+    let max_age = match p.get("max_age").map(str::parse::<u32>) {
+        None => None,
+        Some(Ok(v)) if v <= i32::MAX as u32 => Some(u64::from(v)),
+        Some(_) => return reply.error(&error::INVALID_MAX_AGE, mode),
+    };
+    if max_age == Some(0) && prompt_none {
+        return reply.error(&error::PROMPT_NONE_ZERO_MAX_AGE, mode);
+    }
+
+    // 4. Who is signing in: the session cookie first (Classic ignores the sessionToken then),
+    //    else the one-time sessionToken.
+    let now = st.clock.now();
+    let now_secs = st.clock.epoch_secs();
+    let from_cookie = sid_cookie(headers)
+        .filter(|_| !prompt_login)
+        .and_then(|sid| st.sessions.session(sid, now));
+    let session: Option<Session> = match from_cookie {
+        Some(s) => Some(s),
+        None => p
+            .get("sessionToken")
+            .and_then(|t| st.sessions.redeem_token(t, now))
+            .inspect(|s| {
+                let sid = st.sessions.open(s.clone(), now, st.dir.session_lifetime);
+                reply.cookies.push(format!("sid={sid}; Path=/; HttpOnly"));
+            }),
+    };
+    let session = session.filter(|s| max_age.is_none_or(|age| s.auth_time + age >= now_secs));
+    let Some((session, user)) =
+        session.and_then(|s| st.dir.user(&s.user_key).map(|u| (s.clone(), u)))
+    else {
+        if prompt_none {
+            return reply.error(&error::LOGIN_REQUIRED, mode);
+        }
+        let mut res = reply::html(StatusCode::OK, page::sign_in_page(&st.dir.org_name));
+        set_cookies(&mut res, &reply.cookies);
+        return res;
+    };
+    if !user.is_assigned(app) {
+        return reply.error(&error::USER_NOT_ASSIGNED, mode);
+    }
+
+    // 5. Issue.
+    st.stats.sign_in(&user.username, &app.client_id, &server.id);
+    // offline_access only means something with a code (Okta ignores it otherwise).
+    let granted: Vec<String> = if wants_code {
+        scopes
+    } else {
+        scopes
+            .into_iter()
+            .filter(|s| s != "offline_access")
+            .collect()
+    };
+    let subject = Subject {
+        user,
+        auth_time: session.auth_time,
+    };
+    let code = wants_code.then(|| {
+        st.grants.issue_code(
+            CodeGrant {
+                client_id: app.client_id.clone(),
+                server: server.id.clone(),
+                redirect_uri: redirect_uri.to_owned(),
+                challenge: challenge.map(str::to_owned),
+                nonce: nonce.map(str::to_owned),
+                scopes: granted.clone(),
+                user_key: user.key.clone(),
+                auth_time: session.auth_time,
+            },
+            now,
+            server.lifetimes.code,
+        )
+    });
+    let access = types.contains("token").then(|| {
+        claims::access_token(
+            st,
+            server,
+            &app.client_id,
+            Some(subject),
+            &granted,
+            now_secs,
+        )
+    });
+    let id_token = types.contains("id_token").then(|| {
+        claims::id_token(
+            st,
+            &IdTokenFor {
+                server,
+                client_id: &app.client_id,
+                subject,
+                scopes: &granted,
+                nonce,
+                access_token: access.as_ref().map(|a| a.token.as_str()),
+                code: code.as_deref(),
+                now: now_secs,
+            },
+        )
+    });
+    deliver(
+        &reply,
+        server,
+        code,
+        id_token,
+        access.map(|a| a.token),
+        &granted,
+    )
+}
+
+fn deliver(
+    reply: &Reply<'_>,
+    server: &ServerEntry,
+    code: Option<String>,
+    id_token: Option<String>,
+    access_token: Option<String>,
+    scopes: &[String],
+) -> Response {
+    let expires_in = server.lifetimes.access_token.as_secs().to_string();
+    let scope = scopes.join(" ");
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    if let Some(c) = &code {
+        fields.push(("code", c));
+    }
+    if let Some(t) = &id_token {
+        fields.push(("id_token", t));
+    }
+    if let Some(t) = &access_token {
+        fields.extend([
+            ("access_token", t.as_str()),
+            ("token_type", "Bearer"),
+            ("expires_in", &expires_in),
+            ("scope", &scope),
+        ]);
+    }
+    fields.push(("state", reply.state));
+    reply.send(reply.mode, &fields)
+}
+
+/// The requested scopes, deduplicated in request order, checked against the server.
+pub(crate) fn requested_scopes(
+    server: &ServerEntry,
+    p: &Params,
+    id_token: bool,
+) -> Result<Vec<String>, OAuthError> {
+    let Some(raw) = p.get("scope") else {
+        return Err(if server.is_org() {
+            error::MISSING_SCOPES
+        } else {
+            error::NO_DEFAULT_SCOPES
+        });
+    };
+    parse_scopes(server, raw, id_token)
+}
+
+/// Checks a space-separated scope list against `server`.
+pub(crate) fn parse_scopes(
+    server: &ServerEntry,
+    raw: &str,
+    id_token: bool,
+) -> Result<Vec<String>, OAuthError> {
+    if raw.len() > MAX_SCOPE_LEN {
+        return Err(error::INVALID_SCOPE);
+    }
+    let mut scopes: Vec<String> = Vec::new();
+    for s in raw.split(' ').filter(|s| !s.is_empty()) {
+        if !server.scopes.contains(s) {
+            return Err(if server.is_org() {
+                error::INVALID_SCOPE
+            } else {
+                error::NO_MATCHING_SCOPE
+            });
+        }
+        if !scopes.iter().any(|x| x == s) {
+            scopes.push(s.to_owned());
+        }
+    }
+    if scopes.is_empty() {
+        return Err(error::INVALID_SCOPE);
+    }
+    let has_openid = scopes.iter().any(|s| s == "openid");
+    let wants_claims = scopes
+        .iter()
+        .any(|s| OIDC_CLAIM_SCOPES.contains(&s.as_str()));
+    if !has_openid && (id_token || wants_claims) {
+        return Err(error::OPENID_REQUIRED);
+    }
+    Ok(scopes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_characters() {
+        for ok in ["abc-DEF_1.2,3", "a;b+c*d:e~", "state-8600b31f-52d1"] {
+            assert!(state_is_valid(ok), "{ok}");
+        }
+        for bad in ["a|b", "a b", "a<b", "a\"b", "é", "a\u{0}b", "a%b", "a#b"] {
+            assert!(!state_is_valid(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn challenge_characters() {
+        assert!(challenge_is_valid(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!challenge_is_valid(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM="
+        ));
+    }
+
+    #[test]
+    fn sid_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; sid=102abc; t=default"),
+        );
+        assert_eq!(sid_cookie(&h), Some("102abc"));
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("JSESSIONID=x"));
+        h.append(header::COOKIE, HeaderValue::from_static("sid=\"\""));
+        assert_eq!(sid_cookie(&h), None);
+    }
+}

@@ -1,0 +1,189 @@
+//! Client authentication at `/token`, `/introspect` and `/revoke` (section 4.3): `none`,
+//! `client_secret_basic`, `client_secret_post`, with Okta's error for each way it fails.
+
+use axum::http::{HeaderMap, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use okta_fixtures_config::TokenEndpointAuth;
+
+use super::directory::{AppEntry, Directory};
+use super::error::{self, OAuthError};
+use super::params::Params;
+
+/// Authenticates the client of a request. `query_client_id` is a public client's `client_id`
+/// sent in the query string, which Okta accepts on `/introspect` and `/revoke`.
+pub(crate) fn authenticate<'d>(
+    dir: &'d Directory,
+    headers: &HeaderMap,
+    body: &Params,
+    query_client_id: Option<&str>,
+) -> Result<&'d AppEntry, OAuthError> {
+    let authorization = headers.get(header::AUTHORIZATION);
+    let body_secret = body.get("client_secret");
+    let assertion = body.get("client_assertion");
+    let methods = [
+        authorization.is_some(),
+        body_secret.is_some(),
+        assertion.is_some(),
+    ];
+    if methods.iter().filter(|m| **m).count() > 1 {
+        return Err(error::MULTIPLE_CREDENTIALS);
+    }
+    if let Some(value) = authorization {
+        let (id, secret) = basic_credentials(value.as_bytes()).ok_or(error::INVALID_BASIC)?;
+        if body.get("client_id").is_some_and(|b| b != id) {
+            return Err(error::CLIENT_AUTH_FAILED);
+        }
+        let app = dir.app(&id).ok_or(error::INVALID_CLIENT_ID)?;
+        return check_secret(app, &secret, TokenEndpointAuth::ClientSecretBasic);
+    }
+    if assertion.is_some() {
+        // No app of a fixtures.yaml has keys for client_secret_jwt / private_key_jwt.
+        return Err(error::CLIENT_AUTH_FAILED);
+    }
+    let Some(client_id) = body.get("client_id").or(query_client_id) else {
+        return Err(error::NO_CLIENT_CREDENTIALS);
+    };
+    let app = dir.app(client_id).ok_or(error::INVALID_CLIENT_ID)?;
+    match body_secret {
+        Some(secret) => check_secret(app, secret, TokenEndpointAuth::ClientSecretPost),
+        None if app.auth == TokenEndpointAuth::None => Ok(app),
+        None => Err(error::CLIENT_AUTH_FAILED),
+    }
+}
+
+fn check_secret<'d>(
+    app: &'d AppEntry,
+    presented: &str,
+    method: TokenEndpointAuth,
+) -> Result<&'d AppEntry, OAuthError> {
+    let Some(secret) = &app.secret else {
+        return Err(error::CLIENT_AUTH_FAILED);
+    };
+    if app.auth != method {
+        return Err(error::CLIENT_AUTH_FAILED);
+    }
+    if !constant_time_eq(secret.expose().as_bytes(), presented.as_bytes()) {
+        return Err(error::INVALID_SECRET);
+    }
+    Ok(app)
+}
+
+/// `Basic base64(id:secret)` → `(id, secret)`.
+fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
+    let value = std::str::from_utf8(value).ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    if id.is_empty() {
+        return None;
+    }
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    const YAML: &str = r#"
+apps:
+  spa: { client_id: spa-client, redirect_uri: "http://localhost/cb", flow: code }
+  web: { client_id: web-client, client_secret: s3cret, redirect_uri: "http://localhost/w", flow: code }
+  post: { client_id: post-client, client_secret: p0st, redirect_uri: "http://localhost/p", flow: code, token_endpoint_auth: client_secret_post }
+"#;
+
+    fn dir() -> Directory {
+        let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
+        Directory::new(&config, "http://127.0.0.1:1")
+    }
+
+    fn basic(id: &str, secret: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        let v = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        h
+    }
+
+    fn form(s: &str) -> Params {
+        Params::parse(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn each_method_and_each_failure() {
+        let d = dir();
+        let none = HeaderMap::new();
+        let ok = |r: Result<&AppEntry, OAuthError>| r.unwrap().client_id.clone();
+        assert_eq!(
+            ok(authenticate(&d, &none, &form("client_id=spa-client"), None)),
+            "spa-client"
+        );
+        assert_eq!(
+            ok(authenticate(&d, &none, &form(""), Some("spa-client"))),
+            "spa-client"
+        );
+        assert_eq!(
+            ok(authenticate(
+                &d,
+                &basic("web-client", "s3cret"),
+                &form(""),
+                None
+            )),
+            "web-client"
+        );
+        assert_eq!(
+            ok(authenticate(
+                &d,
+                &none,
+                &form("client_id=post-client&client_secret=p0st"),
+                None
+            )),
+            "post-client"
+        );
+        let err = |h: &HeaderMap, f: &str| authenticate(&d, h, &form(f), None).unwrap_err();
+        assert_eq!(err(&none, ""), error::NO_CLIENT_CREDENTIALS);
+        assert_eq!(err(&none, "client_id=nope"), error::INVALID_CLIENT_ID);
+        assert_eq!(
+            err(&basic("web-client", "wrong"), ""),
+            error::INVALID_SECRET
+        );
+        assert_eq!(err(&basic("nope", "x"), ""), error::INVALID_CLIENT_ID);
+        assert_eq!(
+            err(&none, "client_id=web-client"),
+            error::CLIENT_AUTH_FAILED
+        );
+        // Configured for basic, used post (and vice versa): Okta refuses the other method.
+        assert_eq!(
+            err(&none, "client_id=web-client&client_secret=s3cret"),
+            error::CLIENT_AUTH_FAILED
+        );
+        assert_eq!(
+            err(&basic("post-client", "p0st"), ""),
+            error::CLIENT_AUTH_FAILED
+        );
+        assert_eq!(
+            err(&basic("spa-client", "x"), ""),
+            error::CLIENT_AUTH_FAILED
+        );
+        assert_eq!(
+            err(&basic("web-client", "s3cret"), "client_secret=s3cret"),
+            error::MULTIPLE_CREDENTIALS
+        );
+        assert_eq!(
+            err(&none, "client_id=web-client&client_assertion=x"),
+            error::CLIENT_AUTH_FAILED
+        );
+        let mut bad = HeaderMap::new();
+        for v in ["Bearer abc", "Basic !!!", "Basic ", "Basic OmFiYw=="] {
+            bad.insert(header::AUTHORIZATION, HeaderValue::from_static(v));
+            assert_eq!(err(&bad, ""), error::INVALID_BASIC, "{v}");
+        }
+    }
+}

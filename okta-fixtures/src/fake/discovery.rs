@@ -1,0 +1,156 @@
+//! Discovery documents and JWKS (section 5): `/.well-known/openid-configuration`,
+//! `/.well-known/oauth-authorization-server` (both locations and the RFC 8414 form), and
+//! `…/v1/keys`.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use super::FakeState;
+use super::directory::ServerEntry;
+use super::json::Obj;
+use super::reply;
+
+/// How long clients may cache the JWKS (Okta sends `max-age=…, must-revalidate`).
+const KEYS_CACHE_CONTROL: &str = "max-age=86400, must-revalidate";
+
+const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+const ID_TOKEN_CLAIMS: [&str; 31] = [
+    "iss",
+    "ver",
+    "sub",
+    "aud",
+    "iat",
+    "exp",
+    "jti",
+    "auth_time",
+    "amr",
+    "idp",
+    "nonce",
+    "name",
+    "nickname",
+    "preferred_username",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "email",
+    "email_verified",
+    "profile",
+    "zoneinfo",
+    "locale",
+    "address",
+    "phone_number",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "updated_at",
+    "at_hash",
+    "c_hash",
+];
+const ACCESS_TOKEN_CLAIMS: [&str; 10] = [
+    "ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub",
+];
+
+/// `GET /.well-known/openid-configuration` (org) or `/oauth2/{id}/.well-known/…` (custom).
+pub(crate) async fn openid_configuration(State(st): State<FakeState>, uri: Uri) -> Response {
+    document(&st, &uri, true)
+}
+
+/// `GET /.well-known/oauth-authorization-server` in its three locations.
+pub(crate) async fn oauth_authorization_server(State(st): State<FakeState>, uri: Uri) -> Response {
+    document(&st, &uri, false)
+}
+
+fn document(st: &FakeState, uri: &Uri, oidc: bool) -> Response {
+    let server = match st.server_at(uri.path()) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    reply::json(StatusCode::OK, metadata(st, server, oidc).finish())
+}
+
+/// The metadata document, fields in the order of Okta's own.
+fn metadata(st: &FakeState, server: &ServerEntry, oidc: bool) -> Obj {
+    let org = &st.dir.org_url;
+    let mut grants = vec![
+        "authorization_code",
+        "implicit",
+        "refresh_token",
+        "password",
+    ];
+    if !server.is_org() {
+        grants.push("client_credentials");
+    }
+    let scopes: Vec<&str> = server.scopes.iter().map(String::as_str).collect();
+    let mut doc = Obj::new()
+        .str("issuer", &server.issuer)
+        .str("authorization_endpoint", &server.endpoint(org, "authorize"))
+        .str("token_endpoint", &server.endpoint(org, "token"));
+    if oidc {
+        doc = doc.str("userinfo_endpoint", &server.endpoint(org, "userinfo"));
+    }
+    doc = doc
+        .str("jwks_uri", &server.endpoint(org, "keys"))
+        .strs(
+            "response_types_supported",
+            &[
+                "code",
+                "id_token",
+                "code id_token",
+                "code token",
+                "id_token token",
+                "code id_token token",
+            ],
+        )
+        .strs(
+            "response_modes_supported",
+            &["query", "fragment", "form_post", "okta_post_message"],
+        )
+        .strs("grant_types_supported", &grants)
+        .strs("subject_types_supported", &["public"]);
+    if oidc {
+        doc = doc.strs("id_token_signing_alg_values_supported", &["RS256"]);
+    }
+    doc.strs("scopes_supported", &scopes)
+        .strs("token_endpoint_auth_methods_supported", &AUTH_METHODS)
+        .strs(
+            "claims_supported",
+            if oidc {
+                &ID_TOKEN_CLAIMS[..]
+            } else {
+                &ACCESS_TOKEN_CLAIMS[..]
+            },
+        )
+        .strs("code_challenge_methods_supported", &["S256"])
+        .str(
+            "introspection_endpoint",
+            &server.endpoint(org, "introspect"),
+        )
+        .strs(
+            "introspection_endpoint_auth_methods_supported",
+            &AUTH_METHODS,
+        )
+        .str("revocation_endpoint", &server.endpoint(org, "revoke"))
+        .strs("revocation_endpoint_auth_methods_supported", &AUTH_METHODS)
+        .bool("request_parameter_supported", false)
+}
+
+/// `GET …/v1/keys`: the org server publishes both keys (its access tokens use the second);
+/// custom servers publish the key that signs their tokens.
+pub(crate) async fn keys(State(st): State<FakeState>, uri: Uri) -> Response {
+    let server = match st.server_at(uri.path()) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let mut keys = vec![st.keys.id.jwk()];
+    if server.is_org() {
+        keys.push(st.keys.org_access.jwk());
+    }
+    let mut res = reply::json(StatusCode::OK, Obj::new().objs("keys", keys).finish());
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(KEYS_CACHE_CONTROL),
+    );
+    res
+}

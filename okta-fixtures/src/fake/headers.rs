@@ -1,0 +1,105 @@
+//! Headers every Okta response carries (section 0.4): `x-okta-request-id`, no-cache headers
+//! and the `x-rate-limit-*` trio on rate-limited endpoints. Also where requests are counted.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::FakeState;
+use super::ids;
+use super::sessions::lock;
+use super::stats::Endpoint;
+
+const WINDOW_SECS: u64 = 60;
+
+/// Per-minute buckets as Okta reports them. The fake reports, it does not enforce: a 429 is a
+/// fault a test injects.
+#[derive(Debug, Default)]
+pub(crate) struct RateWindows {
+    buckets: Mutex<HashMap<&'static str, (u64, u64)>>,
+}
+
+impl RateWindows {
+    /// The bucket and per-minute limit of an endpoint; keys and discovery are not limited.
+    fn bucket(endpoint: Endpoint) -> Option<(&'static str, u64)> {
+        // Limits as recorded from a real org (section 0.4).
+        Some(match endpoint {
+            Endpoint::Authn | Endpoint::AuthnSkip | Endpoint::AuthnCancel => ("authn", 1200),
+            Endpoint::Authorize => ("authorize", 10_000),
+            Endpoint::Token => ("token", 10_000),
+            Endpoint::Userinfo => ("userinfo", 10_000),
+            Endpoint::Introspect => ("introspect", 10_000),
+            Endpoint::Revoke => ("revoke", 10_000),
+            Endpoint::Keys | Endpoint::Discovery => return None,
+        })
+    }
+
+    /// Counts one request at `now` (epoch seconds): `(limit, remaining, reset)`.
+    pub(crate) fn hit(&self, endpoint: Endpoint, now: u64) -> Option<(u64, u64, u64)> {
+        let (bucket, limit) = Self::bucket(endpoint)?;
+        let mut buckets = lock(&self.buckets);
+        let (start, count) = buckets.entry(bucket).or_insert((now, 0));
+        if now >= *start + WINDOW_SECS {
+            *start = now;
+            *count = 0;
+        }
+        *count += 1;
+        Some((limit, limit.saturating_sub(*count), *start + WINDOW_SECS))
+    }
+}
+
+/// Middleware: count the request, then add Okta's headers to whatever the endpoint answered.
+pub(crate) async fn okta_headers(
+    State(st): State<FakeState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let endpoint = Endpoint::classify(req.uri().path());
+    if let Some(e) = endpoint {
+        st.stats.request(e);
+    }
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&ids::request_id()) {
+        h.insert(HeaderName::from_static("x-okta-request-id"), v);
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache, no-store"),
+        );
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        h.insert(header::EXPIRES, HeaderValue::from_static("0"));
+    }
+    if let Some((limit, remaining, reset)) =
+        endpoint.and_then(|e| st.rate.hit(e, st.clock.epoch_secs()))
+    {
+        for (name, value) in [
+            ("x-rate-limit-limit", limit),
+            ("x-rate-limit-remaining", remaining),
+            ("x-rate-limit-reset", reset),
+        ] {
+            h.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_count_down_and_reset() {
+        let r = RateWindows::default();
+        assert_eq!(r.hit(Endpoint::Authn, 1000), Some((1200, 1199, 1060)));
+        assert_eq!(r.hit(Endpoint::AuthnSkip, 1030), Some((1200, 1198, 1060)));
+        assert_eq!(r.hit(Endpoint::Token, 1030), Some((10_000, 9_999, 1090)));
+        assert_eq!(r.hit(Endpoint::Authn, 1060), Some((1200, 1199, 1120)));
+        assert_eq!(r.hit(Endpoint::Keys, 1060), None);
+    }
+}

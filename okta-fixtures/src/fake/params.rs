@@ -1,0 +1,154 @@
+//! Hostile-input-safe reading of request bodies, query strings and forms.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, header};
+
+/// The largest body any endpoint reads; Okta's requests are a few kilobytes.
+pub(crate) const MAX_BODY: usize = 64 * 1024;
+/// More parameters than any Okta request carries.
+const MAX_PARAMS: usize = 64;
+
+/// Why a query string or form was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ParamsError {
+    /// A name appeared twice (Okta: "multiple parameters with the same name").
+    Duplicate,
+    /// Absurdly many parameters.
+    TooMany,
+}
+
+/// Decoded `application/x-www-form-urlencoded` pairs, each name at most once.
+#[derive(Debug, Default)]
+pub(crate) struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    /// Parses a query string or form body. Invalid percent-escapes stay literal and invalid
+    /// UTF-8 becomes U+FFFD, as servlet containers do; nothing here can panic.
+    pub(crate) fn parse(raw: &[u8]) -> Result<Self, ParamsError> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (name, value) in url::form_urlencoded::parse(raw) {
+            if name.is_empty() && value.is_empty() {
+                continue;
+            }
+            if pairs.len() >= MAX_PARAMS {
+                return Err(ParamsError::TooMany);
+            }
+            if pairs.iter().any(|(n, _)| *n == name) {
+                return Err(ParamsError::Duplicate);
+            }
+            pairs.push((name.into_owned(), value.into_owned()));
+        }
+        Ok(Self { pairs })
+    }
+
+    /// The query string of a URI (empty when there is none).
+    pub(crate) fn from_query(query: Option<&str>) -> Result<Self, ParamsError> {
+        Self::parse(query.unwrap_or("").as_bytes())
+    }
+
+    /// A parameter's value; an empty value counts as absent, as it does for Okta.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether the parameter was sent at all, even empty.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(n, _)| n == name)
+    }
+}
+
+/// Reads a body of at most [`MAX_BODY`] bytes; `None` when larger or broken off.
+pub(crate) async fn read_body(body: Body) -> Option<Bytes> {
+    axum::body::to_bytes(body, MAX_BODY).await.ok()
+}
+
+/// Whether the request declares a form body.
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            t.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// The form parameters of a POST: parsed when the body is a form, empty otherwise.
+pub(crate) async fn form(headers: &HeaderMap, body: Body) -> Result<Params, FormError> {
+    let bytes = read_body(body).await.ok_or(FormError::TooLarge)?;
+    if !is_form(headers) {
+        return Ok(Params::default());
+    }
+    Params::parse(&bytes).map_err(FormError::Params)
+}
+
+/// Why a form body could not be used.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum FormError {
+    TooLarge,
+    Params(ParamsError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_and_rejects_duplicates() {
+        let p = Params::parse(b"a=1&b=x%20y+z&c=&d=%ZZ&e=%FF").unwrap();
+        assert_eq!(p.get("a"), Some("1"));
+        assert_eq!(p.get("b"), Some("x y z"));
+        assert_eq!(p.get("c"), None);
+        assert!(p.has("c"));
+        assert_eq!(p.get("d"), Some("%ZZ"));
+        assert_eq!(p.get("e"), Some("\u{fffd}"));
+        assert_eq!(
+            Params::parse(b"a=1&a=1").unwrap_err(),
+            ParamsError::Duplicate
+        );
+        assert_eq!(
+            Params::parse(b"a=1&a=2").unwrap_err(),
+            ParamsError::Duplicate
+        );
+        assert!(Params::parse(b"&&&=&").unwrap().pairs.is_empty());
+    }
+
+    #[test]
+    fn bounds_the_number_of_parameters() {
+        let many: String = (0..MAX_PARAMS + 1).map(|i| format!("p{i}=v&")).collect();
+        assert_eq!(
+            Params::parse(many.as_bytes()).unwrap_err(),
+            ParamsError::TooMany
+        );
+    }
+
+    #[tokio::test]
+    async fn bodies_are_bounded() {
+        let big = Body::from(vec![b'a'; MAX_BODY + 1]);
+        assert!(read_body(big).await.is_none());
+        let ok = Body::from(vec![b'a'; MAX_BODY]);
+        assert_eq!(read_body(ok).await.unwrap().len(), MAX_BODY);
+    }
+
+    #[test]
+    fn form_content_type_detection() {
+        let mut h = HeaderMap::new();
+        assert!(!is_form(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            "Application/X-WWW-Form-Urlencoded; charset=UTF-8"
+                .parse()
+                .unwrap(),
+        );
+        assert!(is_form(&h));
+        h.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        assert!(!is_form(&h));
+    }
+}

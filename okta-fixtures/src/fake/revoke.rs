@@ -1,0 +1,44 @@
+//! `POST /oauth2[/{server}]/v1/revoke` (section 7.3).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use super::FakeState;
+use super::client_auth;
+use super::error::{self, FakeError, OAuthError};
+use super::introspect::read;
+use super::presented;
+use super::reply;
+
+/// `POST …/v1/revoke`: 200 with an empty body whether or not the token was known, so nothing
+/// leaks; a client revokes only its own tokens.
+pub(crate) async fn revoke(
+    State(st): State<FakeState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Response {
+    let server = match st.server_at(uri.path()) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let result = async {
+        let (form, query) = read(&headers, &uri, body).await?;
+        let app = client_auth::authenticate(&st.dir, &headers, &form, query.get("client_id"))?;
+        let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
+        if !st.grants.revoke_refresh(token, &app.client_id, &server.id)
+            && let Ok(v) = presented::access_token(&st, server, token)
+            && v.str("cid") == Some(app.client_id.as_str())
+            && let Some(jti) = v.str("jti")
+        {
+            let exp =
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(v.num("exp").unwrap_or(0));
+            st.grants.revoke_access(jti, st.clock.now(), exp);
+        }
+        Ok(reply::empty(StatusCode::OK))
+    }
+    .await;
+    result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response())
+}

@@ -1,0 +1,176 @@
+//! Sign-in state: one-time session tokens, authn transactions (stateTokens) and the `sid`
+//! sessions that `/authorize` creates.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use super::expiring::Expiring;
+use super::ids;
+
+/// Okta's authn transactions slide forward by this much on every call.
+pub(crate) const STATE_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+
+/// Where an authn transaction stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TxStatus {
+    PasswordWarn,
+    PasswordExpired,
+    PasswordReset,
+    MfaEnroll { skippable: bool },
+    MfaRequired,
+}
+
+impl TxStatus {
+    pub(crate) fn skippable(self) -> bool {
+        matches!(
+            self,
+            TxStatus::PasswordWarn | TxStatus::MfaEnroll { skippable: true }
+        )
+    }
+}
+
+/// A non-terminal `/api/v1/authn` transaction.
+#[derive(Clone, Debug)]
+pub(crate) struct Transaction {
+    pub(crate) user_key: String,
+    pub(crate) status: TxStatus,
+    pub(crate) relay_state: Option<String>,
+}
+
+/// An Okta session, as the `sid` cookie names it.
+#[derive(Clone, Debug)]
+pub(crate) struct Session {
+    pub(crate) user_key: String,
+    /// When the user authenticated (epoch seconds): the `auth_time` claim.
+    pub(crate) auth_time: u64,
+}
+
+/// What a live session token stands for.
+#[derive(Clone, Debug)]
+struct SessionTokenGrant {
+    user_key: String,
+    auth_time: u64,
+}
+
+/// The three stores, each behind its own lock so sign-ins of different users do not queue.
+/// No `Debug`: they hold live tokens.
+#[derive(Default)]
+pub(crate) struct Sessions {
+    tokens: Mutex<Expiring<String, SessionTokenGrant>>,
+    transactions: Mutex<Expiring<String, Transaction>>,
+    cookies: Mutex<Expiring<String, Session>>,
+}
+
+impl Sessions {
+    /// Issues a one-time session token for `user_key`, valid until `until`.
+    pub(crate) fn issue_token(
+        &self,
+        user_key: &str,
+        auth_time: u64,
+        now: SystemTime,
+        until: SystemTime,
+    ) -> String {
+        let token = ids::session_token();
+        lock(&self.tokens).insert(
+            token.clone(),
+            SessionTokenGrant {
+                user_key: user_key.to_owned(),
+                auth_time,
+            },
+            until,
+            now,
+        );
+        token
+    }
+
+    /// Spends a session token: it answers once, then never again.
+    pub(crate) fn redeem_token(&self, token: &str, now: SystemTime) -> Option<Session> {
+        lock(&self.tokens)
+            .take(&token.to_owned(), now)
+            .map(|g| Session {
+                user_key: g.user_key,
+                auth_time: g.auth_time,
+            })
+    }
+
+    /// Starts a transaction; returns its stateToken and `expiresAt`.
+    pub(crate) fn begin(&self, tx: Transaction, now: SystemTime) -> (String, SystemTime) {
+        let token = ids::state_token();
+        let until = now + STATE_TOKEN_LIFETIME;
+        lock(&self.transactions).insert(token.clone(), tx, until, now);
+        (token, until)
+    }
+
+    /// The live transaction for `state_token`, its expiry slid forward.
+    pub(crate) fn touch(
+        &self,
+        state_token: &str,
+        now: SystemTime,
+    ) -> Option<(Transaction, SystemTime)> {
+        let mut txs = lock(&self.transactions);
+        let (tx, until) = txs.get_mut(&state_token.to_owned(), now)?;
+        *until = now + STATE_TOKEN_LIFETIME;
+        Some((tx.clone(), *until))
+    }
+
+    /// Ends a transaction, returning it if it was live.
+    pub(crate) fn end(&self, state_token: &str, now: SystemTime) -> Option<Transaction> {
+        lock(&self.transactions).take(&state_token.to_owned(), now)
+    }
+
+    /// Opens a session and returns its `sid`.
+    pub(crate) fn open(&self, session: Session, now: SystemTime, lifetime: Duration) -> String {
+        let sid = ids::session_id();
+        lock(&self.cookies).insert(sid.clone(), session, now + lifetime, now);
+        sid
+    }
+
+    /// The live session named by a `sid` cookie.
+    pub(crate) fn session(&self, sid: &str, now: SystemTime) -> Option<Session> {
+        lock(&self.cookies).get(&sid.to_owned(), now).cloned()
+    }
+}
+
+/// A poisoned lock only means another request panicked mid-update of a map whose entries are
+/// each written whole; carrying on is safe, and the fake must keep answering.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_tokens_are_single_use_and_expire() {
+        let s = Sessions::default();
+        let t0 = SystemTime::now();
+        let until = t0 + Duration::from_secs(300);
+        let tok = s.issue_token("alice", 1, t0, until);
+        assert_eq!(s.redeem_token(&tok, t0).unwrap().user_key, "alice");
+        assert!(s.redeem_token(&tok, t0).is_none());
+        let tok = s.issue_token("alice", 1, t0, until);
+        assert!(s.redeem_token(&tok, until).is_none());
+        assert!(s.redeem_token("garbage", t0).is_none());
+    }
+
+    #[test]
+    fn transactions_slide_and_end() {
+        let s = Sessions::default();
+        let t0 = SystemTime::now();
+        let tx = Transaction {
+            user_key: "alice".into(),
+            status: TxStatus::PasswordWarn,
+            relay_state: None,
+        };
+        let (st, until) = s.begin(tx, t0);
+        assert_eq!(until, t0 + STATE_TOKEN_LIFETIME);
+        let later = t0 + Duration::from_secs(200);
+        let (_, slid) = s.touch(&st, later).unwrap();
+        assert_eq!(slid, later + STATE_TOKEN_LIFETIME);
+        // Still live past the first deadline because it slid.
+        assert!(s.touch(&st, t0 + Duration::from_secs(301)).is_some());
+        assert!(s.end(&st, t0 + Duration::from_secs(302)).is_some());
+        assert!(s.end(&st, t0 + Duration::from_secs(302)).is_none());
+    }
+}

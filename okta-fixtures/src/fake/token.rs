@@ -1,0 +1,533 @@
+//! `POST /oauth2[/{server}]/v1/token`: step 3 of the browserless sign-in, and the other
+//! grants Okta offers (section 4).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use okta_fixtures_config::{AuthnStatus, Rotation};
+use sha2::{Digest as _, Sha256};
+
+use super::FakeState;
+use super::authorize::parse_scopes;
+use super::claims::{self, IdTokenFor, Minted, Subject};
+use super::client_auth;
+use super::directory::{AppEntry, OIDC_SCOPES, ServerEntry, UserEntry};
+use super::error::{self, FakeError, OAuthError};
+use super::grants::RefreshGrant;
+use super::json::Obj;
+use super::params::{self, FormError, Params, ParamsError};
+use super::reply;
+
+/// Grant types the fake's servers know, as Okta lists them.
+const ORG_GRANTS: &str = "[authorization_code, implicit, refresh_token, password]";
+const CUSTOM_GRANTS: &str =
+    "[authorization_code, implicit, refresh_token, password, client_credentials]";
+
+/// `POST …/v1/token`
+pub(crate) async fn token(
+    State(st): State<FakeState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Response {
+    let server = match st.server_at(uri.path()) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let result = async {
+        let query = Params::from_query(uri.query()).map_err(params_error)?;
+        if ["client_id", "client_secret", "client_assertion"]
+            .iter()
+            .any(|k| query.has(k))
+        {
+            return Err(error::CREDENTIALS_IN_QUERY);
+        }
+        let form = params::form(&headers, body).await.map_err(|e| match e {
+            FormError::TooLarge => error::INVALID_REQUEST,
+            FormError::Params(p) => params_error(p),
+        })?;
+        let app = client_auth::authenticate(&st.dir, &headers, &form, None)?;
+        grant(&st, server, app, &form, origin.as_deref())
+    }
+    .await;
+    let mut res = match result {
+        Ok(res) => res,
+        Err(e) => FakeError::OAuth(e).into_response(),
+    };
+    if let Some(origin) = origin.as_deref().filter(|o| trusted_origin(&st, o)) {
+        allow_origin(&mut res, origin);
+    }
+    res
+}
+
+/// `OPTIONS …/v1/token`: a browser's CORS preflight.
+pub(crate) async fn preflight(State(st): State<FakeState>, headers: HeaderMap) -> Response {
+    let mut res = reply::empty(StatusCode::NO_CONTENT);
+    if let Some(origin) = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| trusted_origin(&st, o))
+    {
+        allow_origin(&mut res, origin);
+        let h = res.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(
+                "Accept, Authorization, Content-Type, X-Okta-User-Agent-Extended",
+            ),
+        );
+    }
+    res
+}
+
+fn params_error(e: ParamsError) -> OAuthError {
+    match e {
+        ParamsError::Duplicate => error::DUPLICATE_PARAMS,
+        ParamsError::TooMany => error::INVALID_REQUEST,
+    }
+}
+
+/// Whether `origin` is the origin of some app's redirect URI (the fake's Trusted Origins).
+fn trusted_origin(st: &FakeState, origin: &str) -> bool {
+    st.dir
+        .apps()
+        .iter()
+        .any(|a| a.origins().any(|o| o == origin))
+}
+
+fn allow_origin(res: &mut Response, origin: &str) {
+    if let Ok(v) = HeaderValue::from_str(origin) {
+        let h = res.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}
+
+fn grant(
+    st: &FakeState,
+    server: &ServerEntry,
+    app: &AppEntry,
+    form: &Params,
+    origin: Option<&str>,
+) -> Result<Response, OAuthError> {
+    let browser = origin.is_some();
+    if let Some(origin) = origin
+        && !app.origins().any(|o| o == origin)
+    {
+        return Err(error::BROWSER_ORIGIN);
+    }
+    let known = if server.is_org() {
+        ORG_GRANTS
+    } else {
+        CUSTOM_GRANTS
+    };
+    let Some(grant_type) = form.get("grant_type") else {
+        return Err(error::missing_grant_type(
+            "[authorization_code, password, refresh_token, client_credentials]",
+        ));
+    };
+    if !matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | "password" | "client_credentials"
+    ) {
+        return Err(error::unsupported_grant_type(known));
+    }
+    // SPAs with rotating refresh tokens refresh from the browser; nothing else may.
+    let browser_ok = grant_type == "authorization_code"
+        || (grant_type == "refresh_token" && app.rotation == Rotation::Rotate);
+    if browser && !browser_ok {
+        return Err(error::BROWSER_GRANT);
+    }
+    if grant_type == "client_credentials" && server.is_org() {
+        return Err(error::ORG_CLIENT_CREDENTIALS);
+    }
+    if !app.allows_grant(grant_type) {
+        return Err(error::unauthorized_client(&app.grant_list()));
+    }
+    match grant_type {
+        "authorization_code" => authorization_code(st, server, app, form, browser),
+        "refresh_token" => refresh_token(st, server, app, form),
+        "password" => password(st, server, app, form),
+        _ => client_credentials(st, server, app, form),
+    }
+}
+
+fn authorization_code(
+    st: &FakeState,
+    server: &ServerEntry,
+    app: &AppEntry,
+    form: &Params,
+    browser: bool,
+) -> Result<Response, OAuthError> {
+    let code = form
+        .get("code")
+        .ok_or_else(|| error::missing_parameter("code"))?;
+    let redirect_uri = form
+        .get("redirect_uri")
+        .ok_or_else(|| error::missing_parameter("redirect_uri"))?;
+    // The code is spent whatever the outcome below: a code works once.
+    let grant = st
+        .grants
+        .redeem_code(code, st.clock.now())
+        .ok_or(error::INVALID_CODE)?;
+    if grant.server != server.id {
+        return Err(error::MISMATCHED_SERVER);
+    }
+    if grant.client_id != app.client_id {
+        return Err(error::MISMATCHED_CLIENT);
+    }
+    if grant.redirect_uri != redirect_uri {
+        return Err(error::MISMATCHED_REDIRECT_URI);
+    }
+    verify_pkce(grant.challenge.as_deref(), form.get("code_verifier"))?;
+    if browser && grant.challenge.is_none() {
+        return Err(error::BROWSER_PKCE);
+    }
+    if browser
+        && app.rotation == Rotation::Static
+        && grant.scopes.iter().any(|s| s == "offline_access")
+    {
+        return Err(error::BROWSER_OFFLINE_ACCESS);
+    }
+    let user = st.dir.user(&grant.user_key).ok_or(error::INVALID_CODE)?;
+    let subject = Subject {
+        user,
+        auth_time: grant.auth_time,
+    };
+    let refresh = new_refresh(st, server, app, user, &grant.scopes, grant.auth_time);
+    Ok(user_tokens(
+        st,
+        server,
+        app,
+        subject,
+        grant.scopes,
+        grant.nonce.as_deref(),
+        refresh,
+    ))
+}
+
+/// RFC 7636 S256 verification with Okta's messages.
+pub(crate) fn verify_pkce(
+    challenge: Option<&str>,
+    verifier: Option<&str>,
+) -> Result<(), OAuthError> {
+    match (challenge, verifier) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(error::PKCE_NO_CHALLENGE),
+        (Some(_), None) => Err(error::PKCE_VERIFIER_REQUIRED),
+        (Some(challenge), Some(verifier)) => {
+            if !(43..=128).contains(&verifier.len()) {
+                return Err(error::PKCE_VERIFIER_LENGTH);
+            }
+            let unreserved = verifier
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            if unreserved && computed == challenge {
+                Ok(())
+            } else {
+                Err(error::PKCE_FAILED)
+            }
+        }
+    }
+}
+
+/// A new refresh family and token when `offline_access` was granted and the app may refresh.
+fn new_refresh(
+    st: &FakeState,
+    server: &ServerEntry,
+    app: &AppEntry,
+    user: &UserEntry,
+    scopes: &[String],
+    auth_time: u64,
+) -> Option<(String, u64)> {
+    if !scopes.iter().any(|s| s == "offline_access") || !app.allows_grant("refresh_token") {
+        return None;
+    }
+    let now = st.clock.now();
+    let family = st.grants.new_family();
+    let token = st.grants.issue_refresh(
+        RefreshGrant {
+            client_id: app.client_id.clone(),
+            server: server.id.clone(),
+            user_key: user.key.clone(),
+            scopes: scopes.to_vec(),
+            auth_time,
+            family,
+        },
+        now,
+        now + server.lifetimes.refresh_token,
+    );
+    Some((token, family))
+}
+
+fn refresh_token(
+    st: &FakeState,
+    server: &ServerEntry,
+    app: &AppEntry,
+    form: &Params,
+) -> Result<Response, OAuthError> {
+    let token = form
+        .get("refresh_token")
+        .ok_or_else(|| error::missing_parameter("refresh_token"))?;
+    let now = st.clock.now();
+    let (original, _) = st
+        .grants
+        .peek_refresh(token, now)
+        .filter(|(g, _)| g.client_id == app.client_id && g.server == server.id)
+        .ok_or(error::INVALID_REFRESH)?;
+    // Narrowing is allowed, widening is not; checked before the token rotates.
+    let scopes = match form.get("scope") {
+        None => original.scopes.clone(),
+        Some(raw) => {
+            let requested: Vec<String> = raw
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let denied: Vec<&str> = requested
+                .iter()
+                .filter(|s| !original.scopes.contains(s))
+                .map(String::as_str)
+                .collect();
+            if !denied.is_empty() {
+                return Err(error::refresh_scopes_denied(&denied));
+            }
+            if requested.is_empty() {
+                original.scopes.clone()
+            } else {
+                requested
+            }
+        }
+    };
+    let (grant, next) = st
+        .grants
+        .use_refresh(
+            token,
+            &app.client_id,
+            &server.id,
+            app.rotation,
+            app.rotation_grace,
+            now,
+        )
+        .map_err(|_| error::INVALID_REFRESH)?;
+    let user = st.dir.user(&grant.user_key).ok_or(error::INVALID_REFRESH)?;
+    let subject = Subject {
+        user,
+        auth_time: grant.auth_time,
+    };
+    Ok(user_tokens(
+        st,
+        server,
+        app,
+        subject,
+        scopes,
+        None,
+        Some((next, grant.family)),
+    ))
+}
+
+fn password(
+    st: &FakeState,
+    server: &ServerEntry,
+    app: &AppEntry,
+    form: &Params,
+) -> Result<Response, OAuthError> {
+    let username = form
+        .get("username")
+        .ok_or_else(|| error::missing_parameter("username"))?;
+    let password = form
+        .get("password")
+        .ok_or_else(|| error::missing_parameter("password"))?;
+    let scopes = parse_scopes(
+        server,
+        form.get("scope").ok_or(error::MISSING_SCOPES)?,
+        false,
+    )?;
+    let user = st
+        .dir
+        .user_by_login(username)
+        .ok_or(error::INVALID_PASSWORD_CREDENTIALS)?;
+    if matches!(
+        user.status,
+        AuthnStatus::Federated | AuthnStatus::LockedOut | AuthnStatus::LockedOutHidden
+    ) || user.password.expose() != password
+    {
+        return Err(error::INVALID_PASSWORD_CREDENTIALS);
+    }
+    match user.status {
+        AuthnStatus::MfaRequired | AuthnStatus::MfaEnroll => return Err(error::PASSWORD_MFA),
+        AuthnStatus::PasswordExpired | AuthnStatus::PasswordReset => {
+            return Err(error::PASSWORD_EXPIRED);
+        }
+        _ => {}
+    }
+    if !user.is_assigned(app) {
+        return Err(error::USER_NOT_ASSIGNED);
+    }
+    st.stats.sign_in(&user.username, &app.client_id, &server.id);
+    let auth_time = st.clock.epoch_secs();
+    let refresh = new_refresh(st, server, app, user, &scopes, auth_time);
+    Ok(user_tokens(
+        st,
+        server,
+        app,
+        Subject { user, auth_time },
+        scopes,
+        None,
+        refresh,
+    ))
+}
+
+fn client_credentials(
+    st: &FakeState,
+    server: &ServerEntry,
+    app: &AppEntry,
+    form: &Params,
+) -> Result<Response, OAuthError> {
+    if app.secret.is_none() {
+        return Err(error::CLIENT_AUTH_FAILED);
+    }
+    let raw = form.get("scope").ok_or(error::NO_DEFAULT_SCOPES)?;
+    let mut scopes: Vec<String> = Vec::new();
+    for s in raw.split(' ').filter(|s| !s.is_empty()) {
+        if OIDC_SCOPES.contains(&s) || s == "offline_access" {
+            return Err(error::OPENID_CLIENT_CREDENTIALS);
+        }
+        if !server.scopes.contains(s) {
+            return Err(error::NO_MATCHING_SCOPE);
+        }
+        if !scopes.iter().any(|x| x == s) {
+            scopes.push(s.to_owned());
+        }
+    }
+    if scopes.is_empty() {
+        return Err(error::NO_DEFAULT_SCOPES);
+    }
+    let access = claims::access_token(
+        st,
+        server,
+        &app.client_id,
+        None,
+        &scopes,
+        st.clock.epoch_secs(),
+    );
+    Ok(token_response(server, &access, &scopes, None, None))
+}
+
+/// The tokens of a user grant: access token always, refresh token with a family, ID token
+/// with `openid`.
+fn user_tokens(
+    st: &FakeState,
+    server: &ServerEntry,
+    app: &AppEntry,
+    subject: Subject<'_>,
+    scopes: Vec<String>,
+    nonce: Option<&str>,
+    refresh: Option<(String, u64)>,
+) -> Response {
+    let now = st.clock.now();
+    let now_secs = st.clock.epoch_secs();
+    let access = claims::access_token(st, server, &app.client_id, Some(subject), &scopes, now_secs);
+    if let Some((_, family)) = &refresh {
+        let until = now + server.lifetimes.access_token;
+        st.grants.link_access(&access.jti, *family, now, until);
+    }
+    let id_token = scopes.iter().any(|s| s == "openid").then(|| {
+        claims::id_token(
+            st,
+            &IdTokenFor {
+                server,
+                client_id: &app.client_id,
+                subject,
+                scopes: &scopes,
+                nonce,
+                access_token: Some(&access.token),
+                code: None,
+                now: now_secs,
+            },
+        )
+    });
+    token_response(
+        server,
+        &access,
+        &scopes,
+        refresh.as_ref().map(|(t, _)| t.as_str()),
+        id_token.as_deref(),
+    )
+}
+
+/// Okta's key order: `token_type, expires_in, access_token, scope, refresh_token, id_token`.
+fn token_response(
+    server: &ServerEntry,
+    access: &Minted,
+    scopes: &[String],
+    refresh_token: Option<&str>,
+    id_token: Option<&str>,
+) -> Response {
+    let body = Obj::new()
+        .str("token_type", "Bearer")
+        .num("expires_in", server.lifetimes.access_token.as_secs())
+        .str("access_token", &access.token)
+        .str("scope", &scopes.join(" "))
+        .opt_str("refresh_token", refresh_token)
+        .opt_str("id_token", id_token)
+        .finish();
+    reply::json(StatusCode::OK, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_rfc7636_and_okta_vectors() {
+        assert_eq!(
+            verify_pkce(
+                Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+                Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verify_pkce(
+                Some("qjrzSW9gMiUgpUvqgEPE4_-8swvyCtfOVvg55o5S_es"),
+                Some("M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag")
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn pkce_failures_use_okta_messages() {
+        let c = Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(verify_pkce(None, None), Ok(()));
+        assert_eq!(verify_pkce(None, Some("x")), Err(error::PKCE_NO_CHALLENGE));
+        assert_eq!(verify_pkce(c, None), Err(error::PKCE_VERIFIER_REQUIRED));
+        assert_eq!(
+            verify_pkce(c, Some(&"a".repeat(42))),
+            Err(error::PKCE_VERIFIER_LENGTH)
+        );
+        assert_eq!(
+            verify_pkce(c, Some(&"a".repeat(129))),
+            Err(error::PKCE_VERIFIER_LENGTH)
+        );
+        assert_eq!(
+            verify_pkce(c, Some(&"a".repeat(43))),
+            Err(error::PKCE_FAILED)
+        );
+        let bad_chars = format!("{}!", "a".repeat(43));
+        assert_eq!(verify_pkce(c, Some(&bad_chars)), Err(error::PKCE_FAILED));
+    }
+}

@@ -1,0 +1,1064 @@
+//! The browserless flow over real HTTP against the embedded fake Okta: every flow, every authn
+//! status, every error path, 429s and timeouts, no cookies, no secrets in any output.
+//!
+//! Each test builds its own config (and so its own fake with its own stats) from inline YAML.
+
+use okta_fixtures::config::parse_str;
+use okta_fixtures::{AuthorizePage, Error, Fixtures, Tokens};
+
+/// Apps of every kind, users, and a custom server offering the custom scopes.
+const APPS: &str = r#"
+apps:
+  spa:
+    client_id: spa-client
+    redirect_uri: http://localhost:8080/login/callback
+    flow: code
+    scopes: [openid, profile, email, offline_access]
+  native:
+    client_id: native-client
+    redirect_uri: com.example.app:/callback
+    flow: code
+  web:
+    client_id: web-client
+    client_secret: web-SECRET-5f2c9a
+    redirect_uri: http://localhost:8080/authorization-code/callback
+    flow: code
+    token_endpoint_auth: client_secret_basic
+    scopes: [openid, profile, orders:read]
+  webpost:
+    client_id: webpost-client
+    client_secret: webpost-SECRET-81d0e3
+    redirect_uri: http://localhost:8080/authorization-code/callback
+    flow: code
+    token_endpoint_auth: client_secret_post
+  nopkce:
+    client_id: nopkce-client
+    client_secret: nopkce-SECRET-3a7b
+    redirect_uri: http://localhost:8080/authorization-code/callback
+    flow: code
+    pkce: false
+  legacy:
+    client_id: legacy-client
+    redirect_uri: http://localhost:8080/implicit/callback
+    flow: implicit
+    response_type: [id_token, token]
+    authorization_server: org
+  idonly:
+    client_id: idonly-client
+    redirect_uri: http://localhost:8080/implicit/callback
+    flow: implicit
+    response_type: [id_token]
+  atonly:
+    client_id: atonly-client
+    redirect_uri: http://localhost:8080/implicit/callback
+    flow: implicit
+    response_type: [token]
+  reports:
+    client_id: reports-client
+    client_secret: reports-SECRET-c4e1
+    flow: client_credentials
+    scopes: [reports:read]
+"#;
+
+const USERS: &str = r#"
+users:
+  alice:
+    username: alice@example.com
+    password: correct-horse-PW-1
+    app: spa
+  bob:
+    username: bob@example.com
+    password: battery-staple-PW-2
+    app: spa
+"#;
+
+/// The users as a client config with fewer apps sees them: no default app named, so the
+/// config's only user-flow app is theirs.
+const CLIENT_USERS: &str = r#"
+users:
+  alice:
+    username: alice@example.com
+    password: correct-horse-PW-1
+  bob:
+    username: bob@example.com
+    password: battery-staple-PW-2
+"#;
+
+/// Fixtures with an embedded fake of their own: `org_url: fake`, the apps and users above, and
+/// `extra` YAML (top-level keys such as `http:` or `fake:`).
+pub(crate) fn fixtures(extra: &str) -> Fixtures {
+    let has_fake = extra.lines().any(|l| l.starts_with("fake:"));
+    let fake = if has_fake {
+        ""
+    } else {
+        "fake:\n  servers:\n    default:\n      scopes: [orders:read, reports:read]\n"
+    };
+    let yaml =
+        format!("org_url: fake\nauthorization_server: default\n{APPS}{USERS}{extra}\n{fake}");
+    Fixtures::new(parse_str(&yaml, None, &|_| None).expect("test YAML is valid"))
+}
+
+/// Fixtures that sign in against `server`'s fake with a different view of the org (another
+/// secret, redirect URI or client id), for mismatches between the test's config and Okta's.
+async fn client_of(server: &Fixtures, apps_yaml: &str) -> Fixtures {
+    let url = server.org().await.unwrap().url().to_owned();
+    let yaml = format!("org_url: {url}\nauthorization_server: default\n{apps_yaml}{CLIENT_USERS}");
+    Fixtures::new(parse_str(&yaml, None, &|_| None).expect("test YAML is valid"))
+}
+
+async fn stats(f: &Fixtures) -> okta_fixtures::fake::Stats {
+    f.org()
+        .await
+        .unwrap()
+        .fake()
+        .expect("an embedded fake")
+        .stats()
+}
+
+fn scopes(t: &Tokens) -> Vec<&str> {
+    t.scopes().iter().map(String::as_str).collect()
+}
+
+/// The embedded fake's router behind a layer that injects one fault, served on loopback.
+///
+/// `fake.faults` in fixtures.yaml is not applied by the fake yet; this serves the same fake
+/// (its `router`) and puts the fault in front of it.
+pub(crate) mod faulty {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, SystemTime};
+
+    use axum::extract::Request;
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::middleware::Next;
+    use axum::response::{IntoResponse, Response};
+    use okta_fixtures::fake::{FakeOkta, FakeState, router};
+
+    use super::*;
+
+    /// What the layer does to a matching request.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) enum Fault {
+        /// 429 with Okta's headers and body; `X-Rate-Limit-Reset` this many seconds ahead.
+        RateLimit { reset_in: u64 },
+        /// Answer normally, this much later.
+        Latency(Duration),
+        /// This HTTP status with Okta's error body.
+        Status(u16),
+        /// A 200 page that is no form_post (an Okta sign-in page).
+        SignInPage,
+    }
+
+    struct Rule {
+        path_suffix: &'static str,
+        fault: Fault,
+        /// How many more requests it hits (`None`: all).
+        left: Option<u32>,
+    }
+
+    /// Fixtures whose org is a fake served here, with `fault` on requests whose path ends in
+    /// `path_suffix`, `times` times (`None`: always). Serves on the current runtime, which
+    /// must outlive the test's requests.
+    pub(crate) async fn serve(
+        extra: &str,
+        path_suffix: &'static str,
+        fault: Fault,
+        times: Option<u32>,
+    ) -> (Fixtures, FakeState) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let yaml = format!(
+            "org_url: {url}\nauthorization_server: default\n{APPS}{USERS}{extra}\nfake:\n  servers:\n    default:\n      scopes: [orders:read, reports:read]\n"
+        );
+        let config = parse_str(&yaml, None, &|_| None).expect("test YAML is valid");
+        let state = FakeOkta::builder().config(&config).build(&url).unwrap();
+        let rule = Arc::new(Mutex::new(Rule {
+            path_suffix,
+            fault,
+            left: times,
+        }));
+        let app = router(state.clone()).layer(axum::middleware::from_fn(move |req, next| {
+            inject(rule.clone(), req, next)
+        }));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (Fixtures::new(config), state)
+    }
+
+    async fn inject(rule: Arc<Mutex<Rule>>, req: Request, next: Next) -> Response {
+        let fault = {
+            let mut r = rule.lock().unwrap();
+            if req.uri().path().ends_with(r.path_suffix) && r.left != Some(0) {
+                if let Some(n) = &mut r.left {
+                    *n -= 1;
+                }
+                Some(r.fault)
+            } else {
+                None
+            }
+        };
+        match fault {
+            None => next.run(req).await,
+            Some(Fault::Latency(d)) => {
+                tokio::time::sleep(d).await;
+                next.run(req).await
+            }
+            Some(Fault::RateLimit { reset_in }) => {
+                let now = SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap();
+                let mut res = okta_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "E0000047",
+                    "API call exceeded rate limit due to too many requests.",
+                );
+                let h = res.headers_mut();
+                h.insert("x-rate-limit-limit", HeaderValue::from_static("4"));
+                h.insert("x-rate-limit-remaining", HeaderValue::from_static("0"));
+                let reset = (now.as_secs() + reset_in).to_string();
+                h.insert("x-rate-limit-reset", HeaderValue::from_str(&reset).unwrap());
+                res
+            }
+            Some(Fault::Status(status)) => okta_error(
+                StatusCode::from_u16(status).unwrap(),
+                "E0000009",
+                "Internal Server Error",
+            ),
+            Some(Fault::SignInPage) => (
+                [(header::CONTENT_TYPE, "text/html;charset=utf-8")],
+                "<!DOCTYPE html><html><head><title>Example Org - Sign In</title></head>\
+                 <body><div id=\"okta-sign-in\"></div></body></html>",
+            )
+                .into_response(),
+        }
+    }
+
+    fn okta_error(status: StatusCode, code: &str, summary: &str) -> Response {
+        let body = serde_json::json!({
+            "errorCode": code, "errorSummary": summary, "errorLink": code,
+            "errorId": "oaeFAULTFAULTFAULTFAULT00", "errorCauses": [],
+        });
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+mod flows {
+    use super::*;
+
+    #[tokio::test]
+    async fn spa_code_pkce_on_the_custom_server() {
+        let f = fixtures("");
+        let t = f.request("alice").tokens().await.unwrap();
+        let org = f.org().await.unwrap();
+        let server = org.server("default");
+        let at = t.access_claims().unwrap();
+        assert_eq!(at["iss"], server.issuer());
+        assert_eq!(at["aud"], "api://default");
+        assert_eq!(at["cid"], "spa-client");
+        assert_eq!(at["sub"], "alice@example.com");
+        let id = t.id_claims().unwrap();
+        assert_eq!(id["aud"], "spa-client");
+        assert_eq!(id["iss"], server.issuer());
+        assert!(id["nonce"].as_str().is_some_and(|n| n.len() >= 32));
+        assert!(
+            t.refresh_token().is_some(),
+            "offline_access gives a refresh token"
+        );
+        assert_eq!(t.user(), Some("alice"));
+        assert_eq!(
+            (t.app(), t.server(), t.client_id()),
+            ("spa", "default", "spa-client")
+        );
+        let s = stats(&f).await;
+        assert_eq!(
+            [
+                s.requests("authn"),
+                s.requests("authorize"),
+                s.requests("token")
+            ],
+            [1, 1, 1]
+        );
+        assert_eq!(
+            s.requests("keys"),
+            1,
+            "the ID token was verified against the JWKS"
+        );
+        assert_eq!(s.sign_ins("alice@example.com", "spa-client", "default"), 1);
+    }
+
+    #[tokio::test]
+    async fn code_flow_on_the_org_server() {
+        let f = fixtures("");
+        let t = f.request("alice").server("org").tokens().await.unwrap();
+        let org = f.org().await.unwrap();
+        assert_eq!(t.id_claims().unwrap()["iss"], org.url());
+        assert_eq!(t.access_claims().unwrap()["iss"], org.url());
+        assert_eq!(t.server(), "org");
+        let s = stats(&f).await;
+        assert_eq!(s.sign_ins("alice@example.com", "spa-client", "org"), 1);
+    }
+
+    #[tokio::test]
+    async fn native_app_with_a_private_use_redirect() {
+        let f = fixtures("");
+        let t = f.request("alice").app("native").tokens().await.unwrap();
+        assert_eq!(t.access_claims().unwrap()["cid"], "native-client");
+        let mut granted = scopes(&t);
+        granted.sort();
+        assert_eq!(
+            granted,
+            ["email", "openid", "profile"],
+            "the app's default scopes"
+        );
+        assert!(t.refresh_token().is_none(), "no offline_access asked");
+    }
+
+    #[tokio::test]
+    async fn web_app_with_secret_basic_and_post() {
+        let f = fixtures("");
+        let basic = f.request("alice").app("web").tokens().await.unwrap();
+        assert_eq!(basic.access_claims().unwrap()["cid"], "web-client");
+        assert!(scopes(&basic).contains(&"orders:read"));
+        let post = f.request("alice").app("webpost").tokens().await.unwrap();
+        assert_eq!(post.access_claims().unwrap()["cid"], "webpost-client");
+        let nopkce = f.request("alice").app("nopkce").tokens().await.unwrap();
+        assert_eq!(nopkce.access_claims().unwrap()["cid"], "nopkce-client");
+        assert_eq!(stats(&f).await.requests("token"), 3);
+    }
+
+    #[tokio::test]
+    async fn implicit_id_token_and_access_token_on_the_org_server() {
+        let f = fixtures("");
+        let t = f.request("alice").app("legacy").tokens().await.unwrap();
+        let org = f.org().await.unwrap();
+        assert_eq!(t.id_claims().unwrap()["iss"], org.url());
+        assert_eq!(t.id_claims().unwrap()["aud"], "legacy-client");
+        assert!(t.try_access_token().is_some());
+        assert_eq!(t.token_type(), "Bearer");
+        let s = stats(&f).await;
+        assert_eq!(s.requests("token"), 0, "implicit flow never calls /token");
+        assert_eq!(s.sign_ins("alice@example.com", "legacy-client", "org"), 1);
+    }
+
+    #[tokio::test]
+    async fn implicit_id_token_only_and_token_only() {
+        let f = fixtures("");
+        let id = f.request("alice").app("idonly").tokens().await.unwrap();
+        assert!(id.id_token().is_some());
+        assert_eq!(id.try_access_token(), None);
+        assert_eq!(id.id_claims().unwrap()["aud"], "idonly-client");
+        assert!(id.expires_at() > std::time::SystemTime::now());
+        let panic = std::panic::catch_unwind(|| id.access_token().len()).unwrap_err();
+        let msg = panic.downcast_ref::<String>().unwrap();
+        assert!(
+            msg.contains("user `alice`") && msg.contains("app `idonly`"),
+            "{msg}"
+        );
+
+        let at = f.request("alice").app("atonly").tokens().await.unwrap();
+        assert!(at.id_token().is_none());
+        assert_eq!(at.access_claims().unwrap()["cid"], "atonly-client");
+    }
+
+    #[tokio::test]
+    async fn service_app_client_credentials() {
+        let f = fixtures("");
+        let t = f.app_request("reports").tokens().await.unwrap();
+        assert_eq!(t.user(), None);
+        assert_eq!(scopes(&t), ["reports:read"]);
+        let at = t.access_claims().unwrap();
+        assert_eq!(at["cid"], "reports-client");
+        assert_eq!(at["sub"], "reports-client");
+        let s = stats(&f).await;
+        assert_eq!(
+            [
+                s.requests("authn"),
+                s.requests("authorize"),
+                s.requests("token")
+            ],
+            [0, 0, 1]
+        );
+    }
+
+    #[tokio::test]
+    async fn verification_can_be_turned_off() {
+        let f = fixtures("verify:\n  id_token: false\n");
+        let t = f.request("alice").tokens().await.unwrap();
+        assert!(t.id_token().is_some());
+        assert_eq!(stats(&f).await.requests("keys"), 0);
+    }
+}
+
+mod authn_statuses {
+    use super::*;
+
+    fn with_status(status: &str) -> Fixtures {
+        fixtures(&format!(
+            "fake:\n  users:\n    alice:\n      status: {status}\n  servers:\n    default:\n      scopes: [orders:read]\n"
+        ))
+    }
+
+    #[tokio::test]
+    async fn skippable_states_are_skipped() {
+        for status in ["PASSWORD_WARN", "MFA_ENROLL_OPTIONAL"] {
+            let f = with_status(status);
+            let t = f.request("alice").tokens().await;
+            assert!(t.is_ok(), "{status}: {:?}", t.err());
+            let s = stats(&f).await;
+            assert_eq!(
+                s.sign_ins("alice@example.com", "spa-client", "default"),
+                1,
+                "{status}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn every_other_state_is_a_typed_error_with_its_fix() {
+        for (status, okta_status, fix) in [
+            (
+                "MFA_REQUIRED",
+                "MFA_REQUIRED",
+                "exempt the test user from MFA",
+            ),
+            ("MFA_ENROLL", "MFA_ENROLL", "optional"),
+            ("LOCKED_OUT", "LOCKED_OUT", "unlock"),
+            ("PASSWORD_EXPIRED", "PASSWORD_EXPIRED", "reset it"),
+            ("PASSWORD_RESET", "PASSWORD_RESET", "new password"),
+        ] {
+            let f = with_status(status);
+            let e = f.request("alice").tokens().await.unwrap_err();
+            match &e {
+                Error::AuthnStatus {
+                    status: got,
+                    sign_in,
+                    ..
+                } => {
+                    assert_eq!(got, okta_status);
+                    assert_eq!(sign_in.user.as_deref(), Some("alice"));
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+            assert!(e.to_string().contains(fix), "{status}: {e}");
+            assert_eq!(stats(&f).await.requests("authorize"), 0, "{status}");
+        }
+    }
+
+    #[tokio::test]
+    async fn hidden_lockout_and_federated_users_get_the_three_causes() {
+        for status in ["LOCKED_OUT_HIDDEN", "FEDERATED"] {
+            let e = with_status(status)
+                .request("alice")
+                .tokens()
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::AuthnRejected { code, .. } if code == "E0000004"),
+                "{e:?}"
+            );
+            let msg = e.to_string();
+            for cause in ["users.alice.password", "locked out", "federated or social"] {
+                assert!(msg.contains(cause), "{status}: {msg}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_is_rejected() {
+        let server = fixtures("");
+        // The same username with another password.
+        let url = server.org().await.unwrap().url().to_owned();
+        let yaml = format!(
+            "org_url: {url}\n{APPS}users:\n  alice:\n    username: alice@example.com\n    password: wrong-PW-9\n    app: spa\n"
+        );
+        let client = Fixtures::new(parse_str(&yaml, None, &|_| None).unwrap());
+        let e = client.request("alice").tokens().await.unwrap_err();
+        assert!(matches!(e, Error::AuthnRejected { .. }), "{e:?}");
+    }
+}
+
+mod authorize_errors {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_user_not_assigned_to_the_app() {
+        let f = fixtures(
+            "fake:\n  users:\n    alice:\n      apps: [web]\n  servers:\n    default:\n      scopes: [orders:read]\n",
+        );
+        let e = f.request("alice").tokens().await.unwrap_err();
+        match &e {
+            Error::Authorize {
+                error, description, ..
+            } => {
+                assert_eq!(error, "access_denied");
+                assert!(description.as_deref().unwrap().contains("not assigned"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.to_string().contains("assign the user"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scope() {
+        let f = fixtures("");
+        let e = f
+            .request("alice")
+            .scopes(["openid", "nope:write"])
+            .tokens()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Authorize { error, .. } if error == "invalid_scope"),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_response_type_the_app_does_not_allow() {
+        let f = fixtures("fake:\n  apps:\n    legacy:\n      grant_types: [authorization_code]\n");
+        let e = f.request("alice").app("legacy").tokens().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Authorize { error, .. } if error == "unsupported_response_type"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("grant type"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_app_requiring_pkce_when_the_file_turned_it_off() {
+        let f = fixtures("fake:\n  apps:\n    nopkce:\n      pkce_required: true\n");
+        let e = f.request("alice").app("nopkce").tokens().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Authorize { error, .. } if error == "invalid_request"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("pkce: false"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_unregistered_redirect_uri_gets_the_okta_error_page() {
+        let server = fixtures("");
+        let client = client_of(
+            &server,
+            "apps:\n  spa:\n    client_id: spa-client\n    redirect_uri: http://localhost:9999/elsewhere\n    flow: code\n",
+        )
+        .await;
+        let e = client.request("alice").tokens().await.unwrap_err();
+        match &e {
+            Error::NotFormPost {
+                status: 400,
+                page: AuthorizePage::OktaError { code, description },
+                ..
+            } => {
+                assert_eq!(code.as_deref(), Some("invalid_request"));
+                assert!(
+                    description
+                        .as_deref()
+                        .unwrap_or_default()
+                        .contains("redirect_uri")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.to_string().contains("Sign-in redirect URIs"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_client_id_gets_the_okta_error_page() {
+        let server = fixtures("");
+        let client = client_of(
+            &server,
+            "apps:\n  spa:\n    client_id: no-such-client\n    redirect_uri: http://localhost:8080/login/callback\n    flow: code\n",
+        )
+        .await;
+        let e = client.request("alice").tokens().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::NotFormPost { page: AuthorizePage::OktaError { code: Some(c), .. }, .. } if c == "invalid_client"),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_authorization_server() {
+        let f = fixtures("");
+        let e = f
+            .request("alice")
+            .server("nosuchserver")
+            .tokens()
+            .await
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("nosuchserver"), "{msg}");
+        assert!(
+            matches!(
+                &e,
+                Error::Okta { status: 404, .. } | Error::NotFormPost { status: 404, .. }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_page_instead_of_a_form_post() {
+        let (f, _) = faulty::serve("", "/v1/authorize", faulty::Fault::SignInPage, None).await;
+        let e = f.request("alice").tokens().await.unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::NotFormPost {
+                    status: 200,
+                    page: AuthorizePage::SignIn,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("second factor"), "{e}");
+    }
+}
+
+mod token_errors {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_wrong_client_secret_both_ways() {
+        let server = fixtures("");
+        for auth in ["client_secret_basic", "client_secret_post"] {
+            let client = client_of(
+                &server,
+                &format!(
+                    "apps:\n  web:\n    client_id: web-client\n    client_secret: not-the-SECRET\n    redirect_uri: http://localhost:8080/authorization-code/callback\n    flow: code\n    token_endpoint_auth: {auth}\n"
+                ),
+            )
+            .await;
+            let e = client
+                .request("alice")
+                .app("web")
+                .tokens()
+                .await
+                .unwrap_err();
+            match &e {
+                Error::Token {
+                    status: 401,
+                    error,
+                    endpoint,
+                    ..
+                } => {
+                    assert_eq!(error, "invalid_client");
+                    assert!(endpoint.ends_with("/oauth2/default/v1/token"), "{endpoint}");
+                }
+                other => panic!("{auth}: {other:?}"),
+            }
+            assert!(e.to_string().contains("token_endpoint_auth"), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_service_app_asking_for_openid() {
+        let f = fixtures("");
+        let e = f
+            .app_request("reports")
+            .scopes(["openid"])
+            .tokens()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Token { error, .. } if error == "invalid_scope"),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_error_on_token() {
+        let (f, _) = faulty::serve("", "/v1/token", faulty::Fault::Status(503), None).await;
+        let e = f.request("alice").tokens().await.unwrap_err();
+        match &e {
+            Error::Okta {
+                status: 503,
+                code,
+                endpoint,
+                ..
+            } => {
+                assert_eq!(code, "E0000009");
+                assert!(endpoint.ends_with("/oauth2/default/v1/token"), "{endpoint}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.to_string().contains("try again later"), "{e}");
+    }
+}
+
+mod http_faults {
+    use std::time::Duration;
+
+    use super::faulty::{Fault, serve};
+    use super::*;
+
+    #[tokio::test]
+    async fn a_429_is_waited_out_and_retried() {
+        let (f, fake) = serve(
+            "",
+            "/api/v1/authn",
+            Fault::RateLimit { reset_in: 0 },
+            Some(2),
+        )
+        .await;
+        let t = f.request("alice").tokens().await.unwrap();
+        assert_eq!(t.user(), Some("alice"));
+        // The fake saw only the third attempt; the layer answered the first two.
+        assert_eq!(fake.stats().requests("authn"), 1);
+        assert_eq!(
+            fake.stats()
+                .sign_ins("alice@example.com", "spa-client", "default"),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn a_429_reset_one_second_ahead_is_waited_for() {
+        let (f, fake) = serve("", "/v1/token", Fault::RateLimit { reset_in: 1 }, Some(1)).await;
+        f.request("alice").tokens().await.unwrap();
+        assert_eq!(fake.stats().requests("token"), 1);
+    }
+
+    #[tokio::test]
+    async fn too_many_429s_give_up_with_a_typed_error() {
+        let (f, fake) = serve(
+            "http:\n  rate_limit_retries: 2\n",
+            "/v1/token",
+            Fault::RateLimit { reset_in: 0 },
+            None,
+        )
+        .await;
+        let e = f.request("alice").tokens().await.unwrap_err();
+        match &e {
+            Error::RateLimited {
+                retries: 2,
+                reset_in: None,
+                endpoint,
+                ..
+            } => {
+                assert!(endpoint.ends_with("/oauth2/default/v1/token"), "{endpoint}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fake.stats().requests("token"), 0);
+        assert!(e.to_string().contains("rate_limit_retries"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_reset_beyond_the_allowed_wait_is_not_waited_for() {
+        let (f, fake) = serve(
+            "http:\n  max_rate_limit_wait: 1s\n",
+            "/api/v1/authn",
+            Fault::RateLimit { reset_in: 3600 },
+            None,
+        )
+        .await;
+        let e = f.request("alice").tokens().await.unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::RateLimited {
+                    reset_in: Some(_),
+                    retries: 0,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("max_rate_limit_wait"), "{e}");
+        assert_eq!(fake.stats().requests("authn"), 0);
+    }
+
+    #[tokio::test]
+    async fn a_slow_endpoint_times_out_naming_it() {
+        let (f, _) = serve(
+            "http:\n  timeout: 200ms\n",
+            "/v1/token",
+            Fault::Latency(Duration::from_secs(5)),
+            None,
+        )
+        .await;
+        let e = f.request("alice").tokens().await.unwrap_err();
+        match &e {
+            Error::Timeout {
+                endpoint, after, ..
+            } => {
+                assert!(
+                    endpoint.starts_with("POST ") && endpoint.ends_with("/oauth2/default/v1/token"),
+                    "{endpoint}"
+                );
+                assert_eq!(*after, Duration::from_millis(200));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.to_string().contains("http.timeout"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_timeout_on_authorize_shows_no_session_token() {
+        let (f, _) = serve(
+            "http:\n  timeout: 200ms\n",
+            "/v1/authorize",
+            Fault::Latency(Duration::from_secs(5)),
+            None,
+        )
+        .await;
+        let e = f.request("alice").tokens().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Timeout { endpoint, .. } if endpoint.ends_with("/v1/authorize"))
+        );
+        let all = format!("{e} {e:?}");
+        assert!(!all.contains("sessionToken") && !all.contains('?'), "{all}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_org() {
+        // A port nothing listens on: bind one, then free it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let yaml = format!("org_url: http://127.0.0.1:{port}\n{APPS}{USERS}");
+        let f = Fixtures::new(parse_str(&yaml, None, &|_| None).unwrap());
+        let e = f.request("alice").tokens().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Http { endpoint, .. } if endpoint.ends_with("/api/v1/authn")),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("check org_url"), "{e}");
+    }
+}
+
+mod wire_rules {
+    use super::*;
+
+    /// Okta ignores a sessionToken when a session cookie comes along and hands out the previous
+    /// user's tokens; the fake does the same. Bob right after alice, on the same client, must
+    /// get bob's tokens.
+    #[tokio::test]
+    async fn no_session_cookie_travels_between_flows() {
+        let f = fixtures("");
+        let alice = f.request("alice").tokens().await.unwrap();
+        let bob = f.request("bob").tokens().await.unwrap();
+        let again = f.request("alice").fresh().tokens().await.unwrap();
+        assert_eq!(alice.access_claims().unwrap()["sub"], "alice@example.com");
+        assert_eq!(bob.access_claims().unwrap()["sub"], "bob@example.com");
+        assert_eq!(again.access_claims().unwrap()["sub"], "alice@example.com");
+        assert_ne!(
+            alice.id_claims().unwrap()["sub"],
+            bob.id_claims().unwrap()["sub"]
+        );
+        let s = stats(&f).await;
+        assert_eq!(s.sign_ins("alice@example.com", "spa-client", "default"), 2);
+        assert_eq!(s.sign_ins("bob@example.com", "spa-client", "default"), 1);
+    }
+
+    /// With an `Origin` header Okta (and the fake) applies its browser-request rules at
+    /// `/token`: PKCE mandatory and the authorization_code grant only, from a trusted origin.
+    /// A web app without PKCE and a client_credentials app both get tokens only because no
+    /// `Origin` is sent.
+    #[tokio::test]
+    async fn no_origin_header_reaches_token() {
+        let f = fixtures("");
+        f.request("alice").app("nopkce").tokens().await.unwrap();
+        f.app_request("reports").tokens().await.unwrap();
+        assert_eq!(stats(&f).await.requests("token"), 2);
+    }
+}
+
+mod secrets {
+    //! Failing and succeeding flows under a global TRACE subscriber (a `with_default` one would
+    //! miss the worker's threads): no password, client secret, sessionToken, code or token may
+    //! appear in the logs, in errors' `Display`/`Debug`/sources, or in `Debug` of the values a
+    //! test holds.
+
+    use std::io::Write;
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The log of the whole test binary from the first call on, at TRACE, every target.
+    fn logs() -> &'static Buffer {
+        static LOGS: OnceLock<Buffer> = OnceLock::new();
+        LOGS.get_or_init(|| {
+            let buffer = Buffer::default();
+            let writer = buffer.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber");
+            buffer
+        })
+    }
+
+    /// Okta sessionTokens (`20111` + 50 base64url characters) in `text`.
+    fn session_tokens(text: &str) -> Vec<&str> {
+        text.match_indices("20111")
+            .filter_map(|(i, _)| text.get(i..i + 55))
+            .filter(|t| {
+                t[5..]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn no_secret_in_logs_errors_or_debug() {
+        let logs = logs();
+        tracing::info!("secrets test starts");
+        let planted = [
+            "correct-horse-PW-1",
+            "battery-staple-PW-2",
+            "web-SECRET-5f2c9a",
+            "webpost-SECRET-81d0e3",
+            "reports-SECRET-c4e1",
+            "wrong-SECRET-0b9f",
+        ];
+        let mut outputs = Vec::new();
+        let mut tokens = Vec::new();
+
+        // Succeeding flows of every kind: their tokens must not be logged.
+        let f = fixtures(
+            "fake:\n  users:\n    bob:\n      status: PASSWORD_WARN\n  servers:\n    default:\n      scopes: [orders:read, reports:read]\n",
+        );
+        for (user, app) in [
+            ("alice", "spa"),
+            ("bob", "web"),
+            ("alice", "webpost"),
+            ("alice", "legacy"),
+        ] {
+            let t = f.request(user).app(app).tokens().await.unwrap();
+            outputs.push(format!("{t:?} {t:#?}"));
+            tokens.push(t);
+        }
+        let t = f.app_request("reports").tokens().await.unwrap();
+        outputs.push(format!("{t:?}"));
+        tokens.push(t);
+        outputs.push(format!("{f:?} {:?}", f.config()));
+
+        // Failing flows after each step: authn, authorize (not assigned, bad scope).
+        let failing = [
+            fixtures("fake:\n  users:\n    alice:\n      status: MFA_REQUIRED\n"),
+            fixtures("fake:\n  users:\n    alice:\n      apps: [webpost]\n"),
+            fixtures("fake:\n  users:\n    alice:\n      status: PASSWORD_EXPIRED\n"),
+        ];
+        for f in &failing {
+            for app in ["spa", "web", "legacy"] {
+                let e = f.request("alice").app(app).tokens().await.unwrap_err();
+                outputs.push(describe(&e));
+            }
+        }
+        // Faults mid-flow: a timeout after a code was issued, a 5xx, a sign-in page.
+        let faults = [
+            (
+                "http:\n  timeout: 100ms\n",
+                "/v1/token",
+                faulty::Fault::Latency(std::time::Duration::from_secs(2)),
+            ),
+            ("", "/v1/token", faulty::Fault::Status(500)),
+            ("", "/v1/authorize", faulty::Fault::SignInPage),
+            (
+                "http:\n  rate_limit_retries: 1\n",
+                "/api/v1/authn",
+                faulty::Fault::RateLimit { reset_in: 0 },
+            ),
+        ];
+        for (extra, path, fault) in faults {
+            let (f, _) = faulty::serve(extra, path, fault, None).await;
+            let e = f.request("alice").tokens().await.unwrap_err();
+            outputs.push(describe(&e));
+        }
+        let server = fixtures("");
+        let wrong = client_of(
+            &server,
+            "apps:\n  web:\n    client_id: web-client\n    client_secret: wrong-SECRET-0b9f\n    redirect_uri: http://localhost:8080/authorization-code/callback\n    flow: code\n",
+        )
+        .await;
+        let e = wrong
+            .request("alice")
+            .app("web")
+            .tokens()
+            .await
+            .unwrap_err();
+        outputs.push(describe(&e));
+        let e = wrong.app_request("web").tokens().await.unwrap_err();
+        outputs.push(describe(&e));
+
+        tracing::info!("secrets test ends");
+        let log = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            log.contains("secrets test ends"),
+            "the subscriber saw nothing"
+        );
+        assert!(
+            log.contains("okta answered"),
+            "the worker's events were not captured"
+        );
+        let everything = format!("{log}\n{}", outputs.join("\n"));
+        for secret in planted {
+            assert!(!everything.contains(secret), "`{secret}` leaked");
+        }
+        for t in &tokens {
+            for secret in [t.try_access_token(), t.id_token(), t.refresh_token()]
+                .into_iter()
+                .flatten()
+            {
+                assert!(!everything.contains(secret), "a token of {t:?} leaked");
+                // Also a JWT's signature alone.
+                if let Some(sig) = secret.rsplit('.').next().filter(|s| s.len() > 20) {
+                    assert!(
+                        !everything.contains(sig),
+                        "a token signature of {t:?} leaked"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            session_tokens(&everything),
+            Vec::<&str>::new(),
+            "a sessionToken leaked"
+        );
+        for marker in ["sessionToken=", "code_verifier", "code=", "eyJ"] {
+            assert!(
+                !everything.contains(marker),
+                "`{marker}` appears in the output"
+            );
+        }
+    }
+
+    /// Everything an error shows: `Display`, `Debug`, pretty `Debug`, and its sources.
+    fn describe(e: &Error) -> String {
+        let mut out = format!("{e}\n{e:?}\n{e:#?}");
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            out.push_str(&format!("\n{s}\n{s:?}"));
+            source = s.source();
+        }
+        out
+    }
+}

@@ -1,0 +1,9 @@
+use okta_fixtures::okta_user;
+
+#[okta_user("alcie")]
+#[test]
+fn typo(token: okta_fixtures::Tokens) {
+    let _ = token;
+}
+
+fn main() {}
