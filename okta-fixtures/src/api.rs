@@ -7,10 +7,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use okta_fixtures_config::{App, Config, Flow, OrgUrl, User};
+use okta_fixtures_config::{App, CacheStore, Config, Flow, HttpSettings, OrgUrl, User};
 use tracing::Instrument as _;
 
-use crate::cache::{Cache, Key, Waiter};
+use crate::Secret;
+use crate::cache::{Cache, Clock, Disk, Key, Waiter};
 use crate::error::{Error, Result};
 use crate::flow::{self, Plan};
 use crate::org::Org;
@@ -106,8 +107,22 @@ pub struct Fixtures(Arc<Context>);
 impl Fixtures {
     /// Fixtures of their own for `config`: their own cache, and their own fake when
     /// `org_url: fake`.
+    ///
+    /// The cache is in memory, and also on disk (shared with other processes) when the config
+    /// was read from a file, names an org by URL and keeps `cache.store: disk`.
     pub fn new(config: Config) -> Self {
-        Fixtures(Arc::new(Context::new(config)))
+        Self::builder(config).build()
+    }
+
+    /// Options beyond the config, for okta-fixtures' own tests and benchmarks: hidden and
+    /// exempt from semver.
+    #[doc(hidden)]
+    pub fn builder(config: Config) -> FixturesBuilder {
+        FixturesBuilder {
+            config,
+            cache_dir: None,
+            clock: Clock::System,
+        }
     }
 
     /// The process-wide fixtures of the file at `path` (loaded once per process).
@@ -157,6 +172,50 @@ impl Fixtures {
         }
         let ctx = self.0.clone();
         worker::block_on(async move { ctx.org().await })
+    }
+}
+
+/// Builds [`Fixtures`] with options beyond the config (hidden: for okta-fixtures' own tests and
+/// benchmarks).
+#[doc(hidden)]
+#[must_use = "a builder does nothing until .build()"]
+pub struct FixturesBuilder {
+    config: Config,
+    cache_dir: Option<PathBuf>,
+    clock: Clock,
+}
+
+impl FixturesBuilder {
+    /// Keeps the disk cache under `dir` instead of [`crate::dirs::cache_root`].
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Ages cached tokens by the fake's `clock` (and runs the embedded fake of `org_url: fake`
+    /// on it), so a test moves time forward instead of sleeping.
+    #[cfg(feature = "fake")]
+    pub fn clock(mut self, clock: crate::fake::Clock) -> Self {
+        self.clock = Clock::Fake(clock);
+        self
+    }
+
+    /// The fixtures.
+    pub fn build(self) -> Fixtures {
+        Fixtures(Arc::new(Context::new(
+            self.config,
+            self.cache_dir,
+            self.clock,
+        )))
+    }
+}
+
+impl fmt::Debug for FixturesBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FixturesBuilder")
+            .field("source", &self.config.source)
+            .field("cache_dir", &self.cache_dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -220,7 +279,9 @@ impl TokenRequest {
         self
     }
 
-    /// Skips cached tokens: signs in again (the new tokens then replace the cached ones).
+    /// Bypasses the cache for this one call: signs in anew and hands the new tokens to this
+    /// caller alone. They neither replace nor disturb the cached ones, so a test may revoke
+    /// or sign out its fresh tokens without breaking other tests.
     pub fn fresh(mut self) -> Self {
         self.fresh = true;
         self
@@ -249,8 +310,11 @@ impl TokenRequest {
         self
     }
 
-    /// Gets the tokens: from the cache, from a sign-in already under way for them, or by
-    /// signing in.
+    /// Gets the tokens: from the cache (memory, then disk), from a renewal already under way
+    /// for them (in this process or another), by refreshing them, or by signing in.
+    ///
+    /// Tokens come with at least `cache.refresh_before` (60 s) of life left, so a long test
+    /// that asks again gets renewed ones.
     pub async fn tokens(self) -> Result<Tokens> {
         let (ctx, key) = self.resolve()?;
         if !self.fresh
@@ -452,9 +516,11 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    fn new(config: Config) -> Self {
+    fn new(config: Config, cache_dir: Option<PathBuf>, clock: Clock) -> Self {
+        let disk = disk_for(&config, cache_dir);
+        let lock_wait = flow_timeout(&config.http);
         Context {
-            cache: Arc::new(Cache::new(&config.cache)),
+            cache: Arc::new(Cache::new(&config.cache, disk, clock, lock_wait)),
             config,
             org: tokio::sync::OnceCell::new(),
             keys: KeySets::default(),
@@ -464,30 +530,41 @@ impl Context {
     /// The org; call on the worker only (the fake must live on the worker's runtime).
     async fn org(&self) -> Result<Org> {
         self.org
-            .get_or_try_init(|| start_org(&self.config))
+            .get_or_try_init(|| start_org(&self.config, self.cache.clock()))
             .await
             .cloned()
     }
 
-    /// Joins or starts the flow for `key`; `waiter` gets the result.
+    /// Joins or starts the renewal of `key` (or, `fresh`, signs in for this caller alone);
+    /// `waiter` gets the result.
     fn fetch(self: &Arc<Self>, plan: Plan, key: &Key, fresh: bool, waiter: Waiter) {
-        let ctx = self.clone();
-        self.cache.fetch(key, fresh, waiter, move |completion| {
-            let span = tracing::info_span!(
-                "okta_fixtures::sign_in",
-                user = plan.user.as_ref().map(|u| u.name.as_str()),
-                app = %plan.app.name,
-                server = %plan.server,
-            );
+        if fresh {
+            let ctx = self.clone();
+            let span = sign_in_span(&plan);
             let run = async move {
+                tracing::info!("signing in for a fresh() request, bypassing the cache");
                 let result = ctx.run_flow(&plan).await;
+                waiter(result.map(|t| ctx.cache.clock().rebase(t)));
+            };
+            // If the worker cannot take it, the dropped waiter ends the caller's wait.
+            let _ = worker::spawn(run.instrument(span));
+            return;
+        }
+        let ctx = self.clone();
+        self.cache.fetch(key, waiter, move |lead| {
+            let span = sign_in_span(&plan);
+            let plan = Arc::new(plan);
+            let (sign_in_ctx, sign_in_plan) = (ctx.clone(), plan.clone());
+            let sign_in = move || async move {
+                let result = sign_in_ctx.run_flow(&sign_in_plan).await;
                 if let Err(e) = &result {
                     tracing::warn!(error = %e, "sign-in failed");
                 }
-                completion.complete(result);
+                result
             };
-            // If the worker cannot take it, the dropped completion wakes the waiters.
-            let _ = worker::spawn(run.instrument(span));
+            let refresh = move |rt: Secret| async move { ctx.run_refresh(&plan, &rt).await };
+            // If the worker cannot take it, the dropped lead wakes the waiters.
+            let _ = worker::spawn(lead.renew(sign_in, refresh).instrument(span));
         });
     }
 
@@ -506,19 +583,73 @@ impl Context {
         };
         flow::sign_in(&env, plan).await
     }
+
+    async fn run_refresh(&self, plan: &Plan, refresh_token: &Secret) -> Result<Tokens> {
+        let org = self.org().await?;
+        let client = worker::client().map_err(|source| Error::Http {
+            sign_in: Box::new(plan.sign_in()),
+            endpoint: "(building the HTTP client)".into(),
+            source,
+        })?;
+        let env = flow::Env {
+            client,
+            config: &self.config,
+            org: &org,
+            keys: &self.keys,
+        };
+        flow::refresh(&env, plan, refresh_token).await
+    }
 }
 
-async fn start_org(config: &Config) -> Result<Org> {
+/// The span of one renewal: who, never a secret.
+fn sign_in_span(plan: &Plan) -> tracing::Span {
+    tracing::info_span!(
+        "okta_fixtures::sign_in",
+        user = plan.user.as_ref().map(|u| u.name.as_str()),
+        app = %plan.app.name,
+        server = %plan.server,
+    )
+}
+
+/// The disk store for `config`, if its tokens may be shared with other processes: it was read
+/// from a file (whose path names the workspace), it keeps `cache.store: disk`, and its org is
+/// reached by URL. An in-process fake's tokens are verifiable only by that process's fake.
+fn disk_for(config: &Config, cache_dir: Option<PathBuf>) -> Option<Disk> {
+    let path = config.source.as_deref()?;
+    if config.cache.store != CacheStore::Disk || config.org_url == OrgUrl::Fake {
+        return None;
+    }
+    // The shared temp folder must be ours; a folder the user named is their choice.
+    let named =
+        cache_dir.is_some() || env(crate::dirs::CACHE_DIR_ENV).is_some_and(|d| !d.is_empty());
+    let root = cache_dir.unwrap_or_else(crate::dirs::cache_root);
+    Some(Disk::new(root, path, !named))
+}
+
+/// The longest a sign-in may take, and so the longest wait for another process's: four
+/// requests (authn, authorize, token, keys) plus every rate-limit wait allowed.
+fn flow_timeout(http: &HttpSettings) -> std::time::Duration {
+    http.timeout * 4 + http.max_rate_limit_wait * http.rate_limit_retries
+}
+
+async fn start_org(config: &Config, clock: &Clock) -> Result<Org> {
     match &config.org_url {
         OrgUrl::Url(url) => Ok(Org::new(url, config)),
         #[cfg(feature = "fake")]
         OrgUrl::Fake => {
-            let fake = crate::fake::FakeOkta::start(config).await?;
+            let mut builder = crate::fake::FakeOkta::builder().config(config);
+            if let Clock::Fake(clock) = clock {
+                builder = builder.clock(clock.clone());
+            }
+            let fake = builder.start().await?;
             tracing::info!(url = %fake.org_url(), "started the embedded fake Okta");
             Ok(Org::with_fake(config, fake))
         }
         #[cfg(not(feature = "fake"))]
-        OrgUrl::Fake => Err(Error::FakeDisabled),
+        OrgUrl::Fake => {
+            let _ = clock;
+            Err(Error::FakeDisabled)
+        }
     }
 }
 

@@ -291,6 +291,38 @@ pub enum Error {
         #[source]
         source: Arc<std::io::Error>,
     },
+
+    /// The disk token cache could not be used.
+    #[error(
+        "the token cache at {} could not be {action}; check that the folder is yours and \
+         writable, set OKTA_FIXTURES_CACHE_DIR to another folder, or set `cache: {{store: \
+         memory}}` in fixtures.yaml",
+        path.display()
+    )]
+    Cache {
+        /// The folder or file.
+        path: std::path::PathBuf,
+        /// What failed: `created`, `made private (0700)`, `opened`, `locked` or `used`.
+        action: &'static str,
+        /// Why.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+
+    /// Another process held a token cache lock for longer than a sign-in may take.
+    #[error(
+        "waited {}s for the token cache lock {}: another test process has been renewing the \
+         same tokens for longer than a sign-in may take (the wait follows `http.timeout` in \
+         fixtures.yaml); look for a hung test process (a process that dies releases the lock)",
+        waited.as_secs(),
+        path.display()
+    )]
+    CacheLocked {
+        /// The lock file.
+        path: std::path::PathBuf,
+        /// How long this process waited.
+        waited: Duration,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

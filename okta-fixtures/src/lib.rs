@@ -45,3 +45,8 @@ pub use okta_fixtures_macros::okta_user;
 #[doc(inline)]
 #[doc = include_str!("okta_users.md")]
 pub use okta_fixtures_macros::okta_users;
+
+/// The README's Rust examples, compiled as doc-tests (they use the macros and the fake).
+#[cfg(all(doctest, feature = "macros", feature = "fake"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,7 +1,7 @@
 //! `Tokens`: what a sign-in produced, shared cheaply between tests.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use base64::Engine as _;
@@ -27,6 +27,7 @@ use crate::Secret;
 #[derive(Clone)]
 pub struct Tokens(Arc<Inner>);
 
+#[derive(Clone)]
 struct Inner {
     user: Option<String>,
     username: Option<String>,
@@ -39,8 +40,9 @@ struct Inner {
     refresh_token: Option<Secret>,
     expires_at: SystemTime,
     scopes: Vec<String>,
-    access_claims: Option<Value>,
-    id_claims: Option<Value>,
+    /// Decoded on first use: a cache hit read from disk by a new process need not pay for it.
+    access_claims: OnceLock<Option<Value>>,
+    id_claims: OnceLock<Option<Value>>,
 }
 
 /// The parts a flow hands to [`Tokens::new`].
@@ -60,11 +62,6 @@ pub(crate) struct TokenParts {
 
 impl Tokens {
     pub(crate) fn new(p: TokenParts) -> Self {
-        let access_claims = p
-            .access_token
-            .as_ref()
-            .and_then(|t| decode_claims(t.expose()));
-        let id_claims = p.id_token.as_ref().and_then(|t| decode_claims(t.expose()));
         Tokens(Arc::new(Inner {
             user: p.user,
             username: p.username,
@@ -77,9 +74,16 @@ impl Tokens {
             refresh_token: p.refresh_token,
             expires_at: p.expires_at,
             scopes: p.scopes,
-            access_claims,
-            id_claims,
+            access_claims: OnceLock::new(),
+            id_claims: OnceLock::new(),
         }))
+    }
+
+    /// The same tokens, expiring at `at`: the cache moves expiry onto its own clock.
+    pub(crate) fn expiring_at(&self, at: SystemTime) -> Tokens {
+        let mut inner = Inner::clone(&self.0);
+        inner.expires_at = at;
+        Tokens(Arc::new(inner))
     }
 
     /// The access token.
@@ -156,13 +160,19 @@ impl Tokens {
     /// # Ok(()) }
     /// ```
     pub fn access_claims(&self) -> Option<&Value> {
-        self.0.access_claims.as_ref()
+        self.0
+            .access_claims
+            .get_or_init(|| decode_claims(self.try_access_token()?))
+            .as_ref()
     }
 
     /// The ID token's claims, decoded (the flow has verified them unless `verify.id_token` is
     /// off).
     pub fn id_claims(&self) -> Option<&Value> {
-        self.0.id_claims.as_ref()
+        self.0
+            .id_claims
+            .get_or_init(|| decode_claims(self.id_token()?))
+            .as_ref()
     }
 
     /// The user key of fixtures.yaml (`None` for a service app's tokens).

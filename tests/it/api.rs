@@ -304,7 +304,7 @@ mod mistakes {
         let dbg = format!("{f:?} {:?}", f.config());
         for secret in [
             "correct-horse-PW-1",
-            "web-SECRET-5f2c9a",
+            "web-SECRET:5f2c+9a%",
             "reports-SECRET-c4e1",
         ] {
             assert!(!dbg.contains(secret), "{dbg}");

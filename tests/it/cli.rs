@@ -17,7 +17,7 @@ use serde_json::Value;
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The secrets of the root fixtures.yaml, which no output may contain.
-const SECRETS: [&str; 4] = [
+pub(crate) const SECRETS: [&str; 4] = [
     "web-secret",
     "reports-secret",
     "correct-horse",
@@ -51,12 +51,12 @@ static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
         .expect("cargo names the okta-fixtures executable")
 });
 
-fn root_fixtures() -> PathBuf {
+pub(crate) fn root_fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures.yaml")
 }
 
 /// `okta-fixtures <args>` with a private cache folder and no config-related environment.
-fn command(cache: &Path, args: &[&str]) -> Command {
+pub(crate) fn command(cache: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(&*BIN);
     cmd.args(args)
         .env("OKTA_FIXTURES_CACHE_DIR", cache)
@@ -69,16 +69,16 @@ fn command(cache: &Path, args: &[&str]) -> Command {
 }
 
 /// A running `okta-fixtures fake`; killed if a test fails before stopping it.
-struct Running {
+pub(crate) struct Running {
     child: Option<Child>,
-    org_url: String,
+    pub(crate) org_url: String,
     stdout_rest: JoinHandle<String>,
     stderr: JoinHandle<String>,
 }
 
 impl Running {
     /// Starts it and waits for the first stdout line.
-    fn start(mut cmd: Command) -> Running {
+    pub(crate) fn start(mut cmd: Command) -> Running {
         let mut child = cmd.spawn().expect("the binary starts");
         let stderr = read_all(child.stderr.take().expect("piped stderr"));
         let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
@@ -186,10 +186,10 @@ fn read_all(mut from: impl std::io::Read + Send + 'static) -> JoinHandle<String>
 }
 
 /// A fresh folder under the system temp folder, removed on drop.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new(tag: &str) -> Self {
+    pub(crate) fn new(tag: &str) -> Self {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "okta-fixtures-it-cli-{tag}-{}-{}",

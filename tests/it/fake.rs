@@ -1,15 +1,20 @@
 //! The embedded fake Okta over real HTTP: every endpoint, every error Okta answers with.
+//! `admin` covers the `/_fake/` surface (keys, reset, minted tokens), `faults` injected
+//! faults and Okta's per-user rate limit.
+
+mod admin;
+mod faults;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use okta_fixtures::fake::{Clock, FakeOkta};
+use okta_fixtures::fake::{Clock, FakeBuilder, FakeOkta};
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
-const YAML: &str = r#"
+pub(crate) const YAML: &str = r#"
 org_url: fake
 authorization_server: default
 apps:
@@ -57,38 +62,44 @@ fake:
     ropc: { grant_types: [authorization_code, password, refresh_token] }
 "#;
 
-const SPA_CB: &str = "http://localhost:8080/login/callback";
-const WEB_CB: &str = "http://localhost:8080/authorization-code/callback";
-const LEGACY_CB: &str = "http://localhost:8080/implicit/callback";
+pub(crate) const SPA_CB: &str = "http://localhost:8080/login/callback";
+pub(crate) const WEB_CB: &str = "http://localhost:8080/authorization-code/callback";
+pub(crate) const LEGACY_CB: &str = "http://localhost:8080/implicit/callback";
 /// RFC 7636 appendix B.
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-fn key_dir() -> PathBuf {
+pub(crate) fn key_dir() -> PathBuf {
     std::env::temp_dir().join("okta-fixtures-it-fake-keys")
 }
 
-struct Org {
-    fake: FakeOkta,
-    clock: Clock,
-    http: Client,
+pub(crate) struct Org {
+    pub(crate) fake: FakeOkta,
+    pub(crate) clock: Clock,
+    pub(crate) http: Client,
 }
 
 impl Org {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::from_yaml(YAML).await
     }
 
-    async fn from_yaml(yaml: &str) -> Self {
+    pub(crate) async fn from_yaml(yaml: &str) -> Self {
+        Self::with(yaml, Clock::system(), |b| b).await
+    }
+
+    /// An org for `yaml` on `clock`, with more builder options.
+    pub(crate) async fn with(
+        yaml: &str,
+        clock: Clock,
+        configure: impl FnOnce(FakeBuilder) -> FakeBuilder,
+    ) -> Self {
         let config = okta_fixtures::config::parse_str(yaml, None, &|_| None).unwrap();
-        let clock = Clock::system();
-        let fake = FakeOkta::builder()
+        let builder = FakeOkta::builder()
             .config(&config)
             .key_dir(key_dir())
-            .clock(clock.clone())
-            .start()
-            .await
-            .unwrap();
+            .clock(clock.clone());
+        let fake = configure(builder).start().await.unwrap();
         Self {
             fake,
             clock,
@@ -96,11 +107,11 @@ impl Org {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.fake.org_url())
     }
 
-    async fn authn(&self, body: Value) -> Response {
+    pub(crate) async fn authn(&self, body: Value) -> Response {
         self.http
             .post(self.url("/api/v1/authn"))
             .json(&body)
@@ -109,7 +120,7 @@ impl Org {
             .unwrap()
     }
 
-    async fn session_token(&self, username: &str, password: &str) -> String {
+    pub(crate) async fn session_token(&self, username: &str, password: &str) -> String {
         let res = self
             .authn(json!({"username": username, "password": password}))
             .await;
@@ -119,11 +130,11 @@ impl Org {
         v["sessionToken"].as_str().unwrap().to_owned()
     }
 
-    async fn authorize(&self, server: &str, params: &[(&str, &str)]) -> Response {
+    pub(crate) async fn authorize(&self, server: &str, params: &[(&str, &str)]) -> Response {
         self.authorize_with(server, params, None).await
     }
 
-    async fn authorize_with(
+    pub(crate) async fn authorize_with(
         &self,
         server: &str,
         params: &[(&str, &str)],
@@ -139,7 +150,7 @@ impl Org {
         req.send().await.unwrap()
     }
 
-    async fn token(&self, server: &str, form: &[(&str, &str)]) -> Response {
+    pub(crate) async fn token(&self, server: &str, form: &[(&str, &str)]) -> Response {
         self.http
             .post(self.url(&format!("{}/v1/token", prefix(server))))
             .form(form)
@@ -149,7 +160,13 @@ impl Org {
     }
 
     /// A code from a form_post answer for the SPA (PKCE) on `server`.
-    async fn spa_code(&self, server: &str, username: &str, password: &str, scope: &str) -> String {
+    pub(crate) async fn spa_code(
+        &self,
+        server: &str,
+        username: &str,
+        password: &str,
+        scope: &str,
+    ) -> String {
         let st = self.session_token(username, password).await;
         let res = self
             .authorize(
@@ -178,7 +195,7 @@ impl Org {
     }
 
     /// The SPA's token response for a fresh code.
-    async fn spa_tokens(&self, username: &str, password: &str, scope: &str) -> Value {
+    pub(crate) async fn spa_tokens(&self, username: &str, password: &str, scope: &str) -> Value {
         let code = self.spa_code("default", username, password, scope).await;
         let res = self
             .token(
@@ -197,7 +214,7 @@ impl Org {
     }
 }
 
-fn prefix(server: &str) -> String {
+pub(crate) fn prefix(server: &str) -> String {
     if server == "org" {
         "/oauth2".into()
     } else {
@@ -205,14 +222,14 @@ fn prefix(server: &str) -> String {
     }
 }
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-async fn json_of(res: Response) -> (StatusCode, HeaderMap, Value) {
+pub(crate) async fn json_of(res: Response) -> (StatusCode, HeaderMap, Value) {
     let status = res.status();
     let headers = res.headers().clone();
     let text = res.text().await.unwrap();
@@ -224,14 +241,19 @@ async fn json_of(res: Response) -> (StatusCode, HeaderMap, Value) {
     (status, headers, v)
 }
 
-async fn assert_oauth_error(res: Response, status: u16, error: &str, description: &str) {
+pub(crate) async fn assert_oauth_error(res: Response, status: u16, error: &str, description: &str) {
     let (s, h, v) = json_of(res).await;
     assert_eq!(s, status, "{v}");
     assert_eq!(h[CONTENT_TYPE], "application/json;charset=UTF-8");
     assert_eq!(v, json!({"error": error, "error_description": description}));
 }
 
-async fn assert_okta_error(res: Response, status: u16, code: &str, summary: &str) -> Value {
+pub(crate) async fn assert_okta_error(
+    res: Response,
+    status: u16,
+    code: &str,
+    summary: &str,
+) -> Value {
     let (s, h, v) = json_of(res).await;
     assert_eq!(s, status, "{v}");
     assert_eq!(h[CONTENT_TYPE], "application/json;charset=UTF-8");
@@ -288,7 +310,7 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// The hidden inputs of a form_post page, decoded.
-fn form_fields(page: &str) -> BTreeMap<String, String> {
+pub(crate) fn form_fields(page: &str) -> BTreeMap<String, String> {
     page.split("<input ")
         .skip(1)
         .filter_map(|tag| {
@@ -324,15 +346,15 @@ fn b64url(s: &str) -> Vec<u8> {
     out
 }
 
-fn jwt_part(token: &str, i: usize) -> Value {
+pub(crate) fn jwt_part(token: &str, i: usize) -> Value {
     serde_json::from_slice(&b64url(token.split('.').nth(i).unwrap())).unwrap()
 }
 
-fn claims(token: &str) -> Value {
+pub(crate) fn claims(token: &str) -> Value {
     jwt_part(token, 1)
 }
 
-fn kid(token: &str) -> String {
+pub(crate) fn kid(token: &str) -> String {
     jwt_part(token, 0)["kid"].as_str().unwrap().to_owned()
 }
 
@@ -348,7 +370,7 @@ fn assert_increasing(v: &[usize]) {
 }
 
 /// The parameters a 302 carries in its `Location` query (`?`) or fragment (`#`).
-fn location_params(res: &Response, sep: char) -> BTreeMap<String, String> {
+pub(crate) fn location_params(res: &Response, sep: char) -> BTreeMap<String, String> {
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let (_, params) = location.split_once(sep).unwrap();
     reqwest::Url::parse(&format!("http://x/?{params}"))
@@ -877,9 +899,10 @@ async fn codes_are_single_use_bound_and_expire() {
     )
     .await;
 
+    // Okta allows a user 4 sign-ins a second; bob takes the rest of this test.
     let wrong = "M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag";
     let code = org
-        .spa_code("default", "alice@example.com", "correct-horse", "openid")
+        .spa_code("default", "bob@example.com", "battery-staple", "openid")
         .await;
     assert_oauth_error(
         redeem(code, "spa-client", SPA_CB, wrong).await,
@@ -889,7 +912,7 @@ async fn codes_are_single_use_bound_and_expire() {
     )
     .await;
     let code = org
-        .spa_code("default", "alice@example.com", "correct-horse", "openid")
+        .spa_code("default", "bob@example.com", "battery-staple", "openid")
         .await;
     assert_oauth_error(
         redeem(code, "spa-client", SPA_CB, "too-short").await,
@@ -899,7 +922,7 @@ async fn codes_are_single_use_bound_and_expire() {
     )
     .await;
     let code = org
-        .spa_code("default", "alice@example.com", "correct-horse", "openid")
+        .spa_code("default", "bob@example.com", "battery-staple", "openid")
         .await;
     let res = org
         .token(
@@ -2778,4 +2801,139 @@ async fn the_root_fixtures_yaml_signs_its_users_in() {
     let f = form_fields(&res.text().await.unwrap());
     assert_eq!(claims(&f["id_token"])["name"], "Bob Brown");
     assert_eq!(org.fake.stats().total_sign_ins(), 2);
+}
+
+#[tokio::test]
+async fn wrong_methods_oversized_and_repeated_input_over_http() {
+    use reqwest::Method;
+    let org = Org::start().await;
+    let not_allowed = "The endpoint does not support the provided HTTP method";
+    let cases: [(&str, &[Method]); 11] = [
+        (
+            "/api/v1/authn",
+            &[Method::GET, Method::PUT, Method::DELETE, Method::PATCH],
+        ),
+        (
+            "/oauth2/default/v1/token",
+            &[Method::GET, Method::PUT, Method::DELETE],
+        ),
+        (
+            "/oauth2/v1/authorize",
+            &[Method::PUT, Method::DELETE, Method::PATCH],
+        ),
+        (
+            "/oauth2/default/v1/keys",
+            &[Method::POST, Method::PUT, Method::DELETE],
+        ),
+        ("/oauth2/default/v1/introspect", &[Method::GET, Method::PUT]),
+        ("/oauth2/default/v1/revoke", &[Method::GET, Method::DELETE]),
+        (
+            "/oauth2/default/v1/userinfo",
+            &[Method::PUT, Method::DELETE],
+        ),
+        (
+            "/.well-known/openid-configuration",
+            &[Method::POST, Method::DELETE],
+        ),
+        ("/_fake/stats", &[Method::POST, Method::DELETE]),
+        ("/_fake/reset", &[Method::GET, Method::DELETE]),
+        ("/_fake/keys/rotate", &[Method::GET, Method::PUT]),
+    ];
+    for (path, methods) in cases {
+        for method in methods {
+            let res = org
+                .http
+                .request(method.clone(), org.url(path))
+                .send()
+                .await
+                .unwrap();
+            assert_okta_error(res, 405, "E0000022", not_allowed).await;
+        }
+    }
+
+    // Bodies past the 64 KiB any endpoint reads: Okta-shaped refusals, never a hang.
+    let big = "a=".to_owned() + &"b".repeat(256 * 1024);
+    let post = |path: &str, content_type: &str| {
+        org.http
+            .post(org.url(path))
+            .header(CONTENT_TYPE, content_type)
+            .body(big.clone())
+            .send()
+    };
+    let form = "application/x-www-form-urlencoded";
+    let res = post("/api/v1/authn", "application/json").await.unwrap();
+    assert_okta_error(
+        res,
+        400,
+        "E0000003",
+        "The request body was not well-formed.",
+    )
+    .await;
+    for path in [
+        "/oauth2/default/v1/token",
+        "/oauth2/default/v1/introspect",
+        "/oauth2/default/v1/revoke",
+    ] {
+        let res = post(path, form).await.unwrap();
+        assert_oauth_error(res, 400, "invalid_request", "Invalid request").await;
+    }
+    let res = post("/oauth2/default/v1/userinfo", form).await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_request")
+    );
+    let res = post("/oauth2/default/v1/authorize", form).await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
+    let res = post("/_fake/faults", "application/json").await.unwrap();
+    assert_okta_error(
+        res,
+        400,
+        "E0000003",
+        "The request body was not well-formed.",
+    )
+    .await;
+
+    // A 40 KB query string and repeated parameters: the 400 page, not a redirect.
+    let res = org
+        .http
+        .get(org.url(&format!(
+            "/oauth2/default/v1/authorize?client_id=spa-client&redirect_uri={}&state={}",
+            "http%3A%2F%2Flocalhost%3A8080%2Flogin%2Fcallback",
+            "s".repeat(40 * 1024)
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+    let page = res.text().await.unwrap();
+    assert!(page.len() < 4096, "the page does not echo the input");
+    let res = org
+        .authorize(
+            "default",
+            &[
+                ("client_id", "spa-client"),
+                ("redirect_uri", SPA_CB),
+                ("state", "a"),
+                ("state", "b"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("The request contained multiple parameters with the same name.")
+    );
+
+    // Still serving, start to end.
+    let tokens = org
+        .spa_tokens("alice@example.com", "correct-horse", "openid")
+        .await;
+    assert!(tokens["id_token"].is_string());
 }

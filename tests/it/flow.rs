@@ -20,7 +20,7 @@ apps:
     flow: code
   web:
     client_id: web-client
-    client_secret: web-SECRET-5f2c9a
+    client_secret: "web-SECRET:5f2c+9a%"  # `:` `+` `%` test RFC 6749 form-encoding of Basic credentials
     redirect_uri: http://localhost:8080/authorization-code/callback
     flow: code
     token_endpoint_auth: client_secret_basic
@@ -934,7 +934,7 @@ mod secrets {
         let planted = [
             "correct-horse-PW-1",
             "battery-staple-PW-2",
-            "web-SECRET-5f2c9a",
+            "web-SECRET:5f2c+9a%",
             "webpost-SECRET-81d0e3",
             "reports-SECRET-c4e1",
             "wrong-SECRET-0b9f",

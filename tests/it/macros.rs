@@ -171,8 +171,8 @@ mod options {
     use okta_fixtures::{Tokens, okta_user};
 
     /// `fresh` signs in again where the cache would have answered: the attribute above (no
-    /// `fresh`) fills `bob` first, from the cache or a sign-in; `fresh_bob` then gets new tokens,
-    /// which replace the cached ones.
+    /// `fresh`) fills `bob` first, from the cache or a sign-in; `fresh_bob` then gets new tokens
+    /// of its own and leaves the cache as it was.
     #[okta_user("bob", app = "native")]
     #[okta_user("bob", app = "native", fresh)]
     #[tokio::test]
@@ -184,7 +184,7 @@ mod options {
             .tokens()
             .await
             .unwrap();
-        assert_eq!(cached.access_token(), fresh_bob.access_token());
+        assert_eq!(cached.access_token(), bob.access_token());
     }
 
     /// `scopes` replaces the app's scopes, split at spaces.

@@ -1,6 +1,9 @@
 //! it
 mod api;
+mod cache;
 mod cli;
+mod cli_token;
+mod e2e;
 mod fake;
 mod flow;
 mod macros;

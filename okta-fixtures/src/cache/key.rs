@@ -3,6 +3,8 @@
 use std::fmt;
 
 use okta_fixtures_config::{Flow, ResponseType};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 /// The cache key: org URL, authorization server, client id, username, flow, response types and
 /// the sorted scopes. Never a password or secret.
@@ -47,24 +49,105 @@ impl Key {
             scopes,
         }
     }
+
+    /// The key as a disk entry records it.
+    pub(crate) fn record(&self) -> KeyRecord {
+        KeyRecord {
+            org: self.org.clone(),
+            server: self.server.clone(),
+            client_id: self.client_id.clone(),
+            username: self.username.clone(),
+            flow: self.flow.as_str().to_owned(),
+            response_types: self
+                .response_types
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            scopes: self.scopes.clone(),
+        }
+    }
+
+    /// Whether `record` was written for this key.
+    pub(crate) fn matches(&self, record: &KeyRecord) -> bool {
+        record.org == self.org
+            && record.server == self.server
+            && record.client_id == self.client_id
+            && record.username == self.username
+            && record.flow == self.flow.as_str()
+            && record.scopes == self.scopes
+            && record.response_types.len() == self.response_types.len()
+            && record
+                .response_types
+                .iter()
+                .zip(&self.response_types)
+                .all(|(a, b)| a == b.as_str())
+    }
+
+    /// The hex SHA-256 of every field, each length-prefixed: a file name that says nothing
+    /// about the user, the org or the app.
+    pub(crate) fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        let mut field = |s: &[u8]| {
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s);
+        };
+        field(b"okta-fixtures token cache key v1");
+        field(self.org.as_bytes());
+        field(self.server.as_bytes());
+        field(self.client_id.as_bytes());
+        field(self.username.as_deref().unwrap_or("\0 no user").as_bytes());
+        field(self.flow.as_str().as_bytes());
+        field(&(self.response_types.len() as u64).to_le_bytes());
+        for r in &self.response_types {
+            field(r.as_str().as_bytes());
+        }
+        for scope in &self.scopes {
+            field(scope.as_bytes());
+        }
+        hex(&h.finalize())
+    }
 }
 
-impl fmt::Display for Key {
+/// A key as a disk entry records it (plain strings), for matching and for
+/// `okta-fixtures cache list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct KeyRecord {
+    org: String,
+    server: String,
+    client_id: String,
+    username: Option<String>,
+    flow: String,
+    response_types: Vec<String>,
+    scopes: Vec<String>,
+}
+
+/// Lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
+}
+
+impl fmt::Display for KeyRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(u) = &self.username {
             write!(f, "{u} ")?;
         }
-        write!(
-            f,
-            "{} {} {}",
-            self.client_id,
-            self.server,
-            self.flow.as_str()
-        )?;
+        write!(f, "{} {} {}", self.client_id, self.server, self.flow)?;
         for r in &self.response_types {
-            write!(f, " {}", r.as_str())?;
+            write!(f, " {r}")?;
         }
         write!(f, " [{}] {}", self.scopes.join(" "), self.org)
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.record().fmt(f)
     }
 }
 
@@ -167,5 +250,66 @@ mod tests {
         );
         assert_eq!(a, b);
         assert_eq!(a.to_string(), "u c s implicit id_token token [openid] o");
+    }
+
+    #[test]
+    fn file_names_are_hashes_that_say_nothing() {
+        let a = key(&["openid", "email"]);
+        let name = a.digest();
+        assert_eq!(name.len(), 64);
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(name, key(&["email", "openid"]).digest());
+        assert_ne!(name, key(&["openid"]).digest());
+        for part in ["alice", "okta", "spa", "openid"] {
+            assert!(!name.contains(part), "{part} in {name}");
+        }
+        // Fields cannot run into each other.
+        let joined = |org: &str, server: &str| {
+            Key::new(org, server, "c", None, Flow::Code, &[], &[]).digest()
+        };
+        assert_ne!(joined("ab", "c"), joined("a", "bc"));
+        assert_eq!(hex(&[0x00, 0x9f, 0xff]), "009fff");
+    }
+
+    #[test]
+    fn records_match_their_key_only() {
+        let a = key(&["openid", "email"]);
+        let record = a.record();
+        assert!(a.matches(&record));
+        assert!(!key(&["openid"]).matches(&record));
+        assert_eq!(
+            record.to_string(),
+            "alice@example.com spa-client default code [email openid] https://dev-1.okta.com"
+        );
+        assert_eq!(a.to_string(), record.to_string());
+        let json = serde_json::to_string(&record).unwrap();
+        let back: KeyRecord = serde_json::from_str(&json).unwrap();
+        assert!(a.matches(&back));
+        let implicit = Key::new(
+            "o",
+            "s",
+            "c",
+            Some("u"),
+            Flow::Implicit,
+            &[ResponseType::Token],
+            &[],
+        );
+        assert!(
+            !implicit.matches(
+                &Key::new(
+                    "o",
+                    "s",
+                    "c",
+                    Some("u"),
+                    Flow::Implicit,
+                    &[ResponseType::IdToken],
+                    &[]
+                )
+                .record()
+            )
+        );
     }
 }

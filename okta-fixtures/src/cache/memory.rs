@@ -4,6 +4,7 @@
 //! delivered its result.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use super::key::Key;
@@ -26,13 +27,54 @@ pub(crate) enum Joined {
     Hit(Tokens, Waiter),
     /// A flow is running; the waiter will be called when it ends.
     Waiting,
-    /// No flow was running: the caller must run one and then call [`Memory::finish`].
-    Lead,
+    /// No flow was running: the caller must renew the tokens (those stored, too old to hand
+    /// out, are given back for their refresh token) and then call [`Memory::finish`].
+    Lead(Option<Tokens>),
 }
 
 #[derive(Default)]
 pub(crate) struct Memory {
-    map: Mutex<HashMap<Key, Entry>>,
+    map: Mutex<HashMap<Key, Entry, BuildHasherDefault<Fx>>>,
+}
+
+/// FxHash, rustc's hasher: the keys come from fixtures.yaml, not from an attacker, and
+/// SipHash was the largest cost of a warm hit.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl Memory {
@@ -46,17 +88,16 @@ impl Memory {
             .cloned()
     }
 
-    /// Looks up `key` (unless `usable` is `None`), else joins its flight, else makes the
-    /// caller its leader.
+    /// Looks up `key`, else joins its flight, else makes the caller its leader.
     pub(crate) fn join(
         &self,
         key: &Key,
         waiter: Waiter,
-        usable: Option<&dyn Fn(&Tokens) -> bool>,
+        usable: &dyn Fn(&Tokens) -> bool,
     ) -> Joined {
         let mut map = self.lock();
         let entry = map.entry(key.clone()).or_default();
-        if let (Some(usable), Some(t)) = (usable, &entry.tokens)
+        if let Some(t) = &entry.tokens
             && usable(t)
         {
             return Joined::Hit(t.clone(), waiter);
@@ -68,7 +109,7 @@ impl Memory {
             }
             None => {
                 entry.flight = Some(vec![waiter]);
-                Joined::Lead
+                Joined::Lead(entry.tokens.clone())
             }
         }
     }
@@ -90,8 +131,28 @@ impl Memory {
         waiters
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Entry>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Entry, BuildHasherDefault<Fx>>> {
         // Waiters run outside the lock, so a panic cannot leave an entry half-written.
         self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasher as _;
+
+    use super::*;
+    use crate::cache::tests::key;
+
+    #[test]
+    fn fx_tells_keys_apart() {
+        let fx = BuildHasherDefault::<Fx>::default();
+        assert_eq!(fx.hash_one(key("alice")), fx.hash_one(key("alice")));
+        assert_ne!(fx.hash_one(key("alice")), fx.hash_one(key("alicf")));
+        assert_ne!(fx.hash_one(("ab", "c")), fx.hash_one(("a", "bc")));
+        assert_ne!(
+            fx.hash_one([0u8; 3].as_slice()),
+            fx.hash_one([0u8; 4].as_slice())
+        );
     }
 }

@@ -6,7 +6,10 @@
 //! prints `error: …` and each cause on its own `caused by:` line to stderr and exits 1; a
 //! usage error exits 2 (clap's convention).
 
+mod cache;
+mod doctor;
 mod fake;
+mod token;
 
 use std::error::Error as _;
 use std::ffi::OsString;
@@ -32,6 +35,24 @@ enum Command {
     /// users; never secrets) on stderr, and serves until Ctrl-C or SIGTERM. Point test suites
     /// and resource servers at it with `OKTA_ORG_URL=<that URL>`.
     Fake(fake::FakeArgs),
+
+    /// Print a user's (or a service app's) token, for curl and scripts.
+    ///
+    /// Prints one thing on stdout and a newline: the access token by default, or what --print
+    /// names. Example: curl -H "Authorization: $(okta-fixtures token alice --print header)" URL.
+    /// Uses the token cache like tests do. Refuses `org_url: fake`: run `okta-fixtures fake` and
+    /// set OKTA_ORG_URL to the URL it prints.
+    Token(token::TokenArgs),
+
+    /// Check fixtures.yaml, its environment variables, the org and every user's sign-in.
+    ///
+    /// Prints one line per check on stdout, `ok` or `FAIL` with what to fix, and exits 1 if any
+    /// failed. With `org_url: fake` it checks against the embedded fake, started in-process.
+    Doctor(doctor::DoctorArgs),
+
+    /// List or clear the disk token cache ($OKTA_FIXTURES_CACHE_DIR, else okta-fixtures-<uid>
+    /// in the temp folder), shared by test processes. `list` never prints a token.
+    Cache(cache::CacheArgs),
 }
 
 /// Why a command failed: a library error, or an I/O failure of the command itself.
@@ -40,6 +61,14 @@ enum Failure {
     /// An error of the library (config, fake start-up, ...), shown as it is.
     #[error(transparent)]
     Okta(#[from] crate::Error),
+
+    /// `token` could not print what was asked.
+    #[error(transparent)]
+    Token(#[from] token::TokenError),
+
+    /// `doctor` found problems (its FAIL lines say which).
+    #[error(transparent)]
+    Doctor(#[from] doctor::DoctorError),
 
     /// The command's own I/O: the runtime, signals, stdout.
     #[error("{what}")]
@@ -89,6 +118,9 @@ where
     init_logs();
     let result = match cli.command {
         Command::Fake(args) => fake::run(args),
+        Command::Token(args) => token::run(args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::Cache(args) => cache::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -99,10 +131,12 @@ where
     }
 }
 
-/// Logs go to stderr (stdout belongs to scripts), filtered by `RUST_LOG`, default `warn`.
+/// Logs go to stderr (stdout belongs to scripts), filtered by `RUST_LOG`, default `warn`
+/// except the library's "sign-in failed" warning: `token` and `doctor` report that error
+/// themselves, and a second copy on stderr is noise.
 fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,okta_fixtures::api=error"));
     // Fails only if a subscriber is already set, e.g. when `run` is called twice in-process.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -178,7 +212,9 @@ mod tests {
             "--fresh-key",
         ])
         .expect("valid arguments");
-        let Command::Fake(args) = cli.command;
+        let Command::Fake(args) = cli.command else {
+            panic!("not fake: {:?}", cli.command)
+        };
         assert_eq!(
             args.config.as_deref(),
             Some(std::path::Path::new("ci/fixtures.yaml"))
@@ -188,7 +224,10 @@ mod tests {
 
         let Command::Fake(args) = Cli::try_parse_from(["okta-fixtures", "fake"])
             .expect("valid arguments")
-            .command;
+            .command
+        else {
+            panic!("not fake")
+        };
         assert_eq!(
             (args.config, args.addr, args.fresh_key),
             (None, None, false)

@@ -5,18 +5,20 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use okta_fixtures_config::AuthnStatus;
+use okta_fixtures_config::{AuthnStatus, FaultEndpoint};
 use serde_json::{Map, Value};
 
 use super::FakeState;
 use super::clock::iso8601;
 use super::directory::UserEntry;
 use super::error::FakeError;
+use super::faults::{self, Scope};
 use super::ids;
 use super::json::Obj;
 use super::params::read_body;
 use super::reply;
 use super::sessions::{Transaction, TxStatus};
+use super::user_limit::{Bucket, PER_USER_LIMIT};
 
 /// When every fake user last changed their password (fixed, so responses are stable).
 const PASSWORD_CHANGED: &str = "2024-01-01T00:00:00.000Z";
@@ -30,7 +32,16 @@ pub(crate) async fn primary(State(st): State<FakeState>, body: Body) -> Response
 }
 
 async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError> {
-    let req = json_object(body).await?;
+    let req = json_object(body).await;
+    let who = req.as_ref().ok().and_then(|r| who(st, r));
+    let scope = Scope {
+        user: who.as_deref(),
+        client_id: None,
+    };
+    if let Some(res) = faults::act(st, FaultEndpoint::Authn, scope).await {
+        return Ok(res);
+    }
+    let req = req?;
     if !req.contains_key("username")
         && let Some(state_token) = opt_str(&req, "stateToken")?
     {
@@ -43,6 +54,14 @@ async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError
         return Ok(transaction_body(st, state_token, until, user, &tx));
     }
     let username = opt_str(&req, "username")?.ok_or_else(|| FakeError::validation("username"))?;
+    // Okta counts every attempt for the username, good password or bad.
+    if let Err(reset) = st.user_limit.admit(Bucket::Authn, username, st.clock.now()) {
+        return Ok(faults::too_many_requests(
+            FaultEndpoint::Authn,
+            PER_USER_LIMIT,
+            reset,
+        ));
+    }
     let password = opt_str(&req, "password")?.ok_or_else(|| FakeError::validation("password"))?;
     let relay_state = opt_str(&req, "relayState")?.map(str::to_owned);
     let warn = req
@@ -83,7 +102,11 @@ async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError
 /// `POST /api/v1/authn/skip`: only `PASSWORD_WARN` and optional `MFA_ENROLL` may be skipped.
 pub(crate) async fn skip(State(st): State<FakeState>, body: Body) -> Response {
     let inner = async {
-        let req = json_object(body).await?;
+        let req = json_object(body).await;
+        if let Some(res) = transaction_fault(&st, req.as_ref().ok()).await {
+            return Ok(res);
+        }
+        let req = req?;
         let now = st.clock.now();
         let state_token =
             opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
@@ -104,7 +127,11 @@ pub(crate) async fn skip(State(st): State<FakeState>, body: Body) -> Response {
 /// `POST /api/v1/authn/cancel`: ends the transaction.
 pub(crate) async fn cancel(State(st): State<FakeState>, body: Body) -> Response {
     let inner = async {
-        let req = json_object(body).await?;
+        let req = json_object(body).await;
+        if let Some(res) = transaction_fault(&st, req.as_ref().ok()).await {
+            return Ok(res);
+        }
+        let req = req?;
         let state_token =
             opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
         let tx = st
@@ -117,6 +144,27 @@ pub(crate) async fn cancel(State(st): State<FakeState>, body: Body) -> Response 
         Ok::<_, FakeError>(reply::json(StatusCode::OK, body))
     };
     inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Who an authn request is for: the body's `username`, else the user of its `stateToken`'s
+/// transaction.
+fn who(st: &FakeState, req: &Map<String, Value>) -> Option<String> {
+    if let Some(Value::String(username)) = req.get("username") {
+        return Some(username.clone());
+    }
+    let state_token = req.get("stateToken").and_then(Value::as_str)?;
+    let key = st.sessions.peek_transaction(state_token, st.clock.now())?;
+    st.dir.user(&key).map(|u| u.username.clone())
+}
+
+/// The fault, if any, for a `/skip` or `/cancel` request (scoped by its transaction's user).
+async fn transaction_fault(st: &FakeState, req: Option<&Map<String, Value>>) -> Option<Response> {
+    let who = req.and_then(|r| who(st, r));
+    let scope = Scope {
+        user: who.as_deref(),
+        client_id: None,
+    };
+    faults::act(st, FaultEndpoint::Authn, scope).await
 }
 
 /// The request body as a JSON object; anything else is `E0000003`.

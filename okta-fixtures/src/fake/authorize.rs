@@ -10,12 +10,13 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use okta_fixtures_config::Flow;
+use okta_fixtures_config::{FaultEndpoint, Flow};
 
 use super::FakeState;
 use super::claims::{self, IdTokenFor, Subject};
 use super::directory::ServerEntry;
 use super::error::{self, FakeError, OAuthError};
+use super::faults::{self, Scope};
 use super::grants::CodeGrant;
 use super::ids;
 use super::page;
@@ -34,7 +35,11 @@ pub(crate) async fn get(State(st): State<FakeState>, headers: HeaderMap, uri: Ur
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    match Params::from_query(uri.query()) {
+    let params = Params::from_query(uri.query());
+    if let Some(res) = fault(&st, params.as_ref().ok(), &headers).await {
+        return res;
+    }
+    match params {
         Ok(params) => authorize(&st, server, &params, &headers),
         Err(e) => params_page(e),
     }
@@ -51,20 +56,46 @@ pub(crate) async fn post(
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
+    let form = super::params::form(&headers, body).await;
+    if let Some(res) = fault(&st, form.as_ref().ok(), &headers).await {
+        return res;
+    }
     if uri.query().is_some_and(|q| !q.is_empty()) {
         return FakeError::Page(error::INVALID_REQUEST).into_response();
     }
-    match super::params::form(&headers, body).await {
+    match form {
         Ok(params) => authorize(&st, server, &params, &headers),
         Err(FormError::Params(e)) => params_page(e),
         Err(FormError::TooLarge) => FakeError::Page(error::INVALID_REQUEST).into_response(),
     }
 }
 
+/// The fault, if any, for an authorize request: scoped by its `client_id` and by the user of
+/// its session cookie or (unspent) sessionToken.
+async fn fault(st: &FakeState, p: Option<&Params>, headers: &HeaderMap) -> Option<Response> {
+    if st.faults.is_empty() {
+        return None;
+    }
+    let now = st.clock.now();
+    let user_key = sid_cookie(headers)
+        .and_then(|sid| st.sessions.session(sid, now))
+        .map(|s| s.user_key)
+        .or_else(|| {
+            p.and_then(|p| p.get("sessionToken"))
+                .and_then(|t| st.sessions.peek_token(t, now))
+        });
+    let user = user_key.and_then(|k| st.dir.user(&k).map(|u| u.username.clone()));
+    let scope = Scope {
+        user: user.as_deref(),
+        client_id: p.and_then(|p| p.get("client_id")),
+    };
+    faults::act(st, FaultEndpoint::Authorize, scope).await
+}
+
 fn params_page(e: ParamsError) -> Response {
     let err = match e {
         ParamsError::Duplicate => error::DUPLICATE_PARAMS,
-        ParamsError::TooMany => error::INVALID_REQUEST,
+        ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,
     };
     FakeError::Page(err).into_response()
 }
@@ -178,7 +209,7 @@ fn state_is_valid(state: &str) -> bool {
 }
 
 /// PKCE challenges are base64url (RFC 7636 unreserved characters).
-fn challenge_is_valid(challenge: &str) -> bool {
+pub(crate) fn challenge_is_valid(challenge: &str) -> bool {
     challenge
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))

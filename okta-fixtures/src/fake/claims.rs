@@ -1,6 +1,7 @@
 //! Token contents as Okta writes them (section 6): claim sets, claim order, signing keys.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -34,13 +35,9 @@ pub(crate) struct Subject<'a> {
     pub(crate) auth_time: u64,
 }
 
-/// The key that signs `server`'s access tokens: a separate one on the org server.
-pub(crate) fn access_key<'a>(st: &'a FakeState, server: &ServerEntry) -> &'a SigningKey {
-    if server.is_org() {
-        &st.keys.org_access
-    } else {
-        &st.keys.id
-    }
+/// The key that now signs `server`'s access tokens: a separate one on the org server.
+pub(crate) fn access_key(st: &FakeState, server: &ServerEntry) -> Arc<SigningKey> {
+    Arc::clone(st.keys.get().current.access(server.is_org()))
 }
 
 /// base64url of the left half of SHA-256: `at_hash` / `c_hash`.
@@ -127,7 +124,7 @@ pub(crate) fn access_token(
         subject.map(|s| s.user),
     );
     Minted {
-        token: jwt::sign(access_key(st, server), &obj.finish()),
+        token: jwt::sign(&access_key(st, server), &obj.finish()),
         jti,
     }
 }
@@ -218,7 +215,7 @@ pub(crate) fn id_token(st: &FakeState, t: &IdTokenFor<'_>) -> String {
         .opt_str("at_hash", t.access_token.map(half_hash).as_deref())
         .opt_str("c_hash", t.code.map(half_hash).as_deref());
     let obj = extras(obj, &mut taken, &t.server.id_claims, Some(user));
-    jwt::sign(&st.keys.id, &obj.finish())
+    jwt::sign(&st.keys.get().current.id, &obj.finish())
 }
 
 /// The `/userinfo` answer for `scopes`.
@@ -332,8 +329,9 @@ fake:
 
         let org = st.dir.server("org").unwrap();
         let org_at = access_token(&st, org, "spa-client", Some(subject), &scopes, 1);
-        assert!(jwt::verify(&org_at.token, &[&st.keys.org_access]).is_some());
-        assert!(jwt::verify(&org_at.token, &[&st.keys.id]).is_none());
+        let keys = st.keys.get();
+        assert!(jwt::verify(&org_at.token, &[&keys.current.org_access]).is_some());
+        assert!(jwt::verify(&org_at.token, &[&keys.current.id]).is_none());
         assert_eq!(decode(&org_at.token)["aud"], "http://127.0.0.1:1");
     }
 

@@ -69,19 +69,54 @@ fn check_secret<'d>(
     Ok(app)
 }
 
-/// `Basic base64(id:secret)` → `(id, secret)`.
-fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
+/// `Basic base64(urlencode(id):urlencode(secret))` → `(id, secret)`.
+///
+/// RFC 6749 section 2.3.1: the client id and secret are `application/x-www-form-urlencoded`
+/// before they are joined and base64-encoded, so each half is form-decoded after the split on
+/// the first `:` (openid-client sends `web%2Dclient:web%2Dsecret`). A broken `%` escape or a
+/// half that is not UTF-8 makes the header invalid, as it does for Okta's decoder.
+pub(crate) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
     let value = std::str::from_utf8(value).ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let colon = decoded.iter().position(|b| *b == b':')?;
+    let id = form_decode(&decoded[..colon])?;
+    let secret = form_decode(&decoded[colon + 1..])?;
     if id.is_empty() {
         return None;
     }
-    Some((id.to_owned(), secret.to_owned()))
+    Some((id, secret))
+}
+
+/// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.
+/// `None` for a `%` not followed by two hex digits or a result that is not UTF-8.
+fn form_decode(raw: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut bytes = raw.iter();
+    while let Some(&b) = bytes.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = hex_value(*bytes.next()?)?;
+                let lo = hex_value(*bytes.next()?)?;
+                out.push((hi << 4) | lo);
+            }
+            _ => out.push(b),
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -181,9 +216,67 @@ apps:
             error::CLIENT_AUTH_FAILED
         );
         let mut bad = HeaderMap::new();
-        for v in ["Bearer abc", "Basic !!!", "Basic ", "Basic OmFiYw=="] {
-            bad.insert(header::AUTHORIZATION, HeaderValue::from_static(v));
+        // `:abc`, `web%2:x` (a broken escape), `web%FF:x` (not UTF-8), no colon at all.
+        let broken_escape = format!("Basic {}", STANDARD.encode("web%2:x"));
+        let not_utf8 = format!("Basic {}", STANDARD.encode("web%FF:x"));
+        let no_colon = format!("Basic {}", STANDARD.encode("web-client"));
+        for v in [
+            "Bearer abc",
+            "Basic !!!",
+            "Basic ",
+            "Basic OmFiYw==",
+            &broken_escape,
+            &not_utf8,
+            &no_colon,
+        ] {
+            bad.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
             assert_eq!(err(&bad, ""), error::INVALID_BASIC, "{v}");
         }
+    }
+
+    /// RFC 6749 section 2.3.1, as openid-client sends it: each half form-urlencoded.
+    #[test]
+    fn basic_credentials_are_form_decoded_after_the_split() {
+        let header = |raw: &str| format!("Basic {}", STANDARD.encode(raw));
+        let decode = |raw: &str| basic_credentials(header(raw).as_bytes());
+        assert_eq!(
+            decode("web%2Dclient:web%2Dsecret"),
+            Some(("web-client".into(), "web-secret".into()))
+        );
+        // `+` is a space, `%2B` a plus, `%3A` a colon that is part of the secret; only the
+        // first raw `:` separates.
+        assert_eq!(
+            decode("a+b:c%2Bd%3Ae:f"),
+            Some(("a b".into(), "c+d:e:f".into()))
+        );
+        assert_eq!(decode("id%C3%A9:"), Some(("idé".into(), String::new())));
+        // Unencoded ids and secrets of the unreserved set are unchanged.
+        assert_eq!(
+            decode("web-client:s3cret.~_"),
+            Some(("web-client".into(), "s3cret.~_".into()))
+        );
+        assert_eq!(decode("%3A:x"), Some((":".into(), "x".into())));
+
+        let d = dir();
+        let mut h = HeaderMap::new();
+        let v = header("web%2Dclient:s3cret");
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        let app = authenticate(&d, &h, &form(""), None).unwrap();
+        assert_eq!(app.client_id, "web-client");
+        // The body's client_id is compared with the decoded id.
+        let app = authenticate(&d, &h, &form("client_id=web-client"), None).unwrap();
+        assert_eq!(app.client_id, "web-client");
+        let v = header("web-client:s3cre%74");
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        assert_eq!(
+            authenticate(&d, &h, &form(""), None).unwrap().client_id,
+            "web-client"
+        );
+        let v = header("web-client:s3cret%2B");
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        assert_eq!(
+            authenticate(&d, &h, &form(""), None).unwrap_err(),
+            error::INVALID_SECRET
+        );
     }
 }

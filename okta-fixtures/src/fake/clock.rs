@@ -23,12 +23,35 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
     offset_ms: Arc<AtomicU64>,
+    /// Where a frozen clock stands before its offset; `None` follows the system clock.
+    frozen_at: Option<SystemTime>,
 }
 
 impl Clock {
     /// The system clock, not yet advanced.
     pub fn system() -> Self {
         Self::default()
+    }
+
+    /// A clock stopped at the current system time: only [`Clock::advance`] moves it, so
+    /// what depends on time passing (expiry, the per-user rate limit's one-second window)
+    /// happens exactly when a test says.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use okta_fixtures::fake::Clock;
+    ///
+    /// let clock = Clock::frozen();
+    /// let t0 = clock.now();
+    /// assert_eq!(clock.now(), t0);
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(clock.now(), t0 + Duration::from_secs(1));
+    /// ```
+    pub fn frozen() -> Self {
+        Self {
+            offset_ms: Arc::default(),
+            frozen_at: Some(SystemTime::now()),
+        }
     }
 
     /// Moves this clock (and every clone of it) forward by `by`.
@@ -39,7 +62,8 @@ impl Clock {
 
     /// The current time as the fake sees it.
     pub fn now(&self) -> SystemTime {
-        SystemTime::now() + Duration::from_millis(self.offset_ms.load(Ordering::Relaxed))
+        self.frozen_at.unwrap_or_else(SystemTime::now)
+            + Duration::from_millis(self.offset_ms.load(Ordering::Relaxed))
     }
 
     /// Seconds since the Unix epoch, as JWT `iat`/`exp` use.

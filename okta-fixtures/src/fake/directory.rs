@@ -141,6 +141,8 @@ pub(crate) struct Directory {
     pub(crate) org_id: String,
     pub(crate) session_token_lifetime: Duration,
     pub(crate) session_lifetime: Duration,
+    /// The file's `authorization_server`: where an app that names none signs in.
+    pub(crate) default_server: String,
     apps: Vec<AppEntry>,
     users: Vec<UserEntry>,
     servers: BTreeMap<String, ServerEntry>,
@@ -321,6 +323,7 @@ impl Directory {
             org_name,
             session_token_lifetime: fake.lifetimes.session_token,
             session_lifetime: SESSION_LIFETIME,
+            default_server: config.authorization_server.clone(),
             by_client_id: index(apps.iter().map(|a| a.client_id.clone()).collect()),
             by_username: index(users.iter().map(|u| u.username.to_lowercase()).collect()),
             by_key: index(users.iter().map(|u| u.key.clone()).collect()),
@@ -360,6 +363,11 @@ impl Directory {
 
     pub(crate) fn server(&self, id: &str) -> Option<&ServerEntry> {
         self.servers.get(id)
+    }
+
+    /// Every server id, sorted.
+    pub(crate) fn server_ids(&self) -> impl Iterator<Item = &str> {
+        self.servers.keys().map(String::as_str)
     }
 }
 

@@ -5,9 +5,11 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use okta_fixtures_config::FaultEndpoint;
 
 use super::FakeState;
 use super::directory::ServerEntry;
+use super::faults::{self, Scope};
 use super::json::Obj;
 use super::reply;
 
@@ -54,11 +56,17 @@ const ACCESS_TOKEN_CLAIMS: [&str; 10] = [
 
 /// `GET /.well-known/openid-configuration` (org) or `/oauth2/{id}/.well-known/…` (custom).
 pub(crate) async fn openid_configuration(State(st): State<FakeState>, uri: Uri) -> Response {
+    if let Some(res) = faults::act(&st, FaultEndpoint::Discovery, Scope::default()).await {
+        return res;
+    }
     document(&st, &uri, true)
 }
 
 /// `GET /.well-known/oauth-authorization-server` in its three locations.
 pub(crate) async fn oauth_authorization_server(State(st): State<FakeState>, uri: Uri) -> Response {
+    if let Some(res) = faults::act(&st, FaultEndpoint::Discovery, Scope::default()).await {
+        return res;
+    }
     document(&st, &uri, false)
 }
 
@@ -139,14 +147,20 @@ fn metadata(st: &FakeState, server: &ServerEntry, oidc: bool) -> Obj {
 /// `GET …/v1/keys`: the org server publishes both keys (its access tokens use the second);
 /// custom servers publish the key that signs their tokens.
 pub(crate) async fn keys(State(st): State<FakeState>, uri: Uri) -> Response {
+    if let Some(res) = faults::act(&st, FaultEndpoint::Keys, Scope::default()).await {
+        return res;
+    }
     let server = match st.server_at(uri.path()) {
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    let mut keys = vec![st.keys.id.jwk()];
-    if server.is_org() {
-        keys.push(st.keys.org_access.jwk());
-    }
+    let keys = st
+        .keys
+        .get()
+        .published(server.is_org())
+        .into_iter()
+        .map(|k| k.jwk())
+        .collect();
     let mut res = reply::json(StatusCode::OK, Obj::new().objs("keys", keys).finish());
     res.headers_mut().insert(
         header::CACHE_CONTROL,

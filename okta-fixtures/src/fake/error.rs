@@ -345,6 +345,28 @@ pub(crate) const PASSWORD_MFA: OAuthError = oauth(
 pub(crate) const PASSWORD_EXPIRED: OAuthError =
     oauth(400, "invalid_grant", "Password has expired.");
 
+// Rate limits and server trouble.
+pub(crate) const USER_RATE_LIMITED: OAuthError = oauth(
+    429,
+    "invalid_grant",
+    "API call exceeded rate limit due to too many requests.",
+);
+pub(crate) const ACCESS_DENIED: OAuthError = oauth(
+    403,
+    "access_denied",
+    "The resource owner or authorization server denied the request.",
+);
+pub(crate) const SERVER_ERROR: OAuthError = oauth(
+    500,
+    "server_error",
+    "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
+);
+pub(crate) const TEMPORARILY_UNAVAILABLE: OAuthError = oauth(
+    503,
+    "temporarily_unavailable",
+    "The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.",
+);
+
 // /introspect, /revoke, /userinfo.
 pub(crate) const TOKEN_REQUIRED: OAuthError =
     oauth(400, "invalid_request", "The 'token' parameter is required.");
@@ -424,6 +446,35 @@ impl FakeError {
         )
     }
 
+    /// 400 `E0000003` with the parser's reason as the cause.
+    pub(crate) fn malformed_body_because(why: String) -> Self {
+        FakeError::Api {
+            status: StatusCode::BAD_REQUEST,
+            code: "E0000003",
+            summary: Cow::Borrowed("The request body was not well-formed."),
+            causes: vec![why],
+        }
+    }
+
+    /// 400 `E0000001` for a field whose value cannot be used.
+    pub(crate) fn invalid_field(field: &'static str, why: &str) -> Self {
+        FakeError::Api {
+            status: StatusCode::BAD_REQUEST,
+            code: "E0000001",
+            summary: Cow::Owned(format!("Api validation failed: {field}")),
+            causes: vec![format!("{field}: {why}")],
+        }
+    }
+
+    /// 404 `E0000007`: `Not found: {what}`.
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self::api(
+            StatusCode::NOT_FOUND,
+            "E0000007",
+            format!("Not found: {what}"),
+        )
+    }
+
     /// 400 `E0000001` for a missing required field.
     pub(crate) fn validation(field: &'static str) -> Self {
         FakeError::Api {
@@ -441,6 +492,36 @@ impl FakeError {
             "E0000011",
             "Invalid token provided",
         )
+    }
+
+    /// 429 `E0000047`: a rate limit (the caller adds the `X-Rate-Limit-*` headers).
+    pub(crate) fn rate_limited() -> Self {
+        Self::api(
+            StatusCode::TOO_MANY_REQUESTS,
+            "E0000047",
+            "API call exceeded rate limit due to too many requests.",
+        )
+    }
+
+    /// The catalog's envelope for an HTTP error status (an injected fault): `E0000004` for a
+    /// 401 on `/api/v1/authn`, `E0000011` elsewhere, `E0000006` 403, `E0000008` 404,
+    /// `E0000022` 405, `E0000010` 503, `E0000009` other 5xx, `E0000001` other 4xx.
+    pub(crate) fn for_status(status: StatusCode, authn: bool) -> Self {
+        match status.as_u16() {
+            401 if authn => Self::authn_failed(),
+            401 => Self::invalid_state_token(),
+            403 => Self::api(
+                status,
+                "E0000006",
+                "You do not have permission to perform the requested action",
+            ),
+            404 => Self::api(status, "E0000008", "The requested path was not found"),
+            405 => Self::method_not_allowed(),
+            429 => Self::rate_limited(),
+            503 => Self::api(status, "E0000010", "Service is in read only mode"),
+            s if s >= 500 => Self::api(status, "E0000009", "Internal Server Error"),
+            _ => Self::api(status, "E0000001", "Api validation failed: request"),
+        }
     }
 
     /// 403 `E0000079`: e.g. skip when no skip link was published.

@@ -63,6 +63,12 @@ impl<K: Eq + Hash, V> Expiring<K, V> {
             .map(|(v, _)| v)
     }
 
+    /// Removes every entry.
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+        self.inserts_since_sweep = 0;
+    }
+
     /// How many entries are stored, live or lapsed.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

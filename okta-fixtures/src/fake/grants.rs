@@ -109,6 +109,21 @@ impl Grants {
         code
     }
 
+    /// The user a live code was issued for, without spending it.
+    pub(crate) fn peek_code(&self, code: &str, now: SystemTime) -> Option<String> {
+        lock(&self.codes)
+            .get(&code.to_owned(), now)
+            .map(|g| g.user_key.clone())
+    }
+
+    /// Forgets every code, refresh token and revocation.
+    pub(crate) fn clear(&self) {
+        lock(&self.codes).clear();
+        *lock(&self.refresh) = RefreshStore::default();
+        lock(&self.revoked_access).clear();
+        lock(&self.access_family).clear();
+    }
+
     /// Spends a code: whatever happens next, it never works again.
     pub(crate) fn redeem_code(&self, code: &str, now: SystemTime) -> Option<CodeGrant> {
         lock(&self.codes).take(&code.to_owned(), now)

@@ -16,8 +16,9 @@ use super::stats::Endpoint;
 
 const WINDOW_SECS: u64 = 60;
 
-/// Per-minute buckets as Okta reports them. The fake reports, it does not enforce: a 429 is a
-/// fault a test injects.
+/// Per-minute org-wide buckets as Okta reports them. The fake reports them and does not
+/// enforce them (a test injects a 429 as a fault); the per-user limit is enforced, see
+/// [`user_limit`](super::user_limit).
 #[derive(Debug, Default)]
 pub(crate) struct RateWindows {
     buckets: Mutex<HashMap<&'static str, (u64, u64)>>,
@@ -36,6 +37,11 @@ impl RateWindows {
             Endpoint::Revoke => ("revoke", 10_000),
             Endpoint::Keys | Endpoint::Discovery => return None,
         })
+    }
+
+    /// Starts every bucket afresh.
+    pub(crate) fn clear(&self) {
+        lock(&self.buckets).clear();
     }
 
     /// Counts one request at `now` (epoch seconds): `(limit, remaining, reset)`.
@@ -75,8 +81,10 @@ pub(crate) async fn okta_headers(
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         h.insert(header::EXPIRES, HeaderValue::from_static("0"));
     }
+    // A 429 brings its own (per-user or injected) headers.
+    let counted = endpoint.and_then(|e| st.rate.hit(e, st.clock.epoch_secs()));
     if let Some((limit, remaining, reset)) =
-        endpoint.and_then(|e| st.rate.hit(e, st.clock.epoch_secs()))
+        counted.filter(|_| !h.contains_key("x-rate-limit-remaining"))
     {
         for (name, value) in [
             ("x-rate-limit-limit", limit),

@@ -4,12 +4,14 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use okta_fixtures_config::FaultEndpoint;
 use serde_json::Value;
 
 use super::FakeState;
 use super::client_auth;
 use super::clock::epoch_secs;
 use super::error::{self, FakeError, OAuthError};
+use super::faults::{self, Scope};
 use super::json::Obj;
 use super::params::{self, FormError, Params, ParamsError};
 use super::presented;
@@ -27,8 +29,12 @@ pub(crate) async fn introspect(
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
+    let read = read(&headers, &uri, body).await;
+    if let Some(res) = fault(&st, FaultEndpoint::Introspect, &headers, read.as_ref().ok()).await {
+        return res;
+    }
     let result = async {
-        let (form, query) = read(&headers, &uri, body).await?;
+        let (form, query) = read?;
         let app = client_auth::authenticate(&st.dir, &headers, &form, query.get("client_id"))?;
         let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
         let hint = form.get("token_type_hint").unwrap_or("access_token");
@@ -105,6 +111,32 @@ pub(crate) async fn introspect(
     result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response())
 }
 
+/// The fault, if any, for an introspect or revoke request, scoped by the client id it names
+/// (Basic header, body or query).
+pub(crate) async fn fault(
+    st: &FakeState,
+    endpoint: FaultEndpoint,
+    headers: &HeaderMap,
+    read: Option<&(Params, Params)>,
+) -> Option<Response> {
+    if st.faults.is_empty() {
+        return None;
+    }
+    let basic_id = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| client_auth::basic_credentials(v.as_bytes()))
+        .map(|(id, _)| id);
+    let client_id = basic_id.or_else(|| {
+        read.and_then(|(form, query)| form.get("client_id").or(query.get("client_id")))
+            .map(str::to_owned)
+    });
+    let scope = Scope {
+        user: None,
+        client_id: client_id.as_deref(),
+    };
+    faults::act(st, endpoint, scope).await
+}
+
 /// The form and query of an introspect or revoke request.
 pub(crate) async fn read(
     headers: &HeaderMap,
@@ -113,7 +145,7 @@ pub(crate) async fn read(
 ) -> Result<(Params, Params), OAuthError> {
     let to_error = |e: ParamsError| match e {
         ParamsError::Duplicate => error::DUPLICATE_PARAMS,
-        ParamsError::TooMany => error::INVALID_REQUEST,
+        ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,
     };
     let query = Params::from_query(uri.query()).map_err(to_error)?;
     if query.has("client_secret") || query.has("client_assertion") {

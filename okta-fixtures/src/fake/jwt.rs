@@ -12,12 +12,17 @@ const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// Signs `payload` (a JSON object's text) with `key`: `header.payload.signature`.
 pub(crate) fn sign(key: &SigningKey, payload: &str) -> String {
-    let header = key.header_b64();
+    sign_as(key.header_b64(), key, payload)
+}
+
+/// Signs `payload` with `signer` under the base64url JWS header `header`, which may name
+/// another key's `kid` (a forged token for resource-server tests).
+pub(crate) fn sign_as(header: &str, signer: &SigningKey, payload: &str) -> String {
     let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
     token.push_str(header);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(payload.as_bytes(), &mut token);
-    let sig = key.sign(token.as_bytes());
+    let sig = signer.sign(token.as_bytes());
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(sig, &mut token);
     token

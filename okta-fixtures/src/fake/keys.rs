@@ -8,7 +8,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
@@ -137,13 +137,13 @@ fn thumbprint(n: &str, e: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// Both keys of a fake org.
-#[derive(Debug)]
+/// One generation of a fake org's two keys.
+#[derive(Clone, Debug)]
 pub(crate) struct KeySet {
     /// Signs ID tokens (every server) and custom-server access tokens.
-    pub(crate) id: SigningKey,
+    pub(crate) id: Arc<SigningKey>,
     /// Signs org-server access tokens.
-    pub(crate) org_access: SigningKey,
+    pub(crate) org_access: Arc<SigningKey>,
 }
 
 impl KeySet {
@@ -173,9 +173,127 @@ impl KeySet {
         });
         drop(lock);
         Ok(Self {
-            id: id?,
-            org_access: org_access?,
+            id: Arc::new(id?),
+            org_access: Arc::new(org_access?),
         })
+    }
+
+    /// Two new keys, made side by side and kept in memory only.
+    pub(crate) fn generate() -> io::Result<Self> {
+        let (id, org_access) = std::thread::scope(|s| {
+            let org = s.spawn(SigningKey::generate);
+            let id = SigningKey::generate();
+            let org = org
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("key thread failed")));
+            (id, org)
+        });
+        Ok(Self {
+            id: Arc::new(id?.0),
+            org_access: Arc::new(org_access?.0),
+        })
+    }
+
+    /// The key that signs access tokens: the org server's own, or the ID-token key.
+    pub(crate) fn access(&self, org_server: bool) -> &Arc<SigningKey> {
+        if org_server {
+            &self.org_access
+        } else {
+            &self.id
+        }
+    }
+}
+
+/// The keys a fake serves at one moment: the current set signs; after a rotation the retired
+/// set is still published and still verifies, until the next rotation drops it.
+#[derive(Debug)]
+pub(crate) struct Keys {
+    pub(crate) current: KeySet,
+    pub(crate) retired: Option<KeySet>,
+}
+
+impl Keys {
+    /// The keys that may have signed an access token of the org server or a custom one,
+    /// current first.
+    pub(crate) fn access_verifiers(&self, org_server: bool) -> Vec<&SigningKey> {
+        std::iter::once(&self.current)
+            .chain(&self.retired)
+            .map(|set| set.access(org_server).as_ref())
+            .collect()
+    }
+
+    /// The keys that may have signed an ID token, current first.
+    pub(crate) fn id_verifiers(&self) -> Vec<&SigningKey> {
+        std::iter::once(&self.current)
+            .chain(&self.retired)
+            .map(|set| set.id.as_ref())
+            .collect()
+    }
+
+    /// The JWKS members of a server: its signing keys, current before retired. The org
+    /// server publishes both keys of each set (its access tokens use the second).
+    pub(crate) fn published(&self, org_server: bool) -> Vec<&SigningKey> {
+        let mut keys = Vec::with_capacity(4);
+        for set in std::iter::once(&self.current).chain(&self.retired) {
+            keys.push(set.id.as_ref());
+            if org_server {
+                keys.push(set.org_access.as_ref());
+            }
+        }
+        keys
+    }
+}
+
+/// The rotating key store of one fake org, plus a throwaway key for deliberately bad
+/// signatures. Reading is one lock-free-in-practice `RwLock` read and an `Arc` clone.
+pub(crate) struct KeyRing {
+    keys: RwLock<Arc<Keys>>,
+    throwaway: OnceLock<Option<SigningKey>>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys = self.get();
+        f.debug_struct("KeyRing")
+            .field("id", &keys.current.id.kid())
+            .field("org_access", &keys.current.org_access.kid())
+            .field("retired", &keys.retired.as_ref().map(|r| r.id.kid()))
+            .finish()
+    }
+}
+
+impl KeyRing {
+    pub(crate) fn new(current: KeySet) -> Self {
+        Self {
+            keys: RwLock::new(Arc::new(Keys {
+                current,
+                retired: None,
+            })),
+            throwaway: OnceLock::new(),
+        }
+    }
+
+    /// The keys as they are now.
+    pub(crate) fn get(&self) -> Arc<Keys> {
+        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Makes `next` the signing set; the current one is retired and the retired one dropped.
+    pub(crate) fn rotate(&self, next: KeySet) {
+        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        let retired = keys.current.clone();
+        *keys = Arc::new(Keys {
+            current: next,
+            retired: Some(retired),
+        });
+    }
+
+    /// A key that belongs to no one, made on first use: it signs tokens that must fail
+    /// verification although they name a real `kid`.
+    pub(crate) fn throwaway(&self) -> Option<&SigningKey> {
+        self.throwaway
+            .get_or_init(|| SigningKey::generate().ok().map(|(k, _)| k))
+            .as_ref()
     }
 }
 
@@ -344,6 +462,54 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn rotation_keeps_one_retired_set_verifying() {
+        let dir = temp_dir("rotate");
+        let first = KeySet::load_or_create(&dir, false).unwrap();
+        let ring = KeyRing::new(first.clone());
+        let kids =
+            |keys: &[&SigningKey]| keys.iter().map(|k| k.kid().to_owned()).collect::<Vec<_>>();
+        assert_eq!(kids(&ring.get().published(false)), [first.id.kid()]);
+        assert_eq!(
+            kids(&ring.get().published(true)),
+            [first.id.kid(), first.org_access.kid()]
+        );
+        let second = KeySet::generate().unwrap();
+        ring.rotate(second.clone());
+        let keys = ring.get();
+        assert_eq!(keys.current.id.kid(), second.id.kid());
+        assert_eq!(
+            kids(&keys.published(true)),
+            [
+                second.id.kid(),
+                second.org_access.kid(),
+                first.id.kid(),
+                first.org_access.kid()
+            ]
+        );
+        assert_eq!(
+            kids(&keys.id_verifiers()),
+            [second.id.kid(), first.id.kid()]
+        );
+        assert_eq!(
+            kids(&keys.access_verifiers(true)),
+            [second.org_access.kid(), first.org_access.kid()]
+        );
+        let third = KeySet::generate().unwrap();
+        ring.rotate(third.clone());
+        assert_eq!(
+            kids(&ring.get().published(false)),
+            [third.id.kid(), second.id.kid()]
+        );
+        // Rotation lives in memory: the folder still holds the first keys.
+        let kept = KeySet::load_or_create(&dir, false).unwrap();
+        assert_eq!(kept.id.kid(), first.id.kid());
+        let throwaway = ring.throwaway().unwrap().kid().to_owned();
+        assert_eq!(ring.throwaway().unwrap().kid(), throwaway);
+        assert!(![first.id.kid(), second.id.kid(), third.id.kid()].contains(&throwaway.as_str()));
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -5,7 +5,32 @@
 //! (`/oauth2/{id}/v1/…`): `POST /api/v1/authn` (+ `/skip`, `/cancel`), `/authorize`,
 //! `/token`, `/keys`, `/userinfo`, `/introspect`, `/revoke` and the discovery documents, all
 //! configured from the same `fixtures.yaml` as the tests (its `apps`, `users` and `fake:`
-//! section). `GET /_fake/stats` (not an Okta path) reports what it was asked; see [`Stats`].
+//! section).
+//!
+//! Like a real org it enforces Okta's per-username limit (4 requests a second per user on
+//! `/api/v1/authn`, and on `/token` for the password and refresh grants), answering the fifth
+//! with Okta's 429 and `X-Rate-Limit-*` headers; [`FakeBuilder::per_user_rate_limit`] turns
+//! that off.
+//!
+//! # The admin surface
+//!
+//! Under `/_fake/` (not Okta paths), each mirrored by a method of [`FakeOkta`] and
+//! [`FakeState`]:
+//!
+//! | HTTP | Rust | What |
+//! |---|---|---|
+//! | `GET /_fake/stats` | [`FakeOkta::stats`] | request counts per endpoint and sign-ins per (username, client, server); shape in [`Stats`] |
+//! | `POST /_fake/faults`, `GET`, `DELETE /_fake/faults[/{id}]` | [`FakeOkta::fault`] → [`FaultGuard`], [`FakeOkta::clear_faults`] | inject a 429, an error status, latency, a dropped connection or a malformed page, scoped to a user or client |
+//! | `POST /_fake/keys/rotate` | [`FakeOkta::rotate_keys`] | sign with new keys; the previous ones stay in the JWKS until the next rotation |
+//! | `POST /_fake/reset` | [`FakeOkta::reset`] | forget counts, sessions, codes, refresh tokens, rate-limit counters and faults |
+//! | — | [`FakeOkta::mint`] → [`Mint`] | a token with chosen claims: expired, foreign, tampered |
+//!
+//! `POST /_fake/faults` takes the JSON form of a `fake.faults` entry:
+//! `{"endpoint":"token","kind":"rate_limit","reset":2,"user":"alice@example.com","client_id":"spa-client","times":1}`
+//! (`endpoint`: `authn`, `authorize`, `token`, `keys`, `discovery`, `userinfo`, `introspect`,
+//! `revoke`; `kind`: `rate_limit` with optional `reset` seconds, `status` with `status`,
+//! `latency` with `latency_ms`, `drop`, `malformed_page`; `user`, `client_id` and `times`
+//! optional) and answers 201 `{"id":N}`; `DELETE /_fake/faults/N` removes it.
 //!
 //! # What fixtures.yaml sets up
 //!
@@ -28,7 +53,8 @@
 //!   `apps.{key}`: `grant_types` (e.g. add `password`), `rotation` (`rotate`/`static`),
 //!   `rotation_grace` (default 30 s), `pkce_required`, more `redirect_uris`; `lifetimes`:
 //!   `access_token`, `id_token` (1 h), `refresh_token` (90 d), `code` (300 s),
-//!   `session_token` (5 min).
+//!   `session_token` (5 min); `faults`: faults active from start (as above, with `status`,
+//!   `latency` as a duration such as `250ms`, `reset`, `user`, `client_id`, `times`).
 //!
 //! ```
 //! use okta_fixtures::fake::FakeOkta;
@@ -52,6 +78,7 @@
 //! # }
 //! ```
 
+mod admin;
 mod authn;
 mod authorize;
 mod claims;
@@ -61,6 +88,7 @@ mod directory;
 mod discovery;
 mod error;
 mod expiring;
+mod faults;
 mod grants;
 mod headers;
 mod ids;
@@ -68,6 +96,7 @@ mod introspect;
 mod json;
 mod jwt;
 mod keys;
+mod mint;
 mod page;
 mod params;
 mod presented;
@@ -77,30 +106,36 @@ mod sessions;
 mod state;
 mod stats;
 mod token;
+mod user_limit;
 mod userinfo;
 
+#[cfg(test)]
+mod hostile_input;
 #[cfg(test)]
 mod test_support;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use okta_fixtures_config::Config;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use clock::Clock;
+pub use faults::FaultGuard;
+pub use mint::Mint;
+#[doc(no_inline)]
+pub use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec};
 pub use state::FakeState;
 pub use stats::Stats;
 
 use directory::Directory;
 use error::FakeError;
 use keys::KeySet;
+use state::StateParts;
 
 /// A fake Okta org running on this process's tokio runtime.
 ///
@@ -145,8 +180,105 @@ impl FakeOkta {
         &self.state
     }
 
-    /// Stops accepting connections, lets requests in flight finish, and waits for that.
+    /// The ids of the org's authorization servers, sorted: `default`, `org`, and every custom
+    /// server fixtures.yaml configures or names.
+    pub fn servers(&self) -> Vec<String> {
+        self.state.servers()
+    }
+
+    /// The folder its signing keys are kept in (the builder's [`FakeBuilder::key_dir`], else
+    /// `fake/` in the token cache folder).
+    pub fn key_dir(&self) -> &Path {
+        self.state.key_dir()
+    }
+
+    /// Injects a fault (`POST /_fake/faults`) until the returned guard is dropped.
+    ///
+    /// The fault acts on requests to `spec.endpoint` — only those for `spec.user` and/or
+    /// naming `spec.client_id` when set, only `spec.times` of them when set — before the
+    /// endpoint changes any state, so a faulted sign-in spends no session token or code:
+    ///
+    /// - `RateLimit { reset }`: 429 with `X-Rate-Limit-Limit` (4 for a user-scoped fault,
+    ///   else the endpoint's bucket), `X-Rate-Limit-Remaining: 0` and `X-Rate-Limit-Reset`
+    ///   (now + `reset` seconds); the body is Okta's `E0000047` envelope, on `/token` the
+    ///   catalog's per-user `invalid_grant` "API call exceeded rate limit due to too many
+    ///   requests."
+    /// - `Status(code)`: that status with the endpoint's Okta error body (the `errorCode`
+    ///   envelope on authn, keys and discovery; OAuth JSON on token, introspect, revoke and
+    ///   userinfo, with `WWW-Authenticate` on a userinfo 401/403; the HTML error page on
+    ///   authorize).
+    /// - `Latency(d)`: waits `d`, then answers normally.
+    /// - `Drop`: closes the connection without an answer.
+    /// - `MalformedPage`: 200 with a page that is not what the client expects (on
+    ///   `/authorize` a form_post page cut off before its form).
+    ///
+    /// Who a request is for: on authn the body's `username` (or the transaction's user), on
+    /// authorize the session's user (the `sid` cookie's or the sessionToken's) and the
+    /// `client_id` parameter, on token the code's or refresh token's user or the password
+    /// grant's `username`, and the client id of the Basic header or the body, on userinfo the
+    /// token's user and client, on introspect and revoke the client id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use okta_fixtures::fake::{FakeOkta, FaultEndpoint, FaultKind, FaultSpec};
+    ///
+    /// # let keys = std::env::temp_dir().join(format!("okta-fixtures-doc-keys-{}", std::process::id()));
+    /// let yaml = "users:\n  alice: { username: alice@example.com, password: pw }\n";
+    /// let config = okta_fixtures::config::parse_str(yaml, None, &|_| None)?;
+    /// let fake = FakeOkta::builder().config(&config).key_dir(keys).start().await?;
+    /// let _limited = fake.fault(FaultSpec {
+    ///     endpoint: FaultEndpoint::Authn,
+    ///     kind: FaultKind::RateLimit { reset: 1 },
+    ///     user: Some("alice@example.com".into()),
+    ///     client_id: None,
+    ///     times: Some(1),
+    /// });
+    /// let res = reqwest::Client::new()
+    ///     .post(format!("{}/api/v1/authn", fake.org_url()))
+    ///     .json(&serde_json::json!({"username": "alice@example.com", "password": "pw"}))
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(res.status(), 429);
+    /// assert_eq!(res.headers()["x-rate-limit-remaining"], "0");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fault(&self, spec: FaultSpec) -> FaultGuard {
+        self.state.fault(spec)
+    }
+
+    /// Clears every fault, fixtures.yaml's too (`DELETE /_fake/faults`).
+    pub fn clear_faults(&self) {
+        self.state.clear_faults();
+    }
+
+    /// Forgets counts, session tokens, sessions, codes, refresh tokens, rate-limit counters
+    /// and faults (`POST /_fake/reset`); keys, apps and users stay.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+
+    /// Signs with a new key pair from now on, keeping the previous pair in the JWKS until the
+    /// next rotation (`POST /_fake/keys/rotate`); returns the new ID-token `kid`. See
+    /// [`FakeState::rotate_keys`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FakeKeys`](crate::Error::FakeKeys) if RSA key generation fails.
+    pub async fn rotate_keys(&self) -> crate::Result<String> {
+        self.state.rotate_keys().await
+    }
+
+    /// A token with chosen claims, for resource-server tests; see [`Mint`].
+    pub fn mint(&self) -> Mint {
+        self.state.mint()
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (cutting injected latency
+    /// short), and waits for that.
     pub async fn shutdown(mut self) {
+        self.state.closing.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -158,6 +290,7 @@ impl FakeOkta {
 
 impl Drop for FakeOkta {
     fn drop(&mut self) {
+        self.state.closing.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -184,13 +317,27 @@ impl Drop for FakeOkta {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FakeBuilder {
     config: Option<Config>,
     key_dir: Option<PathBuf>,
     fresh_key: bool,
     addr: Option<SocketAddr>,
     clock: Option<Clock>,
+    per_user_rate_limit: bool,
+}
+
+impl Default for FakeBuilder {
+    fn default() -> Self {
+        Self {
+            config: None,
+            key_dir: None,
+            fresh_key: false,
+            addr: None,
+            clock: None,
+            per_user_rate_limit: true,
+        }
+    }
 }
 
 impl FakeBuilder {
@@ -201,8 +348,8 @@ impl FakeBuilder {
         self
     }
 
-    /// Where the signing keys are kept between processes. Default:
-    /// `crate::dirs::cache_root()/fake`. The folder is made private (0700), key files 0600.
+    /// Where the signing keys are kept between processes. Default: [`default_key_dir`]. The
+    /// folder is made private (0700), key files 0600.
     pub fn key_dir(mut self, dir: PathBuf) -> Self {
         self.key_dir = Some(dir);
         self
@@ -225,6 +372,15 @@ impl FakeBuilder {
     /// clock.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Whether Okta's per-username limit is enforced: 4 requests per second and user on
+    /// `/api/v1/authn`, and on `/token` for the `password` and `refresh_token` grants, the
+    /// fifth answered with 429 and `X-Rate-Limit-*` headers as Okta does. Default true, as
+    /// on every real org; turn it off for load tests. (fixtures.yaml has no key for it.)
+    pub fn per_user_rate_limit(mut self, enabled: bool) -> Self {
+        self.per_user_rate_limit = enabled;
         self
     }
 
@@ -279,22 +435,26 @@ impl FakeBuilder {
             Some(c) => c,
             None => okta_fixtures_config::parse_str("", None, &|_| None)?,
         };
-        if !config.fake.faults.is_empty() {
-            tracing::warn!(
-                count = config.fake.faults.len(),
-                "fake.faults is not applied by this version of the fake okta; ignoring it"
-            );
-        }
-        let key_dir = self
-            .key_dir
-            .unwrap_or_else(|| crate::dirs::cache_root().join("fake"));
+        let key_dir = self.key_dir.unwrap_or_else(default_key_dir);
         let keys = KeySet::load_or_create(&key_dir, self.fresh_key)?;
         Ok(FakeState::new(
             Directory::new(&config, org_url),
-            keys,
-            self.clock.unwrap_or_default(),
+            StateParts {
+                keys,
+                key_dir,
+                clock: self.clock.unwrap_or_default(),
+                faults: config.fake.faults.clone(),
+                per_user_rate_limit: self.per_user_rate_limit,
+            },
         ))
     }
+}
+
+/// Where a fake keeps its signing keys unless told otherwise: `fake/` in the token cache
+/// folder (`$OKTA_FIXTURES_CACHE_DIR`, else a per-user folder in the temp folder), shared by
+/// in-process fakes and `okta-fixtures fake`.
+pub fn default_key_dir() -> PathBuf {
+    crate::dirs::cache_root().join("fake")
 }
 
 /// The fake org as an axum [`Router`], to serve on any listener or call in-process.
@@ -335,7 +495,16 @@ pub fn router(state: FakeState) -> Router {
             "/oauth2/{server}/.well-known/oauth-authorization-server",
             get(discovery::oauth_authorization_server),
         )
-        .route("/_fake/stats", get(stats));
+        .route("/_fake/stats", get(admin::stats))
+        .route(
+            "/_fake/faults",
+            post(admin::add_fault)
+                .get(admin::list_faults)
+                .delete(admin::clear_faults),
+        )
+        .route("/_fake/faults/{id}", delete(admin::remove_fault))
+        .route("/_fake/keys/rotate", post(admin::rotate_keys))
+        .route("/_fake/reset", post(admin::reset));
     for prefix in ["/oauth2/v1", "/oauth2/{server}/v1"] {
         router = router
             .route(
@@ -365,14 +534,6 @@ pub fn router(state: FakeState) -> Router {
             headers::okta_headers,
         ))
         .with_state(state)
-}
-
-/// `GET /_fake/stats`: [`Stats`] as JSON.
-async fn stats(State(st): State<FakeState>) -> Response {
-    match serde_json::to_string(&st.stats()) {
-        Ok(body) => reply::json(StatusCode::OK, body),
-        Err(_) => FakeError::path_not_found().into_response(),
-    }
 }
 
 async fn not_found() -> Response {

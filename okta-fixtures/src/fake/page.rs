@@ -1,5 +1,8 @@
 //! Okta's HTML pages: the `form_post` auto-submit page, the `okta_post_message` page, the 400
-//! error page and the sign-in page, with OWASP-ESAPI-style encoders (section 3.5).
+//! error page and the sign-in page, with OWASP-ESAPI-style encoders (section 3.5); plus the
+//! broken pages that injected faults answer with.
+
+use axum::http::StatusCode;
 
 /// Characters ESAPI leaves alone in HTML attributes besides ASCII letters and digits.
 const IMMUNE_HTMLATTR: &[char] = &[',', '.', '-', '_'];
@@ -372,17 +375,50 @@ pub(crate) fn post_message(org_name: &str, target_origin: &str, fields: &[(&str,
 
 /// Okta's 400 page for requests that cannot be answered at the redirect URI.
 pub(crate) fn error_page(error: &str, description: &str) -> String {
+    status_error_page(StatusCode::BAD_REQUEST, error, description)
+}
+
+/// Okta's error page headed by another status (an injected fault).
+pub(crate) fn status_error_page(status: StatusCode, error: &str, description: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
 <meta name=\"robots\" content=\"none\" />\n<title>Error</title>\n</head>\n<body>\n\
-<div class=\"content\">\n<h1>400</h1>\n<h2>Bad Request</h2>\n\
+<div class=\"content\">\n<h1>{code}</h1>\n<h2>{reason}</h2>\n\
 <p>Your request resulted in an error.</p>\n<p><a href=\"/\">Go to Homepage</a></p>\n\
 <p class=\"error-details\">Identity Provider: Unknown</p>\n\
-<p class=\"error-details\">Error Code: <span class=\"error-code\">{}</span></p>\n\
-<p class=\"error-details\">Description: <span class=\"error-description\">{}</span></p>\n\
+<p class=\"error-details\">Error Code: <span class=\"error-code\">{error}</span></p>\n\
+<p class=\"error-details\">Description: <span class=\"error-description\">{description}</span></p>\n\
 </div>\n</body>\n</html>\n",
-        encode_text(error),
-        encode_text(description)
+        code = status.as_u16(),
+        reason = encode_text(status.canonical_reason().unwrap_or("Error")),
+        error = encode_text(error),
+        description = encode_text(description)
+    )
+}
+
+/// A form_post page cut off inside the form's opening tag, as a connection that breaks
+/// mid-page leaves it: HTML parsers drop the unfinished tag, so there is no form and no
+/// field, and a client must say it got no form_post (an injected `malformed_page`).
+pub(crate) fn truncated_form_post(org_name: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n\
+<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\" />\n\
+<meta name=\"robots\" content=\"none\" />\n\
+<title>{title} - Signing in...</title>\n</head>\n<body>\n\
+<form id=\"appForm\" method=\"post\" name=\"oauthResponse\" action=\"http&#x3a;&#x2f;&#x2f;",
+        title = encode_text(org_name)
+    )
+}
+
+/// A 200 HTML page where JSON was expected: what a proxy or a maintenance window answers
+/// (an injected `malformed_page` on endpoints other than `/authorize`).
+pub(crate) fn maintenance_page(org_name: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
+<title>{title} - Service Unavailable</title>\n</head>\n<body>\n\
+<h1>We&#x27;re sorry, something went wrong.</h1>\n\
+<p>The service is temporarily unavailable. Please try again later.</p>\n</body>\n</html>\n",
+        title = encode_text(org_name)
     )
 }
 
@@ -512,7 +548,17 @@ mod tests {
         let page = error_page("invalid_client", "Invalid value for 'client_id' parameter.");
         assert!(page.contains("Error Code: <span class=\"error-code\">invalid_client</span>"));
         assert!(page.contains("Invalid value for &#x27;client_id&#x27; parameter."));
-        for page in [page, sign_in_page("Acme")] {
+        let truncated = truncated_form_post("Acme");
+        assert!(truncated.contains("<form id=\"appForm\""));
+        let teapot = status_error_page(StatusCode::BAD_GATEWAY, "server_error", "x");
+        assert!(teapot.contains("<h1>502</h1>\n<h2>Bad Gateway</h2>"));
+        for page in [
+            page,
+            sign_in_page("Acme"),
+            truncated,
+            maintenance_page("Acme"),
+            teapot,
+        ] {
             let doc = Html::parse_document(&page);
             assert!(
                 doc.select(&Selector::parse("form").unwrap())

@@ -5,6 +5,9 @@ use axum::http::{HeaderMap, header};
 
 /// The largest body any endpoint reads; Okta's requests are a few kilobytes.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
+/// The longest query string read: Okta's front end refuses request lines of this order
+/// (nginx's default is 8 KiB), and no real authorize URL comes close.
+pub(crate) const MAX_QUERY: usize = 16 * 1024;
 /// More parameters than any Okta request carries.
 const MAX_PARAMS: usize = 64;
 
@@ -15,6 +18,8 @@ pub(crate) enum ParamsError {
     Duplicate,
     /// Absurdly many parameters.
     TooMany,
+    /// A query string longer than [`MAX_QUERY`].
+    TooLong,
 }
 
 /// Decoded `application/x-www-form-urlencoded` pairs, each name at most once.
@@ -43,9 +48,13 @@ impl Params {
         Ok(Self { pairs })
     }
 
-    /// The query string of a URI (empty when there is none).
+    /// The query string of a URI (empty when there is none), at most [`MAX_QUERY`] bytes.
     pub(crate) fn from_query(query: Option<&str>) -> Result<Self, ParamsError> {
-        Self::parse(query.unwrap_or("").as_bytes())
+        let query = query.unwrap_or("");
+        if query.len() > MAX_QUERY {
+            return Err(ParamsError::TooLong);
+        }
+        Self::parse(query.as_bytes())
     }
 
     /// A parameter's value; an empty value counts as absent, as it does for Okta.

@@ -1,7 +1,6 @@
 //! Recognising tokens that clients present back to the fake (userinfo, introspect, revoke).
 
 use super::FakeState;
-use super::claims::access_key;
 use super::directory::ServerEntry;
 use super::jwt::{self, Verified};
 
@@ -20,7 +19,8 @@ pub(crate) fn access_token(
     server: &ServerEntry,
     token: &str,
 ) -> Result<Verified, Refused> {
-    let v = jwt::verify(token, &[access_key(st, server)]).ok_or(Refused::Invalid)?;
+    let keys = st.keys.get();
+    let v = jwt::verify(token, &keys.access_verifiers(server.is_org())).ok_or(Refused::Invalid)?;
     let jti = v.str("jti").ok_or(Refused::Invalid)?;
     if v.str("iss") != Some(server.issuer.as_str()) || !jti.starts_with("AT.") {
         return Err(Refused::Invalid);
@@ -36,7 +36,7 @@ pub(crate) fn access_token(
 
 /// An ID token issued by `server` and not expired.
 pub(crate) fn id_token(st: &FakeState, server: &ServerEntry, token: &str) -> Option<Verified> {
-    let v = jwt::verify(token, &[&st.keys.id])?;
+    let v = jwt::verify(token, &st.keys.get().id_verifiers())?;
     let live = v.num("exp").is_some_and(|exp| exp > st.clock.epoch_secs());
     let ours = v.str("iss") == Some(server.issuer.as_str())
         && v.str("jti").is_some_and(|j| j.starts_with("ID."));

@@ -4,11 +4,12 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use okta_fixtures_config::FaultEndpoint;
 
 use super::FakeState;
 use super::client_auth;
 use super::error::{self, FakeError, OAuthError};
-use super::introspect::read;
+use super::introspect::{fault, read};
 use super::presented;
 use super::reply;
 
@@ -24,8 +25,12 @@ pub(crate) async fn revoke(
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
+    let read = read(&headers, &uri, body).await;
+    if let Some(res) = fault(&st, FaultEndpoint::Revoke, &headers, read.as_ref().ok()).await {
+        return res;
+    }
     let result = async {
-        let (form, query) = read(&headers, &uri, body).await?;
+        let (form, query) = read?;
         let app = client_auth::authenticate(&st.dir, &headers, &form, query.get("client_id"))?;
         let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
         if !st.grants.revoke_refresh(token, &app.client_id, &server.id)

@@ -125,6 +125,27 @@ impl Sessions {
         sid
     }
 
+    /// Forgets every session token, transaction and session.
+    pub(crate) fn clear(&self) {
+        lock(&self.tokens).clear();
+        lock(&self.transactions).clear();
+        lock(&self.cookies).clear();
+    }
+
+    /// The user a live session token stands for, without spending it.
+    pub(crate) fn peek_token(&self, token: &str, now: SystemTime) -> Option<String> {
+        lock(&self.tokens)
+            .get(&token.to_owned(), now)
+            .map(|g| g.user_key.clone())
+    }
+
+    /// The user of a live transaction, without sliding its expiry.
+    pub(crate) fn peek_transaction(&self, state_token: &str, now: SystemTime) -> Option<String> {
+        lock(&self.transactions)
+            .get(&state_token.to_owned(), now)
+            .map(|tx| tx.user_key.clone())
+    }
+
     /// The live session named by a `sid` cookie.
     pub(crate) fn session(&self, sid: &str, now: SystemTime) -> Option<Session> {
         lock(&self.cookies).get(&sid.to_owned(), now).cloned()

@@ -1,17 +1,21 @@
 //! Everything one fake org knows, shared by its request handlers.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use okta_fixtures_config::ORG_SERVER;
+use okta_fixtures_config::{FaultSpec, ORG_SERVER};
 
 use super::clock::Clock;
 use super::directory::{Directory, ServerEntry};
 use super::error::FakeError;
+use super::faults::{FaultGuard, FaultStore};
 use super::grants::Grants;
 use super::headers::RateWindows;
-use super::keys::KeySet;
+use super::keys::{KeyRing, KeySet};
+use super::mint::Mint;
 use super::sessions::Sessions;
 use super::stats::{Stats, StatsRecorder};
+use super::user_limit::UserRateLimit;
 
 /// The state of one fake Okta org: its apps, users and servers, signing keys, sessions,
 /// grants and counters. Cheap to clone (one `Arc`); hand it to [`router`](super::router) to
@@ -35,12 +39,26 @@ impl std::fmt::Debug for FakeState {
 /// The parts of [`FakeState`], reached through its `Deref`; nothing in it is public.
 pub struct Inner {
     pub(crate) dir: Directory,
-    pub(crate) keys: KeySet,
+    pub(crate) keys: KeyRing,
+    pub(crate) key_dir: PathBuf,
     pub(crate) clock: Clock,
     pub(crate) sessions: Sessions,
     pub(crate) grants: Grants,
     pub(crate) stats: StatsRecorder,
     pub(crate) rate: RateWindows,
+    pub(crate) user_limit: UserRateLimit,
+    pub(crate) faults: Arc<FaultStore>,
+    /// Set when the server stops: injected latency ends early rather than hold up shutdown.
+    pub(crate) closing: tokio::sync::watch::Sender<bool>,
+}
+
+/// What [`FakeState::new`] needs besides the directory.
+pub(crate) struct StateParts {
+    pub(crate) keys: KeySet,
+    pub(crate) key_dir: PathBuf,
+    pub(crate) clock: Clock,
+    pub(crate) faults: Vec<FaultSpec>,
+    pub(crate) per_user_rate_limit: bool,
 }
 
 impl std::fmt::Debug for Inner {
@@ -62,16 +80,20 @@ impl std::ops::Deref for FakeState {
 }
 
 impl FakeState {
-    pub(crate) fn new(dir: Directory, keys: KeySet, clock: Clock) -> Self {
+    pub(crate) fn new(dir: Directory, parts: StateParts) -> Self {
         Self {
             inner: Arc::new(Inner {
                 dir,
-                keys,
-                clock,
+                keys: KeyRing::new(parts.keys),
+                key_dir: parts.key_dir,
+                clock: parts.clock,
                 sessions: Sessions::default(),
                 grants: Grants::default(),
                 stats: StatsRecorder::default(),
                 rate: RateWindows::default(),
+                user_limit: UserRateLimit::new(parts.per_user_rate_limit),
+                faults: Arc::new(FaultStore::new(&parts.faults)),
+                closing: tokio::sync::watch::Sender::new(false),
             }),
         }
     }
@@ -90,6 +112,77 @@ impl FakeState {
     /// What the org has been asked so far.
     pub fn stats(&self) -> Stats {
         self.inner.stats.snapshot()
+    }
+
+    /// The ids of the org's authorization servers, sorted: `default`, `org` and every custom
+    /// server that fixtures.yaml configures (`fake.servers`) or names (`authorization_server`
+    /// at the top or on an app).
+    pub fn servers(&self) -> Vec<String> {
+        self.inner.dir.server_ids().map(str::to_owned).collect()
+    }
+
+    /// The folder the signing keys were read from (or written to) at start.
+    pub fn key_dir(&self) -> &Path {
+        &self.inner.key_dir
+    }
+
+    /// Injects a fault until the returned guard is dropped; see [`FakeOkta::fault`](super::FakeOkta::fault).
+    pub fn fault(&self, spec: FaultSpec) -> FaultGuard {
+        FaultGuard::new(&self.inner.faults, spec)
+    }
+
+    /// Clears every fault, those of fixtures.yaml included (`DELETE /_fake/faults`).
+    pub fn clear_faults(&self) {
+        self.inner.faults.clear();
+    }
+
+    /// Forgets everything the org was asked and handed out: request and sign-in counts,
+    /// session tokens, authn transactions, sessions, codes, refresh tokens, revocations,
+    /// per-user rate-limit counters and faults (`POST /_fake/reset`). Keys, apps and users
+    /// stay; tokens already issued still verify.
+    pub fn reset(&self) {
+        self.inner.stats.clear();
+        self.inner.sessions.clear();
+        self.inner.grants.clear();
+        self.inner.rate.clear();
+        self.inner.user_limit.clear();
+        self.inner.faults.clear();
+    }
+
+    /// Generates a new pair of signing keys and signs with them from now on; the previous
+    /// pair stays in the JWKS (so tokens it signed still verify) until the next rotation.
+    /// Returns the new `kid` of ID tokens and custom-server access tokens. The new keys live
+    /// in memory only: the key folder keeps the keys the fake started with.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FakeKeys`](crate::Error::FakeKeys) if RSA key generation fails.
+    pub async fn rotate_keys(&self) -> crate::Result<String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        // RSA key generation is blocking work; a thread of its own keeps any runtime free.
+        let generated = match std::thread::Builder::new()
+            .name("okta-fixtures-fake-keys".into())
+            .spawn(move || {
+                let _ = tx.send(KeySet::generate());
+            }) {
+            Ok(_) => rx
+                .await
+                .unwrap_or_else(|_| Err(std::io::Error::other("key generation thread failed"))),
+            Err(e) => Err(e),
+        };
+        let next = generated.map_err(|source| crate::Error::FakeKeys {
+            dir: self.inner.key_dir.clone(),
+            action: "generated",
+            source: Arc::new(source),
+        })?;
+        let kid = next.id.kid().to_owned();
+        self.inner.keys.rotate(next);
+        Ok(kid)
+    }
+
+    /// A builder for a token with chosen claims; see [`Mint`].
+    pub fn mint(&self) -> Mint {
+        Mint::new(self.clone())
     }
 }
 

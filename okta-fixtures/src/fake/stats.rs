@@ -167,6 +167,14 @@ impl StatsRecorder {
             .or_default() += 1;
     }
 
+    /// Sets every count back to zero.
+    pub(crate) fn clear(&self) {
+        for n in &self.requests {
+            n.store(0, Ordering::Relaxed);
+        }
+        lock(&self.sign_ins).clear();
+    }
+
     pub(crate) fn snapshot(&self) -> Stats {
         Stats {
             requests: Endpoint::ALL

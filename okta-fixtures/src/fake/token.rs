@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use okta_fixtures_config::{AuthnStatus, Rotation};
+use okta_fixtures_config::{AuthnStatus, FaultEndpoint, Rotation};
 use sha2::{Digest as _, Sha256};
 
 use super::FakeState;
@@ -16,10 +16,12 @@ use super::claims::{self, IdTokenFor, Minted, Subject};
 use super::client_auth;
 use super::directory::{AppEntry, OIDC_SCOPES, ServerEntry, UserEntry};
 use super::error::{self, FakeError, OAuthError};
+use super::faults::{self, Scope};
 use super::grants::RefreshGrant;
 use super::json::Obj;
 use super::params::{self, FormError, Params, ParamsError};
 use super::reply;
+use super::user_limit::{Bucket, PER_USER_LIMIT};
 
 /// Grant types the fake's servers know, as Okta lists them.
 const ORG_GRANTS: &str = "[authorization_code, implicit, refresh_token, password]";
@@ -41,6 +43,10 @@ pub(crate) async fn token(
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let form = params::form(&headers, body).await;
+    if let Some(res) = fault(&st, &headers, form.as_ref().ok()).await {
+        return res;
+    }
     let result = async {
         let query = Params::from_query(uri.query()).map_err(params_error)?;
         if ["client_id", "client_secret", "client_assertion"]
@@ -49,7 +55,7 @@ pub(crate) async fn token(
         {
             return Err(error::CREDENTIALS_IN_QUERY);
         }
-        let form = params::form(&headers, body).await.map_err(|e| match e {
+        let form = form.map_err(|e| match e {
             FormError::TooLarge => error::INVALID_REQUEST,
             FormError::Params(p) => params_error(p),
         })?;
@@ -65,6 +71,43 @@ pub(crate) async fn token(
         allow_origin(&mut res, origin);
     }
     res
+}
+
+/// The fault, if any, for a token request: scoped by the client id it names (Basic header or
+/// body) and by the user of its code, refresh token or password grant.
+async fn fault(st: &FakeState, headers: &HeaderMap, form: Option<&Params>) -> Option<Response> {
+    if st.faults.is_empty() {
+        return None;
+    }
+    let basic_id = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| client_auth::basic_credentials(v.as_bytes()))
+        .map(|(id, _)| id);
+    let client_id = basic_id.or_else(|| form.and_then(|f| f.get("client_id")).map(str::to_owned));
+    let user = form.and_then(|f| grant_user(st, f));
+    let scope = Scope {
+        user: user.as_deref(),
+        client_id: client_id.as_deref(),
+    };
+    faults::act(st, FaultEndpoint::Token, scope).await
+}
+
+/// The username a token request is for, if it names one: the user of a live code or refresh
+/// token, or the password grant's `username`.
+fn grant_user(st: &FakeState, form: &Params) -> Option<String> {
+    let now = st.clock.now();
+    let key = match form.get("grant_type")? {
+        "authorization_code" => st.grants.peek_code(form.get("code")?, now)?,
+        "refresh_token" => {
+            st.grants
+                .peek_refresh(form.get("refresh_token")?, now)?
+                .0
+                .user_key
+        }
+        "password" => return form.get("username").map(str::to_owned),
+        _ => return None,
+    };
+    st.dir.user(&key).map(|u| u.username.clone())
 }
 
 /// `OPTIONS …/v1/token`: a browser's CORS preflight.
@@ -94,7 +137,7 @@ pub(crate) async fn preflight(State(st): State<FakeState>, headers: HeaderMap) -
 fn params_error(e: ParamsError) -> OAuthError {
     match e {
         ParamsError::Duplicate => error::DUPLICATE_PARAMS,
-        ParamsError::TooMany => error::INVALID_REQUEST,
+        ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,
     }
 }
 
@@ -154,6 +197,17 @@ fn grant(
     }
     if !app.allows_grant(grant_type) {
         return Err(error::unauthorized_client(&app.grant_list()));
+    }
+    // Okta's per-user limit covers the grants that name a user at /token.
+    if matches!(grant_type, "password" | "refresh_token")
+        && let Some(user) = grant_user(st, form)
+        && let Err(reset) = st.user_limit.admit(Bucket::Token, &user, st.clock.now())
+    {
+        return Ok(faults::too_many_requests(
+            FaultEndpoint::Token,
+            PER_USER_LIMIT,
+            reset,
+        ));
     }
     match grant_type {
         "authorization_code" => authorization_code(st, server, app, form, browser),

@@ -4,10 +4,12 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use okta_fixtures_config::FaultEndpoint;
 
 use super::FakeState;
 use super::claims;
 use super::error::{self, FakeError, OAuthError};
+use super::faults::{self, Scope};
 use super::params::{self, Params};
 use super::presented::{self, Refused};
 use super::reply;
@@ -26,37 +28,52 @@ pub(crate) async fn userinfo(
         Err(e) => return e.into_response(),
     };
     let bearer = |e: OAuthError| FakeError::Bearer(e).into_response();
-    if Params::from_query(uri.query()).is_ok_and(|q| q.has("access_token")) {
-        return bearer(error::ACCESS_TOKEN_IN_QUERY);
-    }
-    let form = if method == Method::POST {
-        match params::form(&headers, body).await {
-            Ok(f) => f,
-            Err(_) => return bearer(error::INVALID_REQUEST),
-        }
+    let form = if Params::from_query(uri.query()).is_ok_and(|q| q.has("access_token")) {
+        Err(error::ACCESS_TOKEN_IN_QUERY)
+    } else if method == Method::POST {
+        params::form(&headers, body)
+            .await
+            .map_err(|_| error::INVALID_REQUEST)
     } else {
-        Params::default()
+        Ok(Params::default())
     };
-    let header_token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split_once(' ')
-                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                .map(|(_, t)| t.trim())
-                .unwrap_or("")
-        });
-    let token = match (header_token, form.get("access_token")) {
-        (Some(_), Some(_)) => return bearer(error::ACCESS_TOKEN_DUPLICATE),
-        (Some(t), None) => t,
-        (None, Some(t)) => t,
-        (None, None) => return bearer(error::ACCESS_TOKEN_MISSING),
+    let verified = form.and_then(|form| {
+        let header_token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split_once(' ')
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, t)| t.trim())
+                    .unwrap_or("")
+            });
+        let token = match (header_token, form.get("access_token")) {
+            (Some(_), Some(_)) => return Err(error::ACCESS_TOKEN_DUPLICATE),
+            (Some(t), None) | (None, Some(t)) => t,
+            (None, None) => return Err(error::ACCESS_TOKEN_MISSING),
+        };
+        presented::access_token(&st, server, token).map_err(|r| match r {
+            Refused::Expired => error::TOKEN_EXPIRED,
+            Refused::Revoked => error::ACCESS_TOKEN_REVOKED,
+            Refused::Invalid => error::ACCESS_TOKEN_INVALID,
+        })
+    });
+    // Scoped by the token's user and client, when the token checks out.
+    let ok = verified.as_ref().ok();
+    let user = ok
+        .and_then(|v| v.str("uid"))
+        .and_then(|uid| st.dir.user_by_id(uid))
+        .map(|u| u.username.as_str());
+    let scope = Scope {
+        user,
+        client_id: ok.and_then(|v| v.str("cid")),
     };
-    let verified = match presented::access_token(&st, server, token) {
+    if let Some(res) = faults::act(&st, FaultEndpoint::Userinfo, scope).await {
+        return res;
+    }
+    let verified = match verified {
         Ok(v) => v,
-        Err(Refused::Expired) => return bearer(error::TOKEN_EXPIRED),
-        Err(Refused::Revoked) => return bearer(error::ACCESS_TOKEN_REVOKED),
-        Err(Refused::Invalid) => return bearer(error::ACCESS_TOKEN_INVALID),
+        Err(e) => return bearer(e),
     };
     let Some(user) = verified.str("uid").and_then(|uid| st.dir.user_by_id(uid)) else {
         // A service (client_credentials) token speaks for no user.

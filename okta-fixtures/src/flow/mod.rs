@@ -22,6 +22,7 @@ use crate::verify::{Expected, KeySets};
 use authorize::Authorize;
 use http::Http;
 use token::TokenAnswer;
+pub(crate) use token::refresh;
 
 /// What to sign in: resolved from fixtures.yaml and the test's request.
 #[derive(Clone)]

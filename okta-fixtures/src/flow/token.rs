@@ -61,6 +61,41 @@ pub(crate) async fn client_credentials(
     post(http, token_url, app, form).await
 }
 
+/// Renews a user's tokens with their refresh token (`grant_type=refresh_token`), asking for
+/// the plan's scopes (Okta allows the original scopes or fewer).
+///
+/// Okta rotates the refresh token of apps set to "Rotate token after every use" (SPAs by
+/// default): the answer's then replaces the one sent, which dies after a grace period. A
+/// persistent one comes back unchanged, or not at all; then the one sent is kept. The new ID
+/// token comes straight from the token endpoint over TLS, which OIDC accepts in place of a
+/// signature check (Core 3.1.3.7); it carries no nonce of this flow to check.
+pub(crate) async fn refresh(
+    env: &super::Env<'_>,
+    plan: &super::Plan,
+    refresh_token: &Secret,
+) -> Result<crate::tokens::Tokens> {
+    let sign_in = plan.sign_in();
+    let http = Http {
+        client: env.client,
+        settings: &env.config.http,
+        sign_in: &sign_in,
+    };
+    let scope = plan.scopes.join(" ");
+    let form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.expose()),
+        ("scope", scope.as_str()),
+    ];
+    let received = std::time::SystemTime::now();
+    let token_url = env.org.server(&plan.server).token_url();
+    let mut answer = post(&http, &token_url, &plan.app, form).await?;
+    if answer.refresh_token.is_none() {
+        answer.refresh_token = Some(refresh_token.expose().to_owned());
+    }
+    tracing::info!("refreshed");
+    Ok(super::tokens(plan, answer, received))
+}
+
 async fn post(
     http: &Http<'_>,
     token_url: &str,
@@ -87,12 +122,18 @@ async fn post(
             .header(ACCEPT, "application/json")
             .form(&form);
         match basic {
-            Some(secret) => req.basic_auth(&app.client_id, Some(secret)),
+            // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and
+            // base64-encoded, so a `:` or `%` in either survives the trip.
+            Some(secret) => req.basic_auth(form_encode(&app.client_id), Some(form_encode(secret))),
             None => req,
         }
     };
     let answer = http.send(build).await?;
     read_answer(&answer, http)
+}
+
+fn form_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 fn read_answer(answer: &Answer, http: &Http<'_>) -> Result<TokenAnswer> {
@@ -123,6 +164,12 @@ fn read_answer(answer: &Answer, http: &Http<'_>) -> Result<TokenAnswer> {
 mod tests {
     use super::*;
     use crate::error::SignIn;
+
+    #[test]
+    fn basic_credentials_are_form_encoded_first() {
+        assert_eq!(form_encode("web-client_1.x"), "web-client_1.x");
+        assert_eq!(form_encode("a:b%c+d e"), "a%3Ab%25c%2Bd+e");
+    }
 
     fn read(status: u16, body: &str) -> Result<TokenAnswer> {
         let client = Client::new();

@@ -1,0 +1,243 @@
+//! `cargo bench --bench cache`: what a test pays for its tokens, side by side in one run.
+//!
+//! - **warm in-memory hit**: `request("alice").blocking_tokens()` on fixtures that already hold
+//!   the tokens (the caller's thread, an `Arc` clone); target under 1 µs median.
+//! - **cold-process disk hit**: a new process that loads fixtures.yaml and reads the tokens
+//!   another process cached. This binary runs itself as that process and times from the start
+//!   of its `main` (process start excluded) to the tokens; target under 200 µs median.
+//!   The same child, loading the config only, shows how much of that is the config's part.
+//! - **full sign-in**: authn, authorize, token and the ID token check against the embedded
+//!   fake over loopback (`fresh()`, which bypasses the cache); what every hit saves.
+//!
+//! The org is an embedded fake this bench serves by URL, so the disk cache applies; the cache
+//! folder is a temp folder of this run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use okta_fixtures::Fixtures;
+use okta_fixtures::fake::FakeOkta;
+
+/// Set in the child: the config path.
+const CHILD_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_CHILD";
+/// Set in a child that only loads the config.
+const LOAD_ONLY_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_LOAD_ONLY";
+
+const YAML: &str = "
+authorization_server: default
+apps:
+  spa:
+    client_id: spa-client
+    redirect_uri: http://localhost:8080/login/callback
+    flow: code
+    scopes: [openid, profile, email, offline_access]
+users:
+  alice:
+    username: alice@example.com
+    password: correct-horse
+    app: spa
+";
+
+const HIT_BATCHES: usize = 300;
+const HIT_BATCH: usize = 1000;
+const COLD_RUNS: usize = 40;
+const FLOW_RUNS: usize = 100;
+
+fn main() {
+    if let Some(config) = std::env::var_os(CHILD_ENV) {
+        cold_child(Path::new(&config));
+        return;
+    }
+    // Only the `--bench` run measures; `cargo test --benches` runs this binary without it.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let dir =
+        std::env::temp_dir().join(format!("okta-fixtures-bench-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp folder");
+    let cache = dir.join("cache");
+    // The process-wide fixtures (found by path) keep their disk cache there too.
+    // SAFETY: no other thread exists yet to read the environment meanwhile.
+    unsafe { std::env::set_var(okta_fixtures::dirs::CACHE_DIR_ENV, &cache) };
+    let report = run(&dir, &cache);
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("{report}");
+}
+
+/// The child: load the config and read the cached tokens (or, `LOAD_ONLY_ENV`, only find
+/// and load the config as the library does), then say how long that took.
+fn cold_child(config: &Path) {
+    if std::env::var_os(LOAD_ONLY_ENV).is_some() {
+        let started = Instant::now();
+        let env = |k: &str| std::env::var(k).ok();
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let found = okta_fixtures::config::discover(Some(config), &env, &cwd).expect("found");
+        let path = std::fs::canonicalize(&found).unwrap_or(found);
+        let loaded = okta_fixtures::config::load(&path, &env);
+        let took = started.elapsed();
+        std::hint::black_box(loaded.expect("the config loads"));
+        println!("cold-ns {}", took.as_nanos());
+        return;
+    }
+    let started = Instant::now();
+    let tokens = okta_fixtures::request("alice")
+        .config(config)
+        .blocking_tokens();
+    let took = started.elapsed();
+    match tokens {
+        Ok(t) if !t.access_token().is_empty() => println!("cold-ns {}", took.as_nanos()),
+        Ok(_) => std::process::exit(2),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(dir: &Path, cache: &Path) -> String {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let fake_config =
+        okta_fixtures::config::parse_str(&format!("org_url: fake\n{YAML}"), None, &|_| None)
+            .expect("bench YAML is valid");
+    let fake = runtime
+        .block_on(
+            FakeOkta::builder()
+                .config(&fake_config)
+                .key_dir(cache.join("fake"))
+                .start(),
+        )
+        .expect("the fake starts");
+    let path = dir.join("fixtures.yaml");
+    std::fs::write(&path, format!("org_url: {}\n{YAML}", fake.org_url())).expect("write config");
+    let config = okta_fixtures::config::load(&path, &|_| None).expect("config loads");
+    let fixtures = Fixtures::builder(config).cache_dir(cache).build();
+    // The one sign-in: memory and disk now hold alice's tokens.
+    fixtures
+        .request("alice")
+        .blocking_tokens()
+        .expect("a sign-in");
+    assert_eq!(fake.stats().total_sign_ins(), 1);
+
+    let warm = warm_hit(|| fixtures.request("alice").blocking_tokens());
+    let discovered = okta_fixtures::request("alice")
+        .config(&path)
+        .blocking_tokens()
+        .expect("the disk entry");
+    std::hint::black_box(discovered);
+    let warm_discovery = warm_hit(|| {
+        okta_fixtures::request("alice")
+            .config(&path)
+            .blocking_tokens()
+    });
+    let cold = cold_hits(&path, cache, false);
+    let load = cold_hits(&path, cache, true);
+    assert_eq!(
+        fake.stats().total_sign_ins(),
+        1,
+        "every cold process read the disk"
+    );
+    let flow = full_flows(&fixtures);
+    drop(runtime);
+
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    format!(
+        "token cache, medians (warm: {HIT_BATCHES} batches of {HIT_BATCH}; cold: {COLD_RUNS} \
+         processes; flow: {FLOW_RUNS} sign-ins)\n\
+         \x20 warm in-memory hit                 {warm:>12.1?}   target < 1 µs\n\
+         \x20   found by path (as #[okta_user])  {warm_discovery:>12.1?}\n\
+         \x20 cold-process disk hit (+config)    {cold:>12.1?}   target < 200 µs\n\
+         \x20   of which loading the config      {load:>12.1?}   (a child that only loads it)\n\
+         \x20 full sign-in against the fake      {flow:>12.1?}\n\
+         \x20 ratios: sign-in / warm hit = {:.0}x, sign-in / cold hit = {:.0}x, cold / warm = {:.0}x",
+        ratio(flow, warm),
+        ratio(flow, cold),
+        ratio(cold, warm),
+    )
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Median over batches of the mean cost of one hit (a single hit is near the clock's
+/// resolution).
+fn warm_hit(hit: impl Fn() -> okta_fixtures::Result<okta_fixtures::Tokens>) -> Duration {
+    for _ in 0..HIT_BATCH {
+        std::hint::black_box(hit().expect("a hit"));
+    }
+    let per_hit = (0..HIT_BATCHES)
+        .map(|_| {
+            let started = Instant::now();
+            for _ in 0..HIT_BATCH {
+                std::hint::black_box(hit().expect("a hit"));
+            }
+            started.elapsed() / HIT_BATCH as u32
+        })
+        .collect();
+    median(per_hit)
+}
+
+/// Median of what fresh processes report.
+fn cold_hits(config: &Path, cache: &Path, load_only: bool) -> Duration {
+    let exe: PathBuf = std::env::current_exe().expect("this binary");
+    let runs = (0..COLD_RUNS)
+        .map(|_| {
+            let mut child = Command::new(&exe);
+            if load_only {
+                child.env(LOAD_ONLY_ENV, "1");
+            }
+            let out = child
+                .env(CHILD_ENV, config)
+                .env(okta_fixtures::dirs::CACHE_DIR_ENV, cache)
+                .env_remove("OKTA_FIXTURES_CONFIG")
+                .output()
+                .expect("the child runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let ns: u64 = stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("cold-ns "))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "the child failed ({:?}): {}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr)
+                    )
+                });
+            Duration::from_nanos(ns)
+        })
+        .collect();
+    median(runs)
+}
+
+/// Median of full sign-ins (`fresh()` bypasses the cache).
+fn full_flows(fixtures: &Fixtures) -> Duration {
+    for _ in 0..5 {
+        fixtures
+            .request("alice")
+            .fresh()
+            .blocking_tokens()
+            .expect("a sign-in");
+    }
+    let runs = (0..FLOW_RUNS)
+        .map(|_| {
+            let started = Instant::now();
+            std::hint::black_box(
+                fixtures
+                    .request("alice")
+                    .fresh()
+                    .blocking_tokens()
+                    .expect("a sign-in"),
+            );
+            started.elapsed()
+        })
+        .collect();
+    median(runs)
+}

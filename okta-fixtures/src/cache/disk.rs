@@ -1,0 +1,613 @@
+//! The disk store, shared by the test processes of one workspace: one file per key, written
+//! atomically (a temp file renamed over it), and beside it a lock file per key that is never
+//! renamed or deleted while in use, locked with `flock` (std `File::lock`).
+//!
+//! Layout: `{cache_root}/tokens/{hash of the config path}/{hash of the key}.json` and `.lock`.
+//! Folders are 0700, files 0600. The OS releases a lock when its process dies, however it
+//! dies, so a killed test process never leaves the cache locked; a reader sees a whole entry
+//! or none, never a half-written one.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use sha2::{Digest as _, Sha256};
+
+use super::entry;
+use super::key::{Key, hex};
+use crate::error::{Error, Result};
+use crate::tokens::Tokens;
+
+/// The sub-folder of the cache root that holds token entries (`fake/` holds the fake's keys).
+const TOKENS: &str = "tokens";
+
+/// The disk store of one workspace (one fixtures.yaml).
+#[derive(Debug)]
+pub(crate) struct Disk {
+    root: PathBuf,
+    dir: PathBuf,
+    config: PathBuf,
+    /// Whether the root must belong to this user: true for the shared temp folder, where
+    /// another user could have made it first.
+    check_owner: bool,
+}
+
+impl Disk {
+    /// The store for the fixtures.yaml at `config`, under `root` (see
+    /// [`crate::dirs::cache_root`]).
+    pub(crate) fn new(root: PathBuf, config: &Path, check_owner: bool) -> Self {
+        // Discovery hands over canonical paths; a path given by hand may not be one.
+        let config = if config.is_absolute() {
+            config.to_path_buf()
+        } else {
+            fs::canonicalize(config).unwrap_or_else(|_| config.to_path_buf())
+        };
+        let mut h = Sha256::new();
+        h.update(config.as_os_str().as_encoded_bytes());
+        let workspace = hex(&h.finalize()[..16]);
+        Disk {
+            dir: root.join(TOKENS).join(workspace),
+            root,
+            config,
+            check_owner,
+        }
+    }
+
+    /// The workspace's folder.
+    #[cfg(test)]
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The entry for `key`, read without the lock: entries are replaced by rename, so this
+    /// sees a whole file or none. Anything unusable reads as absent.
+    pub(crate) fn peek(&self, key: &Key) -> Option<Tokens> {
+        let bytes = fs::read(self.entry_path(&key.digest())).ok()?;
+        entry::decode(&bytes, key).ok()
+    }
+
+    /// Locks `key`, blocking this thread: `try_lock` with back-off, for at most `wait`. Never
+    /// call it on an async worker thread.
+    pub(crate) fn lock(&self, key: &Key, wait: Duration) -> Result<Locked> {
+        self.prepare()?;
+        let digest = key.digest();
+        let path = self.dir.join(format!("{digest}.lock"));
+        let file = private_file(OpenOptions::new().read(true).write(true).create(true))
+            .truncate(false)
+            .open(&path)
+            .map_err(cache_error(&path, "opened"))?;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) => {
+                    let waited = started.elapsed();
+                    if waited >= wait {
+                        return Err(Error::CacheLocked { path, waited });
+                    }
+                    if pause == Duration::from_millis(1) {
+                        tracing::debug!(key = %key, "waiting for another process renewing these tokens");
+                    }
+                    // Back-off between polls: flock has no timed wait.
+                    std::thread::sleep(pause.min(wait - waited));
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(cache_error(&path, "locked")(e)),
+            }
+        }
+        Ok(Locked {
+            _file: file,
+            entry: self.entry_path(&digest),
+            dir: self.dir.clone(),
+            config: self.config.clone(),
+            digest,
+        })
+    }
+
+    fn entry_path(&self, digest: &str) -> PathBuf {
+        self.dir.join(format!("{digest}.json"))
+    }
+
+    /// Makes the folders (0700) and checks that the root is this user's.
+    fn prepare(&self) -> Result<()> {
+        let tokens = self.root.join(TOKENS);
+        if !self.dir.is_dir() {
+            private_dir()
+                .create(&self.dir)
+                .map_err(cache_error(&self.dir, "created"))?;
+        }
+        for d in [&tokens, &self.dir] {
+            make_private(d).map_err(cache_error(d, "made private (0700)"))?;
+        }
+        if self.check_owner && !same_owner(&self.root, &self.dir) {
+            return Err(cache_error(&self.root, "used")(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "it belongs to another user",
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A key's lock, held until dropped, with its entry.
+pub(crate) struct Locked {
+    /// Closing it releases the lock.
+    _file: File,
+    entry: PathBuf,
+    dir: PathBuf,
+    config: PathBuf,
+    digest: String,
+}
+
+impl Locked {
+    /// The entry under the lock. A malformed, foreign or unreadable one reads as absent (the
+    /// next write replaces it); one whose access token has expired and that holds no refresh
+    /// token is deleted.
+    pub(crate) fn read(&self, key: &Key, now: SystemTime) -> Option<Tokens> {
+        let bytes = match fs::read(&self.entry) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                tracing::info!(path = %self.entry.display(), error = %e, "ignoring an unreadable token cache entry");
+                return None;
+            }
+        };
+        let tokens = match entry::decode(&bytes, key) {
+            Ok(t) => t,
+            Err(why) => {
+                tracing::info!(path = %self.entry.display(), why = why.as_str(), "ignoring a token cache entry");
+                return None;
+            }
+        };
+        if spent(tokens.expires_at(), tokens.refresh_token().is_some(), now) {
+            tracing::debug!(key = %key, "deleting an expired token cache entry");
+            let _ = fs::remove_file(&self.entry);
+            return None;
+        }
+        Some(tokens)
+    }
+
+    /// Replaces the entry: a temp file (0600) renamed over it. Then deletes what killed
+    /// processes and expiry left behind in the workspace.
+    pub(crate) fn write(
+        &self,
+        key: &Key,
+        tokens: &Tokens,
+        persist_refresh: bool,
+        now: SystemTime,
+    ) -> io::Result<()> {
+        let bytes = entry::encode(key, &self.config, tokens, persist_refresh);
+        let tmp = self
+            .dir
+            .join(format!("{}.json.{}.tmp", self.digest, std::process::id()));
+        let written = private_file(OpenOptions::new().write(true).create(true))
+            .truncate(true)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|()| fs::rename(&tmp, &self.entry));
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written?;
+        sweep(&self.dir, now);
+        Ok(())
+    }
+}
+
+/// Whether an entry is of no more use: its access token has expired and it cannot be renewed.
+fn spent(expires_at: SystemTime, has_refresh: bool, now: SystemTime) -> bool {
+    expires_at <= now && !has_refresh
+}
+
+/// Deletes, in `dir`, the temp files of killed writers and the spent entries, each under its
+/// key's lock (skipped when someone holds it).
+fn sweep(dir: &Path, now: SystemTime) {
+    let Ok(files) = fs::read_dir(dir) else { return };
+    for file in files.flatten() {
+        let name = file.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some((digest, rest)) = name.split_once('.') else {
+            continue;
+        };
+        let is_tmp = rest.starts_with("json.") && rest.ends_with(".tmp");
+        if rest != "json" && !is_tmp {
+            continue;
+        }
+        if rest == "json" {
+            let spent_entry = fs::read(file.path())
+                .ok()
+                .and_then(|b| entry::summarize(&b).ok())
+                .is_some_and(|s| spent(s.expires_at, s.refresh, now));
+            if !spent_entry {
+                continue;
+            }
+        }
+        // Under the key's lock no one is writing it. Our own key's lock is held by us on
+        // another descriptor, so try_lock refuses and its files stay, as they should.
+        let Ok(lock) = OpenOptions::new()
+            .write(true)
+            .open(dir.join(format!("{digest}.lock")))
+        else {
+            if is_tmp {
+                let _ = fs::remove_file(file.path());
+            }
+            continue;
+        };
+        if lock.try_lock().is_ok() {
+            let _ = fs::remove_file(file.path());
+        }
+    }
+}
+
+#[cfg(any(feature = "cli", test))]
+/// One entry as `okta-fixtures cache list` shows it.
+#[derive(Debug)]
+pub(crate) struct Listed {
+    /// The entry file.
+    pub(crate) file: PathBuf,
+    /// What it says, or why it is not usable.
+    pub(crate) summary: std::result::Result<entry::Summary, entry::Refused>,
+}
+
+#[cfg(any(feature = "cli", test))]
+/// Every entry under `root`, sorted by file; unreadable ones are skipped.
+pub(crate) fn list(root: &Path) -> io::Result<Vec<Listed>> {
+    let mut listed = Vec::new();
+    for file in entry_files(root)? {
+        if let Ok(bytes) = fs::read(&file) {
+            listed.push(Listed {
+                summary: entry::summarize(&bytes),
+                file,
+            });
+        }
+    }
+    Ok(listed)
+}
+
+#[cfg(any(feature = "cli", test))]
+/// Deletes every entry and temp file under `root`, each under its key's lock; lock files stay
+/// (deleting one a process has open would let a second process lock a new one). Returns how
+/// many entries were deleted and how many were skipped because a process holds their lock.
+pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
+    let (mut deleted, mut busy) = (0, 0);
+    let tokens = root.join(TOKENS);
+    let workspaces = match fs::read_dir(&tokens) {
+        Ok(w) => w,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, 0)),
+        Err(e) => return Err(e),
+    };
+    for ws in workspaces.flatten() {
+        let Ok(files) = fs::read_dir(ws.path()) else {
+            continue;
+        };
+        let mut by_key: Vec<(PathBuf, String)> = files
+            .flatten()
+            .filter_map(|f| {
+                let name = f.file_name().into_string().ok()?;
+                let (digest, rest) = name.split_once('.')?;
+                (rest == "json" || (rest.starts_with("json.") && rest.ends_with(".tmp")))
+                    .then(|| (f.path(), digest.to_owned()))
+            })
+            .collect();
+        by_key.sort();
+        for (path, digest) in by_key {
+            let lock = ws.path().join(format!("{digest}.lock"));
+            let held = match OpenOptions::new().write(true).open(&lock) {
+                Ok(f) => lock_within(&f, wait).map(Some)?,
+                Err(_) => None,
+            };
+            if held == Some(false) {
+                busy += 1;
+                continue;
+            }
+            if fs::remove_file(&path).is_ok() && path.extension().is_some_and(|e| e == "json") {
+                deleted += 1;
+            }
+        }
+    }
+    Ok((deleted, busy))
+}
+
+#[cfg(any(feature = "cli", test))]
+/// Tries to lock `f` for up to `wait`; whether it got the lock.
+fn lock_within(f: &File, wait: Duration) -> io::Result<bool> {
+    let started = Instant::now();
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(fs::TryLockError::WouldBlock) => return Ok(false),
+            Err(fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
+#[cfg(any(feature = "cli", test))]
+/// The `.json` entries of every workspace under `root`, sorted.
+fn entry_files(root: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let workspaces = match fs::read_dir(root.join(TOKENS)) {
+        Ok(w) => w,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => return Err(e),
+    };
+    for ws in workspaces.flatten() {
+        let Ok(entries) = fs::read_dir(ws.path()) else {
+            continue;
+        };
+        files.extend(
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json")),
+        );
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn cache_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Cache {
+        path,
+        action,
+        source: Arc::new(source),
+    }
+}
+
+#[cfg(unix)]
+fn private_dir() -> fs::DirBuilder {
+    use std::os::unix::fs::DirBuilderExt as _;
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true).mode(0o700);
+    b
+}
+
+#[cfg(not(unix))]
+fn private_dir() -> fs::DirBuilder {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    b
+}
+
+#[cfg(unix)]
+fn private_file(o: &mut OpenOptions) -> &mut OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    o.mode(0o600)
+}
+
+#[cfg(not(unix))]
+fn private_file(o: &mut OpenOptions) -> &mut OpenOptions {
+    o
+}
+
+#[cfg(unix)]
+fn make_private(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    if fs::metadata(dir)?.permissions().mode() & 0o777 != 0o700 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_private(_: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Whether `a` and `b` have the same owner (`b` being a folder this process made, this
+/// compares `a`'s owner with our uid, which std does not expose).
+#[cfg(unix)]
+fn same_owner(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.uid() == b.uid(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_owner(_: &Path, _: &Path) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::tests::{TempDir, key, tokens_until};
+
+    fn disk(root: &TempDir) -> Disk {
+        Disk::new(root.0.clone(), Path::new("/w/fixtures.yaml"), true)
+    }
+
+    const WAIT: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn folders_are_0700_files_0600_and_names_are_hashes() {
+        let root = TempDir::new("perm");
+        let d = disk(&root);
+        let k = key("alice");
+        let now = SystemTime::now();
+        let t = tokens_until(now + Duration::from_secs(3600), Some("refresh-SECRET"));
+        let locked = d.lock(&k, WAIT).unwrap();
+        assert!(locked.read(&k, now).is_none());
+        locked.write(&k, &t, false, now).unwrap();
+        drop(locked);
+        assert_eq!(d.peek(&k).unwrap().access_token(), t.access_token());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&root.0.join(TOKENS)), 0o700);
+            assert_eq!(mode(d.dir()), 0o700);
+            let names: Vec<String> = fs::read_dir(d.dir())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            assert_eq!(names.len(), 2, "{names:?}");
+            for name in names {
+                let (stem, ext) = name.split_once('.').unwrap();
+                assert!(ext == "json" || ext == "lock", "{name}");
+                assert_eq!(stem, k.digest());
+                assert_eq!(mode(&d.dir().join(&name)), 0o600, "{name}");
+            }
+        }
+        let text = fs::read_to_string(d.dir().join(format!("{}.json", k.digest()))).unwrap();
+        assert!(!text.contains("refresh-SECRET"));
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_then_a_typed_error() {
+        let root = TempDir::new("held");
+        let d = disk(&root);
+        let k = key("alice");
+        let held = d.lock(&k, WAIT).unwrap();
+        let e = d.lock(&k, Duration::from_millis(30)).err().unwrap();
+        assert!(
+            matches!(&e, Error::CacheLocked { path, waited } if path.ends_with(format!("{}.lock", k.digest())) && *waited >= Duration::from_millis(30)),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("lock"), "{e}");
+        // Other keys are not blocked; released, the key is free again.
+        drop(d.lock(&key("bob"), WAIT).unwrap());
+        drop(held);
+        drop(d.lock(&k, WAIT).unwrap());
+    }
+
+    #[test]
+    fn a_waiter_gets_the_lock_when_its_holder_lets_go() {
+        let root = TempDir::new("handover");
+        let d = Arc::new(disk(&root));
+        let k = key("alice");
+        let held = d.lock(&k, WAIT).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = {
+            let (d, k) = (d.clone(), k.clone());
+            std::thread::spawn(move || {
+                let locked = d.lock(&k, WAIT).unwrap();
+                tx.send(()).unwrap();
+                locked
+                    .read(&k, SystemTime::now())
+                    .map(|t| t.access_token().to_owned())
+            })
+        };
+        let t = tokens_until(SystemTime::now() + Duration::from_secs(3600), None);
+        held.write(&k, &t, false, SystemTime::now()).unwrap();
+        assert!(
+            rx.try_recv().is_err(),
+            "the waiter must not get the lock while it is held"
+        );
+        drop(held);
+        assert_eq!(waiter.join().unwrap().as_deref(), Some(t.access_token()));
+    }
+
+    #[test]
+    fn spent_entries_are_deleted_and_bad_ones_read_as_absent() {
+        let root = TempDir::new("spent");
+        let d = disk(&root);
+        let (alice, bob) = (key("alice"), key("bob"));
+        let now = SystemTime::now();
+        let gone = tokens_until(now - Duration::from_secs(1), None);
+        let renewable = tokens_until(now - Duration::from_secs(1), Some("rt"));
+        let locked = d.lock(&alice, WAIT).unwrap();
+        locked
+            .write(&alice, &gone, true, now - Duration::from_secs(10))
+            .unwrap();
+        let entry = d.dir().join(format!("{}.json", alice.digest()));
+        assert!(entry.exists());
+        assert!(locked.read(&alice, now).is_none());
+        assert!(
+            !entry.exists(),
+            "an expired entry without refresh token is deleted"
+        );
+        locked.write(&alice, &renewable, true, now).unwrap();
+        assert_eq!(
+            locked.read(&alice, now).unwrap().refresh_token(),
+            Some("rt")
+        );
+        drop(locked);
+
+        // A write for bob sweeps alice's entry once it is spent, and stale temp files.
+        let stale_tmp = d.dir().join(format!("{}.json.99999.tmp", alice.digest()));
+        fs::write(&stale_tmp, b"half").unwrap();
+        let locked = d.lock(&alice, WAIT).unwrap();
+        locked
+            .write(&alice, &gone, false, now - Duration::from_secs(10))
+            .unwrap();
+        drop(locked);
+        let bob_lock = d.lock(&bob, WAIT).unwrap();
+        bob_lock
+            .write(
+                &bob,
+                &tokens_until(now + Duration::from_secs(60), None),
+                false,
+                now,
+            )
+            .unwrap();
+        assert!(!entry.exists() && !stale_tmp.exists());
+
+        for bad in [&b"{\"version\":1,"[..], b"", b"not json"] {
+            fs::write(d.dir().join(format!("{}.json", bob.digest())), bad).unwrap();
+            assert!(d.peek(&bob).is_none());
+            assert!(bob_lock.read(&bob, now).is_none());
+        }
+    }
+
+    #[test]
+    fn list_and_clear() {
+        let root = TempDir::new("list");
+        assert_eq!(list(&root.0).unwrap().len(), 0);
+        assert_eq!(clear(&root.0, WAIT).unwrap(), (0, 0));
+        let d = disk(&root);
+        let now = SystemTime::now();
+        for user in ["alice", "bob"] {
+            let k = key(user);
+            let l = d.lock(&k, WAIT).unwrap();
+            l.write(
+                &k,
+                &tokens_until(now + Duration::from_secs(600), None),
+                false,
+                now,
+            )
+            .unwrap();
+        }
+        let listed = list(&root.0).unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(listed[0].file.starts_with(d.dir()));
+        let s = listed[0].summary.as_ref().unwrap();
+        assert_eq!(s.app, "spa");
+        assert_eq!(s.config, "/w/fixtures.yaml");
+        let held = d.lock(&key("bob"), WAIT).unwrap();
+        assert_eq!(clear(&root.0, Duration::from_millis(20)).unwrap(), (1, 1));
+        drop(held);
+        assert_eq!(clear(&root.0, WAIT).unwrap(), (1, 0));
+        assert_eq!(list(&root.0).unwrap().len(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_root_owned_by_someone_else_is_refused() {
+        let root = TempDir::new("owner");
+        let d = disk(&root);
+        d.prepare().unwrap();
+        assert!(same_owner(&root.0, d.dir()));
+        // Only root can give a folder away; as anyone else, the comparison above is the test.
+        if std::os::unix::fs::chown(&root.0, Some(4_000_000), None).is_ok() {
+            let e = d.prepare().expect_err("a foreign root is refused");
+            assert!(
+                matches!(&e, Error::Cache { path, action: "used", .. } if *path == root.0),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains("OKTA_FIXTURES_CACHE_DIR"), "{e}");
+            // A folder the user named is theirs to choose.
+            Disk::new(root.0.clone(), Path::new("/w/fixtures.yaml"), false)
+                .prepare()
+                .unwrap();
+        }
+    }
+}

@@ -1,0 +1,769 @@
+//! `okta-fixtures doctor`: everything a test needs before its first sign-in, checked in one
+//! process, one line per check on stdout: `ok` or `FAIL`, then what was checked or what to fix.
+//!
+//! The checks, in order; a failure that leaves nothing to check further ends the run:
+//! 1. `file`: which fixtures.yaml, and why that one (`--config`, `$OKTA_FIXTURES_CONFIG`, or
+//!    the search upward from the current folder);
+//! 2. `env`: each `${VAR}` the file references: set, unset with a default, or missing (never
+//!    a value);
+//! 3. `parse`: the file as the library reads it (errors carry file:line:column);
+//! 4. `org`: the org answers its discovery document (or the embedded fake starts);
+//! 5. `server`: each custom authorization server the file uses answers its discovery
+//!    document with the issuer tokens will carry;
+//! 6. `sign-in`: each user with their default app (`--all-apps`: with every app that signs a
+//!    user in, and every service app), for real: cached tokens are skipped.
+//!
+//! Exit code 0 when every check passed, 1 otherwise.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use okta_fixtures_config::{Config, Flow, ORG_SERVER, OrgUrl, Origin};
+
+use super::Failure;
+use crate::{Fixtures, Org, Tokens};
+
+/// Arguments of `okta-fixtures doctor`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DoctorArgs {
+    /// The fixtures.yaml to check, relative to the current folder. Default:
+    /// $OKTA_FIXTURES_CONFIG, else the nearest fixtures.yaml in the current folder or above.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Sign every user in with every app that signs users in, and get every service app's
+    /// tokens (default: each user with their default app only).
+    #[arg(long)]
+    pub(crate) all_apps: bool,
+}
+
+/// Some checks failed; the `FAIL` lines on stdout say what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{failed} of {total} checks failed; fix what the FAIL lines say and run `okta-fixtures \
+     doctor` again"
+)]
+pub(crate) struct DoctorError {
+    failed: usize,
+    total: usize,
+}
+
+/// Runs the checks against the process environment and the current folder.
+pub(crate) fn run(args: DoctorArgs) -> Result<(), Failure> {
+    let cwd = std::env::current_dir().map_err(Failure::io("cannot read the current folder"))?;
+    let env = |name: &str| std::env::var(name).ok();
+    let mut report = Report::new(io::stdout());
+    check(&args, &cwd, &env, &mut report)?;
+    report.finish()
+}
+
+/// Check lines, counted.
+struct Report<W> {
+    out: W,
+    total: usize,
+    failed: usize,
+}
+
+impl<W: Write> Report<W> {
+    fn new(out: W) -> Self {
+        Report {
+            out,
+            total: 0,
+            failed: 0,
+        }
+    }
+
+    fn ok(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), Failure> {
+        self.line(true, check, detail.as_ref())
+    }
+
+    fn fail(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), Failure> {
+        self.line(false, check, detail.as_ref())
+    }
+
+    /// Writes at once: sign-ins against a real org take a while, and people watch.
+    fn line(&mut self, ok: bool, check: &str, detail: &str) -> Result<(), Failure> {
+        self.total += 1;
+        if !ok {
+            self.failed += 1;
+        }
+        let status = if ok { "ok" } else { "FAIL" };
+        writeln!(self.out, "{status:<4} {check:<7} {detail}")
+            .and_then(|()| self.out.flush())
+            .map_err(Failure::io("cannot write the report to stdout"))
+    }
+
+    fn finish(self) -> Result<(), Failure> {
+        if self.failed == 0 {
+            Ok(())
+        } else {
+            Err(DoctorError {
+                failed: self.failed,
+                total: self.total,
+            }
+            .into())
+        }
+    }
+}
+
+fn check(
+    args: &DoctorArgs,
+    cwd: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    report: &mut Report<impl Write>,
+) -> Result<(), Failure> {
+    // 1. Which file, and why.
+    let path = match okta_fixtures_config::discover_with_origin(args.config.as_deref(), env, cwd) {
+        Ok((path, origin)) => {
+            report.ok(
+                "file",
+                format!("{} ({})", path.display(), chosen_by(origin, cwd)),
+            )?;
+            path
+        }
+        Err(e) => return report.fail("file", chain(&e)),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            return report.fail(
+                "file",
+                format!("cannot read {}: {e}; check its permissions", path.display()),
+            );
+        }
+    };
+
+    // 2. The variables it references.
+    let references = references(&text);
+    if references.is_empty() {
+        report.ok("env", "the file references no environment variable")?;
+    }
+    for var in &references {
+        let (ok, detail) = var.status(env);
+        if ok {
+            report.ok("env", detail)?;
+        } else {
+            report.fail("env", detail)?;
+        }
+    }
+
+    // 3. The file as the library reads it.
+    let config = match okta_fixtures_config::parse_str(&text, Some(&path), env) {
+        Ok(config) => {
+            report.ok("parse", summary(&config))?;
+            config
+        }
+        Err(e) => return report.fail("parse", chain(&e)),
+    };
+
+    // 4. and 5. The org and its servers.
+    let fixtures = Fixtures::new(config.clone());
+    let org = match fixtures.blocking_org() {
+        Ok(org) => org,
+        Err(e) => return report.fail("org", chain(&e)),
+    };
+    let servers = servers_used(&config);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::io("cannot start the tokio runtime"))?;
+    let client = reqwest::Client::builder()
+        .timeout(config.http.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
+    let client = match client {
+        Ok(client) => client,
+        Err(e) => return report.fail("org", format!("cannot build an HTTP client: {}", chain(&e))),
+    };
+    let org_check = runtime.block_on(discovery(&client, &org, ORG_SERVER));
+    match org_check {
+        Ok(()) if org.is_fake() => report.ok(
+            "org",
+            format!(
+                "{} is the embedded fake Okta (org_url: fake), started in this process for \
+                 these checks: it stops when doctor does",
+                org.url()
+            ),
+        )?,
+        Ok(()) => report.ok(
+            "org",
+            format!("{} answers as an Okta org (issuer matches)", org.url()),
+        )?,
+        // Nothing further can work.
+        Err(problem) => return report.fail("org", problem),
+    }
+    let mut reachable: BTreeMap<&str, bool> = BTreeMap::from([(ORG_SERVER, true)]);
+    for id in servers.iter().filter(|id| *id != ORG_SERVER) {
+        let answered = match runtime.block_on(discovery(&client, &org, id)) {
+            Ok(()) => {
+                let url = org.server(id).discovery_url();
+                report.ok("server", format!("`{id}` answers {url} (issuer matches)"))?;
+                true
+            }
+            Err(problem) => {
+                report.fail("server", problem)?;
+                false
+            }
+        };
+        reachable.insert(id, answered);
+    }
+    drop(runtime);
+
+    // 6. Sign-ins.
+    for job in sign_ins(&config, args.all_apps) {
+        let (user, app) = match job {
+            Ok(job) => job,
+            Err(e) => {
+                report.fail("sign-in", chain(&e))?;
+                continue;
+            }
+        };
+        let server = config
+            .apps
+            .get(&app)
+            .map_or(config.authorization_server.as_str(), |a| {
+                config.server_for(a)
+            });
+        let who = match &user {
+            Some(user) => format!("user `{user}` with app `{app}` (server `{server}`)"),
+            None => format!("app `{app}` (server `{server}`)"),
+        };
+        if !reachable.get(server).copied().unwrap_or(false) {
+            report.fail(
+                "sign-in",
+                format!("{who}: not tried, server `{server}` failed its check above"),
+            )?;
+            continue;
+        }
+        let request = match &user {
+            Some(user) => fixtures.request(user).app(&app),
+            None => fixtures.app_request(&app),
+        };
+        match request.fresh().blocking_tokens() {
+            Ok(tokens) => report.ok("sign-in", signed_in(&who, &tokens, SystemTime::now()))?,
+            Err(e) => report.fail("sign-in", chain(&e))?,
+        }
+    }
+    Ok(())
+}
+
+fn chosen_by(origin: Origin, cwd: &Path) -> String {
+    match origin {
+        Origin::Explicit => "given by --config".into(),
+        Origin::Env => format!("named by {}", okta_fixtures_config::CONFIG_ENV),
+        Origin::Search => format!(
+            "found by searching {} and its parents; no --config, {} unset",
+            cwd.display(),
+            okta_fixtures_config::CONFIG_ENV
+        ),
+        other => format!("chosen by {other}"),
+    }
+}
+
+/// An error and its causes on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(" (caused by: {c})"));
+        cause = c.source();
+    }
+    text
+}
+
+fn summary(config: &Config) -> String {
+    let org = match &config.org_url {
+        OrgUrl::Fake => "fake",
+        OrgUrl::Url(url) => url,
+    };
+    format!(
+        "{} app(s), {} user(s); org_url {org}, authorization_server {}",
+        config.apps.len(),
+        config.users.len(),
+        config.authorization_server
+    )
+}
+
+/// The authorization servers the file's apps use, sorted.
+fn servers_used(config: &Config) -> Vec<String> {
+    let mut ids: Vec<String> = std::iter::once(config.authorization_server.clone())
+        .chain(
+            config
+                .apps
+                .values()
+                .map(|a| config.server_for(a).to_owned()),
+        )
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Fetches server `id`'s discovery document and checks its issuer; the error says what to fix.
+async fn discovery(client: &reqwest::Client, org: &Org, id: &str) -> Result<(), String> {
+    let server = org.server(id);
+    let url = server.discovery_url();
+    let res = client
+        .get(&url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| {
+            let why = if e.is_timeout() {
+                "no answer in time".to_owned()
+            } else {
+                chain(&e.without_url())
+            };
+            format!("GET {url} failed: {why}; check org_url in fixtures.yaml and the network")
+        })?;
+    let status = res.status();
+    if status == reqwest::StatusCode::NOT_FOUND && id != ORG_SERVER {
+        return Err(format!(
+            "GET {url} answered 404: the org has no authorization server `{id}`; fix \
+             `authorization_server` in fixtures.yaml (`org` or a custom server id), or create \
+             the server in Okta (Security > API > Authorization Servers)"
+        ));
+    }
+    if !status.is_success() {
+        return Err(format!(
+            "GET {url} answered HTTP {}; is org_url in fixtures.yaml an Okta org URL?",
+            status.as_u16()
+        ));
+    }
+    let doc: serde_json::Value = res.json().await.map_err(|_| {
+        format!("GET {url} answered something other than JSON; is org_url an Okta org URL?")
+    })?;
+    match doc.get("issuer").and_then(|i| i.as_str()) {
+        Some(issuer) if issuer == server.issuer() => Ok(()),
+        Some(issuer) => Err(format!(
+            "GET {url}: the issuer is {issuer}, tokens would be checked against {}; set org_url \
+             in fixtures.yaml to the URL the issuer starts with",
+            server.issuer()
+        )),
+        None => Err(format!(
+            "GET {url} answered a document without `issuer`; is org_url an Okta org URL?"
+        )),
+    }
+}
+
+/// The sign-ins to try: `(user, app)`, the user `None` for a service app; an error where a
+/// user has no default app.
+fn sign_ins(
+    config: &Config,
+    all_apps: bool,
+) -> Vec<Result<(Option<String>, String), okta_fixtures_config::Error>> {
+    let mut jobs = Vec::new();
+    for user in config.users.values() {
+        if all_apps {
+            for app in config.apps.values() {
+                if app.flow != Flow::ClientCredentials {
+                    jobs.push(Ok((Some(user.name.clone()), app.name.clone())));
+                }
+            }
+        } else {
+            jobs.push(
+                config
+                    .user_app(user)
+                    .map(|app| (Some(user.name.clone()), app.name.clone())),
+            );
+        }
+    }
+    if all_apps {
+        for app in config.apps.values() {
+            if app.flow == Flow::ClientCredentials {
+                jobs.push(Ok((None, app.name.clone())));
+            }
+        }
+    }
+    jobs
+}
+
+/// What a sign-in gave: which tokens, scopes and life left; never a token.
+fn signed_in(who: &str, tokens: &Tokens, now: SystemTime) -> String {
+    let mut kinds = Vec::new();
+    if tokens.try_access_token().is_some() {
+        kinds.push("access");
+    }
+    if tokens.id_token().is_some() {
+        kinds.push("ID");
+    }
+    if tokens.refresh_token().is_some() {
+        kinds.push("refresh");
+    }
+    let kinds = match kinds.as_slice() {
+        [] => "no token".to_owned(),
+        [one] => format!("{one} token"),
+        [init @ .., last] => format!("{} and {last} tokens", init.join(", ")),
+    };
+    let left = tokens
+        .expires_at()
+        .duration_since(now)
+        .unwrap_or(Duration::ZERO)
+        .as_secs();
+    let as_whom = tokens
+        .username()
+        .map(|u| format!(" as {u}"))
+        .unwrap_or_default();
+    format!(
+        "{who}{as_whom}: {kinds}, scopes `{}`, expiring in {left}s",
+        tokens.scopes().join(" ")
+    )
+}
+
+/// One variable the file references, with the lines it stands on.
+#[derive(Debug, PartialEq, Eq)]
+struct Reference {
+    name: String,
+    /// Lines with a reference that has a default.
+    defaulted: Vec<usize>,
+    /// Lines with a reference without one.
+    required: Vec<usize>,
+}
+
+impl Reference {
+    /// Whether the variable is fine as the environment stands, and a line saying so. Never the
+    /// value: it may be a password.
+    fn status(&self, env: &dyn Fn(&str) -> Option<String>) -> (bool, String) {
+        let name = &self.name;
+        let mut all: Vec<usize> = self
+            .defaulted
+            .iter()
+            .chain(&self.required)
+            .copied()
+            .collect();
+        all.sort_unstable();
+        let at = lines(&all);
+        match env(name) {
+            Some(v) if !v.is_empty() => (true, format!("{name} is set ({at})")),
+            value if self.required.is_empty() => {
+                let empty = if value.is_some() {
+                    "set but empty, which counts as unset"
+                } else {
+                    "unset"
+                };
+                (
+                    true,
+                    format!("{name} is {empty}: the default applies ({at})"),
+                )
+            }
+            value => {
+                let empty = if value.is_some() {
+                    "is set but empty (which counts as unset)"
+                } else {
+                    "is not set"
+                };
+                (
+                    false,
+                    format!(
+                        "{name} {empty} and {} no default: set it, or write `${{{name}:-default}}` \
+                         in fixtures.yaml",
+                        match self.required.as_slice() {
+                            [one] => format!("line {one} gives"),
+                            more => format!("{} give", lines(more)),
+                        }
+                    ),
+                )
+            }
+        }
+    }
+}
+
+fn lines(numbers: &[usize]) -> String {
+    let list: Vec<String> = numbers.iter().map(usize::to_string).collect();
+    match numbers {
+        [_] => format!("line {}", list[0]),
+        _ => format!("lines {}", list.join(", ")),
+    }
+}
+
+/// The `${VAR}` and `${VAR:-default}` references of fixtures.yaml text, in order of first
+/// appearance, as the loader expands them: `$$` is a literal `$`, comments are skipped, and
+/// malformed references are left to the parse check.
+fn references(text: &str) -> Vec<Reference> {
+    let mut found: Vec<Reference> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        let mut rest = without_comment(line);
+        while let Some(pos) = rest.find('$') {
+            let after = &rest[pos + 1..];
+            if let Some(stripped) = after.strip_prefix('$') {
+                rest = stripped;
+                continue;
+            }
+            let Some(body) = after.strip_prefix('{') else {
+                rest = after;
+                continue;
+            };
+            let Some(end) = body.find('}') else { break };
+            let inner = &body[..end];
+            rest = &body[end + 1..];
+            let (name, has_default) = match inner.split_once(":-") {
+                Some((name, _)) => (name, true),
+                None => (inner, false),
+            };
+            let valid = name.chars().next().is_some_and(|c| !c.is_ascii_digit())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                continue;
+            }
+            let index = match found.iter().position(|r| r.name == name) {
+                Some(i) => i,
+                None => {
+                    found.push(Reference {
+                        name: name.to_owned(),
+                        defaulted: Vec::new(),
+                        required: Vec::new(),
+                    });
+                    found.len() - 1
+                }
+            };
+            let at = &mut found[index];
+            let list = if has_default {
+                &mut at.defaulted
+            } else {
+                &mut at.required
+            };
+            if !list.contains(&number) {
+                list.push(number);
+            }
+        }
+    }
+    found
+}
+
+/// The line up to its YAML comment: a `#` outside quotes at the start or after a space.
+fn without_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '#' && previous.is_whitespace() => return &line[..i],
+            // `''` inside single quotes is a quote: the first one closed, this one reopens.
+            None if c == '\'' && previous == '\'' => quote = Some(c),
+            None if (c == '"' || c == '\'')
+                && (previous.is_whitespace() || ":[{,-".contains(previous)) =>
+            {
+                quote = Some(c);
+            }
+            None => {}
+        }
+        previous = c;
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn reference(name: &str, defaulted: &[usize], required: &[usize]) -> Reference {
+        Reference {
+            name: name.into(),
+            defaulted: defaulted.to_vec(),
+            required: required.to_vec(),
+        }
+    }
+
+    #[test]
+    fn takes_config_and_all_apps() {
+        let cli = Cli::try_parse_from([
+            "okta-fixtures",
+            "doctor",
+            "--config",
+            "f.yaml",
+            "--all-apps",
+        ])
+        .unwrap();
+        let Command::Doctor(args) = cli.command else {
+            panic!("not doctor: {:?}", cli.command)
+        };
+        assert_eq!(args.config, Some(PathBuf::from("f.yaml")));
+        assert!(args.all_apps);
+        let Command::Doctor(args) = Cli::try_parse_from(["okta-fixtures", "doctor"])
+            .unwrap()
+            .command
+        else {
+            panic!("not doctor")
+        };
+        assert_eq!((args.config, args.all_apps), (None, false));
+    }
+
+    #[test]
+    fn finds_references_as_the_loader_expands_them() {
+        let text = "\
+org_url: ${OKTA_ORG_URL:-fake}   # or ${IN_A_COMMENT}
+# ${WHOLE_LINE_COMMENT}
+apps:
+  spa: { client_id: \"${SPA_ID}\", redirect_uri: 'http://x/#${NOT_A_COMMENT:-y}' }
+  web: { client_id: ${SPA_ID:-web}, client_secret: pa$${ESCAPED}word$${ALSO}, x: ${1BAD}, y: ${A B} }
+users:
+  alice: { username: a, password: ${PW}${PW:-d}, app: spa }
+  bob: { username: cost 5$ and $HOME, password: ${UNCLOSED
+";
+        assert_eq!(
+            references(text),
+            [
+                reference("OKTA_ORG_URL", &[1], &[]),
+                reference("SPA_ID", &[5], &[4]),
+                reference("NOT_A_COMMENT", &[4], &[]),
+                reference("PW", &[7], &[7]),
+            ]
+        );
+        assert!(references("org_url: fake\n").is_empty());
+    }
+
+    #[test]
+    fn comments_end_lines_outside_quotes_only() {
+        assert_eq!(without_comment("a: b # c"), "a: b ");
+        assert_eq!(without_comment("# all"), "");
+        assert_eq!(without_comment("a: b#c"), "a: b#c");
+        assert_eq!(without_comment("a: 'b # c' # d"), "a: 'b # c' ");
+        assert_eq!(without_comment(r#"a: "b \" # c" # d"#), r#"a: "b \" # c" "#);
+        assert_eq!(without_comment("a: it's # d"), "a: it's ");
+        assert_eq!(without_comment("a: 'it''s # x' # d"), "a: 'it''s # x' ");
+    }
+
+    #[test]
+    fn status_names_the_variable_and_never_its_value() {
+        let env = |name: &str| match name {
+            "SET" => Some("hunter2-value".to_owned()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        };
+        let (ok, line) = reference("SET", &[], &[3, 9]).status(&env);
+        assert!(ok);
+        assert_eq!(line, "SET is set (lines 3, 9)");
+        let (ok, line) = reference("UNSET", &[4], &[]).status(&env);
+        assert!(ok);
+        assert_eq!(line, "UNSET is unset: the default applies (line 4)");
+        let (ok, line) = reference("EMPTY", &[4], &[]).status(&env);
+        assert!(ok, "{line}");
+        assert!(line.contains("set but empty"), "{line}");
+        let (ok, line) = reference("GONE", &[2], &[5]).status(&env);
+        assert!(!ok);
+        assert_eq!(
+            line,
+            "GONE is not set and line 5 gives no default: set it, or write `${GONE:-default}` in \
+             fixtures.yaml"
+        );
+        let (ok, line) = reference("EMPTY", &[], &[5, 6]).status(&env);
+        assert!(!ok);
+        assert!(line.contains("lines 5, 6 give no default"), "{line}");
+    }
+
+    const YAML: &str = "
+org_url: https://dev-1.okta.com
+authorization_server: default
+apps:
+  spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
+  legacy:
+    client_id: legacy-client
+    redirect_uri: 'http://localhost/implicit'
+    flow: implicit
+    authorization_server: org
+  reports:
+    client_id: reports-client
+    client_secret: reports-secret
+    flow: client_credentials
+    scopes: [reports:read]
+    authorization_server: reports
+users:
+  alice: { username: alice@example.com, password: pw, app: spa }
+  bob: { username: bob@example.com, password: pw }
+";
+
+    #[test]
+    fn sign_ins_are_default_apps_or_every_app() {
+        let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
+        let jobs = sign_ins(&config, false);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(
+            jobs[0].as_ref().unwrap(),
+            &(Some("alice".to_owned()), "spa".to_owned())
+        );
+        // bob names no app and two apps sign users in: which one is the question to fix.
+        let e = jobs[1].as_ref().unwrap_err().to_string();
+        assert!(e.contains("users.bob") && e.contains("`app`"), "{e}");
+
+        let all: Vec<(Option<String>, String)> = sign_ins(&config, true)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let expected: Vec<(Option<String>, String)> = [
+            (Some("alice"), "legacy"),
+            (Some("alice"), "spa"),
+            (Some("bob"), "legacy"),
+            (Some("bob"), "spa"),
+            (None, "reports"),
+        ]
+        .into_iter()
+        .map(|(u, a)| (u.map(str::to_owned), a.to_owned()))
+        .collect();
+        assert_eq!(all, expected);
+        assert_eq!(servers_used(&config), ["default", "org", "reports"]);
+    }
+
+    #[test]
+    fn a_sign_in_line_lists_tokens_not_their_values() {
+        let tokens = Tokens::new(crate::tokens::TokenParts {
+            user: Some("alice".into()),
+            username: Some("alice@example.com".into()),
+            app: "spa".into(),
+            client_id: "spa-client".into(),
+            server: "default".into(),
+            token_type: "Bearer".into(),
+            access_token: Some("access-SECRET".into()),
+            id_token: Some("id-SECRET".into()),
+            refresh_token: Some("refresh-SECRET".into()),
+            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(4_600),
+            scopes: vec!["openid".into(), "offline_access".into()],
+        });
+        let line = signed_in(
+            "user `alice` with app `spa` (server `default`)",
+            &tokens,
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000),
+        );
+        assert_eq!(
+            line,
+            "user `alice` with app `spa` (server `default`) as alice@example.com: access, ID and \
+             refresh tokens, scopes `openid offline_access`, expiring in 3600s"
+        );
+        assert!(!line.contains("SECRET"));
+    }
+
+    #[test]
+    fn the_report_counts_failures_and_fails_the_command() {
+        let mut report = Report::new(Vec::new());
+        report.ok("file", "/w/fixtures.yaml").unwrap();
+        report.fail("env", "X is not set").unwrap();
+        assert_eq!(
+            String::from_utf8(report.out.clone()).unwrap(),
+            "ok   file    /w/fixtures.yaml\nFAIL env     X is not set\n"
+        );
+        let e = report.finish().unwrap_err();
+        assert!(e.to_string().starts_with("1 of 2 checks failed"), "{e}");
+        let mut report = Report::new(Vec::new());
+        report.ok("file", "f").unwrap();
+        assert!(report.finish().is_ok());
+    }
+
+    #[test]
+    fn the_file_line_says_why_that_file() {
+        let cwd = Path::new("/w/sub");
+        assert_eq!(chosen_by(Origin::Explicit, cwd), "given by --config");
+        assert_eq!(chosen_by(Origin::Env, cwd), "named by OKTA_FIXTURES_CONFIG");
+        assert!(
+            chosen_by(Origin::Search, cwd).starts_with("found by searching /w/sub and its parents")
+        );
+    }
+}

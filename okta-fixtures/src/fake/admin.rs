@@ -1,0 +1,381 @@
+//! The fake's own endpoints under `/_fake/` (not Okta paths), each mirroring a method of
+//! [`FakeState`] / [`FakeOkta`](super::FakeOkta):
+//!
+//! | Request | Answer | Rust |
+//! |---|---|---|
+//! | `GET /_fake/stats` | 200 [`Stats`](super::Stats) as JSON | `stats()` |
+//! | `POST /_fake/faults` (JSON below) | 201 `{"id":1}` | `fault(spec)` |
+//! | `GET /_fake/faults` | 200 `{"faults":[{"id":1,…,"times_left":2,"hits":0}]}` | — |
+//! | `DELETE /_fake/faults/{id}` | 204, or 404 `E0000007` | dropping the guard |
+//! | `DELETE /_fake/faults` | 204 | `clear_faults()` |
+//! | `POST /_fake/keys/rotate` | 200 `{"kid":…,"org_access_kid":…,"retired_kids":[…]}` | `rotate_keys()` |
+//! | `POST /_fake/reset` | 204 | `reset()` |
+//!
+//! A fault is the JSON form of a `fake.faults` entry of fixtures.yaml:
+//!
+//! ```json
+//! {
+//!   "endpoint": "token",
+//!   "kind": "rate_limit",
+//!   "reset": 2,
+//!   "user": "alice@example.com",
+//!   "client_id": "spa-client",
+//!   "times": 1
+//! }
+//! ```
+//!
+//! - `endpoint` (required): `authn`, `authorize`, `token`, `keys`, `discovery`, `userinfo`,
+//!   `introspect` or `revoke`.
+//! - `kind` (required): `rate_limit` (429 with `X-Rate-Limit-*` headers; `reset`: seconds
+//!   until `X-Rate-Limit-Reset`, default 1, at most 3600), `status` (`status`: 200-599,
+//!   answered with the endpoint's Okta error body), `latency` (`latency_ms`: added delay, at
+//!   most 3 600 000, then the normal answer), `drop` (the connection closes without an
+//!   answer) or `malformed_page` (a 200 page that is not what the client expects: on
+//!   `/authorize` a form_post page cut off before its form).
+//! - `user`: only requests for this username (case-insensitive); `client_id`: only requests
+//!   naming this client; `times`: only this many requests (at least 1), default until
+//!   cleared.
+//!
+//! A body that is not such an object is answered with Okta's `E0000003` (not JSON, unknown
+//! field) or `E0000001` (a missing or wrong value, named in `errorCauses`).
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec};
+use serde::Deserialize;
+
+use super::FakeState;
+use super::error::FakeError;
+use super::faults::Listed;
+use super::json::Obj;
+use super::params::read_body;
+use super::reply;
+
+const ENDPOINTS: [(&str, FaultEndpoint); 8] = [
+    ("authn", FaultEndpoint::Authn),
+    ("authorize", FaultEndpoint::Authorize),
+    ("token", FaultEndpoint::Token),
+    ("keys", FaultEndpoint::Keys),
+    ("discovery", FaultEndpoint::Discovery),
+    ("userinfo", FaultEndpoint::Userinfo),
+    ("introspect", FaultEndpoint::Introspect),
+    ("revoke", FaultEndpoint::Revoke),
+];
+const MAX_RESET_SECS: u64 = 3600;
+const MAX_LATENCY_MS: u64 = 3_600_000;
+
+/// `GET /_fake/stats`
+pub(crate) async fn stats(State(st): State<FakeState>) -> Response {
+    match serde_json::to_string(&st.stats()) {
+        Ok(body) => reply::json(StatusCode::OK, body),
+        Err(_) => FakeError::for_status(StatusCode::INTERNAL_SERVER_ERROR, false).into_response(),
+    }
+}
+
+/// `POST /_fake/faults`
+pub(crate) async fn add_fault(State(st): State<FakeState>, body: Body) -> Response {
+    let spec = match read_body(body).await {
+        Some(bytes) => parse_fault(&bytes),
+        None => Err(FakeError::malformed_body()),
+    };
+    match spec {
+        Ok(spec) => {
+            // Kept until deleted by id, cleared or reset: an HTTP client has no guard.
+            let (id, _) = st.faults.add(spec);
+            reply::json(StatusCode::CREATED, Obj::new().num("id", id).finish())
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /_fake/faults`
+pub(crate) async fn list_faults(State(st): State<FakeState>) -> Response {
+    let items: Vec<Obj> = st.faults.list().iter().map(listed).collect();
+    reply::json(StatusCode::OK, Obj::new().objs("faults", items).finish())
+}
+
+/// `DELETE /_fake/faults`
+pub(crate) async fn clear_faults(State(st): State<FakeState>) -> Response {
+    st.clear_faults();
+    reply::empty(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /_fake/faults/{id}`
+pub(crate) async fn remove_fault(State(st): State<FakeState>, Path(id): Path<String>) -> Response {
+    match id.parse::<u64>() {
+        Ok(n) if st.faults.remove(n) => reply::empty(StatusCode::NO_CONTENT),
+        _ => FakeError::not_found(&format!("Resource not found: {} (Fault)", truncated(&id)))
+            .into_response(),
+    }
+}
+
+/// `POST /_fake/keys/rotate`
+pub(crate) async fn rotate_keys(State(st): State<FakeState>) -> Response {
+    match st.rotate_keys().await {
+        Ok(_) => {
+            let keys = st.keys.get();
+            let retired: Vec<&str> = keys
+                .retired
+                .iter()
+                .flat_map(|r| [r.id.kid(), r.org_access.kid()])
+                .collect();
+            let body = Obj::new()
+                .str("kid", keys.current.id.kid())
+                .str("org_access_kid", keys.current.org_access.kid())
+                .strs("retired_kids", &retired)
+                .finish();
+            reply::json(StatusCode::OK, body)
+        }
+        Err(_) => FakeError::for_status(StatusCode::INTERNAL_SERVER_ERROR, false).into_response(),
+    }
+}
+
+/// `POST /_fake/reset`
+pub(crate) async fn reset(State(st): State<FakeState>) -> Response {
+    st.reset();
+    reply::empty(StatusCode::NO_CONTENT)
+}
+
+/// The JSON body of `POST /_fake/faults`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultBody {
+    endpoint: Option<String>,
+    kind: Option<String>,
+    reset: Option<u64>,
+    status: Option<u16>,
+    latency_ms: Option<u64>,
+    user: Option<String>,
+    client_id: Option<String>,
+    times: Option<u32>,
+}
+
+/// Reads and checks a fault, naming the field at fault.
+pub(crate) fn parse_fault(bytes: &[u8]) -> Result<FaultSpec, FakeError> {
+    let body: FaultBody = serde_json::from_slice(bytes)
+        .map_err(|e| FakeError::malformed_body_because(truncated(&e.to_string())))?;
+    let invalid = |field: &'static str, why: &str| FakeError::invalid_field(field, why);
+    let endpoint_name = body
+        .endpoint
+        .as_deref()
+        .ok_or_else(|| FakeError::validation("endpoint"))?;
+    let endpoint = ENDPOINTS
+        .iter()
+        .find(|(n, _)| *n == endpoint_name)
+        .map(|(_, e)| *e)
+        .ok_or_else(|| {
+            invalid(
+                "endpoint",
+                "expected one of authn, authorize, token, keys, discovery, userinfo, introspect, revoke",
+            )
+        })?;
+    let kind_name = body
+        .kind
+        .as_deref()
+        .ok_or_else(|| FakeError::validation("kind"))?;
+    for (field, present, owner) in [
+        ("reset", body.reset.is_some(), "rate_limit"),
+        ("status", body.status.is_some(), "status"),
+        ("latency_ms", body.latency_ms.is_some(), "latency"),
+    ] {
+        if present && kind_name != owner {
+            return Err(invalid(field, &format!("applies to kind {owner} only")));
+        }
+    }
+    let kind = match kind_name {
+        "rate_limit" => {
+            let reset = body.reset.unwrap_or(1);
+            if reset > MAX_RESET_SECS {
+                return Err(invalid("reset", "expected at most 3600 seconds"));
+            }
+            FaultKind::RateLimit { reset }
+        }
+        "status" => match body.status {
+            Some(s) if (200..=599).contains(&s) => FaultKind::Status(s),
+            Some(_) => return Err(invalid("status", "expected an HTTP status from 200 to 599")),
+            None => return Err(FakeError::validation("status")),
+        },
+        "latency" => match body.latency_ms {
+            Some(ms) if ms <= MAX_LATENCY_MS => {
+                FaultKind::Latency(std::time::Duration::from_millis(ms))
+            }
+            Some(_) => return Err(invalid("latency_ms", "expected at most 3600000")),
+            None => return Err(FakeError::validation("latency_ms")),
+        },
+        "drop" => FaultKind::Drop,
+        "malformed_page" => FaultKind::MalformedPage,
+        _ => {
+            return Err(invalid(
+                "kind",
+                "expected one of rate_limit, status, latency, drop, malformed_page",
+            ));
+        }
+    };
+    if body.times == Some(0) {
+        return Err(invalid("times", "expected at least 1"));
+    }
+    let non_empty = |s: Option<String>| s.filter(|s| !s.is_empty());
+    Ok(FaultSpec {
+        endpoint,
+        kind,
+        user: non_empty(body.user),
+        client_id: non_empty(body.client_id),
+        times: body.times,
+    })
+}
+
+/// One entry of `GET /_fake/faults`: the fault as it was posted, plus its id, what is left
+/// and how often it acted.
+fn listed(l: &Listed) -> Obj {
+    let name = ENDPOINTS
+        .iter()
+        .find(|(_, e)| *e == l.spec.endpoint)
+        .map_or("", |(n, _)| *n);
+    let obj = Obj::new().num("id", l.id).str("endpoint", name);
+    let obj = match &l.spec.kind {
+        FaultKind::RateLimit { reset } => obj.str("kind", "rate_limit").num("reset", *reset),
+        FaultKind::Status(s) => obj.str("kind", "status").num("status", u64::from(*s)),
+        FaultKind::Latency(d) => obj.str("kind", "latency").num(
+            "latency_ms",
+            u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+        ),
+        FaultKind::Drop => obj.str("kind", "drop"),
+        FaultKind::MalformedPage => obj.str("kind", "malformed_page"),
+    };
+    let obj = obj
+        .opt_str("user", l.spec.user.as_deref())
+        .opt_str("client_id", l.spec.client_id.as_deref());
+    let obj = match l.left {
+        Some(left) => obj.num("times_left", u64::from(left)),
+        None => obj,
+    };
+    obj.num("hits", l.hits)
+}
+
+/// At most 200 characters of `s` (error texts quote the input).
+fn truncated(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> (u16, String) {
+        match parse_fault(json.as_bytes()) {
+            Ok(spec) => panic!("accepted {json}: {spec:?}"),
+            Err(FakeError::Api {
+                status,
+                code,
+                causes,
+                ..
+            }) => (status.as_u16(), format!("{code} {}", causes.join("; "))),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_kind_parses() {
+        let spec = parse_fault(
+            br#"{"endpoint":"token","kind":"rate_limit","reset":2,"user":"alice@example.com","client_id":"spa-client","times":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            spec,
+            FaultSpec {
+                endpoint: FaultEndpoint::Token,
+                kind: FaultKind::RateLimit { reset: 2 },
+                user: Some("alice@example.com".into()),
+                client_id: Some("spa-client".into()),
+                times: Some(1),
+            }
+        );
+        let kind = |json: &str| parse_fault(json.as_bytes()).unwrap().kind;
+        assert_eq!(
+            kind(r#"{"endpoint":"authn","kind":"rate_limit"}"#),
+            FaultKind::RateLimit { reset: 1 }
+        );
+        assert_eq!(
+            kind(r#"{"endpoint":"keys","kind":"status","status":503}"#),
+            FaultKind::Status(503)
+        );
+        assert_eq!(
+            kind(r#"{"endpoint":"authorize","kind":"latency","latency_ms":250}"#),
+            FaultKind::Latency(std::time::Duration::from_millis(250))
+        );
+        assert_eq!(
+            kind(r#"{"endpoint":"revoke","kind":"drop"}"#),
+            FaultKind::Drop
+        );
+        assert_eq!(
+            kind(r#"{"endpoint":"authorize","kind":"malformed_page","user":""}"#),
+            FaultKind::MalformedPage
+        );
+    }
+
+    #[test]
+    fn bad_bodies_name_the_field() {
+        assert!(err("not json").1.starts_with("E0000003"));
+        assert!(
+            err(r#"{"endpoint":"token","kind":"drop","extra":1}"#)
+                .1
+                .contains("extra")
+        );
+        assert!(err("[]").1.starts_with("E0000003"));
+        assert_eq!(err(r#"{"kind":"drop"}"#).0, 400);
+        assert!(err(r#"{"kind":"drop"}"#).1.starts_with("E0000001 endpoint"));
+        assert!(
+            err(r#"{"endpoint":"tokens","kind":"drop"}"#)
+                .1
+                .contains("endpoint")
+        );
+        assert!(err(r#"{"endpoint":"token"}"#).1.contains("kind"));
+        assert!(
+            err(r#"{"endpoint":"token","kind":"boom"}"#)
+                .1
+                .contains("kind")
+        );
+        assert!(
+            err(r#"{"endpoint":"token","kind":"status"}"#)
+                .1
+                .contains("status")
+        );
+        assert!(
+            err(r#"{"endpoint":"token","kind":"status","status":99}"#)
+                .1
+                .contains("status")
+        );
+        assert!(
+            err(r#"{"endpoint":"token","kind":"drop","status":500}"#)
+                .1
+                .contains("status")
+        );
+        assert!(
+            err(r#"{"endpoint":"token","kind":"latency"}"#)
+                .1
+                .contains("latency_ms")
+        );
+        assert!(
+            err(r#"{"endpoint":"token","kind":"latency","latency_ms":99999999}"#)
+                .1
+                .contains("latency_ms")
+        );
+        assert!(
+            err(r#"{"endpoint":"token","kind":"rate_limit","reset":4000}"#)
+                .1
+                .contains("reset")
+        );
+        assert!(
+            err(r#"{"endpoint":"token","kind":"drop","times":0}"#)
+                .1
+                .contains("times")
+        );
+        assert!(
+            err(r#"{"endpoint":"token","kind":"drop","times":-1}"#)
+                .1
+                .starts_with("E0000003")
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! The embedded fake's admin surface over HTTP and its Rust mirror: key rotation, reset,
+//! minted tokens for resource-server tests, and what it tells the CLI (servers, key folder).
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Value, json};
+
+use super::{
+    Org, SPA_CB, VERIFIER, assert_oauth_error, claims, form_fields, json_of, key_dir, kid,
+};
+
+async fn jwks(org: &Org, server: &str) -> JwkSet {
+    let path = if server == "org" {
+        "/oauth2/v1/keys".to_owned()
+    } else {
+        format!("/oauth2/{server}/v1/keys")
+    };
+    let (status, _, v) = json_of(org.http.get(org.url(&path)).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    serde_json::from_value(v).unwrap()
+}
+
+fn kids(set: &JwkSet) -> Vec<String> {
+    set.keys
+        .iter()
+        .map(|k| k.common.key_id.clone().unwrap())
+        .collect()
+}
+
+/// Verifies an access token as a resource server would: RS256 with the JWKS key its header
+/// names, issuer and audience.
+fn verify(token: &str, set: &JwkSet, iss: &str, aud: &str) -> Result<Value, ErrorKind> {
+    let header = jsonwebtoken::decode_header(token).map_err(|e| e.into_kind())?;
+    let kid = header.kid.ok_or(ErrorKind::InvalidToken)?;
+    let jwk = set.find(&kid).ok_or(ErrorKind::InvalidKeyFormat)?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.into_kind())?;
+    let mut v = Validation::new(Algorithm::RS256);
+    v.set_issuer(&[iss]);
+    v.set_audience(&[aud]);
+    jsonwebtoken::decode::<Value>(token, &key, &v)
+        .map(|d| d.claims)
+        .map_err(|e| e.into_kind())
+}
+
+async fn userinfo(org: &Org, access_token: &str) -> reqwest::Response {
+    org.http
+        .get(org.url("/oauth2/default/v1/userinfo"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
+    let org = Org::start().await;
+    let issuer = org.fake.issuer("default");
+    let first = org
+        .spa_tokens("alice@example.com", "correct-horse", "openid profile")
+        .await;
+    let first_at = first["access_token"].as_str().unwrap().to_owned();
+    let before = jwks(&org, "default").await;
+    assert_eq!(kids(&before), [kid(&first_at)]);
+    let org_before = kids(&jwks(&org, "org").await);
+    assert_eq!(org_before.len(), 2);
+
+    // Rust API.
+    let new_kid = org.fake.rotate_keys().await.unwrap();
+    let after = jwks(&org, "default").await;
+    assert_eq!(kids(&after), [new_kid.clone(), kid(&first_at)]);
+    let org_after = kids(&jwks(&org, "org").await);
+    assert_eq!(org_after.len(), 4);
+    assert_eq!(org_after[2..], org_before[..]);
+    let second = org
+        .spa_tokens("bob@example.com", "battery-staple", "openid profile")
+        .await;
+    let second_at = second["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(kid(&second_at), new_kid);
+    assert_eq!(kid(second["id_token"].as_str().unwrap()), new_kid);
+    for token in [&first_at, &second_at] {
+        verify(token, &after, &issuer, "api://default").unwrap();
+        assert_eq!(userinfo(&org, token).await.status(), 200);
+    }
+
+    // HTTP: the first keys leave the JWKS, and the fake no longer honours their tokens.
+    let (status, _, rotated) = json_of(
+        org.http
+            .post(org.url("/_fake/keys/rotate"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let third_kid = rotated["kid"].as_str().unwrap().to_owned();
+    assert_eq!(rotated["retired_kids"][0], new_kid.as_str());
+    let latest = jwks(&org, "default").await;
+    assert_eq!(kids(&latest), [third_kid, new_kid]);
+    assert_eq!(
+        verify(&first_at, &latest, &issuer, "api://default"),
+        Err(ErrorKind::InvalidKeyFormat),
+        "the first kid is gone"
+    );
+    assert_eq!(userinfo(&org, &first_at).await.status(), 401);
+    assert_eq!(userinfo(&org, &second_at).await.status(), 200);
+    // Rotation lives in memory: a fake started from the same folder signs with the kept keys.
+    let again = Org::start().await;
+    assert_eq!(kids(&jwks(&again, "default").await), [kid(&first_at)]);
+}
+
+#[tokio::test]
+async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
+    let org = Org::start().await;
+    let tokens = org
+        .spa_tokens(
+            "alice@example.com",
+            "correct-horse",
+            "openid offline_access",
+        )
+        .await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let code = org
+        .spa_code("default", "bob@example.com", "battery-staple", "openid")
+        .await;
+    let unused = org.session_token("bob@example.com", "battery-staple").await;
+    let _fault = org.fake.fault(okta_fixtures::fake::FaultSpec {
+        endpoint: okta_fixtures::fake::FaultEndpoint::Keys,
+        kind: okta_fixtures::fake::FaultKind::Status(500),
+        user: None,
+        client_id: None,
+        times: None,
+    });
+    assert!(org.fake.stats().total_sign_ins() == 2);
+
+    // HTTP, then the same through Rust later in the test.
+    let res = org.http.post(org.url("/_fake/reset")).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    let stats = org.fake.stats();
+    assert_eq!(
+        (
+            stats.total_sign_ins(),
+            stats.requests("authn"),
+            stats.requests("token")
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        org.http
+            .get(org.url("/oauth2/v1/keys"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "the fault is gone"
+    );
+    let redeem: Vec<(&str, &str)> = vec![
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", SPA_CB),
+        ("client_id", "spa-client"),
+        ("code_verifier", VERIFIER),
+    ];
+    assert_oauth_error(
+        org.token("default", &redeem).await,
+        400,
+        "invalid_grant",
+        "The authorization code is invalid or has expired.",
+    )
+    .await;
+    let refresh_form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+        ("client_id", "spa-client"),
+    ];
+    assert_oauth_error(
+        org.token("default", &refresh_form).await,
+        400,
+        "invalid_grant",
+        "The refresh token is invalid or expired.",
+    )
+    .await;
+    let res = org
+        .authorize(
+            "default",
+            &[
+                ("client_id", "spa-client"),
+                ("response_type", "code"),
+                ("response_mode", "form_post"),
+                ("scope", "openid"),
+                ("redirect_uri", SPA_CB),
+                ("state", "s"),
+                ("code_challenge", super::CHALLENGE),
+                ("code_challenge_method", "S256"),
+                ("prompt", "none"),
+                ("sessionToken", &unused),
+            ],
+        )
+        .await;
+    assert_eq!(
+        form_fields(&res.text().await.unwrap())["error"],
+        "login_required"
+    );
+    // Keys stay: tokens issued before still work.
+    assert_eq!(userinfo(&org, &access).await.status(), 200);
+
+    org.session_token("alice@example.com", "correct-horse")
+        .await;
+    assert_eq!(org.fake.stats().requests("authn"), 1);
+    org.fake.reset();
+    assert_eq!(org.fake.stats().requests("authn"), 0);
+}
+
+#[tokio::test]
+async fn minted_tokens_cover_what_resource_servers_must_refuse() {
+    let org = Org::start().await;
+    let issuer = org.fake.issuer("default");
+    let set = jwks(&org, "default").await;
+    let audience = "api://default";
+
+    let good = org
+        .fake
+        .mint()
+        .user("alice")
+        .client("web-client")
+        .scopes(["openid", "profile", "orders:read"])
+        .claim("tier", "platinum")
+        .sign();
+    let c = verify(&good, &set, &issuer, audience).unwrap();
+    assert_eq!(c["sub"], "alice@example.com");
+    assert_eq!(c["cid"], "web-client");
+    assert_eq!(c["scp"], json!(["openid", "profile", "orders:read"]));
+    assert_eq!(
+        c["groups"],
+        json!(["Everyone", "admins"]),
+        "server access_claims apply"
+    );
+    assert_eq!(c["department"], "eng", "the user's own claims apply");
+    assert_eq!(
+        c["tier"], "platinum",
+        "chosen claims replace configured ones"
+    );
+    // Indistinguishable from an issued token for the fake's own endpoints.
+    let (status, _, info) = json_of(userinfo(&org, &good).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(info["preferred_username"], "alice@example.com");
+
+    let expired = org.fake.mint().user("alice").expired().sign();
+    assert_eq!(
+        verify(&expired, &set, &issuer, audience),
+        Err(ErrorKind::ExpiredSignature)
+    );
+    assert_eq!(userinfo(&org, &expired).await.status(), 401);
+
+    let tampered = org.fake.mint().user("alice").wrong_signature().sign();
+    assert!(set.find(&kid(&tampered)).is_some(), "names the real kid");
+    assert_eq!(
+        verify(&tampered, &set, &issuer, audience),
+        Err(ErrorKind::InvalidSignature)
+    );
+    assert_eq!(userinfo(&org, &tampered).await.status(), 401);
+
+    let foreign = org
+        .fake
+        .mint()
+        .user("alice")
+        .issuer("https://evil.example.com")
+        .sign();
+    assert_eq!(
+        verify(&foreign, &set, &issuer, audience),
+        Err(ErrorKind::InvalidIssuer)
+    );
+    let other_api = org.fake.mint().user("alice").audience("api://other").sign();
+    assert_eq!(
+        verify(&other_api, &set, &issuer, audience),
+        Err(ErrorKind::InvalidAudience)
+    );
+    let short = org
+        .fake
+        .mint()
+        .expires_in(std::time::Duration::from_secs(90))
+        .sign();
+    let c = claims(&short);
+    assert_eq!(c["exp"].as_u64().unwrap() - c["iat"].as_u64().unwrap(), 90);
+    assert_eq!(c["sub"], c["cid"], "without a user it is a client's token");
+
+    // The org server signs its access tokens with its own key, as Okta does.
+    let org_token = org.fake.mint().server("org").user("bob").sign();
+    let org_set = jwks(&org, "org").await;
+    let c = verify(&org_token, &org_set, org.fake.org_url(), org.fake.org_url()).unwrap();
+    assert_eq!(c["sub"], "bob@example.com");
+    assert_ne!(kid(&org_token), kid(&good));
+}
+
+#[tokio::test]
+async fn servers_and_key_folder_are_what_the_fake_serves() {
+    let org = Org::start().await;
+    assert_eq!(org.fake.servers(), ["default", "org"]);
+    assert_eq!(org.fake.key_dir(), key_dir());
+    for server in org.fake.servers() {
+        let prefix = if server == "org" {
+            String::new()
+        } else {
+            format!("/oauth2/{server}")
+        };
+        let url = org.url(&format!("{prefix}/.well-known/openid-configuration"));
+        let (status, _, doc) = json_of(org.http.get(url).send().await.unwrap()).await;
+        assert_eq!(status, 200);
+        assert_eq!(doc["issuer"], org.fake.issuer(&server).as_str());
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures.yaml");
+    let config = okta_fixtures::config::load(&root, &|_| None).unwrap();
+    let fake = okta_fixtures::fake::FakeOkta::builder()
+        .config(&config)
+        .key_dir(key_dir())
+        .start()
+        .await
+        .unwrap();
+    assert!(fake.servers().contains(&"default".to_owned()));
+    assert!(okta_fixtures::fake::default_key_dir().ends_with("fake"));
+}

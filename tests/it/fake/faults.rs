@@ -1,0 +1,616 @@
+//! Faults injected into the embedded fake (fixtures.yaml, the Rust guard, `/_fake/faults`) and
+//! Okta's per-username rate limit, over real HTTP.
+
+use std::time::{Duration, Instant};
+
+use okta_fixtures::fake::{Clock, FaultEndpoint, FaultKind, FaultSpec};
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use super::{
+    CHALLENGE, Org, SPA_CB, VERIFIER, YAML, assert_oauth_error, assert_okta_error, form_fields,
+    json_of,
+};
+
+fn spec(endpoint: FaultEndpoint, kind: FaultKind) -> FaultSpec {
+    FaultSpec {
+        endpoint,
+        kind,
+        user: None,
+        client_id: None,
+        times: None,
+    }
+}
+
+fn for_user(mut spec: FaultSpec, user: &str) -> FaultSpec {
+    spec.user = Some(user.to_owned());
+    spec
+}
+
+fn for_client(mut spec: FaultSpec, client_id: &str) -> FaultSpec {
+    spec.client_id = Some(client_id.to_owned());
+    spec
+}
+
+fn times(mut spec: FaultSpec, n: u32) -> FaultSpec {
+    spec.times = Some(n);
+    spec
+}
+
+fn header(res: &reqwest::Response, name: &str) -> u64 {
+    res.headers()[name].to_str().unwrap().parse().unwrap()
+}
+
+/// The SPA's authorize parameters for a session token (form_post, PKCE).
+fn spa_authorize(session_token: &str) -> Vec<(&'static str, String)> {
+    [
+        ("client_id", "spa-client"),
+        ("response_type", "code"),
+        ("response_mode", "form_post"),
+        ("scope", "openid offline_access"),
+        ("redirect_uri", SPA_CB),
+        ("state", "st-1"),
+        ("nonce", "n-1"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("prompt", "none"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .chain([("sessionToken", session_token.to_owned())])
+    .collect()
+}
+
+async fn authorize(org: &Org, params: &[(&'static str, String)]) -> reqwest::Response {
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    org.authorize("default", &params).await
+}
+
+fn redeem(code: &str) -> [(&'static str, String); 5] {
+    [
+        ("grant_type", "authorization_code".into()),
+        ("code", code.into()),
+        ("redirect_uri", SPA_CB.into()),
+        ("client_id", "spa-client".into()),
+        ("code_verifier", VERIFIER.into()),
+    ]
+}
+
+async fn token(org: &Org, form: &[(&'static str, String)]) -> reqwest::Response {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    org.token("default", &form).await
+}
+
+#[tokio::test]
+async fn faults_from_fixtures_yaml_act_from_start() {
+    let yaml = format!(
+        "{YAML}  faults:\n    - {{ endpoint: keys, kind: status, status: 503, times: 1 }}\n    - {{ endpoint: authn, kind: rate_limit, reset: 7, user: bob@example.com }}\n"
+    );
+    let org = Org::from_yaml(&yaml).await;
+    let keys = org.url("/oauth2/v1/keys");
+    let res = org.http.get(&keys).send().await.unwrap();
+    assert_okta_error(res, 503, "E0000010", "Service is in read only mode").await;
+    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 200);
+
+    let res = org
+        .authn(json!({"username": "bob@example.com", "password": "battery-staple"}))
+        .await;
+    assert_eq!(header(&res, "x-rate-limit-limit"), 4);
+    assert_eq!(header(&res, "x-rate-limit-remaining"), 0);
+    let reset = header(&res, "x-rate-limit-reset");
+    let now = org
+        .clock
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!((now + 6..=now + 8).contains(&reset), "{reset} vs {now}");
+    assert_okta_error(
+        res,
+        429,
+        "E0000047",
+        "API call exceeded rate limit due to too many requests.",
+    )
+    .await;
+    // Scoped to bob: alice signs in.
+    org.session_token("alice@example.com", "correct-horse")
+        .await;
+    // Clearing removes fixtures.yaml's faults too.
+    org.fake.clear_faults();
+    org.session_token("bob@example.com", "battery-staple").await;
+}
+
+#[tokio::test]
+async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
+    let org = Org::start().await;
+    let alice_st = org
+        .session_token("alice@example.com", "correct-horse")
+        .await;
+    // On /authorize, scoped by the sessionToken's user: alice's token is not spent.
+    let guard = org.fake.fault(times(
+        for_user(
+            spec(FaultEndpoint::Authorize, FaultKind::RateLimit { reset: 2 }),
+            "ALICE@example.com",
+        ),
+        1,
+    ));
+    let res = authorize(&org, &spa_authorize(&alice_st)).await;
+    assert_eq!(header(&res, "x-rate-limit-limit"), 4);
+    assert_okta_error(
+        res,
+        429,
+        "E0000047",
+        "API call exceeded rate limit due to too many requests.",
+    )
+    .await;
+    assert_eq!(guard.hits(), 1);
+    let bob_st = org.session_token("bob@example.com", "battery-staple").await;
+    let res = authorize(&org, &spa_authorize(&bob_st)).await;
+    assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
+    let res = authorize(&org, &spa_authorize(&alice_st)).await;
+    let code = form_fields(&res.text().await.unwrap())["code"].clone();
+
+    // On /token, scoped by the code's user: the code survives the 429.
+    let _guard = org.fake.fault(for_user(
+        spec(FaultEndpoint::Token, FaultKind::RateLimit { reset: 1 }),
+        "alice@example.com",
+    ));
+    let res = token(&org, &redeem(&code)).await;
+    assert_eq!(header(&res, "x-rate-limit-remaining"), 0);
+    assert_oauth_error(
+        res,
+        429,
+        "invalid_grant",
+        "API call exceeded rate limit due to too many requests.",
+    )
+    .await;
+    drop(_guard);
+    let (status, _, tokens) = json_of(token(&org, &redeem(&code)).await).await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+
+    // Scoped by the refresh token's user, and by client id.
+    let _guard = org.fake.fault(for_client(
+        spec(FaultEndpoint::Token, FaultKind::Status(503)),
+        "spa-client",
+    ));
+    let res = token(
+        &org,
+        &[
+            ("grant_type", "refresh_token".into()),
+            ("refresh_token", refresh.clone()),
+            ("client_id", "spa-client".into()),
+        ],
+    )
+    .await;
+    assert_oauth_error(
+        res,
+        503,
+        "temporarily_unavailable",
+        "The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.",
+    )
+    .await;
+    let res = org
+        .http
+        .post(org.url("/oauth2/default/v1/token"))
+        .basic_auth("reports-client", Some("reports-secret"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "reports:read"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "another client is not faulted");
+}
+
+#[tokio::test]
+async fn status_faults_answer_with_each_endpoints_okta_body() {
+    let org = Org::start().await;
+    let st = org
+        .session_token("alice@example.com", "correct-horse")
+        .await;
+
+    let _g = org
+        .fake
+        .fault(spec(FaultEndpoint::Authn, FaultKind::Status(500)));
+    let res = org
+        .authn(json!({"username": "bob@example.com", "password": "battery-staple"}))
+        .await;
+    assert_okta_error(res, 500, "E0000009", "Internal Server Error").await;
+    drop(_g);
+
+    let _g = org
+        .fake
+        .fault(spec(FaultEndpoint::Authorize, FaultKind::Status(503)));
+    let res = authorize(&org, &spa_authorize(&st)).await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<h1>503</h1>") && page.contains("temporarily_unavailable"));
+    assert!(form_fields(&page).is_empty());
+    drop(_g);
+
+    let _g = org
+        .fake
+        .fault(spec(FaultEndpoint::Introspect, FaultKind::Status(500)));
+    let res = org
+        .http
+        .post(org.url("/oauth2/default/v1/introspect"))
+        .basic_auth("web-client", Some("web-secret"))
+        .form(&[("token", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_oauth_error(
+        res,
+        500,
+        "server_error",
+        "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
+    )
+    .await;
+    drop(_g);
+
+    let _g = org
+        .fake
+        .fault(spec(FaultEndpoint::Userinfo, FaultKind::Status(401)));
+    let res = org
+        .http
+        .get(org.url("/oauth2/default/v1/userinfo"))
+        .bearer_auth("whatever")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer error=\"invalid_token\"")
+    );
+    drop(_g);
+
+    let _g = org
+        .fake
+        .fault(spec(FaultEndpoint::Discovery, FaultKind::Status(404)));
+    let res = org
+        .http
+        .get(org.url("/oauth2/default/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap();
+    assert_okta_error(res, 404, "E0000008", "The requested path was not found").await;
+    drop(_g);
+
+    // A 429 status is a rate limit, headers and all.
+    let _g = org
+        .fake
+        .fault(spec(FaultEndpoint::Token, FaultKind::Status(429)));
+    let res = token(&org, &redeem("any-code")).await;
+    assert!(header(&res, "x-rate-limit-reset") > 0);
+    assert_oauth_error(
+        res,
+        429,
+        "invalid_grant",
+        "API call exceeded rate limit due to too many requests.",
+    )
+    .await;
+    drop(_g);
+
+    // The session token was never spent by the faulted /authorize.
+    let res = authorize(&org, &spa_authorize(&st)).await;
+    assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
+}
+
+#[tokio::test]
+async fn latency_delays_only_the_scoped_client() {
+    let org = Org::start().await;
+    let delay = Duration::from_millis(300);
+    let guard = org.fake.fault(for_client(
+        spec(FaultEndpoint::Token, FaultKind::Latency(delay)),
+        "reports-client",
+    ));
+    let cc = |id: &'static str, secret: &'static str| {
+        org.http
+            .post(org.url("/oauth2/default/v1/token"))
+            .basic_auth(id, Some(secret))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", "reports:read"),
+            ])
+            .send()
+    };
+    let started = Instant::now();
+    let res = cc("reports-client", "reports-secret").await.unwrap();
+    assert!(started.elapsed() >= delay);
+    // Then it answers normally.
+    assert_eq!(res.status(), 200);
+    let res = cc("web-client", "web-secret").await.unwrap();
+    assert_eq!(
+        res.status(),
+        400,
+        "web-client may not use client_credentials"
+    );
+    assert_eq!(guard.hits(), 1, "only reports-client's request was delayed");
+}
+
+#[tokio::test]
+async fn drop_closes_the_connection_without_a_byte() {
+    let org = Org::start().await;
+    let guard = org
+        .fake
+        .fault(times(spec(FaultEndpoint::Keys, FaultKind::Drop), 2));
+    // A raw connection sees the end of the stream and nothing before it.
+    let addr = org.fake.org_url().trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(format!("GET /oauth2/v1/keys HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    let read = tcp.read_to_end(&mut got).await;
+    assert!(
+        got.is_empty(),
+        "{:?} / {read:?}",
+        String::from_utf8_lossy(&got)
+    );
+    // An HTTP client reports a failed request, not a status.
+    let err = org
+        .http
+        .get(org.url("/oauth2/v1/keys"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.status().is_none(), "{err}");
+    assert_eq!(guard.hits(), 2);
+    // Its times are used up: the fake answers again.
+    let res = org
+        .http
+        .get(org.url("/oauth2/v1/keys"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn a_malformed_page_has_no_form_and_spends_no_session_token() {
+    let org = Org::start().await;
+    let st = org
+        .session_token("alice@example.com", "correct-horse")
+        .await;
+    let guard = org.fake.fault(for_user(
+        spec(FaultEndpoint::Authorize, FaultKind::MalformedPage),
+        "alice@example.com",
+    ));
+    let res = authorize(&org, &spa_authorize(&st)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("appForm"), "looks like a form_post page");
+    assert!(form_fields(&page).is_empty(), "{page}");
+    drop(guard);
+    let res = authorize(&org, &spa_authorize(&st)).await;
+    assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
+
+    // Elsewhere: an HTML page where JSON was expected.
+    let _g = org
+        .fake
+        .fault(spec(FaultEndpoint::Keys, FaultKind::MalformedPage));
+    let res = org
+        .http
+        .get(org.url("/oauth2/v1/keys"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.json::<Value>().await.is_err());
+}
+
+#[tokio::test]
+async fn faults_over_http_can_be_listed_and_deleted() {
+    let org = Org::start().await;
+    let post = |body: Value| org.http.post(org.url("/_fake/faults")).json(&body).send();
+    let res = post(json!({"endpoint": "keys", "kind": "status", "status": 502, "times": 3}))
+        .await
+        .unwrap();
+    let (status, _, created) = json_of(res).await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_u64().unwrap();
+    let keys = org.url("/oauth2/v1/keys");
+    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 502);
+    let res = post(
+        json!({"endpoint": "token", "kind": "latency", "latency_ms": 5, "client_id": "web-client"}),
+    )
+    .await
+    .unwrap();
+    let second = json_of(res).await.2["id"].as_u64().unwrap();
+    let (_, _, listed) =
+        json_of(org.http.get(org.url("/_fake/faults")).send().await.unwrap()).await;
+    assert_eq!(
+        listed,
+        json!({"faults": [
+            {"id": id, "endpoint": "keys", "kind": "status", "status": 502, "times_left": 2, "hits": 1},
+            {"id": second, "endpoint": "token", "kind": "latency", "latency_ms": 5, "client_id": "web-client", "hits": 0}
+        ]})
+    );
+    let del = |path: String| org.http.delete(org.url(&path)).send();
+    assert_eq!(
+        del(format!("/_fake/faults/{id}")).await.unwrap().status(),
+        204
+    );
+    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 200);
+    let res = del(format!("/_fake/faults/{id}")).await.unwrap();
+    assert_okta_error(
+        res,
+        404,
+        "E0000007",
+        &format!("Not found: Resource not found: {id} (Fault)"),
+    )
+    .await;
+    assert_eq!(del("/_fake/faults".into()).await.unwrap().status(), 204);
+    let (_, _, listed) =
+        json_of(org.http.get(org.url("/_fake/faults")).send().await.unwrap()).await;
+    assert_eq!(listed, json!({"faults": []}));
+
+    // Bad bodies name what to fix.
+    let res = org
+        .http
+        .post(org.url("/_fake/faults"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_okta_error(
+        res,
+        400,
+        "E0000003",
+        "The request body was not well-formed.",
+    )
+    .await;
+    let res = post(json!({"endpoint": "token", "kind": "status"}))
+        .await
+        .unwrap();
+    let v = assert_okta_error(res, 400, "E0000001", "Api validation failed: status").await;
+    assert_eq!(
+        v["errorCauses"][0]["errorSummary"],
+        "status: The field cannot be left blank"
+    );
+    let res = post(json!({"endpoint": "tokens", "kind": "drop"}))
+        .await
+        .unwrap();
+    let v = assert_okta_error(res, 400, "E0000001", "Api validation failed: endpoint").await;
+    assert!(
+        v["errorCauses"][0]["errorSummary"]
+            .as_str()
+            .unwrap()
+            .contains("authorize")
+    );
+    let res = org.http.put(org.url("/_fake/faults")).send().await.unwrap();
+    assert_okta_error(
+        res,
+        405,
+        "E0000022",
+        "The endpoint does not support the provided HTTP method",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn okta_refuses_the_fifth_authn_of_a_user_within_a_second() {
+    let clock = Clock::frozen();
+    let org = Org::with(YAML, clock.clone(), |b| b).await;
+    let alice = json!({"username": "alice@example.com", "password": "correct-horse"});
+    for _ in 0..4 {
+        assert_eq!(org.authn(alice.clone()).await.status(), 200);
+    }
+    // Wrong passwords count too: the limit is per username, not per success.
+    let res = org
+        .authn(json!({"username": "Alice@Example.com", "password": "nope"}))
+        .await;
+    assert_eq!(header(&res, "x-rate-limit-limit"), 4);
+    assert_eq!(header(&res, "x-rate-limit-remaining"), 0);
+    // The first of the four leaves the window a second after it came, rounded up.
+    let frees = clock.now().duration_since(std::time::UNIX_EPOCH).unwrap() + Duration::from_secs(1);
+    let reset = frees.as_secs() + u64::from(frees.subsec_nanos() > 0);
+    assert_eq!(header(&res, "x-rate-limit-reset"), reset);
+    assert_okta_error(
+        res,
+        429,
+        "E0000047",
+        "API call exceeded rate limit due to too many requests.",
+    )
+    .await;
+    // Others are not limited by alice's sign-ins.
+    org.session_token("bob@example.com", "battery-staple").await;
+    // A second later alice gets through again.
+    clock.advance(Duration::from_secs(1));
+    org.session_token("alice@example.com", "correct-horse")
+        .await;
+    assert_eq!(org.fake.stats().requests("authn"), 7);
+}
+
+#[tokio::test]
+async fn okta_limits_password_and_refresh_grants_per_user_at_token() {
+    let clock = Clock::frozen();
+    let org = Org::with(YAML, clock.clone(), |b| b).await;
+    let password = || {
+        org.http
+            .post(org.url("/oauth2/default/v1/token"))
+            .basic_auth("ropc-client", Some("ropc-secret"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", "alice@example.com"),
+                ("password", "correct-horse"),
+                ("scope", "openid offline_access"),
+            ])
+            .send()
+    };
+    let mut refresh = String::new();
+    for _ in 0..4 {
+        let (status, _, v) = json_of(password().await.unwrap()).await;
+        assert_eq!(status, 200, "{v}");
+        refresh = v["refresh_token"].as_str().unwrap().to_owned();
+    }
+    let res = password().await.unwrap();
+    assert_eq!(header(&res, "x-rate-limit-limit"), 4);
+    assert_oauth_error(
+        res,
+        429,
+        "invalid_grant",
+        "API call exceeded rate limit due to too many requests.",
+    )
+    .await;
+    // The refresh grant of the same user shares the limit; it spends nothing when refused.
+    let refresh_grant = || {
+        org.http
+            .post(org.url("/oauth2/default/v1/token"))
+            .basic_auth("ropc-client", Some("ropc-secret"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.as_str()),
+            ])
+            .send()
+    };
+    assert_eq!(refresh_grant().await.unwrap().status(), 429);
+    // Codes are not limited per user.
+    let tokens = org
+        .spa_tokens("bob@example.com", "battery-staple", "openid")
+        .await;
+    assert!(tokens["access_token"].is_string());
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(refresh_grant().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn the_per_user_limit_can_be_turned_off() {
+    let org = Org::with(YAML, Clock::frozen(), |b| b.per_user_rate_limit(false)).await;
+    for _ in 0..10 {
+        org.session_token("alice@example.com", "correct-horse")
+            .await;
+    }
+    assert_eq!(org.fake.stats().requests("authn"), 10);
+}
+
+#[tokio::test]
+async fn shutdown_cuts_injected_latency_short() {
+    let org = Org::start().await;
+    let guard = org.fake.fault(spec(
+        FaultEndpoint::Keys,
+        FaultKind::Latency(Duration::from_secs(3600)),
+    ));
+    let (http, url) = (org.http.clone(), org.url("/oauth2/v1/keys"));
+    let pending = tokio::spawn(async move { http.get(url).send().await });
+    for _ in 0..100_000 {
+        if guard.hits() == 1 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(guard.hits(), 1, "the request is waiting in the fault");
+    let Org { fake, .. } = org;
+    tokio::time::timeout(Duration::from_secs(30), fake.shutdown())
+        .await
+        .expect("shutdown does not wait out an hour of injected latency");
+    assert_eq!(pending.await.unwrap().unwrap().status(), 200);
+}
