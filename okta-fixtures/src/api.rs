@@ -11,7 +11,7 @@ use okta_fixtures_config::{App, CacheStore, Config, Flow, HttpSettings, OrgUrl, 
 use tracing::Instrument as _;
 
 use crate::Secret;
-use crate::cache::{Cache, Clock, Disk, Key, Waiter};
+use crate::cache::{Cache, Clock, Disk, FxBuild, Key, Waiter};
 use crate::error::{Error, Result};
 use crate::flow::{self, Plan};
 use crate::org::Org;
@@ -348,10 +348,20 @@ impl TokenRequest {
         rx.recv().map_err(|_| Error::WorkerStopped)?
     }
 
-    /// The context and the cache key: all a cache hit needs.
+    /// The context and the cache key: all a cache hit needs. A request shaped like an earlier
+    /// one reuses its key.
     fn resolve(&self) -> Result<(Arc<Context>, Key)> {
         let ctx = self.source.fixtures()?.0;
-        let config = &ctx.config;
+        if let Some(key) = ctx.resolved(self) {
+            return Ok((ctx, key));
+        }
+        let key = self.key(&ctx.config)?;
+        ctx.remember(self, &key);
+        Ok((ctx, key))
+    }
+
+    /// The cache key, from the config.
+    fn key(&self, config: &Config) -> Result<Key> {
         let (user, app) = self.user_and_app(config)?;
         let server = self
             .server
@@ -370,7 +380,7 @@ impl TokenRequest {
             &app.response_type,
             self.scopes.as_deref().unwrap_or(&app.scopes),
         );
-        Ok((ctx, key))
+        Ok(key)
     }
 
     /// What to sign in, on a cache miss.
@@ -419,7 +429,7 @@ impl TokenRequest {
 }
 
 /// Whose tokens a request asks for.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Who {
     /// A user, with their default app unless one is named.
     User { name: String, app: Option<String> },
@@ -449,7 +459,7 @@ enum Source {
 /// Discovery inputs (explicit path, `$OKTA_FIXTURES_CONFIG`, start folder) → fixtures, so a
 /// warm call touches no file system.
 type DiscoveryKey = (Option<PathBuf>, Option<String>, PathBuf);
-static DISCOVERED: LazyLock<Mutex<HashMap<DiscoveryKey, Fixtures>>> =
+static DISCOVERED: LazyLock<Mutex<HashMap<DiscoveryKey, Fixtures, FxBuild>>> =
     LazyLock::new(Default::default);
 /// Config path → its process-wide fixtures.
 static CONTEXTS: LazyLock<Mutex<HashMap<PathBuf, Fixtures>>> = LazyLock::new(Default::default);
@@ -513,7 +523,21 @@ pub(crate) struct Context {
     org: tokio::sync::OnceCell<Org>,
     cache: Arc<Cache>,
     keys: KeySets,
+    /// Requests resolved so far and their keys: a warm hit neither looks the user and app up
+    /// again nor builds a key. Bounded, so tests asking for ever new scopes do not grow it.
+    resolved: Mutex<Vec<Resolved>>,
 }
+
+/// A request's shape and the key it resolved to.
+struct Resolved {
+    who: Who,
+    server: Option<String>,
+    scopes: Option<Vec<String>>,
+    key: Key,
+}
+
+/// How many request shapes a context remembers.
+const RESOLVED_MAX: usize = 256;
 
 impl Context {
     fn new(config: Config, cache_dir: Option<PathBuf>, clock: Clock) -> Self {
@@ -524,6 +548,27 @@ impl Context {
             config,
             org: tokio::sync::OnceCell::new(),
             keys: KeySets::default(),
+            resolved: Mutex::default(),
+        }
+    }
+
+    /// The key a request shaped like `req` resolved to before.
+    fn resolved(&self, req: &TokenRequest) -> Option<Key> {
+        lock(&self.resolved)
+            .iter()
+            .find(|r| r.who == req.who && r.server == req.server && r.scopes == req.scopes)
+            .map(|r| r.key.clone())
+    }
+
+    fn remember(&self, req: &TokenRequest, key: &Key) {
+        let mut resolved = lock(&self.resolved);
+        if resolved.len() < RESOLVED_MAX {
+            resolved.push(Resolved {
+                who: req.who.clone(),
+                server: req.server.clone(),
+                scopes: req.scopes.clone(),
+                key: key.clone(),
+            });
         }
     }
 
@@ -686,6 +731,29 @@ mod tests {
                 config: Some(_)
             }
         ));
+    }
+
+    #[test]
+    fn a_request_shaped_like_an_earlier_one_reuses_its_key() {
+        let yaml = "org_url: https://dev-1.okta.com\napps:\n  spa: { client_id: c, redirect_uri: 'http://localhost/cb', flow: code }\nusers:\n  alice: { username: a@example.com, password: pw }\n  bob: { username: b@example.com, password: pw }\n";
+        let config = okta_fixtures_config::parse_str(yaml, None, &|_| None).unwrap();
+        let f = Fixtures::new(config);
+        let (_, first) = f.request("alice").resolve().unwrap();
+        let (_, again) = f.request("alice").resolve().unwrap();
+        assert!(std::ptr::eq(&*first, &*again), "the remembered key");
+        let (_, scoped) = f.request("alice").scopes(["openid"]).resolve().unwrap();
+        let (_, bob) = f.request("bob").resolve().unwrap();
+        let (_, explicit) = f.request("alice").app("spa").resolve().unwrap();
+        assert_ne!(scoped, first);
+        assert_ne!(bob, first);
+        assert_eq!(explicit, first, "the same tokens, another shape");
+        assert!(!std::ptr::eq(&*explicit, &*first));
+        assert!(
+            f.request("nobody").resolve().is_err(),
+            "errors are not remembered"
+        );
+        assert!(f.request("nobody").resolve().is_err());
+        assert_eq!(lock(&f.0.resolved).len(), 4);
     }
 
     #[cfg(not(feature = "fake"))]

@@ -1,6 +1,8 @@
 //! What identifies cached tokens: everything that changes them, and nothing secret.
 
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use okta_fixtures_config::{Flow, ResponseType};
 use serde::{Deserialize, Serialize};
@@ -8,8 +10,14 @@ use sha2::{Digest as _, Sha256};
 
 /// The cache key: org URL, authorization server, client id, username, flow, response types and
 /// the sorted scopes. Never a password or secret.
+///
+/// Cloning is an `Arc` clone: a warm hit reuses the key its request resolved to before.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Key {
+pub(crate) struct Key(Arc<KeyParts>);
+
+/// What a [`Key`] is made of.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct KeyParts {
     pub(crate) org: String,
     pub(crate) server: String,
     pub(crate) client_id: String,
@@ -39,7 +47,7 @@ impl Key {
             Flow::Code | Flow::ClientCredentials => Vec::new(),
         };
         response_types.sort();
-        Key {
+        Key(Arc::new(KeyParts {
             org: org.to_owned(),
             server: server.to_owned(),
             client_id: client_id.to_owned(),
@@ -47,7 +55,7 @@ impl Key {
             flow,
             response_types,
             scopes,
-        }
+        }))
     }
 
     /// The key as a disk entry records it.
@@ -142,6 +150,14 @@ impl fmt::Display for KeyRecord {
             write!(f, " {r}")?;
         }
         write!(f, " [{}] {}", self.scopes.join(" "), self.org)
+    }
+}
+
+impl Deref for Key {
+    type Target = KeyParts;
+
+    fn deref(&self) -> &KeyParts {
+        &self.0
     }
 }
 

@@ -34,13 +34,16 @@ pub(crate) enum Joined {
 
 #[derive(Default)]
 pub(crate) struct Memory {
-    map: Mutex<HashMap<Key, Entry, BuildHasherDefault<Fx>>>,
+    map: Mutex<HashMap<Key, Entry, FxBuild>>,
 }
 
-/// FxHash, rustc's hasher: the keys come from fixtures.yaml, not from an attacker, and
-/// SipHash was the largest cost of a warm hit.
+/// Builds [`Fx`] hashers, for maps on the warm path.
+pub(crate) type FxBuild = BuildHasherDefault<Fx>;
+
+/// FxHash, rustc's hasher: the keys come from fixtures.yaml and the test code, not from an
+/// attacker, and SipHash was the largest cost of a warm hit.
 #[derive(Default)]
-struct Fx(u64);
+pub(crate) struct Fx(u64);
 
 impl Fx {
     fn add(&mut self, word: u64) {
@@ -131,7 +134,7 @@ impl Memory {
         waiters
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Entry, BuildHasherDefault<Fx>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Entry, FxBuild>> {
         // Waiters run outside the lock, so a panic cannot leave an entry half-written.
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
