@@ -167,17 +167,7 @@ mod single_flight {
             .map(|i| {
                 let (f, start) = (f.clone(), start.clone());
                 std::thread::spawn(move || {
-                    let rt = if i % 2 == 0 {
-                        tokio::runtime::Builder::new_current_thread()
-                            .enable_all()
-                            .build()
-                    } else {
-                        tokio::runtime::Builder::new_multi_thread()
-                            .worker_threads(2)
-                            .enable_all()
-                            .build()
-                    }
-                    .unwrap();
+                    let rt = crate::cache::runtime(i % 2 == 0);
                     start.wait();
                     let mut got = rt.block_on(async {
                         let tasks: Vec<_> = (0..TASKS)

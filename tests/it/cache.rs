@@ -10,8 +10,8 @@ use std::hash::{Hash as _, Hasher as _};
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier, LazyLock, Mutex, mpsc};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::time::Duration;
 
 use axum::extract::Request;
@@ -154,37 +154,42 @@ fn outcome(child: Child) -> Result<String, String> {
 }
 
 /// A fresh folder under the system temp folder, removed on drop.
-struct TempDir(PathBuf);
+struct TempDir(crate::cli::TempDir);
 
 impl TempDir {
     fn new(tag: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "okta-fixtures-it-cache-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp folder");
-        Self(dir)
+        Self(crate::cli::TempDir::in_area("cache", tag))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0.0
     }
 
     /// Writes a fixtures.yaml for the org at `url` (with `extra` top-level YAML).
     fn config(&self, url: &str, extra: &str) -> PathBuf {
-        let path = self.0.join("fixtures.yaml");
+        let path = self.path().join("fixtures.yaml");
         std::fs::write(&path, format!("org_url: {url}\n{APPS_USERS}{extra}\n")).expect("write");
         path
     }
 
     fn cache(&self) -> PathBuf {
-        self.0.join("cache")
+        self.path().join("cache")
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+/// A current-thread runtime, or a two-worker multi-thread one: threads mix both.
+pub(crate) fn runtime(current_thread: bool) -> tokio::runtime::Runtime {
+    if current_thread {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
     }
+    .unwrap()
 }
 
 /// Fixtures of their own (their own memory, as another process has) for the file at `path`,
@@ -354,17 +359,7 @@ mod single_flight {
             for i in 0..THREADS {
                 let (f, start, calling) = (f.clone(), start.clone(), calling_tx.clone());
                 handles.push(std::thread::spawn(move || {
-                    let rt = if (p + i) % 2 == 0 {
-                        tokio::runtime::Builder::new_current_thread()
-                            .enable_all()
-                            .build()
-                    } else {
-                        tokio::runtime::Builder::new_multi_thread()
-                            .worker_threads(2)
-                            .enable_all()
-                            .build()
-                    }
-                    .unwrap();
+                    let rt = runtime((p + i) % 2 == 0);
                     start.wait();
                     let got = rt.block_on(async {
                         let tasks: Vec<_> = (0..TASKS)
@@ -407,37 +402,6 @@ mod single_flight {
         assert_eq!([s.requests("authn"), s.requests("token")], [1, 1]);
     }
 
-    /// The built `okta-fixtures` binary, as in tests/it/cli.rs.
-    static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
-        let out = Command::new(env!("CARGO"))
-            .args(["build", "-p", "okta-fixtures", "--features", "cli"])
-            .args([
-                "--bin",
-                "okta-fixtures",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("cargo runs");
-        assert!(
-            out.status.success(),
-            "building the okta-fixtures binary failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|m| {
-                m["reason"] == "compiler-artifact" && m["target"]["name"] == "okta-fixtures"
-            })
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo names the okta-fixtures executable")
-    });
-
-    pub(super) fn bin() -> &'static Path {
-        &BIN
-    }
-
     /// `okta-fixtures fake` with `config`, its keys in `cache`; killed on drop.
     pub(super) struct Standalone {
         child: Child,
@@ -446,14 +410,8 @@ mod single_flight {
 
     impl Standalone {
         pub(super) fn start(config: &Path, cache: &Path) -> Standalone {
-            let mut child = Command::new(bin())
-                .args(["fake", "--config"])
+            let mut child = crate::cli::command(cache, &["fake", "--config"])
                 .arg(config)
-                .env(okta_fixtures::dirs::CACHE_DIR_ENV, cache)
-                .env_remove("OKTA_FIXTURES_CONFIG")
-                .env_remove("RUST_LOG")
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("the fake starts");
@@ -514,7 +472,7 @@ mod single_flight {
     fn thirty_two_processes_one_sign_in() {
         const PROCESSES: usize = 32;
         let dir = TempDir::new("32");
-        let fake_config = dir.0.join("fake.yaml");
+        let fake_config = dir.path().join("fake.yaml");
         std::fs::write(&fake_config, format!("org_url: fake\n{APPS_USERS}")).unwrap();
         let fake = Standalone::start(&fake_config, &dir.cache());
         let path = dir.config(&fake.url, "");
@@ -903,7 +861,7 @@ mod disk {
         let f = process(&path, &dir.cache(), &served.clock);
         let t = f.request("alice").blocking_tokens().unwrap();
         let run = |args: &[&str]| {
-            let out = Command::new(super::single_flight::bin())
+            let out = Command::new(crate::cli::bin())
                 .args(args)
                 .env(okta_fixtures::dirs::CACHE_DIR_ENV, dir.cache())
                 .output()
@@ -914,14 +872,23 @@ mod disk {
                 String::from_utf8_lossy(&out.stderr).into_owned(),
             )
         };
+        // The time left is read around the listing, so a slow machine cannot fail the test.
+        let left = || {
+            t.expires_at()
+                .duration_since(std::time::SystemTime::now())
+                .map_or(0, |d| d.as_secs())
+        };
+        let before = left();
         let (list, _) = run(&["cache", "list"]);
+        let after = left();
         let lines: Vec<&str> = list.lines().collect();
         assert_eq!(lines.len(), 2, "{list}");
         assert_eq!(lines[0], "EXPIRES\tUSER\tAPP\tREFRESH\tKEY\tCONFIG");
         let cols: Vec<&str> = lines[1].split('\t').collect();
+        let listed = listed_seconds(cols[0]).unwrap_or_else(|| panic!("{list}"));
         assert!(
-            cols[0].starts_with("in 59m") || cols[0].starts_with("in 1h"),
-            "{list}"
+            after.saturating_sub(1) <= listed && listed <= before + 1,
+            "listed {listed}s, expected {after}..={before}s: {list}"
         );
         assert_eq!(&cols[1..4], ["alice", "spa", "no"]);
         assert!(
@@ -940,5 +907,12 @@ mod disk {
         assert!(said.starts_with("deleted 1 cached token entry"), "{said}");
         assert_eq!(run(&["cache", "list"]).0, "");
         assert!(with_ext(&dir.cache(), "json").is_empty());
+    }
+
+    /// `in 58m 46s` → 3526; `None` for anything else.
+    fn listed_seconds(text: &str) -> Option<u64> {
+        let rest = text.strip_prefix("in ")?;
+        let (m, s) = rest.split_once("m ")?;
+        Some(m.parse::<u64>().ok()? * 60 + s.strip_suffix('s')?.parse::<u64>().ok()?)
     }
 }

@@ -51,6 +51,11 @@ static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
         .expect("cargo names the okta-fixtures executable")
 });
 
+/// The built `okta-fixtures` binary.
+pub(crate) fn bin() -> &'static Path {
+    &BIN
+}
+
 pub(crate) fn root_fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures.yaml")
 }
@@ -190,9 +195,14 @@ pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
     pub(crate) fn new(tag: &str) -> Self {
+        Self::in_area("cli", tag)
+    }
+
+    /// A fresh folder named after the test `area` (a module of tests/it) and `tag`.
+    pub(crate) fn in_area(area: &str, tag: &str) -> Self {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
-            "okta-fixtures-it-cli-{tag}-{}-{}",
+            "okta-fixtures-it-{area}-{tag}-{}-{}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         ));

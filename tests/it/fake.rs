@@ -214,6 +214,27 @@ impl Org {
     }
 }
 
+/// A code for alice from the web app on the default server (query answer, no PKCE).
+async fn web_code(org: &Org, scope: &str) -> String {
+    let st = org
+        .session_token("alice@example.com", "correct-horse")
+        .await;
+    let res = org
+        .authorize(
+            "default",
+            &[
+                ("client_id", "web-client"),
+                ("response_type", "code"),
+                ("scope", scope),
+                ("redirect_uri", WEB_CB),
+                ("state", "s"),
+                ("sessionToken", &st),
+            ],
+        )
+        .await;
+    location_params(&res, '?')["code"].clone()
+}
+
 pub(crate) fn prefix(server: &str) -> String {
     if server == "org" {
         "/oauth2".into()
@@ -264,6 +285,17 @@ pub(crate) async fn assert_okta_error(
     assert!(id.starts_with("oae") && id.len() == 25, "{id}");
     assert!(v["errorCauses"].is_array());
     v
+}
+
+/// Okta's answer to a body it cannot parse.
+pub(crate) async fn assert_not_well_formed(res: Response) {
+    assert_okta_error(
+        res,
+        400,
+        "E0000003",
+        "The request body was not well-formed.",
+    )
+    .await;
 }
 
 /// Decodes the character references Okta's encoder writes (`&#x3a;`, `&amp;`, `&#58;`).
@@ -453,21 +485,9 @@ async fn authn_failures_are_okta_errors() {
         .send()
         .await
         .unwrap();
-    assert_okta_error(
-        res,
-        400,
-        "E0000003",
-        "The request body was not well-formed.",
-    )
-    .await;
+    assert_not_well_formed(res).await;
     let res = org.authn(json!({"username": 42, "password": "x"})).await;
-    assert_okta_error(
-        res,
-        400,
-        "E0000003",
-        "The request body was not well-formed.",
-    )
-    .await;
+    assert_not_well_formed(res).await;
     let v = assert_okta_error(
         org.authn(json!({"username": "alice@example.com"})).await,
         400,
@@ -1823,23 +1843,7 @@ async fn refresh_tokens_rotate_for_spas_with_grace_and_reuse_detection() {
 #[tokio::test]
 async fn refresh_tokens_are_static_for_web_apps_and_need_offline_access() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
-    let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "web-client"),
-                ("response_type", "code"),
-                ("scope", "openid offline_access"),
-                ("redirect_uri", WEB_CB),
-                ("state", "s"),
-                ("sessionToken", &st),
-            ],
-        )
-        .await;
-    let code = location_params(&res, '?')["code"].clone();
+    let code = web_code(&org, "openid offline_access").await;
     let url = org.url("/oauth2/default/v1/token");
     let post = |form: Vec<(&'static str, String)>| {
         org.http
@@ -2106,23 +2110,7 @@ async fn browser_requests_to_token_follow_okta_rules() {
     )
     .await;
     // A web app's code without PKCE from a browser.
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
-    let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "web-client"),
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("redirect_uri", WEB_CB),
-                ("state", "s"),
-                ("sessionToken", &st),
-            ],
-        )
-        .await;
-    let code = location_params(&res, '?')["code"].clone();
+    let code = web_code(&org, "openid").await;
     let res = org
         .http
         .post(org.url("/oauth2/default/v1/token"))
@@ -2330,23 +2318,7 @@ async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
         401
     );
     // Without openid: 403 insufficient_scope.
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
-    let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "web-client"),
-                ("response_type", "code"),
-                ("scope", "orders:read"),
-                ("redirect_uri", WEB_CB),
-                ("state", "s"),
-                ("sessionToken", &st),
-            ],
-        )
-        .await;
-    let code = location_params(&res, '?')["code"].clone();
+    let code = web_code(&org, "orders:read").await;
     let (_, _, v) = json_of(
         org.http
             .post(org.url("/oauth2/default/v1/token"))
@@ -2567,13 +2539,7 @@ async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
         .send()
         .await
         .unwrap();
-    assert_okta_error(
-        res,
-        400,
-        "E0000003",
-        "The request body was not well-formed.",
-    )
-    .await;
+    assert_not_well_formed(res).await;
     let res = org
         .http
         .post(org.url("/oauth2/default/v1/token"))
@@ -2862,13 +2828,7 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
     };
     let form = "application/x-www-form-urlencoded";
     let res = post("/api/v1/authn", "application/json").await.unwrap();
-    assert_okta_error(
-        res,
-        400,
-        "E0000003",
-        "The request body was not well-formed.",
-    )
-    .await;
+    assert_not_well_formed(res).await;
     for path in [
         "/oauth2/default/v1/token",
         "/oauth2/default/v1/introspect",
@@ -2889,13 +2849,7 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
     assert_eq!(res.status(), 400);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
     let res = post("/_fake/faults", "application/json").await.unwrap();
-    assert_okta_error(
-        res,
-        400,
-        "E0000003",
-        "The request body was not well-formed.",
-    )
-    .await;
+    assert_not_well_formed(res).await;
 
     // A 40 KB query string and repeated parameters: the 400 page, not a redirect.
     let res = org

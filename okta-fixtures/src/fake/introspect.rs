@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::FakeState;
 use super::client_auth;
 use super::clock::epoch_secs;
+use super::directory::{AppEntry, ServerEntry};
 use super::error::{self, FakeError, OAuthError};
 use super::faults::{self, Scope};
 use super::json::Obj;
@@ -25,17 +26,13 @@ pub(crate) async fn introspect(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let read = read(&headers, &uri, body).await;
-    if let Some(res) = fault(&st, FaultEndpoint::Introspect, &headers, read.as_ref().ok()).await {
-        return res;
-    }
+    let (server, authed) =
+        match client_request(&st, FaultEndpoint::Introspect, &headers, &uri, body).await {
+            Ok(r) => r,
+            Err(res) => return res,
+        };
     let result = async {
-        let (form, query) = read?;
-        let app = client_auth::authenticate(&st.dir, &headers, &form, query.get("client_id"))?;
+        let (form, app) = authed?;
         let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
         let hint = form.get("token_type_hint").unwrap_or("access_token");
         let order: [&str; 3] = match hint {
@@ -111,9 +108,32 @@ pub(crate) async fn introspect(
     result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response())
 }
 
+/// What introspect and revoke do first: the server of the path (else its error), the fault if
+/// any (the whole answer), then the form and the client it authenticates, or why not.
+pub(crate) async fn client_request<'s>(
+    st: &'s FakeState,
+    endpoint: FaultEndpoint,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: Body,
+) -> Result<(&'s ServerEntry, Result<(Params, &'s AppEntry), OAuthError>), Response> {
+    let server = st
+        .server_at(uri.path())
+        .map_err(IntoResponse::into_response)?;
+    let read = read(headers, uri, body).await;
+    if let Some(res) = fault(st, endpoint, headers, read.as_ref().ok()).await {
+        return Err(res);
+    }
+    let authed = read.and_then(|(form, query)| {
+        let app = client_auth::authenticate(&st.dir, headers, &form, query.get("client_id"))?;
+        Ok((form, app))
+    });
+    Ok((server, authed))
+}
+
 /// The fault, if any, for an introspect or revoke request, scoped by the client id it names
 /// (Basic header, body or query).
-pub(crate) async fn fault(
+async fn fault(
     st: &FakeState,
     endpoint: FaultEndpoint,
     headers: &HeaderMap,
@@ -138,11 +158,7 @@ pub(crate) async fn fault(
 }
 
 /// The form and query of an introspect or revoke request.
-pub(crate) async fn read(
-    headers: &HeaderMap,
-    uri: &Uri,
-    body: Body,
-) -> Result<(Params, Params), OAuthError> {
+async fn read(headers: &HeaderMap, uri: &Uri, body: Body) -> Result<(Params, Params), OAuthError> {
     let to_error = |e: ParamsError| match e {
         ParamsError::Duplicate => error::DUPLICATE_PARAMS,
         ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,

@@ -7,9 +7,8 @@ use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::FaultEndpoint;
 
 use super::FakeState;
-use super::client_auth;
 use super::error::{self, FakeError, OAuthError};
-use super::introspect::{fault, read};
+use super::introspect::client_request;
 use super::presented;
 use super::reply;
 
@@ -21,17 +20,13 @@ pub(crate) async fn revoke(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let read = read(&headers, &uri, body).await;
-    if let Some(res) = fault(&st, FaultEndpoint::Revoke, &headers, read.as_ref().ok()).await {
-        return res;
-    }
+    let (server, authed) =
+        match client_request(&st, FaultEndpoint::Revoke, &headers, &uri, body).await {
+            Ok(r) => r,
+            Err(res) => return res,
+        };
     let result = async {
-        let (form, query) = read?;
-        let app = client_auth::authenticate(&st.dir, &headers, &form, query.get("client_id"))?;
+        let (form, app) = authed?;
         let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
         if !st.grants.revoke_refresh(token, &app.client_id, &server.id)
             && let Ok(v) = presented::access_token(&st, server, token)
