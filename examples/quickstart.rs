@@ -18,7 +18,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> ExitCode {
     match run().await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             let mut source = std::error::Error::source(&e);
@@ -31,7 +31,9 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> okta_fixtures::Result<()> {
+/// Signs everyone in; `FAILURE` when any sign-in failed (each failure is printed where it
+/// happened), an error when the org itself could not be reached.
+async fn run() -> okta_fixtures::Result<ExitCode> {
     let fixtures = Fixtures::discover()?;
     let config = fixtures.config();
     let org = fixtures.org().await?;
@@ -78,10 +80,10 @@ async fn run() -> okta_fixtures::Result<()> {
     println!();
     if failures > 0 {
         println!("{failures} sign-in(s) failed");
-        std::process::exit(1);
+        return Ok(ExitCode::FAILURE);
     }
     println!("every user and service app signed in");
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn summarize(config: &Config, tokens: &Tokens) {
