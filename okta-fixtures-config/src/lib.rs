@@ -11,6 +11,8 @@ mod node;
 mod raw;
 mod schema;
 mod secret;
+mod simple_url;
+mod simple_yaml;
 mod suggest;
 mod yaml_path;
 

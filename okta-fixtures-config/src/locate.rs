@@ -86,7 +86,7 @@ impl Doc<'_> {
 /// 1-based line and column of `path` in `text`. When the path is absent (say, it came from a
 /// `<<` merge), the position of its deepest ancestor present.
 pub(crate) fn line_col(text: &str, path: &YamlPath, target: Target) -> Option<(usize, usize)> {
-    let segs = path.segs();
+    let segs = &path.segs()[..];
     let on_key = matches!(segs.last(), Some(Seg::Key(_)));
     match seek(text, segs, target == Target::Key && on_key) {
         (pos, Found::Node(Kind::Empty)) if on_key => seek(text, segs, true).0.or(pos),

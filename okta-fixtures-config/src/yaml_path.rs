@@ -1,6 +1,7 @@
 //! YAML paths such as `apps.spa.scopes[0]`: how errors say where a problem is.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// One step from a node to a child.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,8 +14,17 @@ pub(crate) enum Seg {
 
 /// A path from the document root, built as the reader descends. Kept as segments rather than a
 /// string so that a key holding a `.` stays one key when the path is looked up in the text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct YamlPath(Vec<Seg>);
+///
+/// Every value read keeps its path for the errors found later, and few are ever shown: a
+/// path is a shared link to its parent, so extending one costs one small allocation, not a
+/// copy of every segment above it.
+#[derive(Clone, Default)]
+pub(crate) struct YamlPath(Option<Arc<Link>>);
+
+struct Link {
+    parent: YamlPath,
+    seg: Seg,
+}
 
 impl YamlPath {
     /// The document root.
@@ -24,26 +34,51 @@ impl YamlPath {
 
     /// This path plus a key.
     pub(crate) fn key(&self, key: &str) -> Self {
-        let mut segs = self.0.clone();
-        segs.push(Seg::Key(key.to_owned()));
-        Self(segs)
+        self.push(Seg::Key(key.to_owned()))
     }
 
     /// This path plus a sequence index.
     pub(crate) fn index(&self, index: usize) -> Self {
-        let mut segs = self.0.clone();
-        segs.push(Seg::Index(index));
-        Self(segs)
+        self.push(Seg::Index(index))
     }
 
-    pub(crate) fn segs(&self) -> &[Seg] {
-        &self.0
+    fn push(&self, seg: Seg) -> Self {
+        Self(Some(Arc::new(Link {
+            parent: self.clone(),
+            seg,
+        })))
+    }
+
+    /// The segments from the root down.
+    pub(crate) fn segs(&self) -> Vec<Seg> {
+        let mut segs = Vec::new();
+        let mut at = self;
+        while let Some(link) = &at.0 {
+            segs.push(link.seg.clone());
+            at = &link.parent;
+        }
+        segs.reverse();
+        segs
+    }
+}
+
+impl PartialEq for YamlPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.segs() == other.segs()
+    }
+}
+
+impl Eq for YamlPath {}
+
+impl fmt::Debug for YamlPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("YamlPath").field(&self.segs()).finish()
     }
 }
 
 impl fmt::Display for YamlPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.0.iter().enumerate() {
+        for (i, seg) in self.segs().iter().enumerate() {
             match seg {
                 Seg::Index(n) => write!(f, "[{n}]")?,
                 Seg::Key(k) => {

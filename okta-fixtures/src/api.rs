@@ -2,16 +2,15 @@
 //! fixtures.yaml, holding the parsed config, the org (the fake starts on first use) and the
 //! token cache.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 
 use okta_fixtures_config::{App, CacheStore, Config, Flow, HttpSettings, OrgUrl, User};
 use tracing::Instrument as _;
 
 use crate::Secret;
-use crate::cache::{Cache, Clock, Disk, FxBuild, Key, Waiter};
+use crate::cache::{Cache, Clock, Disk, Key, Waiter};
 use crate::error::{Error, Result};
 use crate::flow::{self, Plan};
 use crate::org::Org;
@@ -318,7 +317,10 @@ impl TokenRequest {
     pub async fn tokens(self) -> Result<Tokens> {
         let (ctx, key) = self.resolve()?;
         if !self.fresh
-            && let Some(t) = ctx.cache.lookup(&key)
+            && let Some(t) = ctx
+                .cache
+                .lookup(&key)
+                .or_else(|| ctx.cache.lookup_disk(&key))
         {
             return Ok(t);
         }
@@ -338,7 +340,10 @@ impl TokenRequest {
     pub fn blocking_tokens(self) -> Result<Tokens> {
         let (ctx, key) = self.resolve()?;
         if !self.fresh
-            && let Some(t) = ctx.cache.lookup(&key)
+            && let Some(t) = ctx
+                .cache
+                .lookup(&key)
+                .or_else(|| ctx.cache.lookup_disk(&key))
         {
             return Ok(t);
         }
@@ -457,12 +462,17 @@ enum Source {
 }
 
 /// Discovery inputs (explicit path, `$OKTA_FIXTURES_CONFIG`, start folder) → fixtures, so a
-/// warm call touches no file system.
+/// warm call touches no file system. A test binary has a handful of these, so a list is
+/// searched: no hashing, and little code for a cold process to page in.
 type DiscoveryKey = (Option<PathBuf>, Option<String>, PathBuf);
-static DISCOVERED: LazyLock<Mutex<HashMap<DiscoveryKey, Fixtures, FxBuild>>> =
-    LazyLock::new(Default::default);
+static DISCOVERED: Mutex<Vec<(DiscoveryKey, Fixtures)>> = Mutex::new(Vec::new());
 /// Config path → its process-wide fixtures.
-static CONTEXTS: LazyLock<Mutex<HashMap<PathBuf, Fixtures>>> = LazyLock::new(Default::default);
+static CONTEXTS: Mutex<Vec<(PathBuf, Fixtures)>> = Mutex::new(Vec::new());
+
+/// The fixtures stored under `key`.
+fn find<K: PartialEq>(list: &[(K, Fixtures)], key: &K) -> Option<Fixtures> {
+    list.iter().find(|(k, _)| k == key).map(|(_, f)| f.clone())
+}
 
 impl Source {
     fn discover() -> Self {
@@ -483,21 +493,31 @@ impl Source {
             env(okta_fixtures_config::CONFIG_ENV),
             start,
         );
-        if let Some(f) = lock(&DISCOVERED).get(&dkey) {
-            return Ok(f.clone());
+        if let Some(f) = find(&lock(&DISCOVERED), &dkey) {
+            return Ok(f);
         }
         let found = okta_fixtures_config::discover(explicit.as_deref(), &env, &dkey.2)?;
         let path = std::fs::canonicalize(&found).unwrap_or(found);
-        let known = lock(&CONTEXTS).get(&path).cloned();
+        let known = find(&lock(&CONTEXTS), &path);
         let fixtures = match known {
             Some(f) => f,
             None => {
                 // Loaded outside the lock; if two threads race, the first one stored wins.
                 let loaded = Fixtures::new(okta_fixtures_config::load(&path, &env)?);
-                lock(&CONTEXTS).entry(path).or_insert(loaded).clone()
+                let mut contexts = lock(&CONTEXTS);
+                match find(&contexts, &path) {
+                    Some(first) => first,
+                    None => {
+                        contexts.push((path, loaded.clone()));
+                        loaded
+                    }
+                }
             }
         };
-        lock(&DISCOVERED).insert(dkey, fixtures.clone());
+        let mut discovered = lock(&DISCOVERED);
+        if find(&discovered, &dkey).is_none() {
+            discovered.push((dkey, fixtures.clone()));
+        }
         Ok(fixtures)
     }
 }
@@ -546,7 +566,8 @@ impl Context {
         Context {
             cache: Arc::new(Cache::new(&config.cache, disk, clock, lock_wait)),
             config,
-            org: tokio::sync::OnceCell::new(),
+            // `const`: no code runs to make it (a cold process pages in less).
+            org: const { tokio::sync::OnceCell::const_new() },
             keys: KeySets::default(),
             resolved: Mutex::default(),
         }

@@ -5,6 +5,8 @@
 //! `kid` the cached set lacks: Okta rotates keys.
 
 use std::collections::HashMap;
+
+use crate::cache::FxBuild;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,10 +28,15 @@ pub(crate) struct Expected<'a> {
     pub(crate) leeway: Duration,
 }
 
+/// Signing keys by `kid`, by JWKS URI.
+type Sets = HashMap<String, Arc<HashMap<String, DecodingKey>>, FxBuild>;
+
 /// Signing keys by JWKS URI, then by `kid`.
 #[derive(Default)]
 pub(crate) struct KeySets {
-    sets: Mutex<HashMap<String, Arc<HashMap<String, DecodingKey>>>>,
+    /// Fx-hashed: a std `RandomState` would read the OS's randomness when the fixtures are
+    /// made, on every cold start, for a map filled only after a sign-in.
+    sets: Mutex<Sets>,
 }
 
 impl KeySets {
@@ -73,9 +80,7 @@ impl KeySets {
         self.lock().get(jwks_uri)?.get(kid).cloned()
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<HashMap<String, DecodingKey>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sets> {
         // A panic while holding this lock cannot leave the map half-written; keep using it.
         self.sets.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -108,7 +108,10 @@ impl Disk {
     }
 
     fn entry_path(&self, digest: &str) -> PathBuf {
-        self.dir.join(format!("{digest}.json"))
+        let mut name = String::with_capacity(digest.len() + 5);
+        name.push_str(digest);
+        name.push_str(".json");
+        self.dir.join(name)
     }
 
     /// Makes the folders (0700) and checks that the root is this user's.

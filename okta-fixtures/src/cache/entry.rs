@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::json;
 use super::key::{Key, KeyRecord};
 use crate::Secret;
 use crate::tokens::{TokenParts, Tokens};
@@ -38,6 +39,7 @@ struct Out<'a> {
 
 /// Read back. No `Debug`: it holds tokens.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(PartialEq))]
 struct In {
     version: u32,
     key: KeyRecord,
@@ -57,6 +59,29 @@ struct In {
     refresh_token: Option<String>,
     expires_at_ms: u64,
     scopes: Vec<String>,
+}
+
+impl In {
+    /// The entry from the small reader, or `None` where serde_json must read it.
+    fn read(bytes: &[u8]) -> Option<In> {
+        let value = json::parse(bytes)?;
+        let f = json::Fields::of(&value)?;
+        Some(In {
+            version: u32::try_from(f.number("version")?).ok()?,
+            key: KeyRecord::from_fields(&f.object("key")?)?,
+            user: f.optional_text("user")?,
+            username: f.optional_text("username")?,
+            app: f.text("app")?,
+            client_id: f.text("client_id")?,
+            server: f.text("server")?,
+            token_type: f.text("token_type")?,
+            access_token: f.optional_text("access_token")?,
+            id_token: f.optional_text("id_token")?,
+            refresh_token: f.optional_text("refresh_token")?,
+            expires_at_ms: f.number("expires_at_ms")?,
+            scopes: f.texts("scopes")?,
+        })
+    }
 }
 
 /// Only the version: another version's entry is told apart from a broken one.
@@ -124,7 +149,18 @@ pub(crate) fn encode(key: &Key, config: &Path, tokens: &Tokens, persist_refresh:
 
 /// The tokens of an entry written for `key`.
 pub(crate) fn decode(bytes: &[u8], key: &Key) -> Result<Tokens, Refused> {
-    let e: In = serde_json::from_slice(bytes).map_err(|_| refused(bytes))?;
+    let e = match In::read(bytes) {
+        Some(e) => {
+            // Under test, serde_json reads every entry the small reader reads, the same.
+            #[cfg(test)]
+            assert!(
+                serde_json::from_slice::<In>(bytes).is_ok_and(|s| s == e),
+                "the entry reader and serde_json differ"
+            );
+            e
+        }
+        None => serde_json::from_slice(bytes).map_err(|_| refused(bytes))?,
+    };
     if e.version != VERSION {
         return Err(Refused::Version(e.version));
     }

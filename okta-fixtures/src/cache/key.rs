@@ -39,9 +39,14 @@ impl Key {
         response_types: &[ResponseType],
         scopes: &[String],
     ) -> Self {
-        let mut scopes = scopes.to_vec();
-        scopes.sort();
-        scopes.dedup();
+        // Sorted without duplicates, by insertion: a handful of scopes.
+        let mut sorted: Vec<String> = Vec::with_capacity(scopes.len());
+        for scope in scopes {
+            if let Err(at) = sorted.binary_search(scope) {
+                sorted.insert(at, scope.clone());
+            }
+        }
+        let scopes = sorted;
         let mut response_types = match flow {
             Flow::Implicit => response_types.to_vec(),
             Flow::Code | Flow::ClientCredentials => Vec::new(),
@@ -127,6 +132,21 @@ pub(crate) struct KeyRecord {
     flow: String,
     response_types: Vec<String>,
     scopes: Vec<String>,
+}
+
+impl KeyRecord {
+    /// The record from an entry read by [`super::json`]; `None` where serde would refuse it.
+    pub(crate) fn from_fields(f: &super::json::Fields<'_>) -> Option<Self> {
+        Some(KeyRecord {
+            org: f.text("org")?,
+            server: f.text("server")?,
+            client_id: f.text("client_id")?,
+            username: f.optional_text("username")?,
+            flow: f.text("flow")?,
+            response_types: f.texts("response_types")?,
+            scopes: f.texts("scopes")?,
+        })
+    }
 }
 
 /// Lowercase hex.

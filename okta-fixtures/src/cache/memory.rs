@@ -117,6 +117,20 @@ impl Memory {
         }
     }
 
+    /// Keeps `tokens` (read from disk) for `key` unless memory holds tokens that live as
+    /// long; a flight in progress is left alone.
+    pub(crate) fn offer(&self, key: &Key, tokens: &Tokens) {
+        let mut map = self.lock();
+        let entry = map.entry(key.clone()).or_default();
+        if entry
+            .tokens
+            .as_ref()
+            .is_none_or(|t| t.expires_at() < tokens.expires_at())
+        {
+            entry.tokens = Some(tokens.clone());
+        }
+    }
+
     /// Ends the flight for `key`: stores the tokens on success (a failure is not cached) and
     /// returns the waiters to notify, outside the lock.
     pub(crate) fn finish(&self, key: &Key, result: &Result<Tokens>) -> Vec<Waiter> {

@@ -22,6 +22,7 @@
 mod clock;
 mod disk;
 mod entry;
+mod json;
 mod key;
 mod memory;
 
@@ -102,6 +103,16 @@ impl Cache {
             tracing::debug!(user = t.user(), app = t.app(), "token cache hit");
         }
         hit
+    }
+
+    /// Step 1, on a miss in memory: usable tokens another process left on disk, kept in
+    /// memory for the next caller. Read on the caller's thread, without the lock (entries are
+    /// replaced whole), so a cold process's first hit costs one small file read.
+    pub(crate) fn lookup_disk(&self, key: &Key) -> Option<Tokens> {
+        let t = self.disk.as_ref()?.peek(key).filter(|t| self.usable(t))?;
+        self.memory.offer(key, &t);
+        tracing::debug!(user = t.user(), app = t.app(), "token cache hit on disk");
+        Some(t)
     }
 
     /// Step 2, single-flight: calls `waiter` with the tokens for `key`, taken from memory,

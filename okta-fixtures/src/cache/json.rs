@@ -1,0 +1,406 @@
+//! A small JSON reader for cache entries, the first thing a cold test process reads.
+//!
+//! serde_json's derived readers are spread over many code pages that a fresh process faults
+//! in one by one; on a cold disk hit that was the largest single cost after the config. This
+//! reader takes the JSON subset an entry is made of (objects, arrays, strings with every
+//! escape, whole non-negative numbers, `null`, booleans) and answers `None` for anything
+//! else, and [`super::entry::decode`] then asks serde_json, which also tells a foreign
+//! version from a broken file.
+
+/// A JSON value of the subset read here.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Value {
+    Null,
+    Bool(bool),
+    /// A whole number from 0 to `u64::MAX`.
+    Int(u64),
+    Str(String),
+    List(Vec<Value>),
+    /// Members in file order.
+    Object(Vec<(String, Value)>),
+}
+
+/// An object's members as a derived serde reader takes them: by name, unknown ones ignored,
+/// a missing or `null` optional one as `None`. `None` where serde_json would refuse or differ.
+pub(crate) struct Fields<'v>(&'v [(String, Value)]);
+
+impl<'v> Fields<'v> {
+    /// The members of `value`, an object that names no member twice (serde_json refuses a
+    /// repeated field).
+    pub(crate) fn of(value: &'v Value) -> Option<Self> {
+        let Value::Object(members) = value else {
+            return None;
+        };
+        let repeated = members
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| members[..i].iter().any(|(seen, _)| seen == k));
+        (!repeated).then_some(Fields(members))
+    }
+
+    fn get(&self, name: &str) -> Option<&'v Value> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// A required string.
+    pub(crate) fn text(&self, name: &str) -> Option<String> {
+        match self.get(name)? {
+            Value::Str(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// An optional string: `Some(None)` when missing or `null`.
+    pub(crate) fn optional_text(&self, name: &str) -> Option<Option<String>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::Str(s)) => Some(Some(s.clone())),
+            Some(_) => None,
+        }
+    }
+
+    /// A required list of strings.
+    pub(crate) fn texts(&self, name: &str) -> Option<Vec<String>> {
+        match self.get(name)? {
+            Value::List(items) => items
+                .iter()
+                .map(|i| match i {
+                    Value::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        }
+    }
+
+    /// A required whole number.
+    pub(crate) fn number(&self, name: &str) -> Option<u64> {
+        match self.get(name)? {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A required object.
+    pub(crate) fn object(&self, name: &str) -> Option<Fields<'v>> {
+        Fields::of(self.get(name)?)
+    }
+}
+
+/// The value `bytes` hold, with nothing but whitespace around it.
+pub(crate) fn parse(bytes: &[u8]) -> Option<Value> {
+    let mut r = Reader { bytes, at: 0 };
+    let value = r.value(0)?;
+    r.skip_ws();
+    (r.at == bytes.len()).then_some(value)
+}
+
+/// The bytes that end a run of plain string content: `"`, `\\` and control characters.
+static STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Entries nest two levels; anything deeper is not one.
+const MAX_DEPTH: usize = 8;
+
+struct Reader<'b> {
+    bytes: &'b [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn eat(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.at.checked_add(word.len())?;
+        (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.skip_ws();
+        match *self.bytes.get(self.at)? {
+            b'{' => {
+                self.at += 1;
+                let mut members = Vec::new();
+                self.skip_ws();
+                if self.bytes.get(self.at) == Some(&b'}') {
+                    self.at += 1;
+                    return Some(Value::Object(members));
+                }
+                loop {
+                    self.skip_ws();
+                    if self.next()? != b'"' {
+                        return None;
+                    }
+                    let name = self.string()?;
+                    self.skip_ws();
+                    if self.next()? != b':' {
+                        return None;
+                    }
+                    members.push((name, self.value(depth + 1)?));
+                    self.skip_ws();
+                    match self.next()? {
+                        b',' => {}
+                        b'}' => return Some(Value::Object(members)),
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                self.skip_ws();
+                if self.bytes.get(self.at) == Some(&b']') {
+                    self.at += 1;
+                    return Some(Value::List(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.skip_ws();
+                    match self.next()? {
+                        b',' => {}
+                        b']' => return Some(Value::List(items)),
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => {
+                self.at += 1;
+                self.string().map(Value::Str)
+            }
+            b'n' => self.eat(b"null").map(|()| Value::Null),
+            b't' => self.eat(b"true").map(|()| Value::Bool(true)),
+            b'f' => self.eat(b"false").map(|()| Value::Bool(false)),
+            b'0' => {
+                self.at += 1;
+                // `0` alone: `01`, `0.5` and `0e1` are not whole numbers written plainly.
+                match self.bytes.get(self.at) {
+                    Some(b'0'..=b'9' | b'.' | b'e' | b'E') => None,
+                    _ => Some(Value::Int(0)),
+                }
+            }
+            b'1'..=b'9' => {
+                let start = self.at;
+                while let Some(b'0'..=b'9') = self.bytes.get(self.at) {
+                    self.at += 1;
+                }
+                if let Some(b'.' | b'e' | b'E') = self.bytes.get(self.at) {
+                    return None;
+                }
+                let digits = std::str::from_utf8(&self.bytes[start..self.at]).ok()?;
+                digits.parse().ok().map(Value::Int)
+            }
+            _ => None,
+        }
+    }
+
+    /// The rest of a string whose opening quote was read.
+    fn string(&mut self) -> Option<String> {
+        let rest = &self.bytes[self.at..];
+        let end = rest.iter().position(|&b| STOPS[usize::from(b)])?;
+        if rest[end] == b'"' {
+            // No escape: the common case (tokens, names, URLs).
+            self.at += end + 1;
+            return std::str::from_utf8(&rest[..end]).ok().map(str::to_owned);
+        }
+        let mut out = Vec::new();
+        loop {
+            let run = self.bytes[self.at..]
+                .iter()
+                .position(|&b| STOPS[usize::from(b)])?;
+            out.extend_from_slice(&self.bytes[self.at..self.at + run]);
+            self.at += run;
+            match self.next()? {
+                b'"' => return String::from_utf8(out).ok(),
+                b'\\' => {
+                    let c = match self.next()? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return None,
+                    };
+                    let mut buf = [0; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                // A raw control character: not JSON.
+                _ => return None,
+            }
+        }
+    }
+
+    /// The character of `\uXXXX` (the `\u` read), joining a surrogate pair.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let first = self.hex4()?;
+        if (0xD800..0xDC00).contains(&first) {
+            self.eat(b"\\u")?;
+            let second = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return None;
+            }
+            let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            return char::from_u32(c);
+        }
+        char::from_u32(first)
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let end = self.at.checked_add(4)?;
+        let digits = std::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.at = end;
+        u32::from_str_radix(digits, 16).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Members sorted by name, as serde_json's map keeps them.
+    fn sorted(v: Option<Value>) -> Option<Value> {
+        fn sort(v: Value) -> Value {
+            match v {
+                Value::Object(mut m) => {
+                    m.sort_by(|a, b| a.0.cmp(&b.0));
+                    Value::Object(m.into_iter().map(|(k, v)| (k, sort(v))).collect())
+                }
+                Value::List(items) => Value::List(items.into_iter().map(sort).collect()),
+                other => other,
+            }
+        }
+        v.map(sort)
+    }
+
+    /// What serde_json reads, in this reader's terms (`None` outside the subset).
+    fn from_serde(v: &serde_json::Value) -> Option<Value> {
+        Some(match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Int(n.as_u64()?),
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Array(a) => {
+                Value::List(a.iter().map(from_serde).collect::<Option<_>>()?)
+            }
+            serde_json::Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| Some((k.clone(), from_serde(v)?)))
+                    .collect::<Option<_>>()?,
+            ),
+        })
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads() {
+        let texts = [
+            r#"{"a":1,"b":[true,false,null],"c":{"d":"e"},"f":[]}"#,
+            " { \"a\" : 0 , \"b\" : {} } \n",
+            r#"{"s":"q\"b\\s\/n\nt\tr\rb\bf\fu\u00e9\ud83d\ude00"}"#,
+            r#"{"big":18446744073709551615,"utf8":"José — 😀"}"#,
+            r#"["x"]"#,
+            r#""alone""#,
+        ];
+        for text in texts {
+            let serde: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(sorted(parse(text.as_bytes())), from_serde(&serde), "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_json_or_not_in_the_subset() {
+        let texts: &[&[u8]] = &[
+            b"",
+            b"{",
+            b"{\"a\":1",
+            b"{\"a\":1,}",
+            b"{\"a\" 1}",
+            b"{a:1}",
+            b"[1 2]",
+            b"\"open",
+            b"\"bad \\x escape\"",
+            b"\"raw \n newline\"",
+            b"\"\\ud83d alone\"",
+            b"\"\\u12\"",
+            b"01",
+            b"-1",
+            b"1.5",
+            b"1e3",
+            b"18446744073709551616",
+            b"nul",
+            b"{} {}",
+            b"\xff",
+            b"\"\xff\"",
+            b"[[[[[[[[[[[1]]]]]]]]]]]",
+        ];
+        for text in texts {
+            assert_eq!(parse(text), None, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    /// Truncations and byte flips of a real entry: whenever this reader answers, serde_json
+    /// reads the same value.
+    #[test]
+    fn damaged_entries_read_as_serde_json_reads_them_or_not_at_all() {
+        let entry = br#"{"version":1,"config":"/w/fixtures.yaml","key":{"org":"https://dev.okta.com","server":"default","client_id":"spa","username":"al\u00efce@example.com","flow":"code","response_types":["code"],"scopes":["email","openid"]},"user":"alice","app":"spa","access_token":"eyJ.a\"b.c","id_token":null,"expires_at_ms":1800000000123,"scopes":["openid"]}"#;
+        let mut variants: Vec<Vec<u8>> =
+            (0..entry.len()).map(|cut| entry[..cut].to_vec()).collect();
+        for at in 0..entry.len() {
+            for b in *b"\"\\,9}]{[:n " {
+                let mut bytes = entry.to_vec();
+                bytes[at] = b;
+                variants.push(bytes);
+            }
+        }
+        let (mut answered, mut refused) = (0, 0);
+        for bytes in &variants {
+            match parse(bytes) {
+                Some(fast) => {
+                    answered += 1;
+                    let serde: serde_json::Value = serde_json::from_slice(bytes)
+                        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)));
+                    assert_eq!(sorted(Some(fast)), from_serde(&serde));
+                }
+                None => {
+                    refused += 1;
+                    if let Ok(serde) = serde_json::from_slice::<serde_json::Value>(bytes) {
+                        assert_eq!(
+                            from_serde(&serde),
+                            None,
+                            "{}",
+                            String::from_utf8_lossy(bytes)
+                        );
+                    }
+                }
+            }
+        }
+        assert!(answered > 100 && refused > 100, "{answered} {refused}");
+    }
+}
