@@ -45,6 +45,8 @@ users:
 const HIT_BATCHES: usize = 300;
 const HIT_BATCH: usize = 1000;
 const COLD_RUNS: usize = 200;
+/// Children that count their page faults instead of being timed.
+const FAULT_RUNS: usize = 21;
 const FLOW_RUNS: usize = 100;
 
 fn main() {
@@ -69,11 +71,20 @@ fn main() {
     println!("{report}");
 }
 
-/// The run's folder, removed however the run ends.
+/// Set to keep the run's folder, to profile a cold hit by hand afterwards: run this binary
+/// with `OKTA_FIXTURES_BENCH_CACHE_CHILD={folder}/fixtures.yaml` and
+/// `OKTA_FIXTURES_CACHE_DIR={folder}/cache` (say, under `perf record -e page-faults -d`).
+const KEEP_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_KEEP";
+
+/// The run's folder, removed however the run ends (unless `KEEP_ENV` is set).
 struct TempDir(PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        if std::env::var_os(KEEP_ENV).is_some() {
+            eprintln!("kept {}", self.0.display());
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -82,7 +93,7 @@ impl Drop for TempDir {
 /// and load the config as the library does), then say how long that took.
 fn cold_child(config: &Path) {
     if std::env::var_os(LOAD_ONLY_ENV).is_some() {
-        let faults_before = minor_faults();
+        let faults_before = count_faults();
         let started = Instant::now();
         let env = |k: &str| std::env::var(k).ok();
         let cwd = std::env::current_dir().unwrap_or_default();
@@ -90,7 +101,7 @@ fn cold_child(config: &Path) {
         let path = std::fs::canonicalize(&found).unwrap_or(found);
         let loaded = okta_fixtures::config::load(&path, &env);
         let took = started.elapsed();
-        let faults = minor_faults().zip(faults_before).map(|(a, b)| a - b);
+        let faults = faults_before.and_then(|b| Some(minor_faults()? - b));
         std::hint::black_box(loaded.expect("the config loads"));
         println!("cold-ns {}", took.as_nanos());
         if let Some(n) = faults {
@@ -98,13 +109,13 @@ fn cold_child(config: &Path) {
         }
         return;
     }
-    let faults_before = minor_faults();
+    let faults_before = count_faults();
     let started = Instant::now();
     let tokens = okta_fixtures::request("alice")
         .config(config)
         .blocking_tokens();
     let took = started.elapsed();
-    let faults = minor_faults().zip(faults_before).map(|(a, b)| a - b);
+    let faults = faults_before.and_then(|b| Some(minor_faults()? - b));
     match tokens {
         Ok(t) if !t.access_token().is_empty() => {
             println!("cold-ns {}", took.as_nanos());
@@ -118,6 +129,15 @@ fn cold_child(config: &Path) {
             std::process::exit(1);
         }
     }
+}
+
+/// Set in a child that counts its page faults. Reading the count runs std code the timed
+/// part runs too (and so pages it in early), so timed children never count.
+const COUNT_FAULTS_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_COUNT_FAULTS";
+
+/// The fault count now, in a child that counts them.
+fn count_faults() -> Option<u64> {
+    std::env::var_os(COUNT_FAULTS_ENV).and_then(|_| minor_faults())
 }
 
 /// Minor page faults of this process so far (Linux), read outside the timed part. In a
@@ -244,10 +264,13 @@ impl Cold {
 /// the same machine (a shared VM's speed drifts over seconds).
 fn cold_hits(config: &Path, cache: &Path) -> (Cold, Cold) {
     let exe: PathBuf = std::env::current_exe().expect("this binary");
-    let child = |load_only: bool| {
+    let child = |load_only: bool, count_faults: bool| {
         let mut child = Command::new(&exe);
         if load_only {
             child.env(LOAD_ONLY_ENV, "1");
+        }
+        if count_faults {
+            child.env(COUNT_FAULTS_ENV, "1");
         }
         let out = child
             .env(CHILD_ENV, config)
@@ -273,16 +296,19 @@ fn cold_hits(config: &Path, cache: &Path) -> (Cold, Cold) {
     };
     let (mut hits, mut loads) = (Vec::new(), Vec::new());
     for _ in 0..COLD_RUNS {
-        hits.push(child(false));
-        loads.push(child(true));
+        hits.push(child(false, false).0);
+        loads.push(child(true, false).0);
     }
-    (summary(hits), summary(loads))
+    let faults = |load_only| {
+        (0..FAULT_RUNS)
+            .filter_map(|_| child(load_only, true).1)
+            .collect()
+    };
+    (summary(hits, faults(false)), summary(loads, faults(true)))
 }
 
-fn summary(runs: Vec<(Duration, Option<u64>)>) -> Cold {
-    let mut times: Vec<Duration> = runs.iter().map(|r| r.0).collect();
+fn summary(mut times: Vec<Duration>, mut faults: Vec<u64>) -> Cold {
     times.sort();
-    let mut faults: Vec<u64> = runs.iter().filter_map(|r| r.1).collect();
     faults.sort();
     Cold {
         median: times[times.len() / 2],

@@ -64,11 +64,10 @@ struct In {
 impl In {
     /// The entry from the small reader, or `None` where serde_json must read it.
     fn read(bytes: &[u8]) -> Option<In> {
-        let value = json::parse(bytes)?;
-        let f = json::Fields::of(&value)?;
+        let mut f = json::Fields::of(json::parse(bytes)?)?;
         Some(In {
             version: u32::try_from(f.number("version")?).ok()?,
-            key: KeyRecord::from_fields(&f.object("key")?)?,
+            key: KeyRecord::from_fields(f.object("key")?)?,
             user: f.optional_text("user")?,
             username: f.optional_text("username")?,
             app: f.text("app")?,

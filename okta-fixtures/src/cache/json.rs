@@ -22,12 +22,13 @@ pub(crate) enum Value {
 
 /// An object's members as a derived serde reader takes them: by name, unknown ones ignored,
 /// a missing or `null` optional one as `None`. `None` where serde_json would refuse or differ.
-pub(crate) struct Fields<'v>(&'v [(String, Value)]);
+/// Members are taken out, not copied: an entry's tokens are its largest part.
+pub(crate) struct Fields(Vec<(String, Value)>);
 
-impl<'v> Fields<'v> {
+impl Fields {
     /// The members of `value`, an object that names no member twice (serde_json refuses a
     /// repeated field).
-    pub(crate) fn of(value: &'v Value) -> Option<Self> {
+    pub(crate) fn of(value: Value) -> Option<Self> {
         let Value::Object(members) = value else {
             return None;
         };
@@ -38,34 +39,38 @@ impl<'v> Fields<'v> {
         (!repeated).then_some(Fields(members))
     }
 
-    fn get(&self, name: &str) -> Option<&'v Value> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    /// The member `name`, taken out (`Null` is left in its place).
+    fn take(&mut self, name: &str) -> Option<Value> {
+        self.0
+            .iter_mut()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| std::mem::replace(v, Value::Null))
     }
 
     /// A required string.
-    pub(crate) fn text(&self, name: &str) -> Option<String> {
-        match self.get(name)? {
-            Value::Str(s) => Some(s.clone()),
+    pub(crate) fn text(&mut self, name: &str) -> Option<String> {
+        match self.take(name)? {
+            Value::Str(s) => Some(s),
             _ => None,
         }
     }
 
     /// An optional string: `Some(None)` when missing or `null`.
-    pub(crate) fn optional_text(&self, name: &str) -> Option<Option<String>> {
-        match self.get(name) {
+    pub(crate) fn optional_text(&mut self, name: &str) -> Option<Option<String>> {
+        match self.take(name) {
             None | Some(Value::Null) => Some(None),
-            Some(Value::Str(s)) => Some(Some(s.clone())),
+            Some(Value::Str(s)) => Some(Some(s)),
             Some(_) => None,
         }
     }
 
     /// A required list of strings.
-    pub(crate) fn texts(&self, name: &str) -> Option<Vec<String>> {
-        match self.get(name)? {
+    pub(crate) fn texts(&mut self, name: &str) -> Option<Vec<String>> {
+        match self.take(name)? {
             Value::List(items) => items
-                .iter()
+                .into_iter()
                 .map(|i| match i {
-                    Value::Str(s) => Some(s.clone()),
+                    Value::Str(s) => Some(s),
                     _ => None,
                 })
                 .collect(),
@@ -74,16 +79,16 @@ impl<'v> Fields<'v> {
     }
 
     /// A required whole number.
-    pub(crate) fn number(&self, name: &str) -> Option<u64> {
-        match self.get(name)? {
-            Value::Int(n) => Some(*n),
+    pub(crate) fn number(&mut self, name: &str) -> Option<u64> {
+        match self.take(name)? {
+            Value::Int(n) => Some(n),
             _ => None,
         }
     }
 
     /// A required object.
-    pub(crate) fn object(&self, name: &str) -> Option<Fields<'v>> {
-        Fields::of(self.get(name)?)
+    pub(crate) fn object(&mut self, name: &str) -> Option<Fields> {
+        Fields::of(self.take(name)?)
     }
 }
 

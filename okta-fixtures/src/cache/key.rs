@@ -136,7 +136,7 @@ pub(crate) struct KeyRecord {
 
 impl KeyRecord {
     /// The record from an entry read by [`super::json`]; `None` where serde would refuse it.
-    pub(crate) fn from_fields(f: &super::json::Fields<'_>) -> Option<Self> {
+    pub(crate) fn from_fields(mut f: super::json::Fields) -> Option<Self> {
         Some(KeyRecord {
             org: f.text("org")?,
             server: f.text("server")?,

@@ -162,6 +162,35 @@ mod tests {
     use crate::cache::tests::key;
 
     #[test]
+    fn offered_tokens_replace_only_shorter_lived_ones_and_leave_a_flight_alone() {
+        use std::time::{Duration, SystemTime};
+
+        use crate::cache::tests::tokens_until;
+
+        let memory = Memory::default();
+        let k = key("alice");
+        let now = SystemTime::now();
+        let (short, long) = (
+            tokens_until(now + Duration::from_secs(60), None),
+            tokens_until(now + Duration::from_secs(3600), None),
+        );
+        memory.offer(&k, &long);
+        memory.offer(&k, &short);
+        let kept = memory.get(&k, |_| true).unwrap();
+        assert_eq!(kept.expires_at(), long.expires_at());
+
+        // A flight in progress keeps its waiters: an offer only stores tokens.
+        let other = key("bob");
+        let lead = memory.join(&other, Box::new(|_| {}), &|_| false);
+        assert!(matches!(lead, Joined::Lead(None)));
+        memory.offer(&other, &short);
+        let waiters = memory.finish(&other, &Ok(long.clone()));
+        assert_eq!(waiters.len(), 1, "the leader's waiter survived the offer");
+        let stored = memory.get(&other, |_| true).unwrap();
+        assert_eq!(stored.expires_at(), long.expires_at());
+    }
+
+    #[test]
     fn fx_tells_keys_apart() {
         let fx = BuildHasherDefault::<Fx>::default();
         assert_eq!(fx.hash_one(key("alice")), fx.hash_one(key("alice")));
