@@ -663,7 +663,8 @@ fn okta_hint(code: &str) -> &'static str {
     match code {
         "E0000007" => {
             "; the authorization server does not exist: fix `authorization_server` in \
-             fixtures.yaml (`org` or a custom server id such as `default`)"
+             fixtures.yaml, or the server the test names (`server = \"…\"` on the attribute, \
+             `.server(…)` on a request): `org` or a custom server id such as `default`"
         }
         "E0000047" => "; Okta's rate limit: let tests share tokens",
         "E0000006" | "E0000005" => "; the user may not sign in to this org or app",

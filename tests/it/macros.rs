@@ -229,6 +229,11 @@ mod failures {
         );
         assert!(message.contains("alice"), "{message}");
         assert!(message.contains("no-such-server"), "{message}");
+        // The fix names where the test chose the server, not only fixtures.yaml.
+        assert!(
+            message.contains(r#"`server = "…"` on the attribute"#),
+            "{message}"
+        );
         // The password and client secret of fixtures.yaml's defaults never show.
         for secret in ["correct-horse", "battery-staple", "web-secret"] {
             assert!(!message.contains(secret), "{message}");
