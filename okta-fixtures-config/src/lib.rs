@@ -22,3 +22,14 @@ pub use load::{load, parse_str};
 pub use names::{Names, load_names, parse_names};
 pub use schema::*;
 pub use secret::Secret;
+
+/// A fixed pseudo-random sequence for the mutation tests: the same mutations on every run.
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    }
+}

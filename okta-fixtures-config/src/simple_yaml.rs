@@ -560,14 +560,7 @@ mod tests {
             "${V:-d}",
             "<<: ",
         ];
-        // A fixed xorshift sequence: the same mutations on every run.
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::xorshift(0x2545_F491_4F6C_DD1D);
         let (mut read, mut left) = (0, 0);
         for _ in 0..4000 {
             let mut lines: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();

@@ -1341,14 +1341,7 @@ fn origin_names_who_chose_the_file() {
 
 #[test]
 fn mutated_files_never_panic_and_never_leak() {
-    // A fixed xorshift sequence: the same mutations on every run.
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as usize
-    };
+    let mut next = crate::xorshift(0x9E37_79B9_7F4A_7C15);
     let base = with_secrets("fake:\n  faults:\n    - {endpoint: authn, kind: drop}\n");
     let lines: Vec<&str> = base.lines().collect();
     let inserts = [
