@@ -609,7 +609,7 @@ impl Context {
             let span = sign_in_span(&plan);
             let run = async move {
                 tracing::info!("signing in for a fresh() request, bypassing the cache");
-                let result = ctx.run_flow(&plan).await;
+                let result = ctx.run(&plan, None).await;
                 waiter(result.map(|t| ctx.cache.clock().rebase(t)));
             };
             // If the worker cannot take it, the dropped waiter ends the caller's wait.
@@ -622,19 +622,20 @@ impl Context {
             let plan = Arc::new(plan);
             let (sign_in_ctx, sign_in_plan) = (ctx.clone(), plan.clone());
             let sign_in = move || async move {
-                let result = sign_in_ctx.run_flow(&sign_in_plan).await;
+                let result = sign_in_ctx.run(&sign_in_plan, None).await;
                 if let Err(e) = &result {
                     tracing::warn!(error = %e, "sign-in failed");
                 }
                 result
             };
-            let refresh = move |rt: Secret| async move { ctx.run_refresh(&plan, &rt).await };
+            let refresh = move |rt: Secret| async move { ctx.run(&plan, Some(&rt)).await };
             // If the worker cannot take it, the dropped lead wakes the waiters.
             let _ = worker::spawn(lead.renew(sign_in, refresh).instrument(span));
         });
     }
 
-    async fn run_flow(&self, plan: &Plan) -> Result<Tokens> {
+    /// Signs in, or with `refresh_token` renews with it; on the worker.
+    async fn run(&self, plan: &Plan, refresh_token: Option<&Secret>) -> Result<Tokens> {
         let org = self.org().await?;
         let client = worker::client().map_err(|source| Error::Http {
             sign_in: Box::new(plan.sign_in()),
@@ -647,23 +648,10 @@ impl Context {
             org: &org,
             keys: &self.keys,
         };
-        flow::sign_in(&env, plan).await
-    }
-
-    async fn run_refresh(&self, plan: &Plan, refresh_token: &Secret) -> Result<Tokens> {
-        let org = self.org().await?;
-        let client = worker::client().map_err(|source| Error::Http {
-            sign_in: Box::new(plan.sign_in()),
-            endpoint: "(building the HTTP client)".into(),
-            source,
-        })?;
-        let env = flow::Env {
-            client,
-            config: &self.config,
-            org: &org,
-            keys: &self.keys,
-        };
-        flow::refresh(&env, plan, refresh_token).await
+        match refresh_token {
+            None => flow::sign_in(&env, plan).await,
+            Some(rt) => flow::refresh(&env, plan, rt).await,
+        }
     }
 }
 
