@@ -21,10 +21,7 @@ use crate::{Error, Location, Result, Secret, duration};
 /// Errors name the file, the YAML path and, where the path exists in the text, its
 /// `line:column`; none quotes a value of the file.
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::read_text(path)?;
     parse_str(&text, Some(path), env)
 }
 
@@ -64,7 +61,7 @@ pub fn parse_str(
         file: source.map(Path::to_path_buf),
     };
     let raw = read_raw(&doc)?;
-    crate::names::from_raw(&doc, &raw)?;
+    crate::names::check_refs(&doc, &raw)?;
     Resolver { doc: &doc, env }.config(&raw)
 }
 

@@ -125,10 +125,7 @@ fn top(path: &str) -> Box<Location> {
 
 /// Reads the names of the file at `path` without expanding `${VAR}`s (see [`Names`]).
 pub fn load_names(path: &Path) -> Result<Names> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::read_text(path)?;
     parse_names(&text, Some(path))
 }
 
@@ -143,54 +140,61 @@ pub fn parse_names(text: &str, source: Option<&Path>) -> Result<Names> {
     from_raw(&doc, &raw)
 }
 
-/// Collects the names and checks every reference between entries.
+/// Checks every reference between entries and collects the names.
 pub(crate) fn from_raw(doc: &Doc<'_>, raw: &RawConfig) -> Result<Names> {
-    let apps: BTreeMap<String, Flow> = raw
-        .apps
-        .iter()
-        .map(|(name, app)| (name.clone(), app.flow))
-        .collect();
-    let app_names = || apps.keys().map(String::as_str);
+    check_refs(doc, raw)?;
+    let mut apps = BTreeMap::new();
+    for (name, app) in &raw.apps {
+        apps.insert(name.clone(), app.flow);
+    }
     let mut users = BTreeMap::new();
     for (name, user) in &raw.users {
-        if let Some(app) = &user.app {
-            match apps.get(&app.value) {
-                None => {
-                    return Err(doc.unknown_name(
-                        &app.path,
-                        Target::Value,
-                        "app",
-                        &app.value,
-                        app_names(),
-                    ));
-                }
-                Some(Flow::ClientCredentials) => {
-                    return Err(doc.conflict(
-                        &app.path,
-                        format!(
-                            "app `{}` uses `flow: client_credentials`, which signs in no user; name an app with `flow: code` or `flow: implicit`",
-                            app.value
-                        ),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
         users.insert(name.clone(), user.app.as_ref().map(|a| a.value.clone()));
+    }
+    Ok(Names { users, apps })
+}
+
+/// Checks every reference from one entry to another: a user's `app`, the keys of
+/// `fake.users` and `fake.apps`, and `fake.users.*.apps`. Copies nothing.
+pub(crate) fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
+    let app_names = || raw.apps.keys().map(String::as_str);
+    for user in raw.users.values() {
+        let Some(app) = &user.app else { continue };
+        match raw.apps.get(&app.value).map(|a| a.flow) {
+            None => {
+                return Err(doc.unknown_name(
+                    &app.path,
+                    Target::Value,
+                    "app",
+                    &app.value,
+                    app_names(),
+                ));
+            }
+            Some(Flow::ClientCredentials) => {
+                return Err(doc.conflict(
+                    &app.path,
+                    format!(
+                        "app `{}` uses `flow: client_credentials`, which signs in no user; name an app with `flow: code` or `flow: implicit`",
+                        app.value
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
     }
     if let Some(fake) = &raw.fake {
         for (name, user) in &fake.users {
-            if !users.contains_key(name) {
+            if !raw.users.contains_key(name) {
                 return Err(doc.unknown_name(
                     &user.path,
                     Target::Key,
                     "user",
                     name,
-                    users.keys().map(String::as_str),
+                    raw.users.keys().map(String::as_str),
                 ));
             }
             for app in user.apps.iter().flatten() {
-                if !apps.contains_key(&app.value) {
+                if !raw.apps.contains_key(&app.value) {
                     return Err(doc.unknown_name(
                         &app.path,
                         Target::Value,
@@ -202,10 +206,10 @@ pub(crate) fn from_raw(doc: &Doc<'_>, raw: &RawConfig) -> Result<Names> {
             }
         }
         for (name, app) in &fake.apps {
-            if !apps.contains_key(name) {
+            if !raw.apps.contains_key(name) {
                 return Err(doc.unknown_name(&app.path, Target::Key, "app", name, app_names()));
             }
         }
     }
-    Ok(Names { users, apps })
+    Ok(())
 }

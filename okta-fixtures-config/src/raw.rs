@@ -562,10 +562,15 @@ impl<'d, 'n> Fields<'d, 'n> {
     ) -> Result<BTreeMap<String, T>> {
         match self.get(key) {
             None => Ok(BTreeMap::new()),
-            Some((Node::Map(entries), path)) => entries
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), read(path.key(k), v)?)))
-                .collect(),
+            Some((Node::Map(entries), path)) => {
+                // Inserted one by one: the parser refused repeated keys, and collecting
+                // would sort them first (code a fresh process pages in for nothing).
+                let mut map = BTreeMap::new();
+                for (k, v) in entries {
+                    map.insert(k.clone(), read(path.key(k), v)?);
+                }
+                Ok(map)
+            }
             Some((other, path)) => Err(self
                 .doc
                 .invalid(&path, found(&format!("a mapping of {key} by name"), other))),

@@ -10,25 +10,20 @@
 /// `scheme://host[:port]` of an `http(s)` URL with nothing after its host but an optional
 /// `/`, written as `url` writes it (default port dropped), without the trailing `/`.
 pub(crate) fn origin(v: &str) -> Option<String> {
-    let (scheme, rest) = split_scheme(v)?;
-    let (host, port, path) = authority(rest)?;
+    let path = authority(after_scheme(v)?)?;
     if !(path.is_empty() || path == "/") {
         return None;
     }
-    let mut out = format!("{scheme}://{host}");
-    if let Some(port) = port {
-        out.push(':');
-        out.push_str(port);
-    }
-    Some(out)
+    // Scheme, host and port are already as `url` writes them: the text is the origin.
+    Some(v.strip_suffix('/').unwrap_or(v).to_owned())
 }
 
 /// `Some(true)` for a URI that is plainly a registrable redirect URI: `http(s)` with a host
 /// and a plain path, or a private-use scheme (`com.example.app:/callback`) and a plain path.
 /// `None` when `url` must decide.
 pub(crate) fn redirect_uri(v: &str) -> Option<bool> {
-    if let Some((_, rest)) = split_scheme(v) {
-        let (_, _, path) = authority(rest)?;
+    if let Some(rest) = after_scheme(v) {
+        let path = authority(rest)?;
         return plain_path(path).then_some(true);
     }
     let (scheme, path) = v.split_once(":/")?;
@@ -40,19 +35,16 @@ pub(crate) fn redirect_uri(v: &str) -> Option<bool> {
     (private_use && !path.starts_with('/') && plain_path(&v[scheme.len() + 1..])).then_some(true)
 }
 
-/// `http://…` or `https://…` (lowercase) → the scheme and what follows `//`.
-fn split_scheme(v: &str) -> Option<(&str, &str)> {
-    if let Some(rest) = v.strip_prefix("https://") {
-        Some(("https", rest))
-    } else {
-        v.strip_prefix("http://").map(|rest| ("http", rest))
-    }
+/// `http://…` or `https://…` (lowercase) → what follows `//`.
+fn after_scheme(v: &str) -> Option<&str> {
+    v.strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))
 }
 
-/// `host[:port][/path]` → host, port (`None` when absent), path. The host is a lowercase DNS
-/// name whose last label starts with a letter, or four decimal octets; the port has no
-/// leading zero, fits in 16 bits and is not the scheme's default (which `url` drops).
-fn authority(rest: &str) -> Option<(&str, Option<&str>, &str)> {
+/// `host[:port][/path]` → the path, when the host is a lowercase DNS name whose last label
+/// starts with a letter, or four decimal octets, and the port has no leading zero, fits in 16
+/// bits and is not the scheme's default (which `url` drops).
+fn authority(rest: &str) -> Option<&str> {
     let end = rest.find('/').unwrap_or(rest.len());
     let (hostport, path) = rest.split_at(end);
     let (host, port) = match hostport.split_once(':') {
@@ -69,7 +61,7 @@ fn authority(rest: &str) -> Option<(&str, Option<&str>, &str)> {
             return None;
         }
     }
-    Some((host, port, path))
+    Some(path)
 }
 
 fn dns_name(host: &str) -> bool {
@@ -86,9 +78,8 @@ fn dns_name(host: &str) -> bool {
 }
 
 fn dotted_quad(host: &str) -> bool {
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4
-        && octets.iter().all(|o| {
+    host.split('.').count() == 4
+        && host.split('.').all(|o| {
             !o.is_empty()
                 && o.len() <= 3
                 && o.bytes().all(|b| b.is_ascii_digit())

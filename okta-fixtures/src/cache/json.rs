@@ -7,28 +7,31 @@
 //! else, and [`super::entry::decode`] then asks serde_json, which also tells a foreign
 //! version from a broken file.
 
-/// A JSON value of the subset read here.
+use std::borrow::Cow;
+
+/// A JSON value of the subset read here. Strings without escapes borrow the entry's bytes:
+/// member names and values nobody takes are never copied.
 #[derive(Debug, PartialEq)]
-pub(crate) enum Value {
+pub(crate) enum Value<'b> {
     Null,
     Bool(bool),
     /// A whole number from 0 to `u64::MAX`.
     Int(u64),
-    Str(String),
-    List(Vec<Value>),
+    Str(Cow<'b, str>),
+    List(Vec<Value<'b>>),
     /// Members in file order.
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Cow<'b, str>, Value<'b>)>),
 }
 
 /// An object's members as a derived serde reader takes them: by name, unknown ones ignored,
 /// a missing or `null` optional one as `None`. `None` where serde_json would refuse or differ.
 /// Members are taken out, not copied: an entry's tokens are its largest part.
-pub(crate) struct Fields(Vec<(String, Value)>);
+pub(crate) struct Fields<'b>(Vec<(Cow<'b, str>, Value<'b>)>);
 
-impl Fields {
+impl<'b> Fields<'b> {
     /// The members of `value`, an object that names no member twice (serde_json refuses a
     /// repeated field).
-    pub(crate) fn of(value: Value) -> Option<Self> {
+    pub(crate) fn of(value: Value<'b>) -> Option<Self> {
         let Value::Object(members) = value else {
             return None;
         };
@@ -40,7 +43,7 @@ impl Fields {
     }
 
     /// The member `name`, taken out (`Null` is left in its place).
-    fn take(&mut self, name: &str) -> Option<Value> {
+    fn take(&mut self, name: &str) -> Option<Value<'b>> {
         self.0
             .iter_mut()
             .find(|(k, _)| k == name)
@@ -50,7 +53,7 @@ impl Fields {
     /// A required string.
     pub(crate) fn text(&mut self, name: &str) -> Option<String> {
         match self.take(name)? {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.into_owned()),
             _ => None,
         }
     }
@@ -59,7 +62,7 @@ impl Fields {
     pub(crate) fn optional_text(&mut self, name: &str) -> Option<Option<String>> {
         match self.take(name) {
             None | Some(Value::Null) => Some(None),
-            Some(Value::Str(s)) => Some(Some(s)),
+            Some(Value::Str(s)) => Some(Some(s.into_owned())),
             Some(_) => None,
         }
     }
@@ -67,13 +70,16 @@ impl Fields {
     /// A required list of strings.
     pub(crate) fn texts(&mut self, name: &str) -> Option<Vec<String>> {
         match self.take(name)? {
-            Value::List(items) => items
-                .into_iter()
-                .map(|i| match i {
-                    Value::Str(s) => Some(s),
-                    _ => None,
-                })
-                .collect(),
+            Value::List(mut items) => {
+                // A loop by reference, not a `collect` or a loop by value: each would bring
+                // code of its own, a page a cold hit faults in.
+                let mut texts = Vec::with_capacity(items.len());
+                for item in &mut items {
+                    let Value::Str(s) = item else { return None };
+                    texts.push(std::mem::take(s).into_owned());
+                }
+                Some(texts)
+            }
             _ => None,
         }
     }
@@ -87,13 +93,13 @@ impl Fields {
     }
 
     /// A required object.
-    pub(crate) fn object(&mut self, name: &str) -> Option<Fields> {
+    pub(crate) fn object(&mut self, name: &str) -> Option<Fields<'b>> {
         Fields::of(self.take(name)?)
     }
 }
 
 /// The value `bytes` hold, with nothing but whitespace around it.
-pub(crate) fn parse(bytes: &[u8]) -> Option<Value> {
+pub(crate) fn parse(bytes: &[u8]) -> Option<Value<'_>> {
     let mut r = Reader { bytes, at: 0 };
     let value = r.value(0)?;
     r.skip_ws();
@@ -113,6 +119,30 @@ static STOPS: [bool; 256] = {
     t
 };
 
+/// How many bytes from the start of `bytes` are plain string content (no [`STOPS`] byte),
+/// eight at a time: an entry is mostly two long tokens.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether some byte of `w` is below `n` (n ≤ 128): exact as a yes/no.
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS != 0;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let w = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+        if below(w, 0x20)
+            || below(w ^ (ONES * u64::from(b'"')), 1)
+            || below(w ^ (ONES * u64::from(b'\\')), 1)
+        {
+            break;
+        }
+        at += 8;
+    }
+    at + bytes[at..]
+        .iter()
+        .position(|&b| STOPS[usize::from(b)])
+        .unwrap_or(bytes.len() - at)
+}
+
 /// Entries nest two levels; anything deeper is not one.
 const MAX_DEPTH: usize = 8;
 
@@ -121,7 +151,7 @@ struct Reader<'b> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'b> Reader<'b> {
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
             self.at += 1;
@@ -139,7 +169,7 @@ impl Reader<'_> {
         (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
     }
 
-    fn value(&mut self, depth: usize) -> Option<Value> {
+    fn value(&mut self, depth: usize) -> Option<Value<'b>> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -213,31 +243,37 @@ impl Reader<'_> {
                 if let Some(b'.' | b'e' | b'E') = self.bytes.get(self.at) {
                     return None;
                 }
-                let digits = std::str::from_utf8(&self.bytes[start..self.at]).ok()?;
-                digits.parse().ok().map(Value::Int)
+                // Summed here, not by `str::parse`: its code is a page of its own on a cold hit.
+                let mut n: u64 = 0;
+                for &d in &self.bytes[start..self.at] {
+                    n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+                }
+                Some(Value::Int(n))
             }
             _ => None,
         }
     }
 
     /// The rest of a string whose opening quote was read.
-    fn string(&mut self) -> Option<String> {
-        let rest = &self.bytes[self.at..];
-        let end = rest.iter().position(|&b| STOPS[usize::from(b)])?;
-        if rest[end] == b'"' {
+    fn string(&mut self) -> Option<Cow<'b, str>> {
+        let bytes: &'b [u8] = self.bytes;
+        let rest = &bytes[self.at..];
+        let end = plain_run(rest);
+        if *rest.get(end)? == b'"' {
             // No escape: the common case (tokens, names, URLs).
             self.at += end + 1;
-            return std::str::from_utf8(&rest[..end]).ok().map(str::to_owned);
+            return std::str::from_utf8(&rest[..end]).ok().map(Cow::Borrowed);
         }
         let mut out = Vec::new();
         loop {
-            let run = self.bytes[self.at..]
-                .iter()
-                .position(|&b| STOPS[usize::from(b)])?;
+            let run = plain_run(&self.bytes[self.at..]);
+            if self.at + run == self.bytes.len() {
+                return None;
+            }
             out.extend_from_slice(&self.bytes[self.at..self.at + run]);
             self.at += run;
             match self.next()? {
-                b'"' => return String::from_utf8(out).ok(),
+                b'"' => return String::from_utf8(out).ok().map(Cow::Owned),
                 b'\\' => {
                     let c = match self.next()? {
                         b'"' => '"',
@@ -291,8 +327,8 @@ mod tests {
     use super::*;
 
     /// Members sorted by name, as serde_json's map keeps them.
-    fn sorted(v: Option<Value>) -> Option<Value> {
-        fn sort(v: Value) -> Value {
+    fn sorted(v: Option<Value<'_>>) -> Option<Value<'_>> {
+        fn sort(v: Value<'_>) -> Value<'_> {
             match v {
                 Value::Object(mut m) => {
                     m.sort_by(|a, b| a.0.cmp(&b.0));
@@ -306,21 +342,45 @@ mod tests {
     }
 
     /// What serde_json reads, in this reader's terms (`None` outside the subset).
-    fn from_serde(v: &serde_json::Value) -> Option<Value> {
+    fn from_serde(v: &serde_json::Value) -> Option<Value<'static>> {
         Some(match v {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
             serde_json::Value::Number(n) => Value::Int(n.as_u64()?),
-            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::String(s) => Value::Str(s.clone().into()),
             serde_json::Value::Array(a) => {
                 Value::List(a.iter().map(from_serde).collect::<Option<_>>()?)
             }
             serde_json::Value::Object(o) => Value::Object(
                 o.iter()
-                    .map(|(k, v)| Some((k.clone(), from_serde(v)?)))
+                    .map(|(k, v)| Some((k.clone().into(), from_serde(v)?)))
                     .collect::<Option<_>>()?,
             ),
         })
+    }
+
+    #[test]
+    fn plain_runs_end_where_the_byte_table_says() {
+        // Every stop byte, and bytes next to them in value, at every place of runs of every
+        // length around a word.
+        let probes = (0..=255u8).filter(|&b| {
+            STOPS[usize::from(b)] || matches!(b, 0x20..=0x23 | 0x5b..=0x5d | 0x7f..=0x81 | 0xff)
+        });
+        for probe in probes {
+            for len in 0..20 {
+                for at in 0..=len {
+                    let mut bytes = vec![b'x'; len];
+                    if at < len {
+                        bytes[at] = probe;
+                    }
+                    let expected = bytes
+                        .iter()
+                        .position(|&b| STOPS[usize::from(b)])
+                        .unwrap_or(len);
+                    assert_eq!(plain_run(&bytes), expected, "{probe:#x} at {at} of {len}");
+                }
+            }
+        }
     }
 
     #[test]

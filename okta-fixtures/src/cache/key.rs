@@ -63,6 +63,11 @@ impl Key {
         }))
     }
 
+    /// Whether `other` is this very key (the same allocation), which implies equality.
+    pub(crate) fn same(&self, other: &Key) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The key as a disk entry records it.
     pub(crate) fn record(&self) -> KeyRecord {
         KeyRecord {

@@ -3,7 +3,6 @@
 //! One mutex guards both, so a waiter can never register after the flight it joined has
 //! delivered its result.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
@@ -32,9 +31,42 @@ pub(crate) enum Joined {
     Lead(Option<Tokens>),
 }
 
+/// The entries, one per key, in a list: a process holds a handful of keys (each cost a
+/// sign-in), a scan of them is a few nanoseconds, and a cold process's first hit does not
+/// page in a hash table's code.
 #[derive(Default)]
 pub(crate) struct Memory {
-    map: Mutex<HashMap<Key, Entry, FxBuild>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries(Vec<(Key, Entry)>);
+
+impl Entries {
+    /// Where `key`'s entry is: the key a request resolved to is usually the very one stored,
+    /// so one pass compares pointers before another compares contents.
+    fn find(&self, key: &Key) -> Option<usize> {
+        let list = &self.0;
+        list.iter()
+            .position(|(k, _)| k.same(key))
+            .or_else(|| list.iter().position(|(k, _)| k == key))
+    }
+
+    fn get(&self, key: &Key) -> Option<&Entry> {
+        self.find(key).map(|i| &self.0[i].1)
+    }
+
+    /// `key`'s entry, made empty when there is none.
+    fn entry(&mut self, key: &Key) -> &mut Entry {
+        let i = match self.find(key) {
+            Some(i) => i,
+            None => {
+                self.0.push((key.clone(), Entry::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
 }
 
 /// Builds [`Fx`] hashers, for maps on the warm path.
@@ -98,8 +130,8 @@ impl Memory {
         waiter: Waiter,
         usable: &dyn Fn(&Tokens) -> bool,
     ) -> Joined {
-        let mut map = self.lock();
-        let entry = map.entry(key.clone()).or_default();
+        let mut entries = self.lock();
+        let entry = entries.entry(key);
         if let Some(t) = &entry.tokens
             && usable(t)
         {
@@ -120,8 +152,8 @@ impl Memory {
     /// Keeps `tokens` (read from disk) for `key` unless memory holds tokens that live as
     /// long; a flight in progress is left alone.
     pub(crate) fn offer(&self, key: &Key, tokens: &Tokens) {
-        let mut map = self.lock();
-        let entry = map.entry(key.clone()).or_default();
+        let mut entries = self.lock();
+        let entry = entries.entry(key);
         if entry
             .tokens
             .as_ref()
@@ -134,23 +166,24 @@ impl Memory {
     /// Ends the flight for `key`: stores the tokens on success (a failure is not cached) and
     /// returns the waiters to notify, outside the lock.
     pub(crate) fn finish(&self, key: &Key, result: &Result<Tokens>) -> Vec<Waiter> {
-        let mut map = self.lock();
-        let Some(entry) = map.get_mut(key) else {
+        let mut entries = self.lock();
+        let Some(i) = entries.find(key) else {
             return Vec::new();
         };
+        let entry = &mut entries.0[i].1;
         let waiters = entry.flight.take().unwrap_or_default();
         if let Ok(t) = result {
             entry.tokens = Some(t.clone());
         }
         if entry.tokens.is_none() {
-            map.remove(key);
+            entries.0.swap_remove(i);
         }
         waiters
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Entry, FxBuild>> {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         // Waiters run outside the lock, so a panic cannot leave an entry half-written.
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -188,6 +221,42 @@ mod tests {
         assert_eq!(waiters.len(), 1, "the leader's waiter survived the offer");
         let stored = memory.get(&other, |_| true).unwrap();
         assert_eq!(stored.expires_at(), long.expires_at());
+    }
+
+    #[test]
+    fn equal_keys_share_an_entry_and_a_failed_flight_leaves_the_others_in_place() {
+        use std::time::{Duration, SystemTime};
+
+        use crate::cache::tests::tokens_until;
+
+        let memory = Memory::default();
+        let now = SystemTime::now();
+        let until = |secs| tokens_until(now + Duration::from_secs(secs), None);
+        for i in 0..20 {
+            memory.offer(&key(&format!("user{i}")), &until(100 + i));
+        }
+        // Another allocation of an equal key finds the same entry.
+        let again = key("user7");
+        assert!(!again.same(&key("user7")));
+        assert_eq!(
+            memory.get(&again, |_| true).unwrap().expires_at(),
+            until(107).expires_at()
+        );
+
+        // A flight that fails for a key with no tokens removes only that key's entry.
+        let fresh = key("newcomer");
+        assert!(matches!(
+            memory.join(&fresh, Box::new(|_| {}), &|_| true),
+            Joined::Lead(None)
+        ));
+        let failed = Err(crate::Error::WorkerStopped);
+        assert_eq!(memory.finish(&fresh, &failed).len(), 1);
+        assert!(memory.get(&fresh, |_| true).is_none());
+        for i in 0..20 {
+            let t = memory.get(&key(&format!("user{i}")), |_| true).unwrap();
+            assert_eq!(t.expires_at(), until(100 + i).expires_at(), "user{i}");
+        }
+        assert_eq!(memory.lock().0.len(), 20);
     }
 
     #[test]
