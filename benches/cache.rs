@@ -14,6 +14,25 @@
 //!
 //! The org is an embedded fake this bench serves by URL, so the disk cache applies; the cache
 //! folder is a temp folder of this run.
+//!
+//! **Builds side by side.** Where code sits in a binary changes a cold hit's page faults, so a
+//! change to the cold path is judged against the code before it, in one run:
+//!
+//! ```text
+//! git worktree add /tmp/before HEAD~1
+//! (cd /tmp/before && CARGO_TARGET_DIR=/tmp/before/target cargo bench --bench cache --no-run)
+//! cargo bench --bench cache --no-run && mv target/release/deps/cache-<hash> target/cache-after
+//! OKTA_FIXTURES_BENCH_CACHE_COMPARE=/tmp/before/target/release/deps/cache-<hash>:target/cache-after \
+//!     cargo bench --bench cache
+//! ```
+//!
+//! The cold children then come from the named builds, alternated, and the report gives each
+//! one's medians and their ratios to the first. Neither may be the running bench's own file:
+//! this process has just run the same code, and a child of its own file would find that code
+//! hot in the CPU's caches. (Plain runs measure exactly that, as one test process after
+//! another of a test binary would.) A separate target folder keeps cargo from mixing up the
+//! two checkouts' crates, and `mv` (not `cp`) keeps a binary in the page cache as its linker
+//! wrote it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,6 +43,9 @@ use okta_fixtures::fake::FakeOkta;
 
 /// Set in the child: the config path.
 const CHILD_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_CHILD";
+/// Builds of this bench (a path list) whose cold children are compared, instead of this one's.
+const COMPARE_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_COMPARE";
+
 /// Set in a child that only loads the config.
 const LOAD_ONLY_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_LOAD_ONLY";
 
@@ -189,7 +211,15 @@ fn run(dir: &Path, cache: &Path) -> String {
             .config(&path)
             .blocking_tokens()
     });
-    let (cold, load) = cold_hits(&path, cache);
+    let compared: Vec<PathBuf> = std::env::var_os(COMPARE_ENV)
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let exes = match compared.is_empty() {
+        true => vec![std::env::current_exe().expect("this binary")],
+        false => compared.clone(),
+    };
+    let colds = cold_hits(&exes, &path, cache);
+    let (cold, load) = &colds[0];
     assert_eq!(
         fake.stats().total_sign_ins(),
         1,
@@ -199,7 +229,7 @@ fn run(dir: &Path, cache: &Path) -> String {
     drop(runtime);
 
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-    format!(
+    let mut report = format!(
         "token cache, medians (warm: {HIT_BATCHES} batches of {HIT_BATCH}; cold: {COLD_RUNS} \
          processes of each kind, interleaved; flow: {FLOW_RUNS} sign-ins)\n\
          \x20 warm in-memory hit                 {warm:>12.1?}   target < 1 µs\n\
@@ -215,7 +245,26 @@ fn run(dir: &Path, cache: &Path) -> String {
         ratio(flow, warm),
         ratio(flow, cold.median),
         ratio(cold.median, warm),
-    )
+    );
+    if !compared.is_empty() {
+        report.push_str("\n  the cold processes above ran the first of these builds, alternated with the others:");
+        for (exe, (c, l)) in compared.iter().zip(&colds) {
+            report.push_str(&format!(
+                "\n  {}\n\
+                 \x20   cold hit {:>10.1?}  {}\n\
+                 \x20   config   {:>10.1?}  {}\n\
+                 \x20   ratios to the first: cold hit {:.2}, config {:.2}",
+                exe.display(),
+                c.median,
+                c.spread(),
+                l.median,
+                l.spread(),
+                ratio(c.median, cold.median),
+                ratio(l.median, load.median),
+            ));
+        }
+    }
+    report
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -260,12 +309,12 @@ impl Cold {
     }
 }
 
-/// Cold hits and config-only loads from fresh processes, alternated so that both kinds see
-/// the same machine (a shared VM's speed drifts over seconds).
-fn cold_hits(config: &Path, cache: &Path) -> (Cold, Cold) {
-    let exe: PathBuf = std::env::current_exe().expect("this binary");
-    let child = |load_only: bool, count_faults: bool| {
-        let mut child = Command::new(&exe);
+/// Cold hits and config-only loads from fresh processes of each of `exes` (builds of this
+/// bench), all kinds alternated so that every one sees the same machine (a shared VM's speed
+/// drifts over seconds).
+fn cold_hits(exes: &[PathBuf], config: &Path, cache: &Path) -> Vec<(Cold, Cold)> {
+    let child = |exe: &Path, load_only: bool, count_faults: bool| {
+        let mut child = Command::new(exe);
         if load_only {
             child.env(LOAD_ONLY_ENV, "1");
         }
@@ -276,8 +325,9 @@ fn cold_hits(config: &Path, cache: &Path) -> (Cold, Cold) {
             .env(CHILD_ENV, config)
             .env(okta_fixtures::dirs::CACHE_DIR_ENV, cache)
             .env_remove("OKTA_FIXTURES_CONFIG")
+            .env_remove(COMPARE_ENV)
             .output()
-            .expect("the child runs");
+            .unwrap_or_else(|e| panic!("{} runs: {e}", exe.display()));
         let stdout = String::from_utf8_lossy(&out.stdout);
         let field = |name: &str| -> Option<u64> {
             stdout
@@ -287,24 +337,35 @@ fn cold_hits(config: &Path, cache: &Path) -> (Cold, Cold) {
         };
         let ns = field("cold-ns ").unwrap_or_else(|| {
             panic!(
-                "the child failed ({:?}): {}",
+                "the child {} failed ({:?}): {}",
+                exe.display(),
                 out.status,
                 String::from_utf8_lossy(&out.stderr)
             )
         });
         (Duration::from_nanos(ns), field("faults "))
     };
-    let (mut hits, mut loads) = (Vec::new(), Vec::new());
+    let mut times: Vec<(Vec<Duration>, Vec<Duration>)> = vec![Default::default(); exes.len()];
     for _ in 0..COLD_RUNS {
-        hits.push(child(false, false).0);
-        loads.push(child(true, false).0);
+        for (exe, (hits, loads)) in exes.iter().zip(&mut times) {
+            hits.push(child(exe, false, false).0);
+            loads.push(child(exe, true, false).0);
+        }
     }
-    let faults = |load_only| {
+    let faults = |exe: &Path, load_only| {
         (0..FAULT_RUNS)
-            .filter_map(|_| child(load_only, true).1)
+            .filter_map(|_| child(exe, load_only, true).1)
             .collect()
     };
-    (summary(hits, faults(false)), summary(loads, faults(true)))
+    exes.iter()
+        .zip(times)
+        .map(|(exe, (hits, loads))| {
+            (
+                summary(hits, faults(exe, false)),
+                summary(loads, faults(exe, true)),
+            )
+        })
+        .collect()
 }
 
 fn summary(mut times: Vec<Duration>, mut faults: Vec<u64>) -> Cold {

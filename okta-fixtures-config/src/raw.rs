@@ -233,6 +233,7 @@ pub(crate) const FLOWS: &[(&str, Flow)] = &[
 ];
 
 /// Reads the whole tree.
+#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn read(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
     let root = YamlPath::root();
     let f = Fields::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
@@ -277,6 +278,7 @@ pub(crate) fn read(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
     })
 }
 
+#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
     let f = Fields::new(doc, node, path.clone(), APP_KEYS, "an app's settings")?;
     // What is written is checked before what is missing.
@@ -321,6 +323,7 @@ fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
     })
 }
 
+#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
     let f = Fields::new(doc, node, path.clone(), USER_KEYS, "a user's settings")?;
     let username = f.text("username")?;
@@ -451,6 +454,7 @@ struct Fields<'d, 'n> {
 }
 
 impl<'d, 'n> Fields<'d, 'n> {
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn new(
         doc: &'d Doc<'d>,
         node: &'n Node,
@@ -479,21 +483,24 @@ impl<'d, 'n> Fields<'d, 'n> {
     }
 
     /// The value of `key` and its path; an empty value counts as absent.
-    fn get(&self, key: &str) -> Option<(&'n Node, YamlPath)> {
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
+    fn get(&self, key: &'static str) -> Option<(&'n Node, YamlPath)> {
         self.entries
             .iter()
             .find(|(k, v)| k == key && *v != Node::Null)
-            .map(|(k, v)| (v, self.path.key(k)))
+            .map(|(_, v)| (v, self.path.field(key)))
     }
 
-    fn text(&self, key: &str) -> Result<Option<Text>> {
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
+    fn text(&self, key: &'static str) -> Result<Option<Text>> {
         self.get(key)
             .map(|(node, path)| text(self.doc, node, path))
             .transpose()
     }
 
     /// A key naming another entry of the file: text, and never expanded.
-    fn name(&self, key: &str) -> Result<Option<Text>> {
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
+    fn name(&self, key: &'static str) -> Result<Option<Text>> {
         let Some(t) = self.text(key)? else {
             return Ok(None);
         };
@@ -506,7 +513,8 @@ impl<'d, 'n> Fields<'d, 'n> {
         Ok(Some(t))
     }
 
-    fn setting(&self, key: &str) -> Result<Option<Setting>> {
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
+    fn setting(&self, key: &'static str) -> Result<Option<Setting>> {
         let Some((node, path)) = self.get(key) else {
             return Ok(None);
         };
@@ -529,13 +537,15 @@ impl<'d, 'n> Fields<'d, 'n> {
         }))
     }
 
-    fn list(&self, key: &str) -> Result<Option<Vec<Text>>> {
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
+    fn list(&self, key: &'static str) -> Result<Option<Vec<Text>>> {
         self.get(key)
             .map(|(node, path)| list(self.doc, node, &path, false))
             .transpose()
     }
 
-    fn words(&self, key: &str) -> Result<Option<Words>> {
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
+    fn words(&self, key: &'static str) -> Result<Option<Words>> {
         let Some((node, path)) = self.get(key) else {
             return Ok(None);
         };
@@ -548,16 +558,23 @@ impl<'d, 'n> Fields<'d, 'n> {
         }))
     }
 
-    fn mapping(&self, key: &str, known: &[&str], what: &str) -> Result<Option<Fields<'d, 'n>>> {
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
+    fn mapping(
+        &self,
+        key: &'static str,
+        known: &[&str],
+        what: &str,
+    ) -> Result<Option<Fields<'d, 'n>>> {
         self.get(key)
             .map(|(node, path)| Fields::new(self.doc, node, path, known, what))
             .transpose()
     }
 
     /// A mapping of names to entries, in key order.
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn entries<T>(
         &self,
-        key: &str,
+        key: &'static str,
         read: impl Fn(YamlPath, &'n Node) -> Result<T>,
     ) -> Result<BTreeMap<String, T>> {
         match self.get(key) {
@@ -578,7 +595,7 @@ impl<'d, 'n> Fields<'d, 'n> {
     }
 
     /// Claims: a mapping of claim names to any YAML values.
-    fn claims(&self, key: &str) -> Result<Vec<(String, Node, YamlPath)>> {
+    fn claims(&self, key: &'static str) -> Result<Vec<(String, Node, YamlPath)>> {
         match self.get(key) {
             None => Ok(Vec::new()),
             Some((Node::Map(entries), path)) => Ok(entries
@@ -592,6 +609,7 @@ impl<'d, 'n> Fields<'d, 'n> {
     }
 }
 
+#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn text(doc: &Doc<'_>, node: &Node, path: YamlPath) -> Result<Text> {
     match node {
         Node::Str(s) => Ok(Text {
@@ -607,6 +625,7 @@ fn text(doc: &Doc<'_>, node: &Node, path: YamlPath) -> Result<Text> {
 }
 
 /// A list of texts. `names` marks a list of names, which are never expanded.
+#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn list(doc: &Doc<'_>, node: &Node, path: &YamlPath, names: bool) -> Result<Vec<Text>> {
     let Node::Seq(items) = node else {
         return Err(doc.invalid(path, found("a list such as `[a, b]`", node)));

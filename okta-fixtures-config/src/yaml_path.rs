@@ -1,13 +1,14 @@
 //! YAML paths such as `apps.spa.scopes[0]`: how errors say where a problem is.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
 /// One step from a node to a child.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Seg {
-    /// A key of a mapping.
-    Key(String),
+    /// A key of a mapping: the schema's own keys are not copied.
+    Key(Cow<'static, str>),
     /// A position in a sequence.
     Index(usize),
 }
@@ -28,16 +29,25 @@ struct Link {
 
 impl YamlPath {
     /// The document root.
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn root() -> Self {
         Self::default()
     }
 
     /// This path plus a key.
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn key(&self, key: &str) -> Self {
-        self.push(Seg::Key(key.to_owned()))
+        self.push(Seg::Key(Cow::Owned(key.to_owned())))
+    }
+
+    /// This path plus a key of the schema (`client_id`, `apps`), which needs no copy.
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
+    pub(crate) fn field(&self, key: &'static str) -> Self {
+        self.push(Seg::Key(Cow::Borrowed(key)))
     }
 
     /// This path plus a sequence index.
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn index(&self, index: usize) -> Self {
         self.push(Seg::Index(index))
     }

@@ -97,6 +97,7 @@ impl Cache {
     }
 
     /// Step 1, lookup: usable tokens for `key`, if memory holds them.
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn lookup(&self, key: &Key) -> Option<Tokens> {
         let hit = self.memory.get(key, |t| self.usable(t));
         if let Some(t) = &hit {
@@ -108,6 +109,7 @@ impl Cache {
     /// Step 1, on a miss in memory: usable tokens another process left on disk, kept in
     /// memory for the next caller. Read on the caller's thread, without the lock (entries are
     /// replaced whole), so a cold process's first hit costs one small file read.
+    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn lookup_disk(&self, key: &Key) -> Option<Tokens> {
         let t = self.disk.as_ref()?.peek(key).filter(|t| self.usable(t))?;
         self.memory.offer(key, &t);
