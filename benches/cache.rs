@@ -8,7 +8,10 @@
 //!   of its `main` (process start excluded) to the tokens; target under 200 µs median.
 //!   The same child, loading the config only, shows how much of that is the config's part;
 //!   the two kinds alternate. On Linux each child also counts its minor page faults: most of
-//!   a cold hit is the kernel mapping in code pages the process has not run yet.
+//!   a cold hit is the kernel mapping in code pages the process has not run yet. The code
+//!   itself may still be in the CPU's caches from the process before, as it is when one test
+//!   process follows another of the same test binary; the comparison below runs children
+//!   with colder caches, and its medians are higher.
 //! - **full sign-in**: authn, authorize, token and the ID token check against the embedded
 //!   fake over loopback (`fresh()`, which bypasses the cache); what every hit saves.
 //!

@@ -159,18 +159,13 @@ pub(crate) fn from_raw(doc: &Doc<'_>, raw: &RawConfig) -> Result<Names> {
 #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
     let app_names = || raw.apps.keys().map(String::as_str);
+    let unknown_app = |app: &crate::raw::Text| {
+        doc.unknown_name(&app.path, Target::Value, "app", &app.value, app_names())
+    };
     for user in raw.users.values() {
         let Some(app) = &user.app else { continue };
         match raw.apps.get(&app.value).map(|a| a.flow) {
-            None => {
-                return Err(doc.unknown_name(
-                    &app.path,
-                    Target::Value,
-                    "app",
-                    &app.value,
-                    app_names(),
-                ));
-            }
+            None => return Err(unknown_app(app)),
             Some(Flow::ClientCredentials) => {
                 return Err(doc.conflict(
                     &app.path,
@@ -196,13 +191,7 @@ pub(crate) fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
             }
             for app in user.apps.iter().flatten() {
                 if !raw.apps.contains_key(&app.value) {
-                    return Err(doc.unknown_name(
-                        &app.path,
-                        Target::Value,
-                        "app",
-                        &app.value,
-                        app_names(),
-                    ));
+                    return Err(unknown_app(app));
                 }
             }
         }
