@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::cache::FxBuild;
+use crate::fx::FxBuild;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -37,7 +37,7 @@ pub(crate) use disk::Disk;
 #[cfg(feature = "cli")]
 pub(crate) use disk::{Listed, clear, list};
 pub(crate) use key::Key;
-pub(crate) use memory::{FxBuild, Waiter};
+pub(crate) use memory::Waiter;
 use memory::{Joined, Memory};
 
 use crate::Secret;
