@@ -318,10 +318,7 @@ impl TokenRequest {
     pub async fn tokens(self) -> Result<Tokens> {
         let (ctx, key) = self.resolve()?;
         if !self.fresh
-            && let Some(t) = ctx
-                .cache
-                .lookup(&key)
-                .or_else(|| ctx.cache.lookup_disk(&key))
+            && let Some(t) = ctx.cache.lookup(&key)
         {
             return Ok(t);
         }
@@ -342,10 +339,7 @@ impl TokenRequest {
     pub fn blocking_tokens(self) -> Result<Tokens> {
         let (ctx, key) = self.resolve()?;
         if !self.fresh
-            && let Some(t) = ctx
-                .cache
-                .lookup(&key)
-                .or_else(|| ctx.cache.lookup_disk(&key))
+            && let Some(t) = ctx.cache.lookup(&key)
         {
             return Ok(t);
         }

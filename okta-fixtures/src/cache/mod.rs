@@ -96,21 +96,16 @@ impl Cache {
         self.disk.as_ref()
     }
 
-    /// Step 1, lookup: usable tokens for `key`, if memory holds them.
+    /// Step 1, lookup: usable tokens for `key` from memory, else ones another process left on
+    /// disk, which memory then keeps for the next caller. The disk is read on the caller's
+    /// thread, without the lock (entries are replaced whole), so a cold process's first hit
+    /// costs one small file read.
     #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn lookup(&self, key: &Key) -> Option<Tokens> {
-        let hit = self.memory.get(key, |t| self.usable(t));
-        if let Some(t) = &hit {
+        if let Some(t) = self.memory.get(key, |t| self.usable(t)) {
             tracing::debug!(user = t.user(), app = t.app(), "token cache hit");
+            return Some(t);
         }
-        hit
-    }
-
-    /// Step 1, on a miss in memory: usable tokens another process left on disk, kept in
-    /// memory for the next caller. Read on the caller's thread, without the lock (entries are
-    /// replaced whole), so a cold process's first hit costs one small file read.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
-    pub(crate) fn lookup_disk(&self, key: &Key) -> Option<Tokens> {
         let t = self.disk.as_ref()?.peek(key).filter(|t| self.usable(t))?;
         self.memory.offer(key, &t);
         tracing::debug!(user = t.user(), app = t.app(), "token cache hit on disk");
