@@ -32,7 +32,6 @@ pub const CONFIG_ENV: &str = "OKTA_FIXTURES_CONFIG";
 /// let env = |name: &str| (name == "OKTA_FIXTURES_CONFIG").then(|| "nope.yaml".to_owned());
 /// assert!(matches!(discover(None, &env, start), Err(Error::MissingFile { .. })));
 /// ```
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub fn discover(
     explicit: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -42,7 +41,6 @@ pub fn discover(
 }
 
 /// [`discover`], also saying how the file was chosen (for `okta-fixtures doctor`).
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub fn discover_with_origin(
     explicit: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,

@@ -6,7 +6,6 @@ use crate::{Error, Location, Result};
 /// Expands every `${VAR}` / `${VAR:-default}` in `input`; `$$` is a literal `$`, and a `$`
 /// followed by anything else stays as it is. A variable that is set but empty counts as unset,
 /// as `:-` does in a shell. Variables are read only through `env`.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn expand(
     input: &str,
     env: &dyn Fn(&str) -> Option<String>,

@@ -1,14 +1,5 @@
 #![doc = include_str!("../SCHEMA.md")]
 
-// The startup section. The functions a fresh test process runs for its first tokens (find and read
-// fixtures.yaml, resolve the request, read the cache entry) are marked `#[cfg_attr(target_os =
-// "linux", unsafe(link_section = "okta_fixtures.startup"))]`, in this crate and in okta-fixtures.
-// The linker gathers them into one output section instead of leaving them spread among the rest of
-// a test binary's code, so a fresh process maps them with a few page faults instead of one per 64
-// KiB window they fall in (about 4 µs each on a VM). The attribute changes only where the code
-// sits. Measured with `cargo bench --bench cache` (page faults of a cold hit) and two builds
-// alternated: see benches/cache.rs.
-
 mod discover;
 mod duration;
 mod error;
@@ -38,7 +29,6 @@ pub use secret::Secret;
 /// `std::fs::read` probes with small reads around a growing buffer; its code sits on a page
 /// of its own that a fresh test process would fault in for the first file it reads. A file
 /// that grew since its metadata was read is still read whole.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
@@ -61,7 +51,6 @@ pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// The text of the config file at `path`, or [`Error::Read`] naming it.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn read_text(path: &std::path::Path) -> Result<String> {
     let read = |source| Error::Read {
         path: path.to_path_buf(),
@@ -77,7 +66,6 @@ fn read_text(path: &std::path::Path) -> Result<String> {
 }
 
 /// Reads into `buf` until it is full or the file ends; how many bytes were read.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     use std::io::Read;
     let mut filled = 0;

@@ -20,7 +20,6 @@ use crate::{Error, Location, Result, Secret, duration};
 ///
 /// Errors name the file, the YAML path and, where the path exists in the text, its
 /// `line:column`; none quotes a value of the file.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
     let text = crate::read_text(path)?;
     parse_str(&text, Some(path), env)
@@ -52,7 +51,6 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config>
 /// let config = parse_str(yaml, None, &env).unwrap();
 /// assert_eq!(config.org_url, OrgUrl::Url("https://dev-123.okta.com".into()));
 /// ```
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub fn parse_str(
     text: &str,
     source: Option<&Path>,
@@ -68,7 +66,6 @@ pub fn parse_str(
 }
 
 /// Parses the text and checks its shape; nothing is expanded.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn read_raw(doc: &Doc<'_>) -> Result<RawConfig> {
     let node = node::parse(doc.text).map_err(|failure| {
         let path = failure
@@ -158,7 +155,6 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn text(&self, t: &Text) -> Result<String> {
         expand(&t.value, self.env, || self.doc.at(&t.path, Target::Value))
     }
@@ -168,7 +164,6 @@ impl Resolver<'_> {
     }
 
     /// Expanded, and not empty.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn filled(&self, t: &Text, what: &str) -> Result<String> {
         let v = self.text(t)?;
         if v.trim().is_empty() {
@@ -259,7 +254,6 @@ impl Resolver<'_> {
     }
 
     /// Expanded words, each with the path it came from.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn words(&self, w: &Words) -> Result<Vec<(String, YamlPath)>> {
         let mut out = Vec::new();
         let items: Vec<&Text> = match w {
@@ -278,7 +272,6 @@ impl Resolver<'_> {
         items.iter().map(|t| self.text(t)).collect()
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn config(&self, raw: &RawConfig) -> Result<Config> {
         let org_url = match &raw.org_url {
             None => OrgUrl::Fake,
@@ -369,7 +362,6 @@ impl Resolver<'_> {
         })
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn org_url(&self, t: &Text) -> Result<OrgUrl> {
         let v = self.text(t)?;
         let v = v.trim();
@@ -409,7 +401,6 @@ impl Resolver<'_> {
 
     /// `org`, `default` or a custom server id: it goes into URL paths, so only letters,
     /// digits, `-` and `_`.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn server_id(&self, t: &Text) -> Result<String> {
         let v = self.text(t)?;
         if v.is_empty()
@@ -425,7 +416,6 @@ impl Resolver<'_> {
         Ok(v)
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn app(&self, name: &str, raw: &RawApp) -> Result<App> {
         let flow = raw.flow;
         let key = |k: &str| raw.path.key(k);
@@ -559,7 +549,6 @@ impl Resolver<'_> {
     }
 
     /// Scope tokens as RFC 6749 §3.3 allows them, without repeats, in order.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn scopes(&self, w: &Words) -> Result<Vec<String>> {
         let mut scopes: Vec<String> = Vec::new();
         for (scope, path) in self.words(w)? {
@@ -582,7 +571,6 @@ impl Resolver<'_> {
         Ok(scopes)
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn user(&self, name: &str, raw: &RawUser) -> Result<User> {
         Ok(User {
             name: name.to_owned(),
@@ -843,7 +831,6 @@ impl Resolver<'_> {
 
 /// An absolute URL an OAuth client can register as a redirect URI: `http(s)` with a host, or
 /// a private-use scheme (`com.example.app:/callback`); never a fragment.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn is_redirect_uri(uri: &str) -> bool {
     if let Some(plain) = crate::simple_url::redirect_uri(uri) {
         // Under test, every URI the shortcut answers for is checked by `url` too.

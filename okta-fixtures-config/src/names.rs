@@ -156,7 +156,6 @@ pub(crate) fn from_raw(doc: &Doc<'_>, raw: &RawConfig) -> Result<Names> {
 
 /// Checks every reference from one entry to another: a user's `app`, the keys of
 /// `fake.users` and `fake.apps`, and `fake.users.*.apps`. Copies nothing.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
     let app_names = || raw.apps.keys().map(String::as_str);
     let unknown_app = |app: &crate::raw::Text| {

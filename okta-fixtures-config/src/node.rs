@@ -61,7 +61,6 @@ pub(crate) struct Failure {
 /// The common shape of fixtures.yaml is read by [`crate::simple_yaml`]; anything else, and
 /// every error, by the full parser. Under `cfg(test)` both read every text the fast path
 /// takes, and must agree, so every YAML text of the crate's tests checks the fast path.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn parse(text: &str) -> Result<Node, Failure> {
     if let Some(node) = crate::simple_yaml::parse(text) {
         #[cfg(test)]

@@ -233,7 +233,6 @@ pub(crate) const FLOWS: &[(&str, Flow)] = &[
 ];
 
 /// Reads the whole tree.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn read(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
     let root = YamlPath::root();
     let f = Fields::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
@@ -278,7 +277,6 @@ pub(crate) fn read(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
     })
 }
 
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
     let f = Fields::new(doc, node, path.clone(), APP_KEYS, "an app's settings")?;
     // What is written is checked before what is missing.
@@ -323,7 +321,6 @@ fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
     })
 }
 
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
     let f = Fields::new(doc, node, path.clone(), USER_KEYS, "a user's settings")?;
     let username = f.text("username")?;
@@ -454,7 +451,6 @@ struct Fields<'d, 'n> {
 }
 
 impl<'d, 'n> Fields<'d, 'n> {
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn new(
         doc: &'d Doc<'d>,
         node: &'n Node,
@@ -483,7 +479,6 @@ impl<'d, 'n> Fields<'d, 'n> {
     }
 
     /// The value of `key` and its path; an empty value counts as absent.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn get(&self, key: &'static str) -> Option<(&'n Node, YamlPath)> {
         self.entries
             .iter()
@@ -491,7 +486,6 @@ impl<'d, 'n> Fields<'d, 'n> {
             .map(|(_, v)| (v, self.path.field(key)))
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn text(&self, key: &'static str) -> Result<Option<Text>> {
         self.get(key)
             .map(|(node, path)| text(self.doc, node, path))
@@ -499,7 +493,6 @@ impl<'d, 'n> Fields<'d, 'n> {
     }
 
     /// A key naming another entry of the file: text, and never expanded.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn name(&self, key: &'static str) -> Result<Option<Text>> {
         let Some(t) = self.text(key)? else {
             return Ok(None);
@@ -513,7 +506,6 @@ impl<'d, 'n> Fields<'d, 'n> {
         Ok(Some(t))
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn setting(&self, key: &'static str) -> Result<Option<Setting>> {
         let Some((node, path)) = self.get(key) else {
             return Ok(None);
@@ -537,14 +529,12 @@ impl<'d, 'n> Fields<'d, 'n> {
         }))
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn list(&self, key: &'static str) -> Result<Option<Vec<Text>>> {
         self.get(key)
             .map(|(node, path)| list(self.doc, node, &path, false))
             .transpose()
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn words(&self, key: &'static str) -> Result<Option<Words>> {
         let Some((node, path)) = self.get(key) else {
             return Ok(None);
@@ -558,7 +548,6 @@ impl<'d, 'n> Fields<'d, 'n> {
         }))
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn mapping(
         &self,
         key: &'static str,
@@ -571,7 +560,6 @@ impl<'d, 'n> Fields<'d, 'n> {
     }
 
     /// A mapping of names to entries, in key order.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn entries<T>(
         &self,
         key: &'static str,
@@ -609,7 +597,6 @@ impl<'d, 'n> Fields<'d, 'n> {
     }
 }
 
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn text(doc: &Doc<'_>, node: &Node, path: YamlPath) -> Result<Text> {
     match node {
         Node::Str(s) => Ok(Text {
@@ -625,7 +612,6 @@ fn text(doc: &Doc<'_>, node: &Node, path: YamlPath) -> Result<Text> {
 }
 
 /// A list of texts. `names` marks a list of names, which are never expanded.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn list(doc: &Doc<'_>, node: &Node, path: &YamlPath, names: bool) -> Result<Vec<Text>> {
     let Node::Seq(items) = node else {
         return Err(doc.invalid(path, found("a list such as `[a, b]`", node)));

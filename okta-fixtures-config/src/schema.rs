@@ -446,7 +446,6 @@ pub struct FakeSettings {
 
 impl Config {
     /// The user with this key, or an error naming the closest key.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub fn user(&self, name: &str) -> crate::Result<&User> {
         self.users
             .get(name)
@@ -459,7 +458,6 @@ impl Config {
     }
 
     /// The app with this key, or an error naming the closest key.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub fn app(&self, name: &str) -> crate::Result<&App> {
         self.apps
             .get(name)
@@ -473,7 +471,6 @@ impl Config {
 
     /// The app a user signs in with when a test names none: the user's `app`, else the only
     /// user-flow (code or implicit) app of the file.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub fn user_app(&self, user: &User) -> crate::Result<&App> {
         if let Some(app) = &user.app {
             return self.app(app);

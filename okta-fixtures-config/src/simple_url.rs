@@ -9,7 +9,6 @@
 
 /// `scheme://host[:port]` of an `http(s)` URL with nothing after its host but an optional
 /// `/`, written as `url` writes it (default port dropped), without the trailing `/`.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn origin(v: &str) -> Option<String> {
     let path = authority(after_scheme(v)?)?;
     if !(path.is_empty() || path == "/") {
@@ -22,7 +21,6 @@ pub(crate) fn origin(v: &str) -> Option<String> {
 /// `Some(true)` for a URI that is plainly a registrable redirect URI: `http(s)` with a host
 /// and a plain path, or a private-use scheme (`com.example.app:/callback`) and a plain path.
 /// `None` when `url` must decide.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn redirect_uri(v: &str) -> Option<bool> {
     if let Some(rest) = after_scheme(v) {
         let path = authority(rest)?;
@@ -38,7 +36,6 @@ pub(crate) fn redirect_uri(v: &str) -> Option<bool> {
 }
 
 /// `http://…` or `https://…` (lowercase) → what follows `//`.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn after_scheme(v: &str) -> Option<&str> {
     v.strip_prefix("https://")
         .or_else(|| v.strip_prefix("http://"))
@@ -47,7 +44,6 @@ fn after_scheme(v: &str) -> Option<&str> {
 /// `host[:port][/path]` → the path, when the host is a lowercase DNS name whose last label
 /// starts with a letter, or four decimal octets, and the port has no leading zero, fits in 16
 /// bits and is not the scheme's default (which `url` drops).
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn authority(rest: &str) -> Option<&str> {
     let end = rest.find('/').unwrap_or(rest.len());
     let (hostport, path) = rest.split_at(end);
@@ -68,7 +64,6 @@ fn authority(rest: &str) -> Option<&str> {
     Some(path)
 }
 
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn dns_name(host: &str) -> bool {
     let labels_ok = host.split('.').all(|l| {
         !l.is_empty()
@@ -82,7 +77,6 @@ fn dns_name(host: &str) -> bool {
     labels_ok && last_is_name && !host.starts_with("xn--") && !host.contains(".xn--")
 }
 
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn dotted_quad(host: &str) -> bool {
     host.split('.').count() == 4
         && host.split('.').all(|o| {
@@ -96,7 +90,6 @@ fn dotted_quad(host: &str) -> bool {
 
 /// Empty, or `/` then unreserved characters and `/`: nothing `url` would encode or resolve
 /// (no `.` segments, no `%`, no query or fragment).
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn plain_path(path: &str) -> bool {
     path.is_empty()
         || (path.starts_with('/')

@@ -13,7 +13,6 @@
 use crate::node::Node;
 
 /// The tree of `text`, or `None` when the full parser must read it.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn parse(text: &str) -> Option<Node> {
     let lines = lines(text)?;
     let mut reader = Reader {
@@ -41,7 +40,6 @@ struct Line<'t> {
 
 impl Line<'_> {
     /// `- item` or a lone `-`.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn is_item(&self) -> bool {
         self.text == "-" || self.text.starts_with("- ")
     }
@@ -50,7 +48,6 @@ impl Line<'_> {
 /// The lines that hold content (not blank, not only a comment), or `None` for text that has
 /// characters this reader leaves to the parser (tabs, control characters, a byte-order mark,
 /// a line break other than `\n` / `\r\n`) or document markers.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn lines(text: &str) -> Option<Vec<Line<'_>>> {
     let mut out = Vec::new();
     for raw in text.split('\n') {
@@ -78,7 +75,6 @@ fn lines(text: &str) -> Option<Vec<Line<'_>>> {
 
 /// A character YAML reads as itself anywhere: printable ASCII, or a printable character
 /// beyond Latin-1's controls that YAML does not treat as a line break or byte-order mark.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn plain_char(c: char) -> bool {
     matches!(c, ' '..='~')
         || (c >= '\u{a0}'
@@ -99,13 +95,11 @@ struct Reader<'t> {
 const MAX_DEPTH: usize = 64;
 
 impl<'t> Reader<'t> {
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn peek(&self) -> Option<Line<'t>> {
         self.lines.get(self.at).copied()
     }
 
     /// The block node whose first line is the current one, at `indent`.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn block(&mut self, indent: usize) -> Option<Node> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -121,7 +115,6 @@ impl<'t> Reader<'t> {
     }
 
     /// `- item` lines at `indent`.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn list(&mut self, indent: usize) -> Option<Node> {
         let mut items = Vec::new();
         while let Some(line) = self.peek().filter(|l| l.indent == indent && l.is_item()) {
@@ -152,7 +145,6 @@ impl<'t> Reader<'t> {
     }
 
     /// `key: value` lines at `indent`.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn mapping(&mut self, indent: usize) -> Option<Node> {
         let mut entries: Vec<(String, Node)> = Vec::new();
         while let Some(line) = self.peek().filter(|l| l.indent == indent) {
@@ -181,7 +173,6 @@ impl<'t> Reader<'t> {
 
     /// The value of a key or item with nothing after it on its line: a deeper block, a list
     /// at the key's own column (`key:` then `- a`), or nothing.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn nested(&mut self, indent: usize, after_key: bool) -> Option<Node> {
         match self.peek() {
             Some(next) if next.indent > indent => self.block(next.indent),
@@ -192,7 +183,6 @@ impl<'t> Reader<'t> {
 
     /// After a value on its key's line, a deeper line would continue it (a multi-line plain
     /// value) or be an error: either way the parser's.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn no_deeper(&self, indent: usize) -> Option<()> {
         match self.peek() {
             Some(next) if next.indent > indent => None,
@@ -203,7 +193,6 @@ impl<'t> Reader<'t> {
 
 /// `key: rest` or `key:` → the key and what follows its colon, comments removed. Keys are
 /// plain text or one-line quoted text; anything else is `None`.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn split_key(text: &str) -> Option<(String, &str)> {
     let (key, after) = match text.as_bytes()[0] {
         b'"' | b'\'' => {
@@ -235,7 +224,6 @@ fn split_key(text: &str) -> Option<(String, &str)> {
 }
 
 /// A value on one line (after a key or a `- `), with any comment after it.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn inline(text: &str) -> Option<Node> {
     match text.as_bytes()[0] {
         b'"' | b'\'' => {
@@ -256,20 +244,17 @@ fn inline(text: &str) -> Option<Node> {
 
 /// Where ` #` (a comment after a plain value) starts. A byte scan: a two-byte pattern
 /// search costs more to set up than these short lines take to scan.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn comment_start(text: &str) -> Option<usize> {
     text.as_bytes().windows(2).position(|w| w == b" #")
 }
 
 /// Nothing, or spaces then a comment.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn comment_only(rest: &str) -> bool {
     rest.is_empty() || (rest.starts_with(' ') && rest.trim_start_matches(' ').starts_with('#'))
 }
 
 /// `"text"` or `'text'` at the start of `text` → the value and what follows the closing
 /// quote. Escapes (`\` in double quotes) and values that run to the next line are `None`.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn quoted(text: &str) -> Option<(String, &str)> {
     let quote = text.as_bytes()[0];
     let body = &text[1..];
@@ -297,7 +282,6 @@ fn quoted(text: &str) -> Option<(String, &str)> {
 }
 
 /// `[a, b, "c"]` on one line: plain or quoted items, no nesting, no empty item.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn flow_list(text: &str) -> Option<Node> {
     let mut rest = text[1..].trim_start_matches(' ');
     let mut items = Vec::new();
@@ -317,7 +301,6 @@ fn flow_list(text: &str) -> Option<Node> {
 
 /// `{a: b, "c": d}` on one line: plain or quoted keys and values, no nesting, no empty
 /// value, no repeated key.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn flow_mapping(text: &str) -> Option<Node> {
     let mut rest = text[1..].trim_start_matches(' ');
     let mut entries: Vec<(String, Node)> = Vec::new();
@@ -354,7 +337,6 @@ fn flow_mapping(text: &str) -> Option<Node> {
 
 /// One item of a flow collection that `close` ends: quoted, or plain up to the next `,` or
 /// `close`; and what follows it.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn flow_item(text: &str, close: char) -> Option<(Node, &str)> {
     match text.as_bytes().first()? {
         b'"' | b'\'' => {
@@ -375,7 +357,6 @@ fn flow_item(text: &str, close: char) -> Option<(Node, &str)> {
 /// does): `null`, booleans, whole numbers, else text. Shapes whose type takes more rules than
 /// these (signs, fractions, exponents, `0x…`, `~`, `.inf`) are `None`, as are characters that
 /// would end or change a plain scalar.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn plain(text: &str, in_flow: bool) -> Option<Node> {
     let bytes = text.as_bytes();
     let first = *bytes.first()?;

@@ -29,25 +29,21 @@ struct Link {
 
 impl YamlPath {
     /// The document root.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn root() -> Self {
         Self::default()
     }
 
     /// This path plus a key.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn key(&self, key: &str) -> Self {
         self.push(Seg::Key(Cow::Owned(key.to_owned())))
     }
 
     /// This path plus a key of the schema (`client_id`, `apps`), which needs no copy.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn field(&self, key: &'static str) -> Self {
         self.push(Seg::Key(Cow::Borrowed(key)))
     }
 
     /// This path plus a sequence index.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn index(&self, index: usize) -> Self {
         self.push(Seg::Index(index))
     }

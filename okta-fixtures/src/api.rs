@@ -200,7 +200,6 @@ impl FixturesBuilder {
     }
 
     /// The fixtures.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub fn build(self) -> Fixtures {
         Fixtures(Arc::new(Context::new(
             self.config,
@@ -335,7 +334,6 @@ impl TokenRequest {
     /// let tokens = okta_fixtures::request("alice").blocking_tokens().unwrap();
     /// assert_eq!(tokens.app(), "spa");
     /// ```
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub fn blocking_tokens(self) -> Result<Tokens> {
         let (ctx, key) = self.resolve()?;
         if !self.fresh
@@ -351,7 +349,6 @@ impl TokenRequest {
 
     /// The context and the cache key: all a cache hit needs. A request shaped like an earlier
     /// one reuses its key.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn resolve(&self) -> Result<(Arc<Context>, Key)> {
         let ctx = self.source.fixtures()?.0;
         if let Some(key) = ctx.resolved(self) {
@@ -400,7 +397,6 @@ impl TokenRequest {
     }
 
     /// The user (none for a service app) and the app, checked against each other.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn user_and_app<'c>(&self, config: &'c Config) -> Result<(Option<&'c User>, &'c App)> {
         match &self.who {
             Who::User { name, app } => {
@@ -468,7 +464,6 @@ static DISCOVERED: Mutex<Vec<(DiscoveryKey, Fixtures)>> = Mutex::new(Vec::new())
 static CONTEXTS: Mutex<Vec<(PathBuf, Fixtures)>> = Mutex::new(Vec::new());
 
 /// The fixtures stored under `key`.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn find<K: PartialEq>(list: &[(K, Fixtures)], key: &K) -> Option<Fixtures> {
     list.iter().find(|(k, _)| k == key).map(|(_, f)| f.clone())
 }
@@ -481,7 +476,6 @@ impl Source {
         }
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn fixtures(&self) -> Result<Fixtures> {
         let (explicit, start_dir) = match self {
             Source::Fixtures(f) => return Ok(f.clone()),

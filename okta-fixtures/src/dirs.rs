@@ -8,13 +8,11 @@ pub const CACHE_DIR_ENV: &str = "OKTA_FIXTURES_CACHE_DIR";
 /// The folder for the token cache and the fake's signing keys: `$OKTA_FIXTURES_CACHE_DIR`, else
 /// `okta-fixtures-<user>` in the OS temp folder. Not under `target/`, which CI caches often
 /// upload.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub fn cache_root() -> PathBuf {
     cache_root_from(&|k| std::env::var(k).ok())
 }
 
 /// [`cache_root`] with the environment passed in.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub fn cache_root_from(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
     if let Some(dir) = env(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);

@@ -9,15 +9,6 @@
     reason = "the okta_user docs show plain #[test] fns; each example also runs as a real test in tests/it/macros.rs"
 )]
 
-// The startup section. The functions a fresh test process runs for its first tokens (find and read
-// fixtures.yaml, resolve the request, read the cache entry) are marked `#[cfg_attr(target_os =
-// "linux", unsafe(link_section = "okta_fixtures.startup"))]`, in this crate and in
-// okta-fixtures-config. The linker gathers them into one output section instead of leaving them
-// spread among the rest of a test binary's code, so a fresh process maps them with a few page
-// faults instead of one per 64 KiB window they fall in (about 4 µs each on a VM). The attribute
-// changes only where the code sits. Measured with `cargo bench --bench cache` (page faults of a
-// cold hit) and two builds alternated: see benches/cache.rs.
-
 mod api;
 pub mod blocking;
 mod cache;

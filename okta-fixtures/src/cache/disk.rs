@@ -37,7 +37,6 @@ pub(crate) struct Disk {
 impl Disk {
     /// The store for the fixtures.yaml at `config`, under `root` (see
     /// [`crate::dirs::cache_root`]).
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn new(root: PathBuf, config: &Path, check_owner: bool) -> Self {
         // Discovery hands over canonical paths; a path given by hand may not be one.
         let config = if config.is_absolute() {
@@ -64,7 +63,6 @@ impl Disk {
 
     /// The entry for `key`, read without the lock: entries are replaced by rename, so this
     /// sees a whole file or none. Anything unusable reads as absent.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn peek(&self, key: &Key) -> Option<Tokens> {
         let bytes = okta_fixtures_config::read_file(&self.entry_path(&key.digest())).ok()?;
         entry::decode(&bytes, key).ok()
@@ -109,7 +107,6 @@ impl Disk {
         })
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn entry_path(&self, digest: &str) -> PathBuf {
         let mut name = String::with_capacity(digest.len() + 5);
         name.push_str(digest);

@@ -63,7 +63,6 @@ struct In {
 
 impl In {
     /// The entry from the small reader, or `None` where serde_json must read it.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn read(bytes: &[u8]) -> Option<In> {
         let mut f = json::Fields::of(json::parse(bytes)?)?;
         Some(In {
@@ -148,7 +147,6 @@ pub(crate) fn encode(key: &Key, config: &Path, tokens: &Tokens, persist_refresh:
 }
 
 /// The tokens of an entry written for `key`.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn decode(bytes: &[u8], key: &Key) -> Result<Tokens, Refused> {
     let e = match In::read(bytes) {
         Some(e) => {

@@ -31,7 +31,6 @@ pub(crate) struct Fields<'b>(Vec<(Cow<'b, str>, Value<'b>)>);
 impl<'b> Fields<'b> {
     /// The members of `value`, an object that names no member twice (serde_json refuses a
     /// repeated field).
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn of(value: Value<'b>) -> Option<Self> {
         let Value::Object(members) = value else {
             return None;
@@ -44,7 +43,6 @@ impl<'b> Fields<'b> {
     }
 
     /// The member `name`, taken out (`Null` is left in its place).
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn take(&mut self, name: &str) -> Option<Value<'b>> {
         self.0
             .iter_mut()
@@ -53,7 +51,6 @@ impl<'b> Fields<'b> {
     }
 
     /// A required string.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn text(&mut self, name: &str) -> Option<String> {
         match self.take(name)? {
             Value::Str(s) => Some(s.into_owned()),
@@ -62,7 +59,6 @@ impl<'b> Fields<'b> {
     }
 
     /// An optional string: `Some(None)` when missing or `null`.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn optional_text(&mut self, name: &str) -> Option<Option<String>> {
         match self.take(name) {
             None | Some(Value::Null) => Some(None),
@@ -72,7 +68,6 @@ impl<'b> Fields<'b> {
     }
 
     /// A required list of strings.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn texts(&mut self, name: &str) -> Option<Vec<String>> {
         match self.take(name)? {
             Value::List(mut items) => {
@@ -90,7 +85,6 @@ impl<'b> Fields<'b> {
     }
 
     /// A required whole number.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn number(&mut self, name: &str) -> Option<u64> {
         match self.take(name)? {
             Value::Int(n) => Some(n),
@@ -99,14 +93,12 @@ impl<'b> Fields<'b> {
     }
 
     /// A required object.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn object(&mut self, name: &str) -> Option<Fields<'b>> {
         Fields::of(self.take(name)?)
     }
 }
 
 /// The value `bytes` hold, with nothing but whitespace around it.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn parse(bytes: &[u8]) -> Option<Value<'_>> {
     let mut r = Reader { bytes, at: 0 };
     let value = r.value(0)?;
@@ -129,7 +121,6 @@ static STOPS: [bool; 256] = {
 
 /// How many bytes from the start of `bytes` are plain string content (no [`STOPS`] byte),
 /// eight at a time: an entry is mostly two long tokens.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 fn plain_run(bytes: &[u8]) -> usize {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
@@ -178,7 +169,6 @@ impl<'b> Reader<'b> {
         (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn value(&mut self, depth: usize) -> Option<Value<'b>> {
         if depth > MAX_DEPTH {
             return None;
@@ -265,7 +255,6 @@ impl<'b> Reader<'b> {
     }
 
     /// The rest of a string whose opening quote was read.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn string(&mut self) -> Option<Cow<'b, str>> {
         let bytes: &'b [u8] = self.bytes;
         let rest = &bytes[self.at..];

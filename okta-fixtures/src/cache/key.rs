@@ -30,7 +30,6 @@ pub(crate) struct KeyParts {
 }
 
 impl Key {
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn new(
         org: &str,
         server: &str,
@@ -87,7 +86,6 @@ impl Key {
     }
 
     /// Whether `record` was written for this key.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn matches(&self, record: &KeyRecord) -> bool {
         record.org == self.org
             && record.server == self.server
@@ -105,7 +103,6 @@ impl Key {
 
     /// The hex SHA-256 of every field, each length-prefixed: a file name that says nothing
     /// about the user, the org or the app.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn digest(&self) -> String {
         let mut h = Sha256::new();
         let mut field = |s: &[u8]| {
@@ -144,7 +141,6 @@ pub(crate) struct KeyRecord {
 
 impl KeyRecord {
     /// The record from an entry read by [`super::json`]; `None` where serde would refuse it.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn from_fields(mut f: super::json::Fields) -> Option<Self> {
         Some(KeyRecord {
             org: f.text("org")?,
@@ -159,7 +155,6 @@ impl KeyRecord {
 }
 
 /// Lowercase hex.
-#[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);

@@ -44,7 +44,6 @@ struct Entries(Vec<(Key, Entry)>);
 impl Entries {
     /// Where `key`'s entry is: the key a request resolved to is usually the very one stored,
     /// so one pass compares pointers before another compares contents.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn find(&self, key: &Key) -> Option<usize> {
         let list = &self.0;
         list.iter()
@@ -52,13 +51,11 @@ impl Entries {
             .or_else(|| list.iter().position(|(k, _)| k == key))
     }
 
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn get(&self, key: &Key) -> Option<&Entry> {
         self.find(key).map(|i| &self.0[i].1)
     }
 
     /// `key`'s entry, made empty when there is none.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     fn entry(&mut self, key: &Key) -> &mut Entry {
         let i = match self.find(key) {
             Some(i) => i,
@@ -73,7 +70,6 @@ impl Entries {
 
 impl Memory {
     /// The stored tokens for `key` that `usable` accepts.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn get(&self, key: &Key, usable: impl Fn(&Tokens) -> bool) -> Option<Tokens> {
         self.lock()
             .get(key)?
@@ -111,7 +107,6 @@ impl Memory {
 
     /// Keeps `tokens` (read from disk) for `key` unless memory holds tokens that live as
     /// long; a flight in progress is left alone.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn offer(&self, key: &Key, tokens: &Tokens) {
         let mut entries = self.lock();
         let entry = entries.entry(key);

@@ -100,7 +100,6 @@ impl Cache {
     /// disk, which memory then keeps for the next caller. The disk is read on the caller's
     /// thread, without the lock (entries are replaced whole), so a cold process's first hit
     /// costs one small file read.
-    #[cfg_attr(target_os = "linux", unsafe(link_section = "okta_fixtures.startup"))]
     pub(crate) fn lookup(&self, key: &Key) -> Option<Tokens> {
         if let Some(t) = self.memory.get(key, |t| self.usable(t)) {
             tracing::debug!(user = t.user(), app = t.app(), "token cache hit");
