@@ -118,17 +118,6 @@ const AUTHN_STATUSES: &[(&str, AuthnStatus)] = &[
 const ROTATIONS: &[(&str, Rotation)] =
     &[("rotate", Rotation::Rotate), ("static", Rotation::Static)];
 
-const FAULT_ENDPOINTS: &[(&str, FaultEndpoint)] = &[
-    ("authn", FaultEndpoint::Authn),
-    ("authorize", FaultEndpoint::Authorize),
-    ("token", FaultEndpoint::Token),
-    ("keys", FaultEndpoint::Keys),
-    ("discovery", FaultEndpoint::Discovery),
-    ("userinfo", FaultEndpoint::Userinfo),
-    ("introspect", FaultEndpoint::Introspect),
-    ("revoke", FaultEndpoint::Revoke),
-];
-
 const FAULT_KINDS: &[&str] = &["rate_limit", "status", "latency", "drop", "malformed_page"];
 
 /// Grant types an Okta app can enable.
@@ -771,7 +760,7 @@ impl Resolver<'_> {
         }
         let mut faults = Vec::new();
         for f in &raw.faults {
-            let endpoint = self.one_of(&f.endpoint, FAULT_ENDPOINTS)?;
+            let endpoint = self.one_of(&f.endpoint, &FaultEndpoint::NAMED)?;
             let kind_name = self.text(&f.kind)?;
             let only_for = |field: &Option<Setting>, key: &str, kind: &str| -> Result<()> {
                 if field.is_some() && kind_name != kind {

@@ -394,6 +394,36 @@ pub enum FaultEndpoint {
     Revoke,
 }
 
+impl FaultEndpoint {
+    /// Each endpoint with the name fixtures.yaml and the fake's admin API give it.
+    pub const NAMED: [(&'static str, FaultEndpoint); 8] = [
+        ("authn", FaultEndpoint::Authn),
+        ("authorize", FaultEndpoint::Authorize),
+        ("token", FaultEndpoint::Token),
+        ("keys", FaultEndpoint::Keys),
+        ("discovery", FaultEndpoint::Discovery),
+        ("userinfo", FaultEndpoint::Userinfo),
+        ("introspect", FaultEndpoint::Introspect),
+        ("revoke", FaultEndpoint::Revoke),
+    ];
+
+    /// The endpoint called `name` in fixtures.yaml and the fake's admin API.
+    pub fn from_name(name: &str) -> Option<FaultEndpoint> {
+        Self::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, e)| *e)
+    }
+
+    /// This endpoint's name in fixtures.yaml and the fake's admin API.
+    pub fn name(self) -> &'static str {
+        Self::NAMED
+            .iter()
+            .find(|(_, e)| *e == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
 /// What a fault does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FaultKind {

@@ -17,7 +17,6 @@ pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod flow;
-mod fx;
 mod org;
 mod tokens;
 mod verify;

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use crate::fx::FxBuild;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,7 +28,7 @@ pub(crate) struct Expected<'a> {
 }
 
 /// Signing keys by `kid`, by JWKS URI.
-type Sets = HashMap<String, Arc<HashMap<String, DecodingKey>>, FxBuild>;
+type Sets = HashMap<String, Arc<HashMap<String, DecodingKey>>>;
 
 /// Signing keys by JWKS URI, then by `kid`.
 #[derive(Default)]

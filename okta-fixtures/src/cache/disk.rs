@@ -64,7 +64,7 @@ impl Disk {
     /// The entry for `key`, read without the lock: entries are replaced by rename, so this
     /// sees a whole file or none. Anything unusable reads as absent.
     pub(crate) fn peek(&self, key: &Key) -> Option<Tokens> {
-        let bytes = okta_fixtures_config::read_file(&self.entry_path(&key.digest())).ok()?;
+        let bytes = std::fs::read(self.entry_path(&key.digest())).ok()?;
         entry::decode(&bytes, key).ok()
     }
 
@@ -150,7 +150,7 @@ impl Locked {
     /// next write replaces it); one whose access token has expired and that holds no refresh
     /// token is deleted.
     pub(crate) fn read(&self, key: &Key, now: SystemTime) -> Option<Tokens> {
-        let bytes = match okta_fixtures_config::read_file(&self.entry) {
+        let bytes = match std::fs::read(&self.entry) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
             Err(e) => {

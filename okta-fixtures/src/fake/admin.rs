@@ -53,16 +53,6 @@ use super::json::Obj;
 use super::params::read_body;
 use super::reply;
 
-const ENDPOINTS: [(&str, FaultEndpoint); 8] = [
-    ("authn", FaultEndpoint::Authn),
-    ("authorize", FaultEndpoint::Authorize),
-    ("token", FaultEndpoint::Token),
-    ("keys", FaultEndpoint::Keys),
-    ("discovery", FaultEndpoint::Discovery),
-    ("userinfo", FaultEndpoint::Userinfo),
-    ("introspect", FaultEndpoint::Introspect),
-    ("revoke", FaultEndpoint::Revoke),
-];
 const MAX_RESET_SECS: u64 = 3600;
 const MAX_LATENCY_MS: u64 = 3_600_000;
 
@@ -161,16 +151,10 @@ pub(crate) fn parse_fault(bytes: &[u8]) -> Result<FaultSpec, FakeError> {
         .endpoint
         .as_deref()
         .ok_or_else(|| FakeError::validation("endpoint"))?;
-    let endpoint = ENDPOINTS
-        .iter()
-        .find(|(n, _)| *n == endpoint_name)
-        .map(|(_, e)| *e)
-        .ok_or_else(|| {
-            invalid(
-                "endpoint",
-                "expected one of authn, authorize, token, keys, discovery, userinfo, introspect, revoke",
-            )
-        })?;
+    let endpoint = FaultEndpoint::from_name(endpoint_name).ok_or_else(|| {
+        let names: Vec<&str> = FaultEndpoint::NAMED.iter().map(|(n, _)| *n).collect();
+        invalid("endpoint", &format!("expected one of {}", names.join(", ")))
+    })?;
     let kind_name = body
         .kind
         .as_deref()
@@ -229,11 +213,9 @@ pub(crate) fn parse_fault(bytes: &[u8]) -> Result<FaultSpec, FakeError> {
 /// One entry of `GET /_fake/faults`: the fault as it was posted, plus its id, what is left
 /// and how often it acted.
 fn listed(l: &Listed) -> Obj {
-    let name = ENDPOINTS
-        .iter()
-        .find(|(_, e)| *e == l.spec.endpoint)
-        .map_or("", |(n, _)| *n);
-    let obj = Obj::new().num("id", l.id).str("endpoint", name);
+    let obj = Obj::new()
+        .num("id", l.id)
+        .str("endpoint", l.spec.endpoint.name());
     let obj = match &l.spec.kind {
         FaultKind::RateLimit { reset } => obj.str("kind", "rate_limit").num("reset", *reset),
         FaultKind::Status(s) => obj.str("kind", "status").num("status", u64::from(*s)),
