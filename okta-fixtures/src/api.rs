@@ -12,10 +12,9 @@ use tracing::Instrument as _;
 use crate::Secret;
 use crate::cache::{Cache, Clock, Disk, Key, Waiter};
 use crate::error::{Error, Result};
-use crate::flow::{self, Plan};
+use crate::flow::{self, KeySets, Plan};
 use crate::org::Org;
 use crate::tokens::Tokens;
-use crate::verify::KeySets;
 use crate::worker;
 
 /// The one place the library reads environment variables.

@@ -19,7 +19,6 @@ pub mod fake;
 mod flow;
 mod org;
 mod tokens;
-mod verify;
 mod worker;
 
 #[cfg(feature = "cli")]

@@ -8,6 +8,7 @@ mod authorize;
 pub(crate) mod http;
 mod pkce;
 mod token;
+mod verify;
 
 use std::time::{Duration, SystemTime};
 
@@ -18,11 +19,12 @@ use crate::Secret;
 use crate::error::{Error, Result, SignIn};
 use crate::org::{AuthorizationServer, Org};
 use crate::tokens::{TokenParts, Tokens, decode_claims};
-use crate::verify::{Expected, KeySets};
 use authorize::Authorize;
 use http::Http;
 use token::TokenAnswer;
 pub(crate) use token::refresh;
+use verify::Expected;
+pub(crate) use verify::KeySets;
 
 /// What to sign in: resolved from fixtures.yaml and the test's request.
 #[derive(Clone)]

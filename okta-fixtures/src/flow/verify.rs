@@ -15,8 +15,8 @@ use reqwest::StatusCode;
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
 
+use super::http::Http;
 use crate::error::{Error, IdTokenProblem, Result};
-use crate::flow::http::Http;
 
 /// What an ID token must say.
 pub(crate) struct Expected<'a> {
