@@ -12,7 +12,6 @@ mod raw;
 mod schema;
 mod secret;
 mod simple_url;
-mod simple_yaml;
 mod suggest;
 mod yaml_path;
 

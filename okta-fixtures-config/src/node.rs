@@ -56,26 +56,8 @@ pub(crate) struct Failure {
     pub(crate) path: Option<YamlPath>,
 }
 
-/// Parses one YAML document. Empty text (or only comments) is an empty mapping's `Null`.
-///
-/// The common shape of fixtures.yaml is read by [`crate::simple_yaml`]; anything else, and
-/// every error, by the full parser. Under `cfg(test)` both read every text the fast path
-/// takes, and must agree, so every YAML text of the crate's tests checks the fast path.
+/// Parses one YAML document. Empty text (or only comments) is `Null`.
 pub(crate) fn parse(text: &str) -> Result<Node, Failure> {
-    if let Some(node) = crate::simple_yaml::parse(text) {
-        #[cfg(test)]
-        assert_eq!(
-            parse_full(text).as_ref(),
-            Ok(&node),
-            "simple_yaml and the full parser differ on {text:?}"
-        );
-        return Ok(node);
-    }
-    parse_full(text)
-}
-
-/// [`parse`] with the full parser (libyaml through serde).
-pub(crate) fn parse_full(text: &str) -> Result<Node, Failure> {
     let failed = RefCell::new(None);
     let seed = Build {
         path: YamlPath::root(),
