@@ -11,7 +11,6 @@ mod node;
 mod raw;
 mod schema;
 mod secret;
-mod simple_url;
 mod suggest;
 mod yaml_path;
 

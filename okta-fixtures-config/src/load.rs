@@ -357,10 +357,6 @@ impl Resolver<'_> {
         if v == "fake" {
             return Ok(OrgUrl::Fake);
         }
-        // A plain `https://host[:port]` is read without the `url` crate (see simple_url).
-        if let Some(base) = crate::simple_url::origin(v).filter(|b| !b.contains("-admin.")) {
-            return Ok(OrgUrl::Url(base));
-        }
         let expected = "expected the org's URL such as `https://dev-123.okta.com`, or `fake` for the embedded fake Okta";
         let Ok(url) = url::Url::parse(v) else {
             return Err(self.doc.invalid(&t.path, expected));
@@ -821,21 +817,6 @@ impl Resolver<'_> {
 /// An absolute URL an OAuth client can register as a redirect URI: `http(s)` with a host, or
 /// a private-use scheme (`com.example.app:/callback`); never a fragment.
 fn is_redirect_uri(uri: &str) -> bool {
-    if let Some(plain) = crate::simple_url::redirect_uri(uri) {
-        // Under test, every URI the shortcut answers for is checked by `url` too.
-        #[cfg(test)]
-        assert_eq!(
-            plain,
-            url_is_redirect_uri(uri),
-            "simple_url differs on {uri:?}"
-        );
-        return plain;
-    }
-    url_is_redirect_uri(uri)
-}
-
-/// [`is_redirect_uri`] by the `url` crate.
-fn url_is_redirect_uri(uri: &str) -> bool {
     let Ok(url) = url::Url::parse(uri) else {
         return false;
     };
@@ -847,5 +828,6 @@ fn url_is_redirect_uri(uri: &str) -> bool {
         scheme => !url.cannot_be_a_base() || scheme.contains('.'),
     }
 }
+
 #[cfg(test)]
 mod tests;

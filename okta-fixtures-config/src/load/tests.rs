@@ -357,6 +357,11 @@ fn org_url_forms() {
         url("http://127.0.0.1:8900").unwrap(),
         OrgUrl::Url("http://127.0.0.1:8900".into())
     );
+    // Written as the `url` crate writes it: lowercase, without the scheme's default port.
+    assert_eq!(
+        url("HTTPS://Dev-1.Okta.com:443/").unwrap(),
+        OrgUrl::Url("https://dev-1.okta.com".into())
+    );
     for bad in [
         "dev-1.okta.com",
         "ftp://dev-1.okta.com",
