@@ -30,17 +30,6 @@ fn read_text(path: &std::path::Path) -> Result<String> {
     })
 }
 
-/// A fixed pseudo-random sequence for the mutation tests: the same mutations on every run.
-#[cfg(test)]
-pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(usize) -> usize {
-    move |n| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as usize
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
