@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use crate::interpolate::expand;
 use crate::locate::{Doc, Target};
-use crate::node::{self, Node};
+use crate::node::Node;
 use crate::raw::{
     self, RawApp, RawConfig, RawFake, RawLifetimes, RawUser, Setting, Text, Words, did_you_mean,
 };
 use crate::schema::*;
 use crate::yaml_path::YamlPath;
-use crate::{Error, Location, Result, Secret, duration};
+use crate::{Error, Result, Secret, duration};
 
 /// Reads and resolves the file at `path`; `env` reads environment variables (pass
 /// `&|name| std::env::var(name).ok()` for the process environment).
@@ -60,32 +60,8 @@ pub fn parse_str(
         text,
         file: source.map(Path::to_path_buf),
     };
-    let raw = read_raw(&doc)?;
-    crate::names::check_refs(&doc, &raw)?;
+    let raw = raw::read(&doc)?;
     Resolver { doc: &doc, env }.config(&raw)
-}
-
-/// Parses the text and checks its shape; nothing is expanded.
-pub(crate) fn read_raw(doc: &Doc<'_>) -> Result<RawConfig> {
-    let node = node::parse(doc.text).map_err(|failure| {
-        let path = failure
-            .path
-            .or_else(|| {
-                failure
-                    .line_col
-                    .map(|(line, _)| node::path_near(doc.text, line))
-            })
-            .unwrap_or_default();
-        Error::Syntax {
-            at: Box::new(Location {
-                file: doc.file.clone(),
-                line_col: failure.line_col,
-                path: path.to_string(),
-            }),
-            what: failure.what.into(),
-        }
-    })?;
-    raw::read(doc, &node)
 }
 
 const RESPONSE_TYPES: &[(&str, ResponseType)] = &[

@@ -1,13 +1,13 @@
 //! The file as written: the [`Node`] tree checked against the schema's shape (known keys,
-//! types, required keys) into structs whose strings are not yet expanded. Every value keeps its
-//! YAML path, so later checks can point at it.
+//! types, required keys) and for references between its entries, into structs whose strings
+//! are not yet expanded. Every value keeps its YAML path, so later checks can point at it.
 
 use std::collections::BTreeMap;
 
 use crate::locate::{Doc, Target};
-use crate::node::Node;
+use crate::node::{self, Node};
 use crate::yaml_path::YamlPath;
-use crate::{Error, Flow, Result, suggest};
+use crate::{Error, Flow, Location, Result, suggest};
 
 /// A text value before `${VAR}` expansion.
 #[derive(Clone, Debug)]
@@ -232,8 +232,34 @@ pub(crate) const FLOWS: &[(&str, Flow)] = &[
     ("client_credentials", Flow::ClientCredentials),
 ];
 
-/// Reads the whole tree.
-pub(crate) fn read(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
+/// Parses the text and checks its shape and the references between its entries; nothing
+/// is expanded.
+pub(crate) fn read(doc: &Doc<'_>) -> Result<RawConfig> {
+    let node = node::parse(doc.text).map_err(|failure| {
+        let path = failure
+            .path
+            .or_else(|| {
+                failure
+                    .line_col
+                    .map(|(line, _)| node::path_near(doc.text, line))
+            })
+            .unwrap_or_default();
+        Error::Syntax {
+            at: Box::new(Location {
+                file: doc.file.clone(),
+                line_col: failure.line_col,
+                path: path.to_string(),
+            }),
+            what: failure.what.into(),
+        }
+    })?;
+    let raw = config(doc, &node)?;
+    check_refs(doc, &raw)?;
+    Ok(raw)
+}
+
+/// The whole tree.
+fn config(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
     let root = YamlPath::root();
     let f = Fields::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
     Ok(RawConfig {
@@ -430,6 +456,54 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
             }
         },
     })
+}
+
+/// Checks every reference from one entry to another: a user's `app`, the keys of
+/// `fake.users` and `fake.apps`, and `fake.users.*.apps`. Copies nothing.
+fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
+    let app_names = || raw.apps.keys().map(String::as_str);
+    let unknown_app =
+        |app: &Text| doc.unknown_name(&app.path, Target::Value, "app", &app.value, app_names());
+    for user in raw.users.values() {
+        let Some(app) = &user.app else { continue };
+        match raw.apps.get(&app.value).map(|a| a.flow) {
+            None => return Err(unknown_app(app)),
+            Some(Flow::ClientCredentials) => {
+                return Err(doc.conflict(
+                    &app.path,
+                    format!(
+                        "app `{}` uses `flow: client_credentials`, which signs in no user; name an app with `flow: code` or `flow: implicit`",
+                        app.value
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(fake) = &raw.fake {
+        for (name, user) in &fake.users {
+            if !raw.users.contains_key(name) {
+                return Err(doc.unknown_name(
+                    &user.path,
+                    Target::Key,
+                    "user",
+                    name,
+                    raw.users.keys().map(String::as_str),
+                ));
+            }
+            for app in user.apps.iter().flatten() {
+                if !raw.apps.contains_key(&app.value) {
+                    return Err(unknown_app(app));
+                }
+            }
+        }
+        for (name, app) in &fake.apps {
+            if !raw.apps.contains_key(name) {
+                return Err(doc.unknown_name(&app.path, Target::Key, "app", name, app_names()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `; did you mean `x`?` or nothing.
