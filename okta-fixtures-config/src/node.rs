@@ -47,7 +47,7 @@ impl Node {
 
 /// Why the text is not a YAML tree we accept, said without quoting the file.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Failure {
+pub(crate) struct SyntaxProblem {
     /// A fixed description.
     pub(crate) what: &'static str,
     /// 1-based line and column, when known.
@@ -57,7 +57,7 @@ pub(crate) struct Failure {
 }
 
 /// Parses one YAML document. Empty text (or only comments) is `Null`.
-pub(crate) fn parse(text: &str) -> Result<Node, Failure> {
+pub(crate) fn parse(text: &str) -> Result<Node, SyntaxProblem> {
     let failed = RefCell::new(None);
     let seed = Build {
         path: YamlPath::root(),
@@ -68,12 +68,12 @@ pub(crate) fn parse(text: &str) -> Result<Node, Failure> {
         Err(e) => {
             let line_col = e.location().map(|l| (l.line(), l.column()));
             Err(match failed.into_inner() {
-                Some((path, what)) => Failure {
+                Some((path, what)) => SyntaxProblem {
                     what,
                     line_col,
                     path: Some(path),
                 },
-                None => parser_failure(&e, line_col),
+                None => parser_problem(&e, line_col),
             })
         }
     }
@@ -81,15 +81,15 @@ pub(crate) fn parse(text: &str) -> Result<Node, Failure> {
 
 /// Describes an error of the YAML parser. Its `Display` is only matched against libyaml's and
 /// yaml_serde's fixed problem strings; only our own descriptions come out.
-fn parser_failure(e: &serde_yaml::Error, line_col: Option<(usize, usize)>) -> Failure {
+fn parser_problem(e: &serde_yaml::Error, line_col: Option<(usize, usize)>) -> SyntaxProblem {
     let msg = e.to_string();
-    let mut failure = Failure {
+    let mut ours = SyntaxProblem {
         what: "the file is not valid YAML",
         line_col,
         path: None,
     };
     if let Some((problem, what)) = PROBLEMS.iter().find(|(p, _)| msg.starts_with(p)) {
-        failure.what = what;
+        ours.what = what;
         // For an unclosed quote or bracket the problem is at the end of the file; the context
         // mark (where the quote or bracket opened) is the place to fix.
         let opened = [
@@ -104,22 +104,22 @@ fn parser_failure(e: &serde_yaml::Error, line_col: Option<(usize, usize)>) -> Fa
             .find_map(|c| msg.split_once(c).map(|(_, at)| at))
             .filter(|_| unclosed)
         {
-            failure.line_col = parse_mark(at).or(line_col);
+            ours.line_col = parse_mark(at).or(line_col);
         }
         if *problem == "found unexpected end of stream" && msg.contains("quoted scalar") {
-            failure.what = "a quoted value is not closed: add the closing quote";
+            ours.what = "a quoted value is not closed: add the closing quote";
         }
     } else if msg.starts_with("deserializing from YAML containing more than one document") {
-        failure.what = "the file holds more than one YAML document (a `---` line, or a first line indented deeper than the lines after it); fixtures.yaml is one mapping";
-        failure.line_col = None;
+        ours.what = "the file holds more than one YAML document (a `---` line, or a first line indented deeper than the lines after it); fixtures.yaml is one mapping";
+        ours.line_col = None;
     } else if msg.starts_with("unknown anchor") {
-        failure.what = "an alias `*name` refers to no anchor `&name` defined before it";
+        ours.what = "an alias `*name` refers to no anchor `&name` defined before it";
     } else if msg.starts_with("recursion limit exceeded") {
-        failure.what = "the file nests too deeply";
+        ours.what = "the file nests too deeply";
     } else if msg.starts_with("repetition limit exceeded") {
-        failure.what = "aliases expand to too large a document";
+        ours.what = "aliases expand to too large a document";
     }
-    failure
+    ours
 }
 
 /// `line 3 column 7` (1-based, as yaml_serde prints libyaml marks).

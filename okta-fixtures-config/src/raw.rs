@@ -235,11 +235,11 @@ pub(crate) const FLOWS: &[(&str, Flow)] = &[
 /// Parses the text and checks its shape and the references between its entries; nothing
 /// is expanded.
 pub(crate) fn read(doc: &Doc<'_>) -> Result<RawConfig> {
-    let node = node::parse(doc.text).map_err(|failure| {
-        let path = failure
+    let node = node::parse(doc.text).map_err(|problem| {
+        let path = problem
             .path
             .or_else(|| {
-                failure
+                problem
                     .line_col
                     .map(|(line, _)| node::path_near(doc.text, line))
             })
@@ -247,10 +247,10 @@ pub(crate) fn read(doc: &Doc<'_>) -> Result<RawConfig> {
         Error::Syntax {
             at: Box::new(Location {
                 file: doc.file.clone(),
-                line_col: failure.line_col,
+                line_col: problem.line_col,
                 path: path.to_string(),
             }),
-            what: failure.what.into(),
+            what: problem.what.into(),
         }
     })?;
     let raw = config(doc, &node)?;
@@ -261,7 +261,7 @@ pub(crate) fn read(doc: &Doc<'_>) -> Result<RawConfig> {
 /// The whole tree.
 fn config(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
     let root = YamlPath::root();
-    let f = Fields::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
+    let f = Mapping::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
     Ok(RawConfig {
         org_url: f.text("org_url")?,
         authorization_server: f.text("authorization_server")?,
@@ -304,7 +304,7 @@ fn config(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
 }
 
 fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
-    let f = Fields::new(doc, node, path.clone(), APP_KEYS, "an app's settings")?;
+    let f = Mapping::new(doc, node, path.clone(), APP_KEYS, "an app's settings")?;
     // What is written is checked before what is missing.
     let client_id = f.text("client_id")?;
     let client_secret = f.text("client_secret")?;
@@ -348,7 +348,7 @@ fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
 }
 
 fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
-    let f = Fields::new(doc, node, path.clone(), USER_KEYS, "a user's settings")?;
+    let f = Mapping::new(doc, node, path.clone(), USER_KEYS, "a user's settings")?;
     let username = f.text("username")?;
     let password = f.text("password")?;
     let app = f.name("app")?;
@@ -359,8 +359,8 @@ fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
     })
 }
 
-fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
-    let lifetimes = |f: &Fields<'_, '_>| -> Result<Option<RawLifetimes>> {
+fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
+    let lifetimes = |f: &Mapping<'_, '_>| -> Result<Option<RawLifetimes>> {
         f.mapping("lifetimes", LIFETIME_KEYS, "token lifetimes")?
             .map(|l| -> Result<_> {
                 Ok(RawLifetimes {
@@ -376,7 +376,7 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
     Ok(RawFake {
         org_name: f.text("org_name")?,
         users: f.entries("users", |path, node| {
-            let u = Fields::new(
+            let u = Mapping::new(
                 doc,
                 node,
                 path.clone(),
@@ -401,7 +401,7 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
             })
         })?,
         servers: f.entries("servers", |path, node| {
-            let s = Fields::new(doc, node, path, FAKE_SERVER_KEYS, "an authorization server")?;
+            let s = Mapping::new(doc, node, path, FAKE_SERVER_KEYS, "an authorization server")?;
             Ok(RawFakeServer {
                 audience: s.text("audience")?,
                 scopes: s.list("scopes")?.unwrap_or_default(),
@@ -411,7 +411,7 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
             })
         })?,
         apps: f.entries("apps", |path, node| {
-            let a = Fields::new(
+            let a = Mapping::new(
                 doc,
                 node,
                 path.clone(),
@@ -435,7 +435,7 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
                 .enumerate()
                 .map(|(i, node)| {
                     let path = path.index(i);
-                    let x = Fields::new(doc, node, path.clone(), FAULT_KEYS, "a fault")?;
+                    let x = Mapping::new(doc, node, path.clone(), FAULT_KEYS, "a fault")?;
                     let endpoint = x.text("endpoint")?;
                     let kind = x.text("kind")?;
                     Ok(RawFault {
@@ -518,13 +518,13 @@ fn found(expected: &str, node: &Node) -> String {
 }
 
 /// The entries of one mapping, checked against the keys the schema allows there.
-struct Fields<'d, 'n> {
+struct Mapping<'d, 'n> {
     doc: &'d Doc<'d>,
     path: YamlPath,
     entries: &'n [(String, Node)],
 }
 
-impl<'d, 'n> Fields<'d, 'n> {
+impl<'d, 'n> Mapping<'d, 'n> {
     fn new(
         doc: &'d Doc<'d>,
         node: &'n Node,
@@ -627,9 +627,9 @@ impl<'d, 'n> Fields<'d, 'n> {
         key: &'static str,
         known: &[&str],
         what: &str,
-    ) -> Result<Option<Fields<'d, 'n>>> {
+    ) -> Result<Option<Mapping<'d, 'n>>> {
         self.get(key)
-            .map(|(node, path)| Fields::new(self.doc, node, path, known, what))
+            .map(|(node, path)| Mapping::new(self.doc, node, path, known, what))
             .transpose()
     }
 
