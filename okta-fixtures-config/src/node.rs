@@ -516,7 +516,7 @@ pub(crate) fn path_near(text: &str, line: usize) -> YamlPath {
                 while stack.last().is_some_and(|(i, _)| *i >= col) {
                     stack.pop();
                 }
-                stack.push((col, Seg::Key(key.into())));
+                stack.push((col, Seg::Key(key)));
                 let value = after.split(" #").next().unwrap_or("").trim();
                 if value.starts_with('|') || value.starts_with('>') {
                     block_scalar_indent = Some(col);
@@ -525,14 +525,7 @@ pub(crate) fn path_near(text: &str, line: usize) -> YamlPath {
             break;
         }
     }
-    let mut path = YamlPath::root();
-    for (_, seg) in stack {
-        path = match seg {
-            Seg::Key(k) => path.key(&k),
-            Seg::Index(i) => path.index(i),
-        };
-    }
-    path
+    stack.into_iter().map(|(_, seg)| seg).collect()
 }
 
 /// `key: rest` → (key, rest) for a plain, single- or double-quoted key.

@@ -557,7 +557,7 @@ impl<'d, 'n> Mapping<'d, 'n> {
         self.entries
             .iter()
             .find(|(k, v)| k == key && *v != Node::Null)
-            .map(|(_, v)| (v, self.path.field(key)))
+            .map(|(_, v)| (v, self.path.key(key)))
     }
 
     fn text(&self, key: &'static str) -> Result<Option<Text>> {
@@ -641,15 +641,10 @@ impl<'d, 'n> Mapping<'d, 'n> {
     ) -> Result<BTreeMap<String, T>> {
         match self.get(key) {
             None => Ok(BTreeMap::new()),
-            Some((Node::Map(entries), path)) => {
-                // Inserted one by one: the parser refused repeated keys, and collecting
-                // would sort them first (code a fresh process pages in for nothing).
-                let mut map = BTreeMap::new();
-                for (k, v) in entries {
-                    map.insert(k.clone(), read(path.key(k), v)?);
-                }
-                Ok(map)
-            }
+            Some((Node::Map(entries), path)) => entries
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), read(path.key(k), v)?)))
+                .collect(),
             Some((other, path)) => Err(self
                 .doc
                 .invalid(&path, found(&format!("a mapping of {key} by name"), other))),
