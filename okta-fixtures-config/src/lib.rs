@@ -37,13 +37,10 @@ mod tests {
 
     #[test]
     fn a_config_that_is_not_utf8_is_a_read_error_naming_the_file() {
-        let path = std::env::temp_dir().join(format!(
-            "okta-fixtures-not-utf8-{}.yaml",
-            std::process::id()
-        ));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fixtures.yaml");
         std::fs::write(&path, b"org_url: \xff\n").unwrap();
         let err = load(&path, &|_| None).unwrap_err();
-        std::fs::remove_file(&path).unwrap();
         match &err {
             Error::Read {
                 path: named,

@@ -1304,10 +1304,8 @@ fn names_report_shape_and_reference_errors_with_positions() {
 
 #[test]
 fn load_and_load_names_read_files() {
-    let dir =
-        std::env::temp_dir().join(format!("okta-fixtures-config-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("fixtures.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fixtures.yaml");
     std::fs::write(&file, format!("{SPA}    flw: code\n")).unwrap();
     let e = load(&file, &no_env).unwrap_err();
     assert_eq!(e.location().unwrap().file.as_deref(), Some(file.as_path()));
@@ -1324,7 +1322,7 @@ fn load_and_load_names_read_files() {
         Some(file.as_path())
     );
     assert_eq!(load_names_at(&file).apps.len(), 5);
-    let missing = dir.join("missing.yaml");
+    let missing = dir.path().join("missing.yaml");
     let e = load(&missing, &no_env).unwrap_err();
     assert!(
         matches!(&e, Error::Read { path, .. } if *path == missing),
@@ -1334,7 +1332,6 @@ fn load_and_load_names_read_files() {
         crate::load_names(&missing),
         Err(Error::Read { .. })
     ));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn load_names_at(path: &Path) -> Names {
