@@ -8,12 +8,10 @@ use std::time::Duration;
 use crate::interpolate::expand;
 use crate::locate::{Doc, Target};
 use crate::node::Node;
-use crate::raw::{
-    self, RawApp, RawConfig, RawFake, RawLifetimes, RawUser, Setting, Text, Words, did_you_mean,
-};
+use crate::raw::{self, RawApp, RawConfig, RawFake, RawLifetimes, RawUser, Setting, Text, Words};
 use crate::schema::*;
 use crate::yaml_path::YamlPath;
-use crate::{Error, Result, Secret, duration};
+use crate::{Error, Result, Secret, duration, suggest};
 
 /// Reads and resolves the file at `path`; `env` reads environment variables (pass
 /// `&|name| std::env::var(name).ok()` for the process environment).
@@ -152,14 +150,8 @@ impl Resolver<'_> {
         value: &str,
         names: impl Iterator<Item = &'n str> + Clone,
     ) -> Error {
-        self.doc.invalid(
-            path,
-            format!(
-                "expected one of: {}{}",
-                names.clone().collect::<Vec<_>>().join(", "),
-                did_you_mean(value, names)
-            ),
-        )
+        self.doc
+            .invalid(path, suggest::expected_one_of(value, names))
     }
 
     fn setting_text(&self, s: &Setting) -> Result<(String, YamlPath)> {

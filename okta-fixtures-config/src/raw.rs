@@ -322,11 +322,7 @@ fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
         .map(|(_, flow)| *flow)
         .ok_or_else(|| {
             let names = FLOWS.iter().map(|(n, _)| *n);
-            let mut expected = format!(
-                "expected one of: {}{}",
-                names.clone().collect::<Vec<_>>().join(", "),
-                did_you_mean(&flow_text.value, names)
-            );
+            let mut expected = suggest::expected_one_of(&flow_text.value, names);
             if flow_text.value.contains('$') {
                 expected
                     .push_str(" (`flow` is never expanded: write it literally, not as `${VAR}`)");
@@ -504,13 +500,6 @@ fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// `; did you mean `x`?` or nothing.
-pub(crate) fn did_you_mean<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str>) -> String {
-    suggest::closest(wanted, names)
-        .map(|b| format!("; did you mean `{b}`?"))
-        .unwrap_or_default()
 }
 
 fn found(expected: &str, node: &Node) -> String {
