@@ -74,43 +74,24 @@ pub fn discover_with_origin(
 #[cfg(test)]
 mod tests {
     use std::fs;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tempfile::TempDir;
 
     use super::*;
 
-    /// A fresh folder under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new() -> Self {
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "okta-fixtures-config-discover-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            fs::create_dir_all(&dir).unwrap();
-            Self(dir)
-        }
-
-        fn file(&self, rel: &str) -> PathBuf {
-            let path = self.0.join(rel);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(&path, "org_url: fake\n").unwrap();
-            path
-        }
-
-        fn dir(&self, rel: &str) -> PathBuf {
-            let path = self.0.join(rel);
-            fs::create_dir_all(&path).unwrap();
-            path
-        }
+    /// Writes a small config at `rel` below `root`, making its folders.
+    fn write_config(root: &TempDir, rel: &str) -> PathBuf {
+        let path = root.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, "org_url: fake\n").unwrap();
+        path
     }
 
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
+    /// Makes the folder `rel` below `root`.
+    fn make_dir(root: &TempDir, rel: &str) -> PathBuf {
+        let path = root.path().join(rel);
+        fs::create_dir_all(&path).unwrap();
+        path
     }
 
     fn no_env(_: &str) -> Option<String> {
@@ -123,37 +104,37 @@ mod tests {
 
     #[test]
     fn finds_the_file_in_the_start_folder() {
-        let t = TempDir::new();
-        let file = t.file("crate/fixtures.yaml");
-        t.file("fixtures.yaml");
-        let found = discover_with_origin(None, &no_env, &t.0.join("crate")).unwrap();
+        let t = TempDir::new().unwrap();
+        let file = write_config(&t, "crate/fixtures.yaml");
+        write_config(&t, "fixtures.yaml");
+        let found = discover_with_origin(None, &no_env, &t.path().join("crate")).unwrap();
         assert_eq!(found, (file, Origin::Search));
     }
 
     #[test]
     fn finds_the_nearest_ancestor_with_the_file() {
-        let t = TempDir::new();
-        let near = t.file("ws/fixtures.yaml");
-        t.file("fixtures.yaml");
-        let start = t.dir("ws/crates/a/src");
+        let t = TempDir::new().unwrap();
+        let near = write_config(&t, "ws/fixtures.yaml");
+        write_config(&t, "fixtures.yaml");
+        let start = make_dir(&t, "ws/crates/a/src");
         assert_eq!(discover(None, &no_env, &start).unwrap(), near);
     }
 
     #[test]
     fn skips_a_folder_named_like_the_file() {
-        let t = TempDir::new();
-        let top = t.file("fixtures.yaml");
-        t.dir("ws/fixtures.yaml");
-        let start = t.dir("ws");
+        let t = TempDir::new().unwrap();
+        let top = write_config(&t, "fixtures.yaml");
+        make_dir(&t, "ws/fixtures.yaml");
+        let start = make_dir(&t, "ws");
         assert_eq!(discover(None, &no_env, &start).unwrap(), top);
     }
 
     #[test]
     fn not_found_names_the_start_folder() {
-        let t = TempDir::new();
-        let start = t.dir("empty");
+        let t = TempDir::new().unwrap();
+        let start = make_dir(&t, "empty");
         // Only meaningful when no ancestor of the temp dir holds a fixtures.yaml.
-        if t.0.ancestors().any(|a| a.join(FILE_NAME).is_file()) {
+        if t.path().ancestors().any(|a| a.join(FILE_NAME).is_file()) {
             return;
         }
         let err = discover(None, &no_env, &start).unwrap_err();
@@ -166,10 +147,10 @@ mod tests {
 
     #[test]
     fn the_variable_wins_over_the_search_and_resolves_against_start() {
-        let t = TempDir::new();
-        t.file("ws/fixtures.yaml");
-        let other = t.file("ws/config/other.yaml");
-        let start = t.dir("ws");
+        let t = TempDir::new().unwrap();
+        write_config(&t, "ws/fixtures.yaml");
+        let other = write_config(&t, "ws/config/other.yaml");
+        let start = make_dir(&t, "ws");
         let env = env_config("config/other.yaml");
         assert_eq!(
             discover_with_origin(None, &env, &start).unwrap(),
@@ -177,51 +158,54 @@ mod tests {
         );
         let abs = other.to_str().unwrap().to_owned();
         let env = env_config(&abs);
-        assert_eq!(discover(None, &env, &t.dir("elsewhere")).unwrap(), other);
+        assert_eq!(
+            discover(None, &env, &make_dir(&t, "elsewhere")).unwrap(),
+            other
+        );
     }
 
     #[test]
     fn an_empty_variable_counts_as_unset() {
-        let t = TempDir::new();
-        let file = t.file("fixtures.yaml");
-        assert_eq!(discover(None, &env_config(""), &t.0).unwrap(), file);
+        let t = TempDir::new().unwrap();
+        let file = write_config(&t, "fixtures.yaml");
+        assert_eq!(discover(None, &env_config(""), t.path()).unwrap(), file);
     }
 
     #[test]
     fn an_explicit_path_wins_over_the_variable() {
-        let t = TempDir::new();
-        let explicit = t.file("explicit.yaml");
-        t.file("from-env.yaml");
+        let t = TempDir::new().unwrap();
+        let explicit = write_config(&t, "explicit.yaml");
+        write_config(&t, "from-env.yaml");
         let env = env_config("from-env.yaml");
-        let found = discover_with_origin(Some(Path::new("explicit.yaml")), &env, &t.0).unwrap();
+        let found = discover_with_origin(Some(Path::new("explicit.yaml")), &env, t.path()).unwrap();
         assert_eq!(found, (explicit, Origin::Explicit));
     }
 
     #[test]
     fn a_named_file_that_does_not_exist_says_who_named_it() {
-        let t = TempDir::new();
-        t.file("fixtures.yaml");
-        let err = discover(Some(Path::new("missing.yaml")), &no_env, &t.0).unwrap_err();
+        let t = TempDir::new().unwrap();
+        write_config(&t, "fixtures.yaml");
+        let err = discover(Some(Path::new("missing.yaml")), &no_env, t.path()).unwrap_err();
         let Error::MissingFile { path, origin } = &err else {
             panic!("{err:?}")
         };
         assert_eq!(
             (path, *origin),
-            (&t.0.join("missing.yaml"), Origin::Explicit)
+            (&t.path().join("missing.yaml"), Origin::Explicit)
         );
         assert!(err.to_string().contains("--config"), "{err}");
         assert!(err.to_string().contains("missing.yaml"), "{err}");
 
-        let err = discover(None, &env_config("gone.yaml"), &t.0).unwrap_err();
+        let err = discover(None, &env_config("gone.yaml"), t.path()).unwrap_err();
         let Error::MissingFile { path, origin } = &err else {
             panic!("{err:?}")
         };
-        assert_eq!((path, *origin), (&t.0.join("gone.yaml"), Origin::Env));
+        assert_eq!((path, *origin), (&t.path().join("gone.yaml"), Origin::Env));
         assert!(err.to_string().contains("OKTA_FIXTURES_CONFIG"), "{err}");
 
         // A folder is not a config file either.
-        t.dir("sub");
-        let err = discover(None, &env_config("sub"), &t.0);
+        make_dir(&t, "sub");
+        let err = discover(None, &env_config("sub"), t.path());
         assert!(
             matches!(
                 err,
@@ -236,14 +220,14 @@ mod tests {
 
     #[test]
     fn only_the_config_variable_is_read() {
-        let t = TempDir::new();
-        t.file("fixtures.yaml");
+        let t = TempDir::new().unwrap();
+        write_config(&t, "fixtures.yaml");
         let read = std::cell::RefCell::new(Vec::new());
         let env = |name: &str| {
             read.borrow_mut().push(name.to_owned());
             None
         };
-        discover(None, &env, &t.0).unwrap();
+        discover(None, &env, t.path()).unwrap();
         assert_eq!(*read.borrow(), [CONFIG_ENV]);
     }
 }

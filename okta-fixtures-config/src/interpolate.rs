@@ -1,50 +1,57 @@
-//! `${VAR}` and `${VAR:-default}` expansion, done after parsing so that a parse error never
-//! holds an expanded secret.
+//! `${VAR}` and `${VAR:-default}`: the grammar, and the expansion done after parsing so that a
+//! parse error never holds an expanded secret.
 
 use crate::{Error, Location, Result};
 
-/// Expands every `${VAR}` / `${VAR:-default}` in `input`; `$$` is a literal `$`, and a `$`
-/// followed by anything else stays as it is. A variable that is set but empty counts as unset,
-/// as `:-` does in a shell. Variables are read only through `env`.
+/// One well-formed `${NAME}` or `${NAME:-default}` reference in a value of fixtures.yaml.
+///
+/// The default itself is not kept: it may be a password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VarRef<'t> {
+    /// The variable's name.
+    pub name: &'t str,
+    /// Whether the reference gives a default (`${NAME:-default}`).
+    pub has_default: bool,
+}
+
+/// The well-formed `${VAR}` references in `text`, in order, read as [`load`](crate::load)
+/// expands them: `$$` is a literal `$`, a `$` followed by anything else is text, and a
+/// malformed reference (which `load` refuses) is skipped.
+///
+/// ```
+/// use okta_fixtures_config::{VarRef, var_refs};
+///
+/// let refs: Vec<VarRef> = var_refs("${HOST:-localhost}:${PORT}, $$5, $HOME, ${1BAD}").collect();
+/// assert_eq!(
+///     refs,
+///     [
+///         VarRef { name: "HOST", has_default: true },
+///         VarRef { name: "PORT", has_default: false },
+///     ]
+/// );
+/// ```
+pub fn var_refs(text: &str) -> impl Iterator<Item = VarRef<'_>> {
+    Pieces { rest: text }.filter_map(|piece| match piece {
+        Piece::Var { name, default } => Some(VarRef {
+            name,
+            has_default: default.is_some(),
+        }),
+        Piece::Text(_) | Piece::Malformed(_) => None,
+    })
+}
+
+/// Expands every `${VAR}` / `${VAR:-default}` in `input`. A variable that is set but empty
+/// counts as unset, as `:-` does in a shell. Variables are read only through `env`.
 pub(crate) fn expand(
     input: &str,
     env: &dyn Fn(&str) -> Option<String>,
     at: impl Fn() -> Box<Location>,
 ) -> Result<String> {
-    let malformed = |why: &str| Error::Invalid {
-        at: at(),
-        expected: format!(
-            "{why}: write `${{NAME}}` or `${{NAME:-default}}`, and `$$` for a literal `$`"
-        ),
-    };
     let mut out = String::with_capacity(input.len());
-    let mut rest = input;
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        if let Some(stripped) = after.strip_prefix('$') {
-            out.push('$');
-            rest = stripped;
-        } else if let Some(body) = after.strip_prefix('{') {
-            let Some(end) = body.find('}') else {
-                return Err(malformed("a `${` without its closing `}`"));
-            };
-            let inner = &body[..end];
-            let (name, default) = match inner.split_once(":-") {
-                Some((n, d)) => (n, Some(d)),
-                None => (inner, None),
-            };
-            let valid_name = name.chars().next().is_some_and(|c| !c.is_ascii_digit())
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid_name {
-                return Err(malformed(
-                    "a variable name of letters, digits and `_` (not starting with a digit) inside `${…}`",
-                ));
-            }
-            if default.is_some_and(|d| d.contains("${")) {
-                return Err(malformed("a `${…}` inside a default is not expanded"));
-            }
-            match (env(name).filter(|v| !v.is_empty()), default) {
+    for piece in (Pieces { rest: input }) {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Var { name, default } => match (env(name).filter(|v| !v.is_empty()), default) {
                 (Some(v), _) => out.push_str(&v),
                 (None, Some(d)) => out.push_str(d),
                 (None, None) => {
@@ -53,15 +60,77 @@ pub(crate) fn expand(
                         var: name.to_owned(),
                     });
                 }
+            },
+            Piece::Malformed(why) => {
+                return Err(Error::Invalid {
+                    at: at(),
+                    expected: format!(
+                        "{why}: write `${{NAME}}` or `${{NAME:-default}}`, and `$$` for a literal `$`"
+                    ),
+                });
             }
-            rest = &body[end + 1..];
-        } else {
-            out.push('$');
-            rest = after;
         }
     }
-    out.push_str(rest);
     Ok(out)
+}
+
+/// A piece of a value as expansion reads it.
+enum Piece<'t> {
+    /// Text that stays as it is (`$$` gives `$`).
+    Text(&'t str),
+    /// `${name}` or `${name:-default}`.
+    Var {
+        name: &'t str,
+        default: Option<&'t str>,
+    },
+    /// A `${` that is not a reference, and what it lacks (never the text: it may be a secret).
+    Malformed(&'static str),
+}
+
+/// The pieces of a value, in order; after a malformed reference, reading goes on after its `}`.
+struct Pieces<'t> {
+    rest: &'t str,
+}
+
+impl<'t> Iterator for Pieces<'t> {
+    type Item = Piece<'t>;
+
+    fn next(&mut self) -> Option<Piece<'t>> {
+        let pos = self.rest.find('$');
+        if pos != Some(0) {
+            let end = pos.unwrap_or(self.rest.len());
+            let (text, rest) = self.rest.split_at(end);
+            self.rest = rest;
+            return (!text.is_empty()).then_some(Piece::Text(text));
+        }
+        let after = &self.rest[1..];
+        let Some(body) = after.strip_prefix('{') else {
+            // `$$` is one `$`; a `$` before anything else stays as it is.
+            self.rest = after.strip_prefix('$').unwrap_or(after);
+            return Some(Piece::Text("$"));
+        };
+        let Some(end) = body.find('}') else {
+            self.rest = "";
+            return Some(Piece::Malformed("a `${` without its closing `}`"));
+        };
+        self.rest = &body[end + 1..];
+        let inner = &body[..end];
+        let (name, default) = match inner.split_once(":-") {
+            Some((n, d)) => (n, Some(d)),
+            None => (inner, None),
+        };
+        let valid_name = name.chars().next().is_some_and(|c| !c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        Some(if !valid_name {
+            Piece::Malformed(
+                "a variable name of letters, digits and `_` (not starting with a digit) inside `${…}`",
+            )
+        } else if default.is_some_and(|d| d.contains("${")) {
+            Piece::Malformed("a `${…}` inside a default is not expanded")
+        } else {
+            Piece::Var { name, default }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -131,6 +200,34 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "3:7: apps.spa.client_id: environment variable `OKTA_NOPE` is not set (write `${OKTA_NOPE:-default}` for a default)"
+        );
+    }
+
+    #[test]
+    fn var_refs_are_the_variables_expand_reads() {
+        for input in [
+            "${SET}-${UNSET:-d}",
+            "$${ESCAPED} ${SET:-x}$HOME$",
+            "${A}${B:-}${A:-c}",
+            "",
+        ] {
+            let read = std::cell::RefCell::new(Vec::new());
+            let env = |name: &str| {
+                read.borrow_mut().push(name.to_owned());
+                Some("v".to_owned())
+            };
+            expand(input, &env, at).unwrap();
+            let refs: Vec<&str> = var_refs(input).map(|r| r.name).collect();
+            assert_eq!(*read.borrow(), refs, "{input}");
+        }
+        let refs: Vec<VarRef<'_>> = var_refs("${1X} ${A:-${B}} ${C:-d} ${D").collect();
+        assert_eq!(
+            refs,
+            [VarRef {
+                name: "C",
+                has_default: true
+            }],
+            "malformed references are skipped, and reading goes on after them"
         );
     }
 

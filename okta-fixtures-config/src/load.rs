@@ -7,13 +7,11 @@ use std::time::Duration;
 
 use crate::interpolate::expand;
 use crate::locate::{Doc, Target};
-use crate::node::{self, Node};
-use crate::raw::{
-    self, RawApp, RawConfig, RawFake, RawLifetimes, RawUser, Setting, Text, Words, did_you_mean,
-};
+use crate::node::Node;
+use crate::raw::{self, RawApp, RawConfig, RawFake, RawLifetimes, RawUser, Setting, Text, Words};
 use crate::schema::*;
 use crate::yaml_path::YamlPath;
-use crate::{Error, Location, Result, Secret, duration};
+use crate::{Error, Result, Secret, duration, suggest};
 
 /// Reads and resolves the file at `path`; `env` reads environment variables (pass
 /// `&|name| std::env::var(name).ok()` for the process environment).
@@ -60,32 +58,8 @@ pub fn parse_str(
         text,
         file: source.map(Path::to_path_buf),
     };
-    let raw = read_raw(&doc)?;
-    crate::names::check_refs(&doc, &raw)?;
+    let raw = raw::read(&doc)?;
     Resolver { doc: &doc, env }.config(&raw)
-}
-
-/// Parses the text and checks its shape; nothing is expanded.
-pub(crate) fn read_raw(doc: &Doc<'_>) -> Result<RawConfig> {
-    let node = node::parse(doc.text).map_err(|failure| {
-        let path = failure
-            .path
-            .or_else(|| {
-                failure
-                    .line_col
-                    .map(|(line, _)| node::path_near(doc.text, line))
-            })
-            .unwrap_or_default();
-        Error::Syntax {
-            at: Box::new(Location {
-                file: doc.file.clone(),
-                line_col: failure.line_col,
-                path: path.to_string(),
-            }),
-            what: failure.what.into(),
-        }
-    })?;
-    raw::read(doc, &node)
 }
 
 const RESPONSE_TYPES: &[(&str, ResponseType)] = &[
@@ -176,14 +150,8 @@ impl Resolver<'_> {
         value: &str,
         names: impl Iterator<Item = &'n str> + Clone,
     ) -> Error {
-        self.doc.invalid(
-            path,
-            format!(
-                "expected one of: {}{}",
-                names.clone().collect::<Vec<_>>().join(", "),
-                did_you_mean(value, names)
-            ),
-        )
+        self.doc
+            .invalid(path, suggest::expected_one_of(value, names))
     }
 
     fn setting_text(&self, s: &Setting) -> Result<(String, YamlPath)> {
@@ -356,10 +324,6 @@ impl Resolver<'_> {
         let v = v.trim();
         if v == "fake" {
             return Ok(OrgUrl::Fake);
-        }
-        // A plain `https://host[:port]` is read without the `url` crate (see simple_url).
-        if let Some(base) = crate::simple_url::origin(v).filter(|b| !b.contains("-admin.")) {
-            return Ok(OrgUrl::Url(base));
         }
         let expected = "expected the org's URL such as `https://dev-123.okta.com`, or `fake` for the embedded fake Okta";
         let Ok(url) = url::Url::parse(v) else {
@@ -821,21 +785,6 @@ impl Resolver<'_> {
 /// An absolute URL an OAuth client can register as a redirect URI: `http(s)` with a host, or
 /// a private-use scheme (`com.example.app:/callback`); never a fragment.
 fn is_redirect_uri(uri: &str) -> bool {
-    if let Some(plain) = crate::simple_url::redirect_uri(uri) {
-        // Under test, every URI the shortcut answers for is checked by `url` too.
-        #[cfg(test)]
-        assert_eq!(
-            plain,
-            url_is_redirect_uri(uri),
-            "simple_url differs on {uri:?}"
-        );
-        return plain;
-    }
-    url_is_redirect_uri(uri)
-}
-
-/// [`is_redirect_uri`] by the `url` crate.
-fn url_is_redirect_uri(uri: &str) -> bool {
     let Ok(url) = url::Url::parse(uri) else {
         return false;
     };
@@ -847,5 +796,6 @@ fn url_is_redirect_uri(uri: &str) -> bool {
         scheme => !url.cannot_be_a_base() || scheme.contains('.'),
     }
 }
+
 #[cfg(test)]
 mod tests;

@@ -86,20 +86,14 @@ impl Doc<'_> {
 /// 1-based line and column of `path` in `text`. When the path is absent (say, it came from a
 /// `<<` merge), the position of its deepest ancestor present.
 pub(crate) fn line_col(text: &str, path: &YamlPath, target: Target) -> Option<(usize, usize)> {
-    let segs = &path.segs()[..];
+    let segs = path.segs();
     let on_key = matches!(segs.last(), Some(Seg::Key(_)));
     match seek(text, segs, target == Target::Key && on_key) {
         (pos, Found::Node(Kind::Empty)) if on_key => seek(text, segs, true).0.or(pos),
         (pos, Found::Node(_) | Found::Key) => pos,
         (_, Found::Absent(depth)) => {
-            let mut prefix = YamlPath::root();
-            for seg in &segs[..depth] {
-                prefix = match seg {
-                    Seg::Key(k) => prefix.key(k),
-                    Seg::Index(i) => prefix.index(*i),
-                };
-            }
-            line_col(text, &prefix, Target::Key)
+            let present: YamlPath = segs[..depth].iter().cloned().collect();
+            line_col(text, &present, Target::Key)
         }
         (_, Found::Nothing) => None,
     }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::locate::{Doc, Target};
-use crate::raw::RawConfig;
+use crate::locate::Doc;
+use crate::raw;
 use crate::{Error, Flow, Location, Result, suggest};
 
 /// The user and app keys of a fixtures.yaml, read without expanding any `${VAR}`.
@@ -136,69 +136,17 @@ pub fn parse_names(text: &str, source: Option<&Path>) -> Result<Names> {
         text,
         file: source.map(Path::to_path_buf),
     };
-    let raw = crate::load::read_raw(&doc)?;
-    from_raw(&doc, &raw)
-}
-
-/// Checks every reference between entries and collects the names.
-pub(crate) fn from_raw(doc: &Doc<'_>, raw: &RawConfig) -> Result<Names> {
-    check_refs(doc, raw)?;
-    let mut apps = BTreeMap::new();
-    for (name, app) in &raw.apps {
-        apps.insert(name.clone(), app.flow);
-    }
-    let mut users = BTreeMap::new();
-    for (name, user) in &raw.users {
-        users.insert(name.clone(), user.app.as_ref().map(|a| a.value.clone()));
-    }
-    Ok(Names { users, apps })
-}
-
-/// Checks every reference from one entry to another: a user's `app`, the keys of
-/// `fake.users` and `fake.apps`, and `fake.users.*.apps`. Copies nothing.
-pub(crate) fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
-    let app_names = || raw.apps.keys().map(String::as_str);
-    let unknown_app = |app: &crate::raw::Text| {
-        doc.unknown_name(&app.path, Target::Value, "app", &app.value, app_names())
-    };
-    for user in raw.users.values() {
-        let Some(app) = &user.app else { continue };
-        match raw.apps.get(&app.value).map(|a| a.flow) {
-            None => return Err(unknown_app(app)),
-            Some(Flow::ClientCredentials) => {
-                return Err(doc.conflict(
-                    &app.path,
-                    format!(
-                        "app `{}` uses `flow: client_credentials`, which signs in no user; name an app with `flow: code` or `flow: implicit`",
-                        app.value
-                    ),
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    if let Some(fake) = &raw.fake {
-        for (name, user) in &fake.users {
-            if !raw.users.contains_key(name) {
-                return Err(doc.unknown_name(
-                    &user.path,
-                    Target::Key,
-                    "user",
-                    name,
-                    raw.users.keys().map(String::as_str),
-                ));
-            }
-            for app in user.apps.iter().flatten() {
-                if !raw.apps.contains_key(&app.value) {
-                    return Err(unknown_app(app));
-                }
-            }
-        }
-        for (name, app) in &fake.apps {
-            if !raw.apps.contains_key(name) {
-                return Err(doc.unknown_name(&app.path, Target::Key, "app", name, app_names()));
-            }
-        }
-    }
-    Ok(())
+    let raw = raw::read(&doc)?;
+    Ok(Names {
+        users: raw
+            .users
+            .iter()
+            .map(|(name, user)| (name.clone(), user.app.as_ref().map(|a| a.value.clone())))
+            .collect(),
+        apps: raw
+            .apps
+            .iter()
+            .map(|(name, app)| (name.clone(), app.flow))
+            .collect(),
+    })
 }

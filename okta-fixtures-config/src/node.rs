@@ -47,7 +47,7 @@ impl Node {
 
 /// Why the text is not a YAML tree we accept, said without quoting the file.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Failure {
+pub(crate) struct SyntaxProblem {
     /// A fixed description.
     pub(crate) what: &'static str,
     /// 1-based line and column, when known.
@@ -56,26 +56,8 @@ pub(crate) struct Failure {
     pub(crate) path: Option<YamlPath>,
 }
 
-/// Parses one YAML document. Empty text (or only comments) is an empty mapping's `Null`.
-///
-/// The common shape of fixtures.yaml is read by [`crate::simple_yaml`]; anything else, and
-/// every error, by the full parser. Under `cfg(test)` both read every text the fast path
-/// takes, and must agree, so every YAML text of the crate's tests checks the fast path.
-pub(crate) fn parse(text: &str) -> Result<Node, Failure> {
-    if let Some(node) = crate::simple_yaml::parse(text) {
-        #[cfg(test)]
-        assert_eq!(
-            parse_full(text).as_ref(),
-            Ok(&node),
-            "simple_yaml and the full parser differ on {text:?}"
-        );
-        return Ok(node);
-    }
-    parse_full(text)
-}
-
-/// [`parse`] with the full parser (libyaml through serde).
-pub(crate) fn parse_full(text: &str) -> Result<Node, Failure> {
+/// Parses one YAML document. Empty text (or only comments) is `Null`.
+pub(crate) fn parse(text: &str) -> Result<Node, SyntaxProblem> {
     let failed = RefCell::new(None);
     let seed = Build {
         path: YamlPath::root(),
@@ -86,12 +68,12 @@ pub(crate) fn parse_full(text: &str) -> Result<Node, Failure> {
         Err(e) => {
             let line_col = e.location().map(|l| (l.line(), l.column()));
             Err(match failed.into_inner() {
-                Some((path, what)) => Failure {
+                Some((path, what)) => SyntaxProblem {
                     what,
                     line_col,
                     path: Some(path),
                 },
-                None => parser_failure(&e, line_col),
+                None => parser_problem(&e, line_col),
             })
         }
     }
@@ -99,15 +81,15 @@ pub(crate) fn parse_full(text: &str) -> Result<Node, Failure> {
 
 /// Describes an error of the YAML parser. Its `Display` is only matched against libyaml's and
 /// yaml_serde's fixed problem strings; only our own descriptions come out.
-fn parser_failure(e: &serde_yaml::Error, line_col: Option<(usize, usize)>) -> Failure {
+fn parser_problem(e: &serde_yaml::Error, line_col: Option<(usize, usize)>) -> SyntaxProblem {
     let msg = e.to_string();
-    let mut failure = Failure {
+    let mut ours = SyntaxProblem {
         what: "the file is not valid YAML",
         line_col,
         path: None,
     };
     if let Some((problem, what)) = PROBLEMS.iter().find(|(p, _)| msg.starts_with(p)) {
-        failure.what = what;
+        ours.what = what;
         // For an unclosed quote or bracket the problem is at the end of the file; the context
         // mark (where the quote or bracket opened) is the place to fix.
         let opened = [
@@ -122,22 +104,22 @@ fn parser_failure(e: &serde_yaml::Error, line_col: Option<(usize, usize)>) -> Fa
             .find_map(|c| msg.split_once(c).map(|(_, at)| at))
             .filter(|_| unclosed)
         {
-            failure.line_col = parse_mark(at).or(line_col);
+            ours.line_col = parse_mark(at).or(line_col);
         }
         if *problem == "found unexpected end of stream" && msg.contains("quoted scalar") {
-            failure.what = "a quoted value is not closed: add the closing quote";
+            ours.what = "a quoted value is not closed: add the closing quote";
         }
     } else if msg.starts_with("deserializing from YAML containing more than one document") {
-        failure.what = "the file holds more than one YAML document (a `---` line, or a first line indented deeper than the lines after it); fixtures.yaml is one mapping";
-        failure.line_col = None;
+        ours.what = "the file holds more than one YAML document (a `---` line, or a first line indented deeper than the lines after it); fixtures.yaml is one mapping";
+        ours.line_col = None;
     } else if msg.starts_with("unknown anchor") {
-        failure.what = "an alias `*name` refers to no anchor `&name` defined before it";
+        ours.what = "an alias `*name` refers to no anchor `&name` defined before it";
     } else if msg.starts_with("recursion limit exceeded") {
-        failure.what = "the file nests too deeply";
+        ours.what = "the file nests too deeply";
     } else if msg.starts_with("repetition limit exceeded") {
-        failure.what = "aliases expand to too large a document";
+        ours.what = "aliases expand to too large a document";
     }
-    failure
+    ours
 }
 
 /// `line 3 column 7` (1-based, as yaml_serde prints libyaml marks).
@@ -534,7 +516,7 @@ pub(crate) fn path_near(text: &str, line: usize) -> YamlPath {
                 while stack.last().is_some_and(|(i, _)| *i >= col) {
                     stack.pop();
                 }
-                stack.push((col, Seg::Key(key.into())));
+                stack.push((col, Seg::Key(key)));
                 let value = after.split(" #").next().unwrap_or("").trim();
                 if value.starts_with('|') || value.starts_with('>') {
                     block_scalar_indent = Some(col);
@@ -543,14 +525,7 @@ pub(crate) fn path_near(text: &str, line: usize) -> YamlPath {
             break;
         }
     }
-    let mut path = YamlPath::root();
-    for (_, seg) in stack {
-        path = match seg {
-            Seg::Key(k) => path.key(&k),
-            Seg::Index(i) => path.index(i),
-        };
-    }
-    path
+    stack.into_iter().map(|(_, seg)| seg).collect()
 }
 
 /// `key: rest` → (key, rest) for a plain, single- or double-quoted key.

@@ -1,13 +1,13 @@
 //! The file as written: the [`Node`] tree checked against the schema's shape (known keys,
-//! types, required keys) into structs whose strings are not yet expanded. Every value keeps its
-//! YAML path, so later checks can point at it.
+//! types, required keys) and for references between its entries, into structs whose strings
+//! are not yet expanded. Every value keeps its YAML path, so later checks can point at it.
 
 use std::collections::BTreeMap;
 
 use crate::locate::{Doc, Target};
-use crate::node::Node;
+use crate::node::{self, Node};
 use crate::yaml_path::YamlPath;
-use crate::{Error, Flow, Result, suggest};
+use crate::{Error, Flow, Location, Result, suggest};
 
 /// A text value before `${VAR}` expansion.
 #[derive(Clone, Debug)]
@@ -232,10 +232,36 @@ pub(crate) const FLOWS: &[(&str, Flow)] = &[
     ("client_credentials", Flow::ClientCredentials),
 ];
 
-/// Reads the whole tree.
-pub(crate) fn read(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
+/// Parses the text and checks its shape and the references between its entries; nothing
+/// is expanded.
+pub(crate) fn read(doc: &Doc<'_>) -> Result<RawConfig> {
+    let node = node::parse(doc.text).map_err(|problem| {
+        let path = problem
+            .path
+            .or_else(|| {
+                problem
+                    .line_col
+                    .map(|(line, _)| node::path_near(doc.text, line))
+            })
+            .unwrap_or_default();
+        Error::Syntax {
+            at: Box::new(Location {
+                file: doc.file.clone(),
+                line_col: problem.line_col,
+                path: path.to_string(),
+            }),
+            what: problem.what.into(),
+        }
+    })?;
+    let raw = config(doc, &node)?;
+    check_refs(doc, &raw)?;
+    Ok(raw)
+}
+
+/// The whole tree.
+fn config(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
     let root = YamlPath::root();
-    let f = Fields::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
+    let f = Mapping::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
     Ok(RawConfig {
         org_url: f.text("org_url")?,
         authorization_server: f.text("authorization_server")?,
@@ -278,7 +304,7 @@ pub(crate) fn read(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
 }
 
 fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
-    let f = Fields::new(doc, node, path.clone(), APP_KEYS, "an app's settings")?;
+    let f = Mapping::new(doc, node, path.clone(), APP_KEYS, "an app's settings")?;
     // What is written is checked before what is missing.
     let client_id = f.text("client_id")?;
     let client_secret = f.text("client_secret")?;
@@ -296,11 +322,7 @@ fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
         .map(|(_, flow)| *flow)
         .ok_or_else(|| {
             let names = FLOWS.iter().map(|(n, _)| *n);
-            let mut expected = format!(
-                "expected one of: {}{}",
-                names.clone().collect::<Vec<_>>().join(", "),
-                did_you_mean(&flow_text.value, names)
-            );
+            let mut expected = suggest::expected_one_of(&flow_text.value, names);
             if flow_text.value.contains('$') {
                 expected
                     .push_str(" (`flow` is never expanded: write it literally, not as `${VAR}`)");
@@ -322,7 +344,7 @@ fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
 }
 
 fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
-    let f = Fields::new(doc, node, path.clone(), USER_KEYS, "a user's settings")?;
+    let f = Mapping::new(doc, node, path.clone(), USER_KEYS, "a user's settings")?;
     let username = f.text("username")?;
     let password = f.text("password")?;
     let app = f.name("app")?;
@@ -333,8 +355,8 @@ fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
     })
 }
 
-fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
-    let lifetimes = |f: &Fields<'_, '_>| -> Result<Option<RawLifetimes>> {
+fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
+    let lifetimes = |f: &Mapping<'_, '_>| -> Result<Option<RawLifetimes>> {
         f.mapping("lifetimes", LIFETIME_KEYS, "token lifetimes")?
             .map(|l| -> Result<_> {
                 Ok(RawLifetimes {
@@ -350,7 +372,7 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
     Ok(RawFake {
         org_name: f.text("org_name")?,
         users: f.entries("users", |path, node| {
-            let u = Fields::new(
+            let u = Mapping::new(
                 doc,
                 node,
                 path.clone(),
@@ -375,7 +397,7 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
             })
         })?,
         servers: f.entries("servers", |path, node| {
-            let s = Fields::new(doc, node, path, FAKE_SERVER_KEYS, "an authorization server")?;
+            let s = Mapping::new(doc, node, path, FAKE_SERVER_KEYS, "an authorization server")?;
             Ok(RawFakeServer {
                 audience: s.text("audience")?,
                 scopes: s.list("scopes")?.unwrap_or_default(),
@@ -385,7 +407,7 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
             })
         })?,
         apps: f.entries("apps", |path, node| {
-            let a = Fields::new(
+            let a = Mapping::new(
                 doc,
                 node,
                 path.clone(),
@@ -409,7 +431,7 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
                 .enumerate()
                 .map(|(i, node)| {
                     let path = path.index(i);
-                    let x = Fields::new(doc, node, path.clone(), FAULT_KEYS, "a fault")?;
+                    let x = Mapping::new(doc, node, path.clone(), FAULT_KEYS, "a fault")?;
                     let endpoint = x.text("endpoint")?;
                     let kind = x.text("kind")?;
                     Ok(RawFault {
@@ -432,11 +454,52 @@ fn fake(doc: &Doc<'_>, f: &Fields<'_, '_>) -> Result<RawFake> {
     })
 }
 
-/// `; did you mean `x`?` or nothing.
-pub(crate) fn did_you_mean<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str>) -> String {
-    suggest::closest(wanted, names)
-        .map(|b| format!("; did you mean `{b}`?"))
-        .unwrap_or_default()
+/// Checks every reference from one entry to another: a user's `app`, the keys of
+/// `fake.users` and `fake.apps`, and `fake.users.*.apps`. Copies nothing.
+fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
+    let app_names = || raw.apps.keys().map(String::as_str);
+    let unknown_app =
+        |app: &Text| doc.unknown_name(&app.path, Target::Value, "app", &app.value, app_names());
+    for user in raw.users.values() {
+        let Some(app) = &user.app else { continue };
+        match raw.apps.get(&app.value).map(|a| a.flow) {
+            None => return Err(unknown_app(app)),
+            Some(Flow::ClientCredentials) => {
+                return Err(doc.conflict(
+                    &app.path,
+                    format!(
+                        "app `{}` uses `flow: client_credentials`, which signs in no user; name an app with `flow: code` or `flow: implicit`",
+                        app.value
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(fake) = &raw.fake {
+        for (name, user) in &fake.users {
+            if !raw.users.contains_key(name) {
+                return Err(doc.unknown_name(
+                    &user.path,
+                    Target::Key,
+                    "user",
+                    name,
+                    raw.users.keys().map(String::as_str),
+                ));
+            }
+            for app in user.apps.iter().flatten() {
+                if !raw.apps.contains_key(&app.value) {
+                    return Err(unknown_app(app));
+                }
+            }
+        }
+        for (name, app) in &fake.apps {
+            if !raw.apps.contains_key(name) {
+                return Err(doc.unknown_name(&app.path, Target::Key, "app", name, app_names()));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn found(expected: &str, node: &Node) -> String {
@@ -444,13 +507,13 @@ fn found(expected: &str, node: &Node) -> String {
 }
 
 /// The entries of one mapping, checked against the keys the schema allows there.
-struct Fields<'d, 'n> {
+struct Mapping<'d, 'n> {
     doc: &'d Doc<'d>,
     path: YamlPath,
     entries: &'n [(String, Node)],
 }
 
-impl<'d, 'n> Fields<'d, 'n> {
+impl<'d, 'n> Mapping<'d, 'n> {
     fn new(
         doc: &'d Doc<'d>,
         node: &'n Node,
@@ -483,7 +546,7 @@ impl<'d, 'n> Fields<'d, 'n> {
         self.entries
             .iter()
             .find(|(k, v)| k == key && *v != Node::Null)
-            .map(|(_, v)| (v, self.path.field(key)))
+            .map(|(_, v)| (v, self.path.key(key)))
     }
 
     fn text(&self, key: &'static str) -> Result<Option<Text>> {
@@ -553,9 +616,9 @@ impl<'d, 'n> Fields<'d, 'n> {
         key: &'static str,
         known: &[&str],
         what: &str,
-    ) -> Result<Option<Fields<'d, 'n>>> {
+    ) -> Result<Option<Mapping<'d, 'n>>> {
         self.get(key)
-            .map(|(node, path)| Fields::new(self.doc, node, path, known, what))
+            .map(|(node, path)| Mapping::new(self.doc, node, path, known, what))
             .transpose()
     }
 
@@ -567,15 +630,10 @@ impl<'d, 'n> Fields<'d, 'n> {
     ) -> Result<BTreeMap<String, T>> {
         match self.get(key) {
             None => Ok(BTreeMap::new()),
-            Some((Node::Map(entries), path)) => {
-                // Inserted one by one: the parser refused repeated keys, and collecting
-                // would sort them first (code a fresh process pages in for nothing).
-                let mut map = BTreeMap::new();
-                for (k, v) in entries {
-                    map.insert(k.clone(), read(path.key(k), v)?);
-                }
-                Ok(map)
-            }
+            Some((Node::Map(entries), path)) => entries
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), read(path.key(k), v)?)))
+                .collect(),
             Some((other, path)) => Err(self
                 .doc
                 .invalid(&path, found(&format!("a mapping of {key} by name"), other))),

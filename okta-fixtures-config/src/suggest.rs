@@ -29,6 +29,20 @@ pub(crate) fn hint<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str> + 
     }
 }
 
+/// `expected one of: a, b` and, when one is close to `wanted`, `; did you mean `a`?`: the
+/// message for a value that must be one of a fixed list.
+pub(crate) fn expected_one_of<'a>(
+    wanted: &str,
+    names: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    let all: Vec<&str> = names.clone().into_iter().collect();
+    let mut message = format!("expected one of: {}", all.join(", "));
+    if let Some(best) = closest(wanted, names) {
+        message.push_str(&format!("; did you mean `{best}`?"));
+    }
+    message
+}
+
 /// Optimal string alignment distance: Levenshtein plus swaps of two adjacent characters, the
 /// most common typo (`alcie` for `alice`).
 fn distance(a: &str, b: &str) -> usize {
@@ -81,6 +95,19 @@ mod tests {
             closest("x", ["y"]),
             Some("y"),
             "one edit is always close enough"
+        );
+    }
+
+    #[test]
+    fn expected_one_of_lists_the_choices_and_suggests_one() {
+        let kinds = ["rate_limit", "status", "drop"];
+        assert_eq!(
+            expected_one_of("stauts", kinds),
+            "expected one of: rate_limit, status, drop; did you mean `status`?"
+        );
+        assert_eq!(
+            expected_one_of("boom", kinds),
+            "expected one of: rate_limit, status, drop"
         );
     }
 

@@ -1,31 +1,20 @@
 //! YAML paths such as `apps.spa.scopes[0]`: how errors say where a problem is.
 
-use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
 /// One step from a node to a child.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Seg {
-    /// A key of a mapping: the schema's own keys are not copied.
-    Key(Cow<'static, str>),
+    /// A key of a mapping.
+    Key(String),
     /// A position in a sequence.
     Index(usize),
 }
 
 /// A path from the document root, built as the reader descends. Kept as segments rather than a
 /// string so that a key holding a `.` stays one key when the path is looked up in the text.
-///
-/// Every value read keeps its path for the errors found later, and few are ever shown: a
-/// path is a shared link to its parent, so extending one costs one small allocation, not a
-/// copy of every segment above it.
-#[derive(Clone, Default)]
-pub(crate) struct YamlPath(Option<Arc<Link>>);
-
-struct Link {
-    parent: YamlPath,
-    seg: Seg,
-}
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct YamlPath(Vec<Seg>);
 
 impl YamlPath {
     /// The document root.
@@ -35,12 +24,7 @@ impl YamlPath {
 
     /// This path plus a key.
     pub(crate) fn key(&self, key: &str) -> Self {
-        self.push(Seg::Key(Cow::Owned(key.to_owned())))
-    }
-
-    /// This path plus a key of the schema (`client_id`, `apps`), which needs no copy.
-    pub(crate) fn field(&self, key: &'static str) -> Self {
-        self.push(Seg::Key(Cow::Borrowed(key)))
+        self.push(Seg::Key(key.to_owned()))
     }
 
     /// This path plus a sequence index.
@@ -49,42 +33,26 @@ impl YamlPath {
     }
 
     fn push(&self, seg: Seg) -> Self {
-        Self(Some(Arc::new(Link {
-            parent: self.clone(),
-            seg,
-        })))
+        let mut segs = self.0.clone();
+        segs.push(seg);
+        Self(segs)
     }
 
     /// The segments from the root down.
-    pub(crate) fn segs(&self) -> Vec<Seg> {
-        let mut segs = Vec::new();
-        let mut at = self;
-        while let Some(link) = &at.0 {
-            segs.push(link.seg.clone());
-            at = &link.parent;
-        }
-        segs.reverse();
-        segs
+    pub(crate) fn segs(&self) -> &[Seg] {
+        &self.0
     }
 }
 
-impl PartialEq for YamlPath {
-    fn eq(&self, other: &Self) -> bool {
-        self.segs() == other.segs()
-    }
-}
-
-impl Eq for YamlPath {}
-
-impl fmt::Debug for YamlPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("YamlPath").field(&self.segs()).finish()
+impl FromIterator<Seg> for YamlPath {
+    fn from_iter<I: IntoIterator<Item = Seg>>(segs: I) -> Self {
+        Self(segs.into_iter().collect())
     }
 }
 
 impl fmt::Display for YamlPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.segs().iter().enumerate() {
+        for (i, seg) in self.0.iter().enumerate() {
             match seg {
                 Seg::Index(n) => write!(f, "[{n}]")?,
                 Seg::Key(k) => {

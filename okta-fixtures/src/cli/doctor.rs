@@ -479,40 +479,18 @@ fn lines(numbers: &[usize]) -> String {
 }
 
 /// The `${VAR}` and `${VAR:-default}` references of fixtures.yaml text, in order of first
-/// appearance, as the loader expands them: `$$` is a literal `$`, comments are skipped, and
-/// malformed references are left to the parse check.
+/// appearance, read by the config crate's grammar as the loader expands them (`$$` is a literal
+/// `$`, malformed references are left to the parse check); comments are skipped.
 fn references(text: &str) -> Vec<Reference> {
     let mut found: Vec<Reference> = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
-        let mut rest = without_comment(line);
-        while let Some(pos) = rest.find('$') {
-            let after = &rest[pos + 1..];
-            if let Some(stripped) = after.strip_prefix('$') {
-                rest = stripped;
-                continue;
-            }
-            let Some(body) = after.strip_prefix('{') else {
-                rest = after;
-                continue;
-            };
-            let Some(end) = body.find('}') else { break };
-            let inner = &body[..end];
-            rest = &body[end + 1..];
-            let (name, has_default) = match inner.split_once(":-") {
-                Some((name, _)) => (name, true),
-                None => (inner, false),
-            };
-            let valid = name.chars().next().is_some_and(|c| !c.is_ascii_digit())
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid {
-                continue;
-            }
-            let index = match found.iter().position(|r| r.name == name) {
+        for var in okta_fixtures_config::var_refs(without_comment(line)) {
+            let index = match found.iter().position(|r| r.name == var.name) {
                 Some(i) => i,
                 None => {
                     found.push(Reference {
-                        name: name.to_owned(),
+                        name: var.name.to_owned(),
                         defaulted: Vec::new(),
                         required: Vec::new(),
                     });
@@ -520,7 +498,7 @@ fn references(text: &str) -> Vec<Reference> {
                 }
             };
             let at = &mut found[index];
-            let list = if has_default {
+            let list = if var.has_default {
                 &mut at.defaulted
             } else {
                 &mut at.required
