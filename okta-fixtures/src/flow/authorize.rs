@@ -7,10 +7,12 @@
 
 use std::collections::HashMap;
 
+use okta_fixtures_config::{App, Flow, ResponseType};
 use reqwest::header::ACCEPT;
 use scraper::{ElementRef, Html, Selector};
 
 use super::http::{Answer, Http};
+use super::token::TokenAnswer;
 use crate::Secret;
 use crate::error::{AuthorizePage, Error, Result, SignIn};
 
@@ -33,9 +35,64 @@ pub(crate) struct Authorize<'a> {
 pub(crate) struct FormPost(HashMap<String, String>);
 
 impl FormPost {
+    /// The code a code flow's page carried.
+    pub(crate) fn code(mut self, sign_in: &SignIn) -> Result<Secret> {
+        let code = self.take("code").ok_or_else(|| missing(sign_in, "code"))?;
+        Ok(Secret::new(code))
+    }
+
+    /// The tokens an implicit flow's page carried, checked against the response types asked
+    /// for.
+    pub(crate) fn implicit_tokens(
+        mut self,
+        asked: &[ResponseType],
+        sign_in: &SignIn,
+    ) -> Result<TokenAnswer> {
+        let answer = TokenAnswer {
+            token_type: self.take("token_type"),
+            expires_in: self.take("expires_in").map(serde_json::Value::String),
+            access_token: self.take("access_token"),
+            scope: self.take("scope"),
+            refresh_token: None,
+            id_token: self.take("id_token"),
+        };
+        for wanted in asked {
+            match wanted {
+                ResponseType::IdToken if answer.id_token.is_none() => {
+                    return Err(missing(sign_in, "id_token"));
+                }
+                ResponseType::Token if answer.access_token.is_none() => {
+                    return Err(missing(sign_in, "access_token"));
+                }
+                _ => {}
+            }
+        }
+        Ok(answer)
+    }
+
     /// Removes and returns one value.
-    pub(crate) fn take(&mut self, name: &str) -> Option<String> {
+    fn take(&mut self, name: &str) -> Option<String> {
         self.0.remove(name).filter(|v| !v.is_empty())
+    }
+}
+
+fn missing(sign_in: &SignIn, what: &'static str) -> Error {
+    Error::MissingInForm {
+        sign_in: Box::new(sign_in.clone()),
+        missing: what,
+    }
+}
+
+/// `code`, or the implicit app's response types (`id_token token`).
+pub(crate) fn response_type(app: &App) -> String {
+    match app.flow {
+        Flow::Implicit => app
+            .response_type
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        Flow::Code | Flow::ClientCredentials => "code".into(),
     }
 }
 
@@ -342,6 +399,33 @@ mod tests {
         assert_eq!(f.take("access_token").unwrap(), "eyJhbGciOi.e30.c2ln");
         assert_eq!(f.take("scope").unwrap(), "openid email profile orders:read");
         assert_eq!(f.take("expires_in").unwrap(), "3600");
+    }
+
+    #[test]
+    fn a_form_missing_what_was_asked_for_names_it() {
+        let missing_of = |e: Error| match e {
+            Error::MissingInForm { missing, .. } => missing,
+            other => panic!("{other:?}"),
+        };
+        let form = |inputs: &str| {
+            let body = okta_form(&format!(
+                r#"{inputs}<input type="hidden" name="state" value="s1"/>"#
+            ));
+            read(&page(200, &body), "s1").unwrap()
+        };
+        let both = [ResponseType::IdToken, ResponseType::Token];
+        let id_token = r#"<input type="hidden" name="id_token" value="h.p.s"/>"#;
+        let access_token = r#"<input type="hidden" name="access_token" value="h.p.s"/>"#;
+        let e = form(id_token).implicit_tokens(&both, &sign_in()).err();
+        assert_eq!(missing_of(e.unwrap()), "access_token");
+        let e = form(access_token).implicit_tokens(&both, &sign_in()).err();
+        assert_eq!(missing_of(e.unwrap()), "id_token");
+        let t = form(id_token)
+            .implicit_tokens(&[ResponseType::IdToken], &sign_in())
+            .unwrap();
+        assert!(t.id_token.is_some() && t.access_token.is_none());
+        let e = form(r#"<input type="hidden" name="code" value=""/>"#).code(&sign_in());
+        assert_eq!(missing_of(e.err().unwrap()), "code");
     }
 
     #[test]

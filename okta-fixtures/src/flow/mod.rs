@@ -7,22 +7,21 @@ mod authn;
 mod authorize;
 pub(crate) mod http;
 mod pkce;
+mod refresh;
 mod token;
 mod verify;
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use okta_fixtures_config::{App, Config, Flow, ResponseType, User};
+use okta_fixtures_config::{App, Config, Flow, User};
 use reqwest::Client;
 
-use crate::Secret;
 use crate::error::{Error, Result, SignIn};
 use crate::org::{AuthorizationServer, Org};
-use crate::tokens::{TokenParts, Tokens, decode_claims};
+use crate::tokens::Tokens;
 use authorize::Authorize;
 use http::Http;
-use token::TokenAnswer;
-pub(crate) use token::refresh;
+pub(crate) use refresh::refresh;
 use verify::Expected;
 pub(crate) use verify::KeySets;
 
@@ -55,14 +54,21 @@ pub(crate) struct Env<'a> {
     pub(crate) keys: &'a KeySets,
 }
 
+impl Env<'_> {
+    /// The client as `sign_in`'s requests use it.
+    fn http<'a>(&'a self, sign_in: &'a SignIn) -> Http<'a> {
+        Http {
+            client: self.client,
+            settings: &self.config.http,
+            sign_in,
+        }
+    }
+}
+
 /// Signs the plan's user in (or gets a service app's tokens).
 pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
     let sign_in = plan.sign_in();
-    let http = Http {
-        client: env.client,
-        settings: &env.config.http,
-        sign_in: &sign_in,
-    };
+    let http = env.http(&sign_in);
     let server = env.org.server(&plan.server);
     let app = &plan.app;
     let user = match (&plan.user, app.flow) {
@@ -84,15 +90,13 @@ pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
     let state = pkce::state();
     let nonce = pkce::nonce();
     let pkce = (app.flow == Flow::Code && app.pkce).then(pkce::Pkce::new);
-    let response_type = response_type(app);
-    let scope = plan.scopes.join(" ");
-    let mut form = authorize::authorize(
+    let form = authorize::authorize(
         &http,
         &Authorize {
             url: &server.authorize_url(),
             client_id: &app.client_id,
-            response_type: &response_type,
-            scope: &scope,
+            response_type: &authorize::response_type(app),
+            scope: &plan.scopes.join(" "),
             redirect_uri,
             state: &state,
             nonce: &nonce,
@@ -105,21 +109,22 @@ pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
     // 3. token (code flow): code + PKCE verifier → tokens.
     let received = SystemTime::now();
     let answer = if app.flow == Flow::Code {
-        let code = form.take("code").ok_or_else(|| missing(&sign_in, "code"))?;
+        let code = form.code(&sign_in)?;
         let verifier = pkce.as_ref().map(|p| &p.verifier);
         token::redeem_code(
             &http,
             &server.token_url(),
             app,
-            &Secret::new(code),
+            &code,
             redirect_uri,
             verifier,
         )
         .await?
     } else {
-        implicit_answer(form, app, &sign_in)?
+        form.implicit_tokens(&app.response_type, &sign_in)?
     };
 
+    // Then the ID token, unless fixtures.yaml turns the check off.
     if let Some(id_token) = &answer.id_token
         && env.config.verify.id_token
     {
@@ -133,7 +138,7 @@ pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
         env.keys.verify(&http, id_token, &expected).await?;
     }
     tracing::info!("signed in");
-    Ok(tokens(plan, answer, received))
+    Ok(answer.into_tokens(plan, received))
 }
 
 /// A service app's tokens: one `/token` call with `grant_type=client_credentials`.
@@ -153,90 +158,5 @@ async fn service_tokens(
         token::client_credentials(http, &server.token_url(), &plan.app, &plan.scopes.join(" "))
             .await?;
     tracing::info!("got service app tokens");
-    Ok(tokens(plan, answer, received))
-}
-
-/// `code`, or the implicit app's response types (`id_token token`).
-fn response_type(app: &App) -> String {
-    match app.flow {
-        Flow::Implicit => app
-            .response_type
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        Flow::Code | Flow::ClientCredentials => "code".into(),
-    }
-}
-
-/// The tokens an implicit flow's form_post page carried, checked against what was asked.
-fn implicit_answer(
-    mut form: authorize::FormPost,
-    app: &App,
-    sign_in: &SignIn,
-) -> Result<TokenAnswer> {
-    let answer = TokenAnswer {
-        token_type: form.take("token_type"),
-        expires_in: form.take("expires_in").map(serde_json::Value::String),
-        access_token: form.take("access_token"),
-        scope: form.take("scope"),
-        refresh_token: None,
-        id_token: form.take("id_token"),
-    };
-    for wanted in &app.response_type {
-        match wanted {
-            ResponseType::IdToken if answer.id_token.is_none() => {
-                return Err(missing(sign_in, "id_token"));
-            }
-            ResponseType::Token if answer.access_token.is_none() => {
-                return Err(missing(sign_in, "access_token"));
-            }
-            _ => {}
-        }
-    }
-    Ok(answer)
-}
-
-fn missing(sign_in: &SignIn, what: &'static str) -> Error {
-    Error::MissingInForm {
-        sign_in: Box::new(sign_in.clone()),
-        missing: what,
-    }
-}
-
-/// Builds [`Tokens`]; expiry from `expires_in`, else the ID token's `exp`.
-fn tokens(plan: &Plan, answer: TokenAnswer, received: SystemTime) -> Tokens {
-    let expires_in = answer.expires_in.as_ref().and_then(|v| match v {
-        serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    });
-    let expires_at = match (expires_in, &answer.access_token) {
-        (Some(secs), Some(_)) => received + Duration::from_secs(secs),
-        _ => answer
-            .id_token
-            .as_deref()
-            .and_then(decode_claims)
-            .and_then(|c| c["exp"].as_u64())
-            .map(|exp| SystemTime::UNIX_EPOCH + Duration::from_secs(exp))
-            .or(expires_in.map(|secs| received + Duration::from_secs(secs)))
-            .unwrap_or(received),
-    };
-    let scopes = match &answer.scope {
-        Some(s) => s.split_whitespace().map(str::to_owned).collect(),
-        None => plan.scopes.clone(),
-    };
-    Tokens::new(TokenParts {
-        user: plan.user.as_ref().map(|u| u.name.clone()),
-        username: plan.user.as_ref().map(|u| u.username.clone()),
-        app: plan.app.name.clone(),
-        client_id: plan.app.client_id.clone(),
-        server: plan.server.clone(),
-        token_type: answer.token_type.unwrap_or_else(|| "Bearer".into()),
-        access_token: answer.access_token.map(Secret::new),
-        id_token: answer.id_token.map(Secret::new),
-        refresh_token: answer.refresh_token.map(Secret::new),
-        expires_at,
-        scopes,
-    })
+    Ok(answer.into_tokens(plan, received))
 }
