@@ -36,7 +36,7 @@ pub(crate) async fn session_token(http: &Http<'_>, org_url: &str, user: &User) -
         .await?;
     let mut skips = 0;
     loop {
-        let tx = transaction(&answer, http, &user.username)?;
+        let tx = read_answer(&answer, http, &user.username)?;
         match next_step(tx) {
             Step::Done(token) => return Ok(token),
             Step::Skip {
@@ -68,7 +68,7 @@ pub(crate) async fn session_token(http: &Http<'_>, org_url: &str, user: &User) -
 /// The parts of an authn transaction the flow reads. No `Debug`: it holds tokens.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Transaction {
+struct AuthnTransaction {
     status: String,
     session_token: Option<String>,
     state_token: Option<String>,
@@ -89,7 +89,7 @@ enum Step {
     NoSessionToken,
 }
 
-fn next_step(tx: Transaction) -> Step {
+fn next_step(tx: AuthnTransaction) -> Step {
     match tx.status.as_str() {
         "SUCCESS" => match tx.session_token {
             Some(t) if !t.is_empty() => Step::Done(Secret::new(t)),
@@ -108,7 +108,7 @@ fn next_step(tx: Transaction) -> Step {
 }
 
 /// Reads a transaction, turning 401 and Okta error bodies into errors.
-fn transaction(answer: &Answer, http: &Http<'_>, username: &str) -> Result<Transaction> {
+fn read_answer(answer: &Answer, http: &Http<'_>, username: &str) -> Result<AuthnTransaction> {
     if answer.status == StatusCode::OK {
         return answer.json(http.sign_in);
     }
@@ -255,7 +255,7 @@ mod tests {
             401,
             r#"{"errorCode":"E0000004","errorSummary":"Authentication failed","errorLink":"E0000004","errorId":"oae3jW0nV8vS1tR2Qp9xYzAbC","errorCauses":[]}"#,
         );
-        let Err(e) = transaction(&a, &http, "alice@example.com") else {
+        let Err(e) = read_answer(&a, &http, "alice@example.com") else {
             panic!("401 accepted")
         };
         assert!(matches!(&e, Error::AuthnRejected { code, .. } if code == "E0000004"));
@@ -267,17 +267,17 @@ mod tests {
             r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorCauses":[]}"#,
         );
         assert!(matches!(
-            transaction(&a, &http, "u"),
+            read_answer(&a, &http, "u"),
             Err(Error::Okta { status: 403, .. })
         ));
         let a = answer(502, "<html>bad gateway</html>");
         assert!(matches!(
-            transaction(&a, &http, "u"),
+            read_answer(&a, &http, "u"),
             Err(Error::Unexpected { status: 502, .. })
         ));
         let a = answer(200, "not json");
         assert!(matches!(
-            transaction(&a, &http, "u"),
+            read_answer(&a, &http, "u"),
             Err(Error::Unexpected { status: 200, .. })
         ));
     }

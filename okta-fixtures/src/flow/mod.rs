@@ -46,15 +46,16 @@ impl Plan {
     }
 }
 
-/// What a flow runs with: the worker's client, the config, the org and its signing keys.
-pub(crate) struct Env<'a> {
+/// The Okta org as every sign-in reaches it: the worker's HTTP client, the config, the org's
+/// URLs and its cached signing keys.
+pub(crate) struct Okta<'a> {
     pub(crate) client: &'a Client,
     pub(crate) config: &'a Config,
     pub(crate) org: &'a Org,
     pub(crate) keys: &'a KeySets,
 }
 
-impl Env<'_> {
+impl Okta<'_> {
     /// The client as `sign_in`'s requests use it.
     fn http<'a>(&'a self, sign_in: &'a SignIn) -> Http<'a> {
         Http {
@@ -66,10 +67,10 @@ impl Env<'_> {
 }
 
 /// Signs the plan's user in (or gets a service app's tokens).
-pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
+pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
     let sign_in = plan.sign_in();
-    let http = env.http(&sign_in);
-    let server = env.org.server(&plan.server);
+    let http = okta.http(&sign_in);
+    let server = okta.org.server(&plan.server);
     let app = &plan.app;
     let user = match (&plan.user, app.flow) {
         (None, _) => return service_tokens(&http, plan, &server).await,
@@ -84,7 +85,7 @@ pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
     let redirect_uri = app.redirect_uri.as_deref().unwrap_or_default();
 
     // 1. authn: username and password → a one-time sessionToken.
-    let session_token = authn::session_token(&http, env.org.url(), user).await?;
+    let session_token = authn::session_token(&http, okta.org.url(), user).await?;
 
     // 2. authorize: sessionToken → tokens (implicit) or a code, from the form_post page.
     let state = pkce::state();
@@ -126,16 +127,16 @@ pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
 
     // Then the ID token, unless fixtures.yaml turns the check off.
     if let Some(id_token) = &answer.id_token
-        && env.config.verify.id_token
+        && okta.config.verify.id_token
     {
         let expected = Expected {
             issuer: server.issuer(),
             jwks_uri: &server.jwks_uri(),
             client_id: &app.client_id,
             nonce: &nonce,
-            leeway: env.config.verify.leeway,
+            leeway: okta.config.verify.leeway,
         };
-        env.keys.verify(&http, id_token, &expected).await?;
+        okta.keys.verify(&http, id_token, &expected).await?;
     }
     tracing::info!("signed in");
     Ok(answer.into_tokens(plan, received))

@@ -10,15 +10,19 @@
 use std::time::SystemTime;
 
 use super::token;
-use super::{Env, Plan};
+use super::{Okta, Plan};
 use crate::Secret;
 use crate::error::Result;
 use crate::tokens::Tokens;
 
 /// Renews the plan's tokens with `refresh_token`.
-pub(crate) async fn refresh(env: &Env<'_>, plan: &Plan, refresh_token: &Secret) -> Result<Tokens> {
+pub(crate) async fn refresh(
+    okta: &Okta<'_>,
+    plan: &Plan,
+    refresh_token: &Secret,
+) -> Result<Tokens> {
     let sign_in = plan.sign_in();
-    let http = env.http(&sign_in);
+    let http = okta.http(&sign_in);
     let scope = plan.scopes.join(" ");
     let form = vec![
         ("grant_type", "refresh_token"),
@@ -26,7 +30,7 @@ pub(crate) async fn refresh(env: &Env<'_>, plan: &Plan, refresh_token: &Secret) 
         ("scope", scope.as_str()),
     ];
     let received = SystemTime::now();
-    let token_url = env.org.server(&plan.server).token_url();
+    let token_url = okta.org.server(&plan.server).token_url();
     let mut answer = token::post(&http, &token_url, &plan.app, form).await?;
     if answer.refresh_token.is_none() {
         answer.refresh_token = Some(refresh_token.expose().to_owned());

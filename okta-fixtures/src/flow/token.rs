@@ -150,12 +150,12 @@ fn read_answer(answer: &Answer, http: &Http<'_>) -> Result<TokenAnswer> {
         return answer.json(http.sign_in);
     }
     #[derive(Deserialize)]
-    struct OAuthError {
+    struct OAuthErrorBody {
         error: String,
         #[serde(default)]
         error_description: Option<String>,
     }
-    if let Ok(e) = serde_json::from_str::<OAuthError>(&answer.body) {
+    if let Ok(e) = serde_json::from_str::<OAuthErrorBody>(&answer.body) {
         return Err(Error::Token {
             sign_in: Box::new(http.sign_in.clone()),
             endpoint: answer.endpoint.clone(),
