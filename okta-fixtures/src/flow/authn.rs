@@ -134,6 +134,7 @@ fn read_answer(answer: &Answer, http: &Http<'_>, username: &str) -> Result<Authn
 mod tests {
     use super::*;
     use crate::error::SignIn;
+    use reqwest::Method;
 
     fn step(json: &str) -> Step {
         next_step(serde_json::from_str(json).unwrap())
@@ -232,13 +233,8 @@ mod tests {
     }
 
     fn answer(status: u16, body: &str) -> Answer {
-        Answer {
-            status: StatusCode::from_u16(status).unwrap(),
-            location: None,
-            content_type: Some("application/json;charset=UTF-8".into()),
-            body: body.into(),
-            endpoint: "POST https://x/api/v1/authn".into(),
-        }
+        let json = "application/json;charset=UTF-8";
+        Answer::canned(Method::POST, "https://x/api/v1/authn", status, json, body)
     }
 
     #[test]

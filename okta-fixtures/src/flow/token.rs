@@ -189,13 +189,9 @@ mod tests {
             settings: &settings,
             sign_in: &sign_in,
         };
-        let a = Answer {
-            status: StatusCode::from_u16(status).unwrap(),
-            location: None,
-            content_type: Some("application/json;charset=UTF-8".into()),
-            body: body.into(),
-            endpoint: "POST https://x/oauth2/default/v1/token".into(),
-        };
+        let url = "https://x/oauth2/default/v1/token";
+        let json = "application/json;charset=UTF-8";
+        let a = Answer::canned(reqwest::Method::POST, url, status, json, body);
         read_answer(&a, &http)
     }
 
