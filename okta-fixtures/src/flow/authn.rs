@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::http::{Answer, Http};
 use crate::Secret;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SignIn};
 
 /// Skips in a row before giving up (Okta needs at most two: password warning, enrollment).
 const MAX_SKIPS: usize = 3;
@@ -36,7 +36,7 @@ pub(crate) async fn session_token(http: &Http<'_>, org_url: &str, user: &User) -
         .await?;
     let mut skips = 0;
     loop {
-        let tx = read_answer(&answer, http, &user.username)?;
+        let tx = read_answer(&answer, http.sign_in, &user.username)?;
         match next_step(tx) {
             Step::Done(token) => return Ok(token),
             Step::Skip {
@@ -108,32 +108,30 @@ fn next_step(tx: AuthnTransaction) -> Step {
 }
 
 /// Reads a transaction, turning 401 and Okta error bodies into errors.
-fn read_answer(answer: &Answer, http: &Http<'_>, username: &str) -> Result<AuthnTransaction> {
+fn read_answer(answer: &Answer, sign_in: &SignIn, username: &str) -> Result<AuthnTransaction> {
     if answer.status == StatusCode::OK {
-        return answer.json(http.sign_in);
+        return answer.json(sign_in);
     }
-    match answer.okta_error(http.sign_in) {
-        Some(Error::Okta {
+    Err(match answer.error(sign_in, "a body that is not Okta's") {
+        Error::Okta {
             sign_in,
             status: 401,
             code,
             summary,
             ..
-        }) => Err(Error::AuthnRejected {
+        } => Error::AuthnRejected {
             sign_in,
             username: username.to_owned(),
             code,
             summary,
-        }),
-        Some(e) => Err(e),
-        None => Err(answer.unexpected(http.sign_in, "a body that is not Okta's")),
-    }
+        },
+        e => e,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SignIn;
     use reqwest::Method;
 
     fn step(json: &str) -> Step {
@@ -239,19 +237,12 @@ mod tests {
 
     #[test]
     fn http_401_is_rejected_credentials_naming_three_causes() {
-        let client = reqwest::Client::new();
-        let settings = okta_fixtures_config::HttpSettings::default();
         let sign_in = SignIn::new(Some("alice"), "spa", "default");
-        let http = Http {
-            client: &client,
-            settings: &settings,
-            sign_in: &sign_in,
-        };
         let a = answer(
             401,
             r#"{"errorCode":"E0000004","errorSummary":"Authentication failed","errorLink":"E0000004","errorId":"oae3jW0nV8vS1tR2Qp9xYzAbC","errorCauses":[]}"#,
         );
-        let Err(e) = read_answer(&a, &http, "alice@example.com") else {
+        let Err(e) = read_answer(&a, &sign_in, "alice@example.com") else {
             panic!("401 accepted")
         };
         assert!(matches!(&e, Error::AuthnRejected { code, .. } if code == "E0000004"));
@@ -263,17 +254,17 @@ mod tests {
             r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorCauses":[]}"#,
         );
         assert!(matches!(
-            read_answer(&a, &http, "u"),
+            read_answer(&a, &sign_in, "u"),
             Err(Error::Okta { status: 403, .. })
         ));
         let a = answer(502, "<html>bad gateway</html>");
         assert!(matches!(
-            read_answer(&a, &http, "u"),
+            read_answer(&a, &sign_in, "u"),
             Err(Error::Unexpected { status: 502, .. })
         ));
         let a = answer(200, "not json");
         assert!(matches!(
-            read_answer(&a, &http, "u"),
+            read_answer(&a, &sign_in, "u"),
             Err(Error::Unexpected { status: 200, .. })
         ));
     }

@@ -61,6 +61,13 @@ impl Answer {
         }
     }
 
+    /// The error this answer is: an Okta error body as [`Error::Okta`], anything else as
+    /// `Unexpected`, saying `what` came instead.
+    pub(crate) fn error(&self, sign_in: &SignIn, what: &str) -> Error {
+        self.okta_error(sign_in)
+            .unwrap_or_else(|| self.unexpected(sign_in, what))
+    }
+
     /// An Okta API error body (`errorCode`, `errorSummary`) as [`Error::Okta`], if it is one.
     pub(crate) fn okta_error(&self, sign_in: &SignIn) -> Option<Error> {
         #[derive(serde::Deserialize)]

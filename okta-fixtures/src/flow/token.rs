@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::Plan;
 use super::http::{Answer, Http};
 use crate::Secret;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SignIn};
 use crate::tokens::{TokenParts, Tokens, decode_claims};
 
 /// A successful `/token` answer. No `Debug`: it holds tokens.
@@ -138,16 +138,16 @@ pub(crate) async fn post(
         }
     };
     let answer = http.send(build).await?;
-    read_answer(&answer, http)
+    read_answer(&answer, http.sign_in)
 }
 
 fn form_encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-fn read_answer(answer: &Answer, http: &Http<'_>) -> Result<TokenAnswer> {
+fn read_answer(answer: &Answer, sign_in: &SignIn) -> Result<TokenAnswer> {
     if answer.status == StatusCode::OK {
-        return answer.json(http.sign_in);
+        return answer.json(sign_in);
     }
     #[derive(Deserialize)]
     struct OAuthErrorBody {
@@ -157,22 +157,19 @@ fn read_answer(answer: &Answer, http: &Http<'_>) -> Result<TokenAnswer> {
     }
     if let Ok(e) = serde_json::from_str::<OAuthErrorBody>(&answer.body) {
         return Err(Error::Token {
-            sign_in: Box::new(http.sign_in.clone()),
+            sign_in: Box::new(sign_in.clone()),
             endpoint: answer.endpoint.clone(),
             status: answer.status.as_u16(),
             error: e.error,
             description: e.error_description,
         });
     }
-    Err(answer
-        .okta_error(http.sign_in)
-        .unwrap_or_else(|| answer.unexpected(http.sign_in, "a body that is not Okta's")))
+    Err(answer.error(sign_in, "a body that is not Okta's"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SignIn;
 
     #[test]
     fn basic_credentials_are_form_encoded_first() {
@@ -181,18 +178,11 @@ mod tests {
     }
 
     fn read(status: u16, body: &str) -> Result<TokenAnswer> {
-        let client = Client::new();
-        let settings = okta_fixtures_config::HttpSettings::default();
         let sign_in = SignIn::new(Some("alice"), "web", "default");
-        let http = Http {
-            client: &client,
-            settings: &settings,
-            sign_in: &sign_in,
-        };
         let url = "https://x/oauth2/default/v1/token";
         let json = "application/json;charset=UTF-8";
         let a = Answer::canned(reqwest::Method::POST, url, status, json, body);
-        read_answer(&a, &http)
+        read_answer(&a, &sign_in)
     }
 
     #[test]

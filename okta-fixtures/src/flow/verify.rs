@@ -131,9 +131,7 @@ async fn fetch(http: &Http<'_>, jwks_uri: &str) -> Result<HashMap<String, Decodi
         .send(|c| c.get(jwks_uri).header(ACCEPT, "application/json"))
         .await?;
     if answer.status != StatusCode::OK {
-        return Err(answer
-            .okta_error(http.sign_in)
-            .unwrap_or_else(|| answer.unexpected(http.sign_in, "no key set")));
+        return Err(answer.error(http.sign_in, "no key set"));
     }
     let set: Jwks = answer.json(http.sign_in)?;
     let keys = parse_keys(set);
