@@ -12,7 +12,7 @@ use reqwest::header::ACCEPT;
 use scraper::{ElementRef, Html, Selector};
 use url::{Url, form_urlencoded};
 
-use super::http::{Answer, Http, strip};
+use super::http::{Answer, Http, strip_url};
 use super::token::TokenAnswer;
 use crate::Secret;
 use crate::error::{AuthorizePage, Error, Result, SignIn};
@@ -218,7 +218,7 @@ fn read_redirect(answer: &Answer, redirect_uri: &str, state: &str, sign_in: &Sig
     let resolved = location.and_then(|l| answer.url.join(l).ok());
     let to_redirect_uri = resolved
         .as_ref()
-        .is_some_and(|l| Url::parse(redirect_uri).is_ok_and(|r| strip(l) == strip(&r)));
+        .is_some_and(|l| Url::parse(redirect_uri).is_ok_and(|r| strip_url(l) == strip_url(&r)));
     if to_redirect_uri && let Some(l) = &resolved {
         // Query or fragment mode: an error is still an error to report, when it is ours.
         let fragment = form_urlencoded::parse(l.fragment().unwrap_or_default().as_bytes());
@@ -234,7 +234,7 @@ fn read_redirect(answer: &Answer, redirect_uri: &str, state: &str, sign_in: &Sig
     }
     let location = match (location, resolved) {
         (None, _) => "(no Location)".into(),
-        (Some(_), Some(l)) => strip(&l).to_string(),
+        (Some(_), Some(l)) => strip_url(&l).to_string(),
         (Some(_), None) => "(a Location that is not a URL)".into(),
     };
     Error::AuthorizeRedirect {
@@ -268,7 +268,7 @@ fn classify(page: &Html, page_url: &Url, status: u16) -> AuthorizePage {
     }) {
         let action = form.value().attr("action").unwrap_or_default();
         let action = match page_url.join(action) {
-            Ok(url) => strip(&url).to_string(),
+            Ok(url) => strip_url(&url).to_string(),
             Err(_) => "(an action that is not a URL)".into(),
         };
         return AuthorizePage::OtherForm { action };

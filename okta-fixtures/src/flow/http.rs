@@ -142,7 +142,7 @@ impl Http<'_> {
             .await
             .map_err(|e| self.transport_error(endpoint.clone(), e))?;
         let status = resp.status();
-        let url = strip(resp.url());
+        let url = strip_url(resp.url());
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -189,11 +189,11 @@ impl Http<'_> {
 
 /// `POST https://org/api/v1/authn`: method and URL without query, fragment or credentials.
 fn endpoint_label(method: &Method, url: &Url) -> String {
-    format!("{method} {}", strip(url))
+    format!("{method} {}", strip_url(url))
 }
 
 /// A URL without query, fragment or credentials: what may appear in a message or log.
-pub(crate) fn strip(url: &Url) -> Url {
+pub(crate) fn strip_url(url: &Url) -> Url {
     let mut u = url.clone();
     u.set_query(None);
     u.set_fragment(None);
@@ -226,7 +226,7 @@ impl Answer {
             content_type: Some(content_type.into()),
             body: body.into(),
             endpoint: endpoint_label(&method, &url),
-            url: strip(&url),
+            url: strip_url(&url),
         }
     }
 }

@@ -1,7 +1,8 @@
-//! Okta's browserless sign-in: 1. `/api/v1/authn`, 2. `/authorize`, 3. `/token`.
+//! Okta's browserless sign-in: 1. `/api/v1/authn`, 2. `/authorize`, 3. `/token`, then the
+//! ID-token check.
 //!
-//! [`sign_in`] reads top to bottom as the three steps; a `client_credentials` service app
-//! makes only the `/token` call ([`service_tokens`]).
+//! [`sign_in`] reads top to bottom as those steps; a `client_credentials` service app makes
+//! only the `/token` call ([`service_tokens`]). [`refresh`] renews a user's tokens later.
 
 mod authn;
 mod authorize;
@@ -37,6 +38,7 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// Who this sign-in is, as its errors and logs name it.
     pub(crate) fn sign_in(&self) -> SignIn {
         SignIn::new(
             self.user.as_ref().map(|u| u.name.as_str()),
