@@ -23,15 +23,11 @@ pub(crate) async fn refresh(
 ) -> Result<Tokens> {
     let sign_in = plan.sign_in();
     let http = okta.http(&sign_in);
-    let scope = plan.scopes.join(" ");
-    let form = vec![
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh_token.expose()),
-        ("scope", scope.as_str()),
-    ];
-    let received = SystemTime::now();
     let token_url = okta.org.server(&plan.server).token_url();
-    let mut answer = token::post(&http, &token_url, &plan.app, form).await?;
+    let scope = plan.scopes.join(" ");
+    let received = SystemTime::now();
+    let mut answer =
+        token::refresh_grant(&http, &token_url, &plan.app, refresh_token, &scope).await?;
     if answer.refresh_token.is_none() {
         answer.refresh_token = Some(refresh_token.expose().to_owned());
     }

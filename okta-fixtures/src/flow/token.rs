@@ -104,8 +104,24 @@ pub(crate) async fn client_credentials(
     post(http, token_url, app, form).await
 }
 
+/// Renews tokens with a refresh token (`grant_type=refresh_token`).
+pub(crate) async fn refresh_grant(
+    http: &Http<'_>,
+    token_url: &str,
+    app: &App,
+    refresh_token: &Secret,
+    scope: &str,
+) -> Result<TokenAnswer> {
+    let form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.expose()),
+        ("scope", scope),
+    ];
+    post(http, token_url, app, form).await
+}
+
 /// Sends one `/token` request with the app's client authentication and reads the answer.
-pub(crate) async fn post(
+async fn post(
     http: &Http<'_>,
     token_url: &str,
     app: &App,
