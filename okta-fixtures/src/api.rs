@@ -635,7 +635,7 @@ impl Context {
             endpoint: "(building the HTTP client)".into(),
             source,
         })?;
-        let env = flow::Env {
+        let env = flow::Okta {
             client,
             config: &self.config,
             org: &org,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::http::{Answer, Http};
 use crate::Secret;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SignIn};
 
 /// Skips in a row before giving up (Okta needs at most two: password warning, enrollment).
 const MAX_SKIPS: usize = 3;
@@ -36,7 +36,7 @@ pub(crate) async fn session_token(http: &Http<'_>, org_url: &str, user: &User) -
         .await?;
     let mut skips = 0;
     loop {
-        let tx = transaction(&answer, http, &user.username)?;
+        let tx = read_answer(&answer, http.sign_in, &user.username)?;
         match next_step(tx) {
             Step::Done(token) => return Ok(token),
             Step::Skip {
@@ -68,7 +68,7 @@ pub(crate) async fn session_token(http: &Http<'_>, org_url: &str, user: &User) -
 /// The parts of an authn transaction the flow reads. No `Debug`: it holds tokens.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Transaction {
+struct AuthnTransaction {
     status: String,
     session_token: Option<String>,
     state_token: Option<String>,
@@ -89,7 +89,7 @@ enum Step {
     NoSessionToken,
 }
 
-fn next_step(tx: Transaction) -> Step {
+fn next_step(tx: AuthnTransaction) -> Step {
     match tx.status.as_str() {
         "SUCCESS" => match tx.session_token {
             Some(t) if !t.is_empty() => Step::Done(Secret::new(t)),
@@ -108,32 +108,31 @@ fn next_step(tx: Transaction) -> Step {
 }
 
 /// Reads a transaction, turning 401 and Okta error bodies into errors.
-fn transaction(answer: &Answer, http: &Http<'_>, username: &str) -> Result<Transaction> {
+fn read_answer(answer: &Answer, sign_in: &SignIn, username: &str) -> Result<AuthnTransaction> {
     if answer.status == StatusCode::OK {
-        return answer.json(http.sign_in);
+        return answer.json(sign_in);
     }
-    match answer.okta_error(http.sign_in) {
-        Some(Error::Okta {
+    Err(match answer.error(sign_in, "a body that is not Okta's") {
+        Error::Okta {
             sign_in,
             status: 401,
             code,
             summary,
             ..
-        }) => Err(Error::AuthnRejected {
+        } => Error::AuthnRejected {
             sign_in,
             username: username.to_owned(),
             code,
             summary,
-        }),
-        Some(e) => Err(e),
-        None => Err(answer.unexpected(http.sign_in, "a body that is not Okta's")),
-    }
+        },
+        e => e,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SignIn;
+    use reqwest::Method;
 
     fn step(json: &str) -> Step {
         next_step(serde_json::from_str(json).unwrap())
@@ -232,30 +231,18 @@ mod tests {
     }
 
     fn answer(status: u16, body: &str) -> Answer {
-        Answer {
-            status: StatusCode::from_u16(status).unwrap(),
-            location: None,
-            content_type: Some("application/json;charset=UTF-8".into()),
-            body: body.into(),
-            endpoint: "POST https://x/api/v1/authn".into(),
-        }
+        let json = "application/json;charset=UTF-8";
+        Answer::canned(Method::POST, "https://x/api/v1/authn", status, json, body)
     }
 
     #[test]
     fn http_401_is_rejected_credentials_naming_three_causes() {
-        let client = reqwest::Client::new();
-        let settings = okta_fixtures_config::HttpSettings::default();
         let sign_in = SignIn::new(Some("alice"), "spa", "default");
-        let http = Http {
-            client: &client,
-            settings: &settings,
-            sign_in: &sign_in,
-        };
         let a = answer(
             401,
             r#"{"errorCode":"E0000004","errorSummary":"Authentication failed","errorLink":"E0000004","errorId":"oae3jW0nV8vS1tR2Qp9xYzAbC","errorCauses":[]}"#,
         );
-        let Err(e) = transaction(&a, &http, "alice@example.com") else {
+        let Err(e) = read_answer(&a, &sign_in, "alice@example.com") else {
             panic!("401 accepted")
         };
         assert!(matches!(&e, Error::AuthnRejected { code, .. } if code == "E0000004"));
@@ -267,17 +254,17 @@ mod tests {
             r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorCauses":[]}"#,
         );
         assert!(matches!(
-            transaction(&a, &http, "u"),
+            read_answer(&a, &sign_in, "u"),
             Err(Error::Okta { status: 403, .. })
         ));
         let a = answer(502, "<html>bad gateway</html>");
         assert!(matches!(
-            transaction(&a, &http, "u"),
+            read_answer(&a, &sign_in, "u"),
             Err(Error::Unexpected { status: 502, .. })
         ));
         let a = answer(200, "not json");
         assert!(matches!(
-            transaction(&a, &http, "u"),
+            read_answer(&a, &sign_in, "u"),
             Err(Error::Unexpected { status: 200, .. })
         ));
     }

@@ -7,10 +7,13 @@
 
 use std::collections::HashMap;
 
+use okta_fixtures_config::{App, Flow, ResponseType};
 use reqwest::header::ACCEPT;
 use scraper::{ElementRef, Html, Selector};
+use url::{Url, form_urlencoded};
 
-use super::http::{Answer, Http};
+use super::http::{Answer, Http, strip_url};
+use super::token::TokenAnswer;
 use crate::Secret;
 use crate::error::{AuthorizePage, Error, Result, SignIn};
 
@@ -33,9 +36,64 @@ pub(crate) struct Authorize<'a> {
 pub(crate) struct FormPost(HashMap<String, String>);
 
 impl FormPost {
+    /// The code a code flow's page carried.
+    pub(crate) fn code(mut self, sign_in: &SignIn) -> Result<Secret> {
+        let code = self.take("code").ok_or_else(|| missing(sign_in, "code"))?;
+        Ok(Secret::new(code))
+    }
+
+    /// The tokens an implicit flow's page carried, checked against the response types asked
+    /// for.
+    pub(crate) fn implicit_tokens(
+        mut self,
+        asked: &[ResponseType],
+        sign_in: &SignIn,
+    ) -> Result<TokenAnswer> {
+        let answer = TokenAnswer {
+            token_type: self.take("token_type"),
+            expires_in: self.take("expires_in").map(serde_json::Value::String),
+            access_token: self.take("access_token"),
+            scope: self.take("scope"),
+            refresh_token: None,
+            id_token: self.take("id_token"),
+        };
+        for wanted in asked {
+            match wanted {
+                ResponseType::IdToken if answer.id_token.is_none() => {
+                    return Err(missing(sign_in, "id_token"));
+                }
+                ResponseType::Token if answer.access_token.is_none() => {
+                    return Err(missing(sign_in, "access_token"));
+                }
+                _ => {}
+            }
+        }
+        Ok(answer)
+    }
+
     /// Removes and returns one value.
-    pub(crate) fn take(&mut self, name: &str) -> Option<String> {
+    fn take(&mut self, name: &str) -> Option<String> {
         self.0.remove(name).filter(|v| !v.is_empty())
+    }
+}
+
+fn missing(sign_in: &SignIn, what: &'static str) -> Error {
+    Error::MissingInForm {
+        sign_in: Box::new(sign_in.clone()),
+        missing: what,
+    }
+}
+
+/// `code`, or the implicit app's response types (`id_token token`).
+pub(crate) fn response_type(app: &App) -> String {
+    match app.flow {
+        Flow::Implicit => app
+            .response_type
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        Flow::Code | Flow::ClientCredentials => "code".into(),
     }
 }
 
@@ -95,7 +153,7 @@ fn read_answer(
     Err(Error::NotFormPost {
         sign_in: Box::new(sign_in.clone()),
         status,
-        page: classify(&page, status),
+        page: classify(&page, &answer.url, status),
     })
 }
 
@@ -155,37 +213,40 @@ fn oauth_error(mut params: HashMap<String, String>, sign_in: &SignIn) -> Option<
 }
 
 fn read_redirect(answer: &Answer, redirect_uri: &str, state: &str, sign_in: &SignIn) -> Error {
-    let location = answer.location.as_deref().unwrap_or_default();
-    let (base, rest) = match location.find(['?', '#']) {
-        Some(i) => location.split_at(i),
-        None => (location, ""),
-    };
-    let to_redirect_uri = base == redirect_uri;
-    if to_redirect_uri {
+    let location = answer.location.as_deref().filter(|l| !l.is_empty());
+    // A relative Location resolves against the /authorize URL, as a browser's would.
+    let resolved = location.and_then(|l| answer.url.join(l).ok());
+    let to_redirect_uri = resolved
+        .as_ref()
+        .is_some_and(|l| Url::parse(redirect_uri).is_ok_and(|r| strip_url(l) == strip_url(&r)));
+    if to_redirect_uri && let Some(l) = &resolved {
         // Query or fragment mode: an error is still an error to report, when it is ours.
-        let params: HashMap<String, String> =
-            url::form_urlencoded::parse(rest.as_bytes().get(1..).unwrap_or_default())
-                .into_owned()
-                .collect();
+        let fragment = form_urlencoded::parse(l.fragment().unwrap_or_default().as_bytes());
+        let params: HashMap<String, String> = l
+            .query_pairs()
+            .chain(fragment)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         let ours = params.get("state").is_none_or(|s| s == state);
         if ours && let Some(e) = oauth_error(params, sign_in) {
             return e;
         }
     }
+    let location = match (location, resolved) {
+        (None, _) => "(no Location)".into(),
+        (Some(_), Some(l)) => strip_url(&l).to_string(),
+        (Some(_), None) => "(a Location that is not a URL)".into(),
+    };
     Error::AuthorizeRedirect {
         sign_in: Box::new(sign_in.clone()),
         status: answer.status.as_u16(),
-        location: if base.is_empty() {
-            "(no Location)".into()
-        } else {
-            base.to_owned()
-        },
+        location,
         to_redirect_uri,
     }
 }
 
-/// What a page that is not our form_post is.
-fn classify(page: &Html, status: u16) -> AuthorizePage {
+/// What a page that is not our form_post is; `page_url` is where it came from.
+fn classify(page: &Html, page_url: &Url, status: u16) -> AuthorizePage {
     let texts: Vec<String> = page
         .root_element()
         .select(&selector("body"))
@@ -206,11 +267,10 @@ fn classify(page: &Html, status: u16) -> AuthorizePage {
             .any(|k| i.contains_key(*k))
     }) {
         let action = form.value().attr("action").unwrap_or_default();
-        let action = action
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let action = match page_url.join(action) {
+            Ok(url) => strip_url(&url).to_string(),
+            Err(_) => "(an action that is not a URL)".into(),
+        };
         return AuthorizePage::OtherForm { action };
     }
     let title = page
@@ -270,7 +330,7 @@ fn selector(s: &str) -> Selector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
+    use reqwest::Method;
 
     const REDIRECT: &str = "http://localhost:8080/login/callback";
 
@@ -279,13 +339,8 @@ mod tests {
     }
 
     fn page(status: u16, body: &str) -> Answer {
-        Answer {
-            status: StatusCode::from_u16(status).unwrap(),
-            location: None,
-            content_type: Some("text/html;charset=utf-8".into()),
-            body: body.into(),
-            endpoint: "GET https://x/oauth2/default/v1/authorize".into(),
-        }
+        let url = "https://x/oauth2/default/v1/authorize";
+        Answer::canned(Method::GET, url, status, "text/html;charset=utf-8", body)
     }
 
     /// Okta's form_post page (structure per okta-wire.md 3.5), ESAPI-style attribute encoding.
@@ -342,6 +397,33 @@ mod tests {
         assert_eq!(f.take("access_token").unwrap(), "eyJhbGciOi.e30.c2ln");
         assert_eq!(f.take("scope").unwrap(), "openid email profile orders:read");
         assert_eq!(f.take("expires_in").unwrap(), "3600");
+    }
+
+    #[test]
+    fn a_form_missing_what_was_asked_for_names_it() {
+        let missing_of = |e: Error| match e {
+            Error::MissingInForm { missing, .. } => missing,
+            other => panic!("{other:?}"),
+        };
+        let form = |inputs: &str| {
+            let body = okta_form(&format!(
+                r#"{inputs}<input type="hidden" name="state" value="s1"/>"#
+            ));
+            read(&page(200, &body), "s1").unwrap()
+        };
+        let both = [ResponseType::IdToken, ResponseType::Token];
+        let id_token = r#"<input type="hidden" name="id_token" value="h.p.s"/>"#;
+        let access_token = r#"<input type="hidden" name="access_token" value="h.p.s"/>"#;
+        let e = form(id_token).implicit_tokens(&both, &sign_in()).err();
+        assert_eq!(missing_of(e.unwrap()), "access_token");
+        let e = form(access_token).implicit_tokens(&both, &sign_in()).err();
+        assert_eq!(missing_of(e.unwrap()), "id_token");
+        let t = form(id_token)
+            .implicit_tokens(&[ResponseType::IdToken], &sign_in())
+            .unwrap();
+        assert!(t.id_token.is_some() && t.access_token.is_none());
+        let e = form(r#"<input type="hidden" name="code" value=""/>"#).code(&sign_in());
+        assert_eq!(missing_of(e.err().unwrap()), "code");
     }
 
     #[test]
@@ -463,6 +545,18 @@ mod tests {
             } => assert_eq!(action, "http://localhost:9090/login/callback"),
             other => panic!("{other:?}"),
         }
+        // A relative action is shown as the URL it posts to, without its query.
+        let body = okta_form(r#"<input type="hidden" name="state" value="s1"/>"#).replace(
+            "http&#x3a;&#x2f;&#x2f;localhost&#x3a;8080&#x2f;login&#x2f;callback",
+            "/login/do-login?code=c",
+        );
+        match read(&page(200, &body), "s1").err().unwrap() {
+            Error::NotFormPost {
+                page: AuthorizePage::OtherForm { action },
+                ..
+            } => assert_eq!(action, "https://x/login/do-login"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -541,6 +635,26 @@ mod tests {
             } => assert_eq!(location, "https://x/login/login.htm"),
             other => panic!("{other:?}"),
         }
+        // A relative Location resolves against the /authorize URL.
+        a.location = Some("/login/login.htm?fromURI=%2Foauth2%2Fv1%2Fauthorize".into());
+        match read(&a, "s1").err().unwrap() {
+            Error::AuthorizeRedirect { location, .. } => {
+                assert_eq!(location, "https://x/login/login.htm")
+            }
+            other => panic!("{other:?}"),
+        }
+        a.location = None;
+        match read(&a, "s1").err().unwrap() {
+            Error::AuthorizeRedirect { location, .. } => assert_eq!(location, "(no Location)"),
+            other => panic!("{other:?}"),
+        }
+        // Fragment-mode error to our redirect URI; another flow's state is not ours to report.
+        a.location = Some(format!("{REDIRECT}#error=access_denied&state=s1"));
+        let e = read(&a, "s1").err().unwrap();
+        assert!(matches!(&e, Error::Authorize { error, .. } if error == "access_denied"));
+        a.location = Some(format!("{REDIRECT}#error=access_denied&state=s2"));
+        let e = read(&a, "s1").err().unwrap();
+        assert!(matches!(&e, Error::AuthorizeRedirect { .. }), "{e:?}");
         // Query-mode error to our redirect URI (tailscale #3334 shape).
         a.location = Some(format!(
             "{REDIRECT}?state=s1&error=access_denied&error_description=User+is+not+assigned+to+the+client+application"

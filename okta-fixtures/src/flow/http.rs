@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use okta_fixtures_config::HttpSettings;
-use reqwest::{Client, Request, RequestBuilder, StatusCode, redirect};
+use reqwest::{Client, Method, Request, RequestBuilder, StatusCode, redirect};
 use serde::de::DeserializeOwned;
+use url::Url;
 
 use crate::error::{Error, Result, SignIn};
 
@@ -32,6 +33,9 @@ pub(crate) struct Answer {
     pub(crate) body: String,
     /// Method and URL without query, for messages.
     pub(crate) endpoint: String,
+    /// The request's URL without query, fragment or credentials: what a relative `Location`
+    /// or form action resolves against.
+    pub(crate) url: Url,
 }
 
 impl Answer {
@@ -55,6 +59,13 @@ impl Answer {
             status: self.status.as_u16(),
             what: what.to_owned(),
         }
+    }
+
+    /// The error this answer is: an Okta error body as [`Error::Okta`], anything else as
+    /// `Unexpected`, saying `what` came instead.
+    pub(crate) fn error(&self, sign_in: &SignIn, what: &str) -> Error {
+        self.okta_error(sign_in)
+            .unwrap_or_else(|| self.unexpected(sign_in, what))
     }
 
     /// An Okta API error body (`errorCode`, `errorSummary`) as [`Error::Okta`], if it is one.
@@ -94,7 +105,7 @@ impl Http<'_> {
                 .timeout(self.settings.timeout)
                 .build()
                 .map_err(|e| self.transport_error("(request)".into(), e))?;
-            let endpoint = endpoint_label(&req);
+            let endpoint = endpoint_label(req.method(), req.url());
             let (answer, reset_wait) = self.execute(req, endpoint.clone()).await?;
             if answer.status != StatusCode::TOO_MANY_REQUESTS {
                 tracing::debug!(endpoint = %endpoint, status = answer.status.as_u16(), "okta answered");
@@ -131,6 +142,7 @@ impl Http<'_> {
             .await
             .map_err(|e| self.transport_error(endpoint.clone(), e))?;
         let status = resp.status();
+        let url = strip_url(resp.url());
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -152,6 +164,7 @@ impl Http<'_> {
             content_type,
             body,
             endpoint,
+            url,
         };
         Ok((answer, reset_wait))
     }
@@ -175,18 +188,18 @@ impl Http<'_> {
 }
 
 /// `POST https://org/api/v1/authn`: method and URL without query, fragment or credentials.
-fn endpoint_label(req: &Request) -> String {
-    format!("{} {}", req.method(), strip_url(req.url()))
+fn endpoint_label(method: &Method, url: &Url) -> String {
+    format!("{method} {}", strip_url(url))
 }
 
 /// A URL without query, fragment or credentials: what may appear in a message or log.
-pub(crate) fn strip_url(url: &url::Url) -> String {
+pub(crate) fn strip_url(url: &Url) -> Url {
     let mut u = url.clone();
     u.set_query(None);
     u.set_fragment(None);
     let _ = u.set_username("");
     let _ = u.set_password(None);
-    u.to_string()
+    u
 }
 
 /// How long until the epoch second `reset` (zero when it has passed).
@@ -196,18 +209,42 @@ fn wait_until(reset: u64, now: SystemTime) -> Duration {
         .unwrap_or(Duration::ZERO)
 }
 
+/// Answers as the steps' unit tests build them.
+#[cfg(test)]
+impl Answer {
+    pub(crate) fn canned(
+        method: Method,
+        url: &str,
+        status: u16,
+        content_type: &str,
+        body: &str,
+    ) -> Self {
+        let url = Url::parse(url).unwrap();
+        Self {
+            status: StatusCode::from_u16(status).unwrap(),
+            location: None,
+            content_type: Some(content_type.into()),
+            body: body.into(),
+            endpoint: endpoint_label(&method, &url),
+            url: strip_url(&url),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn labels_never_carry_the_query() {
-        let url = url::Url::parse(
+        let url = Url::parse(
             "https://u:p@dev-1.okta.com/oauth2/default/v1/authorize?sessionToken=20111abc&state=x#frag",
         )
         .unwrap();
-        let s = strip_url(&url);
-        assert_eq!(s, "https://dev-1.okta.com/oauth2/default/v1/authorize");
+        assert_eq!(
+            endpoint_label(&Method::GET, &url),
+            "GET https://dev-1.okta.com/oauth2/default/v1/authorize"
+        );
     }
 
     #[test]
@@ -220,13 +257,13 @@ mod tests {
     #[test]
     fn okta_error_bodies_are_recognised() {
         // The 429 body from Okta's docs.
-        let a = Answer {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            location: None,
-            content_type: Some("application/json".into()),
-            body: r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"oaeWaNHfOyQSES34-a2Dw6Phw","errorCauses":[]}"#.into(),
-            endpoint: "POST https://x/api/v1/authn".into(),
-        };
+        let a = Answer::canned(
+            Method::POST,
+            "https://x/api/v1/authn",
+            429,
+            "application/json",
+            r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"oaeWaNHfOyQSES34-a2Dw6Phw","errorCauses":[]}"#,
+        );
         let sign_in = SignIn::new(Some("alice"), "spa", "default");
         let e = a.okta_error(&sign_in).unwrap();
         assert!(matches!(&e, Error::Okta { code, status: 429, .. } if code == "E0000047"));

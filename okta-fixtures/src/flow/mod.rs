@@ -1,28 +1,28 @@
-//! Okta's browserless sign-in: 1. `/api/v1/authn`, 2. `/authorize`, 3. `/token`.
+//! Okta's browserless sign-in: 1. `/api/v1/authn`, 2. `/authorize`, 3. `/token`, then the
+//! ID-token check.
 //!
-//! [`sign_in`] reads top to bottom as the three steps; a `client_credentials` service app
-//! makes only the `/token` call ([`service_tokens`]).
+//! [`sign_in`] reads top to bottom as those steps; a `client_credentials` service app makes
+//! only the `/token` call ([`service_tokens`]). [`refresh`] renews a user's tokens later.
 
 mod authn;
 mod authorize;
 pub(crate) mod http;
 mod pkce;
+mod refresh;
 mod token;
 mod verify;
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use okta_fixtures_config::{App, Config, Flow, ResponseType, User};
+use okta_fixtures_config::{App, Config, Flow, User};
 use reqwest::Client;
 
-use crate::Secret;
 use crate::error::{Error, Result, SignIn};
 use crate::org::{AuthorizationServer, Org};
-use crate::tokens::{TokenParts, Tokens, decode_claims};
+use crate::tokens::Tokens;
 use authorize::Authorize;
 use http::Http;
-use token::TokenAnswer;
-pub(crate) use token::refresh;
+pub(crate) use refresh::refresh;
 use verify::Expected;
 pub(crate) use verify::KeySets;
 
@@ -38,6 +38,7 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// Who this sign-in is, as its errors and logs name it.
     pub(crate) fn sign_in(&self) -> SignIn {
         SignIn::new(
             self.user.as_ref().map(|u| u.name.as_str()),
@@ -47,23 +48,31 @@ impl Plan {
     }
 }
 
-/// What a flow runs with: the worker's client, the config, the org and its signing keys.
-pub(crate) struct Env<'a> {
+/// The Okta org as every sign-in reaches it: the worker's HTTP client, the config, the org's
+/// URLs and its cached signing keys.
+pub(crate) struct Okta<'a> {
     pub(crate) client: &'a Client,
     pub(crate) config: &'a Config,
     pub(crate) org: &'a Org,
     pub(crate) keys: &'a KeySets,
 }
 
+impl Okta<'_> {
+    /// The client as `sign_in`'s requests use it.
+    fn http<'a>(&'a self, sign_in: &'a SignIn) -> Http<'a> {
+        Http {
+            client: self.client,
+            settings: &self.config.http,
+            sign_in,
+        }
+    }
+}
+
 /// Signs the plan's user in (or gets a service app's tokens).
-pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
+pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
     let sign_in = plan.sign_in();
-    let http = Http {
-        client: env.client,
-        settings: &env.config.http,
-        sign_in: &sign_in,
-    };
-    let server = env.org.server(&plan.server);
+    let http = okta.http(&sign_in);
+    let server = okta.org.server(&plan.server);
     let app = &plan.app;
     let user = match (&plan.user, app.flow) {
         (None, _) => return service_tokens(&http, plan, &server).await,
@@ -78,21 +87,19 @@ pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
     let redirect_uri = app.redirect_uri.as_deref().unwrap_or_default();
 
     // 1. authn: username and password → a one-time sessionToken.
-    let session_token = authn::session_token(&http, env.org.url(), user).await?;
+    let session_token = authn::session_token(&http, okta.org.url(), user).await?;
 
     // 2. authorize: sessionToken → tokens (implicit) or a code, from the form_post page.
     let state = pkce::state();
     let nonce = pkce::nonce();
     let pkce = (app.flow == Flow::Code && app.pkce).then(pkce::Pkce::new);
-    let response_type = response_type(app);
-    let scope = plan.scopes.join(" ");
-    let mut form = authorize::authorize(
+    let form = authorize::authorize(
         &http,
         &Authorize {
             url: &server.authorize_url(),
             client_id: &app.client_id,
-            response_type: &response_type,
-            scope: &scope,
+            response_type: &authorize::response_type(app),
+            scope: &plan.scopes.join(" "),
             redirect_uri,
             state: &state,
             nonce: &nonce,
@@ -105,35 +112,36 @@ pub(crate) async fn sign_in(env: &Env<'_>, plan: &Plan) -> Result<Tokens> {
     // 3. token (code flow): code + PKCE verifier → tokens.
     let received = SystemTime::now();
     let answer = if app.flow == Flow::Code {
-        let code = form.take("code").ok_or_else(|| missing(&sign_in, "code"))?;
+        let code = form.code(&sign_in)?;
         let verifier = pkce.as_ref().map(|p| &p.verifier);
         token::redeem_code(
             &http,
             &server.token_url(),
             app,
-            &Secret::new(code),
+            &code,
             redirect_uri,
             verifier,
         )
         .await?
     } else {
-        implicit_answer(form, app, &sign_in)?
+        form.implicit_tokens(&app.response_type, &sign_in)?
     };
 
+    // Then the ID token, unless fixtures.yaml turns the check off.
     if let Some(id_token) = &answer.id_token
-        && env.config.verify.id_token
+        && okta.config.verify.id_token
     {
         let expected = Expected {
             issuer: server.issuer(),
             jwks_uri: &server.jwks_uri(),
             client_id: &app.client_id,
             nonce: &nonce,
-            leeway: env.config.verify.leeway,
+            leeway: okta.config.verify.leeway,
         };
-        env.keys.verify(&http, id_token, &expected).await?;
+        okta.keys.verify(&http, id_token, &expected).await?;
     }
     tracing::info!("signed in");
-    Ok(tokens(plan, answer, received))
+    Ok(answer.into_tokens(plan, received))
 }
 
 /// A service app's tokens: one `/token` call with `grant_type=client_credentials`.
@@ -153,228 +161,5 @@ async fn service_tokens(
         token::client_credentials(http, &server.token_url(), &plan.app, &plan.scopes.join(" "))
             .await?;
     tracing::info!("got service app tokens");
-    Ok(tokens(plan, answer, received))
-}
-
-/// `code`, or the implicit app's response types (`id_token token`).
-fn response_type(app: &App) -> String {
-    match app.flow {
-        Flow::Implicit => app
-            .response_type
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        Flow::Code | Flow::ClientCredentials => "code".into(),
-    }
-}
-
-/// The tokens an implicit flow's form_post page carried, checked against what was asked.
-fn implicit_answer(
-    mut form: authorize::FormPost,
-    app: &App,
-    sign_in: &SignIn,
-) -> Result<TokenAnswer> {
-    let answer = TokenAnswer {
-        token_type: form.take("token_type"),
-        expires_in: form.take("expires_in").map(serde_json::Value::String),
-        access_token: form.take("access_token"),
-        scope: form.take("scope"),
-        refresh_token: None,
-        id_token: form.take("id_token"),
-    };
-    for wanted in &app.response_type {
-        match wanted {
-            ResponseType::IdToken if answer.id_token.is_none() => {
-                return Err(missing(sign_in, "id_token"));
-            }
-            ResponseType::Token if answer.access_token.is_none() => {
-                return Err(missing(sign_in, "access_token"));
-            }
-            _ => {}
-        }
-    }
-    Ok(answer)
-}
-
-fn missing(sign_in: &SignIn, what: &'static str) -> Error {
-    Error::MissingInForm {
-        sign_in: Box::new(sign_in.clone()),
-        missing: what,
-    }
-}
-
-/// Builds [`Tokens`]; expiry from `expires_in`, else the ID token's `exp`.
-fn tokens(plan: &Plan, answer: TokenAnswer, received: SystemTime) -> Tokens {
-    let expires_in = answer.expires_in.as_ref().and_then(|v| match v {
-        serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    });
-    let expires_at = match (expires_in, &answer.access_token) {
-        (Some(secs), Some(_)) => received + Duration::from_secs(secs),
-        _ => answer
-            .id_token
-            .as_deref()
-            .and_then(decode_claims)
-            .and_then(|c| c["exp"].as_u64())
-            .map(|exp| SystemTime::UNIX_EPOCH + Duration::from_secs(exp))
-            .or(expires_in.map(|secs| received + Duration::from_secs(secs)))
-            .unwrap_or(received),
-    };
-    let scopes = match &answer.scope {
-        Some(s) => s.split_whitespace().map(str::to_owned).collect(),
-        None => plan.scopes.clone(),
-    };
-    Tokens::new(TokenParts {
-        user: plan.user.as_ref().map(|u| u.name.clone()),
-        username: plan.user.as_ref().map(|u| u.username.clone()),
-        app: plan.app.name.clone(),
-        client_id: plan.app.client_id.clone(),
-        server: plan.server.clone(),
-        token_type: answer.token_type.unwrap_or_else(|| "Bearer".into()),
-        access_token: answer.access_token.map(Secret::new),
-        id_token: answer.id_token.map(Secret::new),
-        refresh_token: answer.refresh_token.map(Secret::new),
-        expires_at,
-        scopes,
-    })
-}
-
-#[cfg(all(test, feature = "fake"))]
-mod timing {
-    //! A measurement, not a test: one full code + PKCE flow over loopback against the embedded
-    //! fake, and how it splits across the three calls. Run it with
-    //! `cargo test -p okta-fixtures --lib --release -- --ignored --nocapture flow_timing`.
-
-    use std::time::{Duration, Instant};
-
-    use super::*;
-    use crate::fake::FakeOkta;
-
-    const RUNS: usize = 300;
-    const WARM_UP: usize = 30;
-
-    fn median(mut v: Vec<Duration>) -> Duration {
-        v.sort();
-        v[v.len() / 2]
-    }
-
-    #[test]
-    #[ignore = "a measurement: run by hand with --release --ignored --nocapture"]
-    fn flow_timing() {
-        let yaml = "org_url: fake\napps:\n  spa:\n    client_id: spa-client\n    redirect_uri: http://localhost:8080/login/callback\n    flow: code\nusers:\n  alice:\n    username: alice@example.com\n    password: correct-horse\n    app: spa\n";
-        let config = okta_fixtures_config::parse_str(yaml, None, &|_| None).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let fake = FakeOkta::start(&config).await.unwrap();
-            let org = Org::with_fake(&config, fake);
-            let client = http::client().unwrap();
-            let keys = KeySets::default();
-            let env = Env {
-                client: &client,
-                config: &config,
-                org: &org,
-                keys: &keys,
-            };
-            let user = config.user("alice").unwrap().clone();
-            let app = config.app("spa").unwrap().clone();
-            let plan = Plan {
-                user: Some(user.clone()),
-                app: app.clone(),
-                server: "default".into(),
-                scopes: app.scopes.clone(),
-            };
-            let who = plan.sign_in();
-            let http = Http {
-                client: &client,
-                settings: &config.http,
-                sign_in: &who,
-            };
-            let server = org.server("default");
-            let redirect_uri = app.redirect_uri.as_deref().unwrap();
-            let (mut authn_t, mut authorize_t, mut token_t, mut verify_t, mut total_t, mut full_t) =
-                (vec![], vec![], vec![], vec![], vec![], vec![]);
-            for i in 0..WARM_UP + RUNS {
-                // The three calls one by one, timed apart.
-                let t0 = Instant::now();
-                let session_token = authn::session_token(&http, org.url(), &user).await.unwrap();
-                let t1 = Instant::now();
-                let (state, nonce, pkce) = (pkce::state(), pkce::nonce(), pkce::Pkce::new());
-                let scope = plan.scopes.join(" ");
-                let mut form = authorize::authorize(
-                    &http,
-                    &Authorize {
-                        url: &server.authorize_url(),
-                        client_id: &app.client_id,
-                        response_type: "code",
-                        scope: &scope,
-                        redirect_uri,
-                        state: &state,
-                        nonce: &nonce,
-                        code_challenge: Some(&pkce.challenge),
-                        session_token: &session_token,
-                    },
-                )
-                .await
-                .unwrap();
-                let t2 = Instant::now();
-                let code = Secret::new(form.take("code").unwrap());
-                let answer = token::redeem_code(
-                    &http,
-                    &server.token_url(),
-                    &app,
-                    &code,
-                    redirect_uri,
-                    Some(&pkce.verifier),
-                )
-                .await
-                .unwrap();
-                let t3 = Instant::now();
-                let expected = Expected {
-                    issuer: server.issuer(),
-                    jwks_uri: &server.jwks_uri(),
-                    client_id: &app.client_id,
-                    nonce: &nonce,
-                    leeway: config.verify.leeway,
-                };
-                keys.verify(&http, answer.id_token.as_deref().unwrap(), &expected)
-                    .await
-                    .unwrap();
-                let t4 = Instant::now();
-                // And the whole flow as the library runs it.
-                let f0 = Instant::now();
-                sign_in(&env, &plan).await.unwrap();
-                let f1 = Instant::now();
-                if i >= WARM_UP {
-                    authn_t.push(t1 - t0);
-                    authorize_t.push(t2 - t1);
-                    token_t.push(t3 - t2);
-                    verify_t.push(t4 - t3);
-                    total_t.push(t4 - t0);
-                    full_t.push(f1 - f0);
-                }
-            }
-            let (a, z, t, v, s, f) = (
-                median(authn_t),
-                median(authorize_t),
-                median(token_t),
-                median(verify_t),
-                median(total_t),
-                median(full_t),
-            );
-            let pct = |d: Duration| 100.0 * d.as_secs_f64() / s.as_secs_f64();
-            println!("code + PKCE flow over loopback against the embedded fake, median of {RUNS}:");
-            println!("  sign_in() end to end:   {f:>10.1?}");
-            println!("  steps timed apart:      {s:>10.1?}");
-            println!("    1. /api/v1/authn      {a:>10.1?}  {:>5.1}%", pct(a));
-            println!("    2. /authorize         {z:>10.1?}  {:>5.1}%", pct(z));
-            println!("    3. /token             {t:>10.1?}  {:>5.1}%", pct(t));
-            println!("    id_token check        {v:>10.1?}  {:>5.1}%", pct(v));
-        });
-    }
+    Ok(answer.into_tokens(plan, received))
 }

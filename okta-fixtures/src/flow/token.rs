@@ -1,17 +1,21 @@
 //! Step 3 (code flow): `POST /token` with the code and PKCE verifier → tokens. Also the one
-//! call of a `client_credentials` service app.
+//! call of a `client_credentials` service app, and the request a refresh sends.
 //!
 //! Form-encoded, `Accept: application/json`, no `Origin` header (Okta would apply its
 //! browser-request rules), client authentication as the app says.
+
+use std::time::{Duration, SystemTime};
 
 use okta_fixtures_config::{App, TokenEndpointAuth};
 use reqwest::header::ACCEPT;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::Deserialize;
 
+use super::Plan;
 use super::http::{Answer, Http};
 use crate::Secret;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SignIn};
+use crate::tokens::{TokenParts, Tokens, decode_claims};
 
 /// A successful `/token` answer. No `Debug`: it holds tokens.
 #[derive(Deserialize)]
@@ -28,6 +32,45 @@ pub(crate) struct TokenAnswer {
     pub(crate) refresh_token: Option<String>,
     #[serde(default)]
     pub(crate) id_token: Option<String>,
+}
+
+impl TokenAnswer {
+    /// The plan's [`Tokens`]; expiry from `expires_in`, else the ID token's `exp`.
+    pub(crate) fn into_tokens(self, plan: &Plan, received: SystemTime) -> Tokens {
+        let expires_in = self.expires_in.as_ref().and_then(|v| match v {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        let expires_at = match (expires_in, &self.access_token) {
+            (Some(secs), Some(_)) => received + Duration::from_secs(secs),
+            _ => self
+                .id_token
+                .as_deref()
+                .and_then(decode_claims)
+                .and_then(|c| c["exp"].as_u64())
+                .map(|exp| SystemTime::UNIX_EPOCH + Duration::from_secs(exp))
+                .or(expires_in.map(|secs| received + Duration::from_secs(secs)))
+                .unwrap_or(received),
+        };
+        let scopes = match &self.scope {
+            Some(s) => s.split_whitespace().map(str::to_owned).collect(),
+            None => plan.scopes.clone(),
+        };
+        Tokens::new(TokenParts {
+            user: plan.user.as_ref().map(|u| u.name.clone()),
+            username: plan.user.as_ref().map(|u| u.username.clone()),
+            app: plan.app.name.clone(),
+            client_id: plan.app.client_id.clone(),
+            server: plan.server.clone(),
+            token_type: self.token_type.unwrap_or_else(|| "Bearer".into()),
+            access_token: self.access_token.map(Secret::new),
+            id_token: self.id_token.map(Secret::new),
+            refresh_token: self.refresh_token.map(Secret::new),
+            expires_at,
+            scopes,
+        })
+    }
 }
 
 /// Redeems an authorization code.
@@ -61,41 +104,23 @@ pub(crate) async fn client_credentials(
     post(http, token_url, app, form).await
 }
 
-/// Renews a user's tokens with their refresh token (`grant_type=refresh_token`), asking for
-/// the plan's scopes (Okta allows the original scopes or fewer).
-///
-/// Okta rotates the refresh token of apps set to "Rotate token after every use" (SPAs by
-/// default): the answer's then replaces the one sent, which dies after a grace period. A
-/// persistent one comes back unchanged, or not at all; then the one sent is kept. The new ID
-/// token comes straight from the token endpoint over TLS, which OIDC accepts in place of a
-/// signature check (Core 3.1.3.7); it carries no nonce of this flow to check.
-pub(crate) async fn refresh(
-    env: &super::Env<'_>,
-    plan: &super::Plan,
+/// Renews tokens with a refresh token (`grant_type=refresh_token`).
+pub(crate) async fn refresh_grant(
+    http: &Http<'_>,
+    token_url: &str,
+    app: &App,
     refresh_token: &Secret,
-) -> Result<crate::tokens::Tokens> {
-    let sign_in = plan.sign_in();
-    let http = Http {
-        client: env.client,
-        settings: &env.config.http,
-        sign_in: &sign_in,
-    };
-    let scope = plan.scopes.join(" ");
+    scope: &str,
+) -> Result<TokenAnswer> {
     let form = vec![
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh_token.expose()),
-        ("scope", scope.as_str()),
+        ("scope", scope),
     ];
-    let received = std::time::SystemTime::now();
-    let token_url = env.org.server(&plan.server).token_url();
-    let mut answer = post(&http, &token_url, &plan.app, form).await?;
-    if answer.refresh_token.is_none() {
-        answer.refresh_token = Some(refresh_token.expose().to_owned());
-    }
-    tracing::info!("refreshed");
-    Ok(super::tokens(plan, answer, received))
+    post(http, token_url, app, form).await
 }
 
+/// Sends one `/token` request with the app's client authentication and reads the answer.
 async fn post(
     http: &Http<'_>,
     token_url: &str,
@@ -129,41 +154,38 @@ async fn post(
         }
     };
     let answer = http.send(build).await?;
-    read_answer(&answer, http)
+    read_answer(&answer, http.sign_in)
 }
 
 fn form_encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-fn read_answer(answer: &Answer, http: &Http<'_>) -> Result<TokenAnswer> {
+fn read_answer(answer: &Answer, sign_in: &SignIn) -> Result<TokenAnswer> {
     if answer.status == StatusCode::OK {
-        return answer.json(http.sign_in);
+        return answer.json(sign_in);
     }
     #[derive(Deserialize)]
-    struct OAuthError {
+    struct OAuthErrorBody {
         error: String,
         #[serde(default)]
         error_description: Option<String>,
     }
-    if let Ok(e) = serde_json::from_str::<OAuthError>(&answer.body) {
+    if let Ok(e) = serde_json::from_str::<OAuthErrorBody>(&answer.body) {
         return Err(Error::Token {
-            sign_in: Box::new(http.sign_in.clone()),
+            sign_in: Box::new(sign_in.clone()),
             endpoint: answer.endpoint.clone(),
             status: answer.status.as_u16(),
             error: e.error,
             description: e.error_description,
         });
     }
-    Err(answer
-        .okta_error(http.sign_in)
-        .unwrap_or_else(|| answer.unexpected(http.sign_in, "a body that is not Okta's")))
+    Err(answer.error(sign_in, "a body that is not Okta's"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SignIn;
 
     #[test]
     fn basic_credentials_are_form_encoded_first() {
@@ -172,22 +194,11 @@ mod tests {
     }
 
     fn read(status: u16, body: &str) -> Result<TokenAnswer> {
-        let client = Client::new();
-        let settings = okta_fixtures_config::HttpSettings::default();
         let sign_in = SignIn::new(Some("alice"), "web", "default");
-        let http = Http {
-            client: &client,
-            settings: &settings,
-            sign_in: &sign_in,
-        };
-        let a = Answer {
-            status: StatusCode::from_u16(status).unwrap(),
-            location: None,
-            content_type: Some("application/json;charset=UTF-8".into()),
-            body: body.into(),
-            endpoint: "POST https://x/oauth2/default/v1/token".into(),
-        };
-        read_answer(&a, &http)
+        let url = "https://x/oauth2/default/v1/token";
+        let json = "application/json;charset=UTF-8";
+        let a = Answer::canned(reqwest::Method::POST, url, status, json, body);
+        read_answer(&a, &sign_in)
     }
 
     #[test]
@@ -252,6 +263,77 @@ mod tests {
             let msg = e.to_string();
             assert!(msg.contains(hint) && msg.contains(desc), "{msg}");
         }
+    }
+
+    fn plan() -> Plan {
+        let yaml = "org_url: fake\napps:\n  spa:\n    client_id: spa-client\n    redirect_uri: http://localhost:8080/cb\n    flow: code\n    scopes: [openid, email]\nusers:\n  alice:\n    username: alice@example.com\n    password: correct-horse\n    app: spa\n";
+        let config = okta_fixtures_config::parse_str(yaml, None, &|_| None).unwrap();
+        let app = config.app("spa").unwrap().clone();
+        Plan {
+            user: Some(config.user("alice").unwrap().clone()),
+            scopes: app.scopes.clone(),
+            app,
+            server: "default".into(),
+        }
+    }
+
+    fn answer(json: serde_json::Value) -> TokenAnswer {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn id_token(exp: u64) -> String {
+        use base64::Engine as _;
+        let claims = serde_json::json!({ "exp": exp }).to_string();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("{}.{}.sig", b64.encode("{}"), b64.encode(claims))
+    }
+
+    #[test]
+    fn expiry_comes_from_expires_in_else_the_id_token() {
+        let received = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let at = |secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+        // With an access token, expires_in counts from receipt, as a number or (form_post) a
+        // string.
+        for expires_in in [serde_json::json!(3600), serde_json::json!(" 3600 ")] {
+            let t = answer(serde_json::json!({
+                "access_token": "a", "expires_in": expires_in, "id_token": id_token(5)
+            }))
+            .into_tokens(&plan(), received);
+            assert_eq!(t.expires_at(), at(1_003_600));
+        }
+        // An ID token alone lives until its exp.
+        let t = answer(serde_json::json!({ "expires_in": 3600, "id_token": id_token(1_000_300) }))
+            .into_tokens(&plan(), received);
+        assert_eq!(t.expires_at(), at(1_000_300));
+        // Neither: expires_in, else now.
+        let t = answer(serde_json::json!({ "expires_in": 60 })).into_tokens(&plan(), received);
+        assert_eq!(t.expires_at(), at(1_000_060));
+        let t = answer(serde_json::json!({})).into_tokens(&plan(), received);
+        assert_eq!(t.expires_at(), received);
+    }
+
+    #[test]
+    fn tokens_name_the_plan_and_keep_the_granted_scopes() {
+        let received = SystemTime::now();
+        let t = answer(serde_json::json!({ "access_token": "a", "scope": "openid  profile" }))
+            .into_tokens(&plan(), received);
+        assert_eq!(
+            (t.user(), t.username(), t.app(), t.client_id(), t.server()),
+            (
+                Some("alice"),
+                Some("alice@example.com"),
+                "spa",
+                "spa-client",
+                "default"
+            )
+        );
+        assert_eq!(t.scopes(), ["openid", "profile"]);
+        assert_eq!(t.token_type(), "Bearer");
+        // No scope in the answer: the ones asked for.
+        let t = answer(serde_json::json!({ "access_token": "a", "token_type": "DPoP" }))
+            .into_tokens(&plan(), received);
+        assert_eq!(t.scopes(), ["openid", "email"]);
+        assert_eq!(t.token_type(), "DPoP");
     }
 
     #[test]

@@ -5,8 +5,7 @@
 //! `kid` the cached set lacks: Okta rotates keys.
 
 use std::collections::HashMap;
-
-use std::sync::{Arc, Mutex};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use jsonwebtoken::errors::ErrorKind;
@@ -27,15 +26,13 @@ pub(crate) struct Expected<'a> {
     pub(crate) leeway: Duration,
 }
 
-/// Signing keys by `kid`, by JWKS URI.
-type Sets = HashMap<String, Arc<HashMap<String, DecodingKey>>>;
+/// One server's signing keys, by `kid`.
+type Keys = HashMap<String, DecodingKey>;
 
 /// Signing keys by JWKS URI, then by `kid`.
 #[derive(Default)]
 pub(crate) struct KeySets {
-    /// Fx-hashed: a std `RandomState` would read the OS's randomness when the fixtures are
-    /// made, on every cold start, for a map filled only after a sign-in.
-    sets: Mutex<Sets>,
+    sets: Mutex<HashMap<String, Keys>>,
 }
 
 impl KeySets {
@@ -68,7 +65,7 @@ impl KeySets {
                 tracing::debug!(jwks_uri = want.jwks_uri, kid = %kid, "fetching signing keys");
                 let set = fetch(http, want.jwks_uri).await?;
                 let key = set.get(&kid).cloned();
-                self.lock().insert(want.jwks_uri.to_owned(), Arc::new(set));
+                self.lock().insert(want.jwks_uri.to_owned(), set);
                 key.ok_or_else(|| problem(IdTokenProblem::UnknownKey(kid.clone())))?
             }
         };
@@ -79,7 +76,7 @@ impl KeySets {
         self.lock().get(jwks_uri)?.get(kid).cloned()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Sets> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Keys>> {
         // A panic while holding this lock cannot leave the map half-written; keep using it.
         self.sets.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -126,14 +123,12 @@ fn check(
 }
 
 /// Fetches a JWKS and keeps its RSA keys.
-async fn fetch(http: &Http<'_>, jwks_uri: &str) -> Result<HashMap<String, DecodingKey>> {
+async fn fetch(http: &Http<'_>, jwks_uri: &str) -> Result<Keys> {
     let answer = http
         .send(|c| c.get(jwks_uri).header(ACCEPT, "application/json"))
         .await?;
     if answer.status != StatusCode::OK {
-        return Err(answer
-            .okta_error(http.sign_in)
-            .unwrap_or_else(|| answer.unexpected(http.sign_in, "no key set")));
+        return Err(answer.error(http.sign_in, "no key set"));
     }
     let set: Jwks = answer.json(http.sign_in)?;
     let keys = parse_keys(set);
@@ -161,7 +156,7 @@ struct Jwk {
     use_: Option<String>,
 }
 
-fn parse_keys(set: Jwks) -> HashMap<String, DecodingKey> {
+fn parse_keys(set: Jwks) -> Keys {
     set.keys
         .into_iter()
         .filter(|k| k.kty == "RSA" && k.use_.as_deref().is_none_or(|u| u == "sig"))
