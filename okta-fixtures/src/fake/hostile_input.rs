@@ -14,9 +14,10 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use super::client_auth::basic_credentials;
+use super::endpoints::{admin, authn, authorize, token};
 use super::error;
 use super::params::{MAX_QUERY, Params, ParamsError};
-use super::{FakeState, admin, authn, authorize, test_support, token};
+use super::{FakeState, test_support};
 
 /// xorshift64*: small, fast, and the same sequence on every machine.
 struct Rng(u64);

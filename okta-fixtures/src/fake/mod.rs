@@ -78,21 +78,17 @@
 //! # }
 //! ```
 
-mod admin;
-mod authn;
-mod authorize;
 mod claims;
 mod client_auth;
 mod clock;
 mod directory;
-mod discovery;
+mod endpoints;
 mod error;
 mod expiring;
 mod faults;
 mod grants;
 mod headers;
 mod ids;
-mod introspect;
 mod json;
 mod jwt;
 mod keys;
@@ -101,13 +97,10 @@ mod page;
 mod params;
 mod presented;
 mod reply;
-mod revoke;
 mod sessions;
 mod state;
 mod stats;
-mod token;
 mod user_limit;
-mod userinfo;
 
 #[cfg(test)]
 mod hostile_input;
@@ -133,6 +126,7 @@ pub use state::FakeState;
 pub use stats::Stats;
 
 use directory::Directory;
+use endpoints::{admin, authn, authorize, discovery, introspect, revoke, token, userinfo};
 use error::FakeError;
 use keys::KeySet;
 use state::StateParts;

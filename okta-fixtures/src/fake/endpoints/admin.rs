@@ -1,9 +1,9 @@
 //! The fake's own endpoints under `/_fake/` (not Okta paths), each mirroring a method of
-//! [`FakeState`] / [`FakeOkta`](super::FakeOkta):
+//! [`FakeState`] / [`FakeOkta`](crate::fake::FakeOkta):
 //!
 //! | Request | Answer | Rust |
 //! |---|---|---|
-//! | `GET /_fake/stats` | 200 [`Stats`](super::Stats) as JSON | `stats()` |
+//! | `GET /_fake/stats` | 200 [`Stats`](crate::fake::Stats) as JSON | `stats()` |
 //! | `POST /_fake/faults` (JSON below) | 201 `{"id":1}` | `fault(spec)` |
 //! | `GET /_fake/faults` | 200 `{"faults":[{"id":1,…,"times_left":2,"hits":0}]}` | — |
 //! | `DELETE /_fake/faults/{id}` | 204, or 404 `E0000007` | dropping the guard |
@@ -46,12 +46,12 @@ use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec};
 use serde::Deserialize;
 
-use super::FakeState;
-use super::error::FakeError;
-use super::faults::Listed;
-use super::json::Obj;
-use super::params::read_body;
-use super::reply;
+use crate::fake::FakeState;
+use crate::fake::error::FakeError;
+use crate::fake::faults::Listed;
+use crate::fake::json::Obj;
+use crate::fake::params::read_body;
+use crate::fake::reply;
 
 const MAX_RESET_SECS: u64 = 3600;
 const MAX_LATENCY_MS: u64 = 3_600_000;

@@ -7,16 +7,16 @@ use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::FaultEndpoint;
 use serde_json::Value;
 
-use super::FakeState;
-use super::client_auth;
-use super::clock::epoch_secs;
-use super::directory::{AppEntry, ServerEntry};
-use super::error::{self, FakeError, OAuthError};
-use super::faults::{self, Scope};
-use super::json::Obj;
-use super::params::{self, FormError, Params, ParamsError};
-use super::presented;
-use super::reply;
+use crate::fake::FakeState;
+use crate::fake::client_auth;
+use crate::fake::clock::epoch_secs;
+use crate::fake::directory::{AppEntry, ServerEntry};
+use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::faults::{self, Scope};
+use crate::fake::json::Obj;
+use crate::fake::params::{self, FormError, Params, ParamsError};
+use crate::fake::presented;
+use crate::fake::reply;
 
 /// `POST …/v1/introspect`: `{"active":true,…}` for a live token of this server, else
 /// `{"active":false}`.

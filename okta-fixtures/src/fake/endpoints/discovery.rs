@@ -7,11 +7,11 @@ use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::FaultEndpoint;
 
-use super::FakeState;
-use super::directory::ServerEntry;
-use super::faults::{self, Scope};
-use super::json::Obj;
-use super::reply;
+use crate::fake::FakeState;
+use crate::fake::directory::ServerEntry;
+use crate::fake::faults::{self, Scope};
+use crate::fake::json::Obj;
+use crate::fake::reply;
 
 /// How long clients may cache the JWKS (Okta sends `max-age=…, must-revalidate`).
 const KEYS_CACHE_CONTROL: &str = "max-age=86400, must-revalidate";

@@ -10,18 +10,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use okta_fixtures_config::{AuthnStatus, FaultEndpoint, Rotation};
 use sha2::{Digest as _, Sha256};
 
-use super::FakeState;
 use super::authorize::parse_scopes;
-use super::claims::{self, IdTokenFor, Minted, Subject};
-use super::client_auth;
-use super::directory::{AppEntry, OIDC_SCOPES, ServerEntry, UserEntry};
-use super::error::{self, FakeError, OAuthError};
-use super::faults::{self, Scope};
-use super::grants::RefreshGrant;
-use super::json::Obj;
-use super::params::{self, FormError, Params, ParamsError};
-use super::reply;
-use super::user_limit::{Bucket, PER_USER_LIMIT};
+use crate::fake::FakeState;
+use crate::fake::claims::{self, IdTokenFor, Minted, Subject};
+use crate::fake::client_auth;
+use crate::fake::directory::{AppEntry, OIDC_SCOPES, ServerEntry, UserEntry};
+use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::faults::{self, Scope};
+use crate::fake::grants::RefreshGrant;
+use crate::fake::json::Obj;
+use crate::fake::params::{self, FormError, Params, ParamsError};
+use crate::fake::reply;
+use crate::fake::user_limit::{Bucket, PER_USER_LIMIT};
 
 /// Grant types the fake's servers know, as Okta lists them.
 const ORG_GRANTS: &str = "[authorization_code, implicit, refresh_token, password]";

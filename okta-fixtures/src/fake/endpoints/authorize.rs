@@ -12,17 +12,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::{FaultEndpoint, Flow};
 
-use super::FakeState;
-use super::claims::{self, IdTokenFor, Subject};
-use super::directory::ServerEntry;
-use super::error::{self, FakeError, OAuthError};
-use super::faults::{self, Scope};
-use super::grants::CodeGrant;
-use super::ids;
-use super::page;
-use super::params::{FormError, Params, ParamsError};
-use super::reply;
-use super::sessions::Session;
+use crate::fake::FakeState;
+use crate::fake::claims::{self, IdTokenFor, Subject};
+use crate::fake::directory::ServerEntry;
+use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::faults::{self, Scope};
+use crate::fake::grants::CodeGrant;
+use crate::fake::ids;
+use crate::fake::page;
+use crate::fake::params::{FormError, Params, ParamsError};
+use crate::fake::reply;
+use crate::fake::sessions::Session;
 
 /// Okta's limit on the `scope` parameter.
 const MAX_SCOPE_LEN: usize = 1024;
@@ -56,7 +56,7 @@ pub(crate) async fn post(
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    let form = super::params::form(&headers, body).await;
+    let form = crate::fake::params::form(&headers, body).await;
     if let Some(res) = fault(&st, form.as_ref().ok(), &headers).await {
         return res;
     }

@@ -6,13 +6,13 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::FaultEndpoint;
 
-use super::FakeState;
-use super::claims;
-use super::error::{self, FakeError, OAuthError};
-use super::faults::{self, Scope};
-use super::params::{self, Params};
-use super::presented::{self, Refused};
-use super::reply;
+use crate::fake::FakeState;
+use crate::fake::claims;
+use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::faults::{self, Scope};
+use crate::fake::params::{self, Params};
+use crate::fake::presented::{self, Refused};
+use crate::fake::reply;
 
 /// `GET|POST …/v1/userinfo` with `Authorization: Bearer …` (or, on POST, an `access_token`
 /// form field).
