@@ -509,7 +509,7 @@ pub fn router(state: FakeState) -> Router {
                 &format!("{prefix}/token"),
                 post(token::token).options(token::preflight),
             )
-            .route(&format!("{prefix}/keys"), get(discovery::keys))
+            .route(&format!("{prefix}/keys"), get(endpoints::keys::keys))
             .route(
                 &format!("{prefix}/userinfo"),
                 get(userinfo::userinfo).post(userinfo::userinfo),
