@@ -279,4 +279,44 @@ apps:
             error::INVALID_SECRET
         );
     }
+
+    #[test]
+    fn hostile_basic_credentials_round_trip_or_are_refused() {
+        use rand::Rng as _;
+        use rand::seq::IndexedRandom as _;
+
+        use crate::fake::test_support::{hostile_bytes, hostile_text, rng, show};
+
+        let encode =
+            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        for seed in 0..3000u64 {
+            let mut rng = rng(seed);
+            // Any id and secret survive RFC 6749 2.3.1 encoding and our decoding.
+            let id = format!("c{}", hostile_text(&mut rng, 4));
+            let secret = hostile_text(&mut rng, 6);
+            let header = format!(
+                "Basic {}",
+                STANDARD.encode(format!("{}:{}", encode(&id), encode(&secret)))
+            );
+            assert_eq!(
+                basic_credentials(header.as_bytes()),
+                Some((id.clone(), secret.clone())),
+                "seed {seed}: {header:.200}"
+            );
+            // Garbage: raw bytes, or base64 of raw bytes, behind assorted schemes.
+            let raw = hostile_bytes(&mut rng, 6);
+            let scheme = *["Basic ", "basic ", "Bearer ", "", "Basic  "]
+                .choose(&mut rng)
+                .unwrap();
+            let mut garbage = scheme.as_bytes().to_vec();
+            if rng.random_ratio(50, 100) {
+                garbage.extend(STANDARD.encode(&raw).bytes());
+            } else {
+                garbage.extend(&raw);
+            }
+            if let Some((id, _)) = basic_credentials(&garbage) {
+                assert!(!id.is_empty(), "seed {seed}: {}", show(&garbage));
+            }
+        }
+    }
 }

@@ -103,8 +103,6 @@ mod stats;
 mod user_limit;
 
 #[cfg(test)]
-mod hostile_input;
-#[cfg(test)]
 mod test_support;
 
 use std::net::SocketAddr;

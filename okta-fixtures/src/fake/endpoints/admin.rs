@@ -360,4 +360,68 @@ mod tests {
                 .starts_with("E0000003")
         );
     }
+
+    #[test]
+    fn hostile_fault_bodies_never_panic() {
+        use rand::Rng as _;
+        use rand::seq::IndexedRandom as _;
+        use serde_json::Value;
+
+        use crate::fake::test_support::{hostile_bytes, hostile_text, rng};
+
+        let mut accepted = 0;
+        for seed in 0..2000u64 {
+            let mut rng = rng(seed);
+            let pick = |rng: &mut rand::rngs::StdRng, items: &[&'static str]| {
+                Value::from(*items.choose(rng).unwrap())
+            };
+            let body = if rng.random_ratio(50, 100) {
+                hostile_bytes(&mut rng, 10)
+            } else {
+                let mut obj = serde_json::Map::new();
+                let endpoint = pick(&mut rng, &["token", "authn", "keys", "authorize", "nope"]);
+                obj.insert("endpoint".into(), endpoint);
+                let kinds = ["drop", "malformed_page", "rate_limit", "status", "latency"];
+                obj.insert("kind".into(), pick(&mut rng, &kinds));
+                for _ in 0..rng.random_range(0..4) {
+                    let keys = [
+                        "endpoint",
+                        "kind",
+                        "status",
+                        "latency_ms",
+                        "reset",
+                        "user",
+                        "client_id",
+                        "times",
+                    ];
+                    let key = *keys.choose(&mut rng).unwrap();
+                    let value = match rng.random_range(0..4) {
+                        0 => pick(
+                            &mut rng,
+                            &[
+                                "token",
+                                "authn",
+                                "drop",
+                                "status",
+                                "latency",
+                                "rate_limit",
+                                "malformed_page",
+                                "keys",
+                            ],
+                        ),
+                        1 => Value::from(rng.random::<i64>() % 100_000),
+                        2 => Value::from(hostile_text(&mut rng, 3)),
+                        _ => Value::Null,
+                    };
+                    obj.insert(key.to_owned(), value);
+                }
+                serde_json::to_vec(&obj).unwrap()
+            };
+            if let Ok(spec) = parse_fault(&body) {
+                assert!(spec.times != Some(0), "seed {seed}");
+                accepted += 1;
+            }
+        }
+        assert!(accepted > 0);
+    }
 }

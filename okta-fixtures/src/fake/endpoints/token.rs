@@ -584,4 +584,54 @@ mod tests {
         let bad_chars = format!("{}!", "a".repeat(43));
         assert_eq!(verify_pkce(c, Some(&bad_chars)), Err(error::PKCE_FAILED));
     }
+
+    #[test]
+    fn pkce_accepts_only_the_matching_verifier() {
+        use rand::Rng as _;
+        use rand::seq::IndexedRandom as _;
+
+        use crate::fake::endpoints::authorize::challenge_is_valid;
+        use crate::fake::test_support::{hostile_text, rng};
+
+        const UNRESERVED: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+        for seed in 0..2000u64 {
+            let mut rng = rng(seed);
+            let len = rng.random_range(43..=128);
+            let verifier: String = (0..len)
+                .map(|_| *UNRESERVED.choose(&mut rng).unwrap() as char)
+                .collect();
+            let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            assert!(challenge_is_valid(&challenge), "seed {seed}");
+            assert_eq!(
+                verify_pkce(Some(&challenge), Some(&verifier)),
+                Ok(()),
+                "seed {seed}"
+            );
+            // One character changed: refused, never accepted.
+            let mut other = verifier.clone().into_bytes();
+            let at = rng.random_range(0..other.len());
+            other[at] = if other[at] == b'A' { b'B' } else { b'A' };
+            let other = String::from_utf8(other).unwrap();
+            assert_eq!(
+                verify_pkce(Some(&challenge), Some(&other)),
+                Err(error::PKCE_FAILED),
+                "seed {seed}"
+            );
+            // Hostile verifiers and challenges: an Okta refusal, never a panic or an acceptance.
+            let junk = hostile_text(&mut rng, 8);
+            let junk_challenge = hostile_text(&mut rng, 4);
+            let _ = challenge_is_valid(&junk_challenge);
+            let verdict = verify_pkce(Some(&challenge), Some(&junk));
+            if junk != verifier {
+                assert!(verdict.is_err(), "seed {seed}: {junk:.100}");
+            }
+            if let Err(e) = verify_pkce(Some(&junk_challenge), Some(&junk)) {
+                assert!(
+                    [error::PKCE_FAILED, error::PKCE_VERIFIER_LENGTH].contains(&e),
+                    "seed {seed}: {e:?}"
+                );
+            }
+        }
+    }
 }
