@@ -63,7 +63,12 @@ fn check_secret<'d>(
     if app.auth != method {
         return Err(error::CLIENT_AUTH_FAILED);
     }
-    if !constant_time_eq(secret.expose().as_bytes(), presented.as_bytes()) {
+    if aws_lc_rs::constant_time::verify_slices_are_equal(
+        secret.expose().as_bytes(),
+        presented.as_bytes(),
+    )
+    .is_err()
+    {
         return Err(error::INVALID_SECRET);
     }
     Ok(app)
@@ -92,35 +97,26 @@ pub(crate) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
 }
 
 /// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.
-/// `None` for a `%` not followed by two hex digits or a result that is not UTF-8.
+/// `None` for a `%` not followed by two hex digits (Okta refuses those; the decoder would keep
+/// them literal) or a result that is not UTF-8.
 fn form_decode(raw: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut bytes = raw.iter();
-    while let Some(&b) = bytes.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = hex_value(*bytes.next()?)?;
-                let lo = hex_value(*bytes.next()?)?;
-                out.push((hi << 4) | lo);
-            }
-            _ => out.push(b),
-        }
+    let broken_escape = raw.iter().enumerate().any(|(i, b)| {
+        *b == b'%'
+            && !raw
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if broken_escape {
+        return None;
     }
-    String::from_utf8(out).ok()
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let decoded = percent_encoding::percent_decode(&spaced)
+        .decode_utf8()
+        .ok()?;
+    Some(decoded.into_owned())
 }
 
 #[cfg(test)]
