@@ -20,7 +20,7 @@ use crate::fake::faults::{self, Scope};
 use crate::fake::grants::CodeGrant;
 use crate::fake::ids;
 use crate::fake::page;
-use crate::fake::params::{FormError, Params, ParamsError};
+use crate::fake::params::Params;
 use crate::fake::reply;
 use crate::fake::sessions::Session;
 
@@ -41,7 +41,7 @@ pub(crate) async fn get(State(st): State<FakeState>, headers: HeaderMap, uri: Ur
     }
     match params {
         Ok(params) => authorize(&st, server, &params, &headers),
-        Err(e) => params_page(e),
+        Err(e) => FakeError::Page(e.into()).into_response(),
     }
 }
 
@@ -65,8 +65,7 @@ pub(crate) async fn post(
     }
     match form {
         Ok(params) => authorize(&st, server, &params, &headers),
-        Err(FormError::Params(e)) => params_page(e),
-        Err(FormError::TooLarge) => FakeError::Page(error::INVALID_REQUEST).into_response(),
+        Err(e) => FakeError::Page(e.into()).into_response(),
     }
 }
 
@@ -90,14 +89,6 @@ async fn fault(st: &FakeState, p: Option<&Params>, headers: &HeaderMap) -> Optio
         client_id: p.and_then(|p| p.get("client_id")),
     };
     faults::act(st, FaultEndpoint::Authorize, scope).await
-}
-
-fn params_page(e: ParamsError) -> Response {
-    let err = match e {
-        ParamsError::Duplicate => error::DUPLICATE_PARAMS,
-        ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,
-    };
-    FakeError::Page(err).into_response()
 }
 
 /// How the answer travels to the redirect URI.

@@ -14,7 +14,7 @@ use crate::fake::directory::{AppEntry, ServerEntry};
 use crate::fake::error::{self, FakeError, OAuthError};
 use crate::fake::faults::{self, Scope};
 use crate::fake::json::Obj;
-use crate::fake::params::{self, FormError, Params, ParamsError};
+use crate::fake::params::{self, Params};
 use crate::fake::presented;
 use crate::fake::reply;
 
@@ -159,17 +159,10 @@ async fn fault(
 
 /// The form and query of an introspect or revoke request.
 async fn read(headers: &HeaderMap, uri: &Uri, body: Body) -> Result<(Params, Params), OAuthError> {
-    let to_error = |e: ParamsError| match e {
-        ParamsError::Duplicate => error::DUPLICATE_PARAMS,
-        ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,
-    };
-    let query = Params::from_query(uri.query()).map_err(to_error)?;
+    let query = Params::from_query(uri.query())?;
     if query.has("client_secret") || query.has("client_assertion") {
         return Err(error::CREDENTIALS_IN_QUERY);
     }
-    let form = params::form(headers, body).await.map_err(|e| match e {
-        FormError::TooLarge => error::INVALID_REQUEST,
-        FormError::Params(p) => to_error(p),
-    })?;
+    let form = params::form(headers, body).await?;
     Ok((form, query))
 }

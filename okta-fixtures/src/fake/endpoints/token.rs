@@ -19,7 +19,7 @@ use crate::fake::error::{self, FakeError, OAuthError};
 use crate::fake::faults::{self, Scope};
 use crate::fake::grants::RefreshGrant;
 use crate::fake::json::Obj;
-use crate::fake::params::{self, FormError, Params, ParamsError};
+use crate::fake::params::{self, Params};
 use crate::fake::reply;
 use crate::fake::user_limit::{Bucket, PER_USER_LIMIT};
 
@@ -48,17 +48,14 @@ pub(crate) async fn token(
         return res;
     }
     let result = async {
-        let query = Params::from_query(uri.query()).map_err(params_error)?;
+        let query = Params::from_query(uri.query())?;
         if ["client_id", "client_secret", "client_assertion"]
             .iter()
             .any(|k| query.has(k))
         {
             return Err(error::CREDENTIALS_IN_QUERY);
         }
-        let form = form.map_err(|e| match e {
-            FormError::TooLarge => error::INVALID_REQUEST,
-            FormError::Params(p) => params_error(p),
-        })?;
+        let form = form?;
         let app = client_auth::authenticate(&st.dir, &headers, &form, None)?;
         grant(&st, server, app, &form, origin.as_deref())
     }
@@ -132,13 +129,6 @@ pub(crate) async fn preflight(State(st): State<FakeState>, headers: HeaderMap) -
         );
     }
     res
-}
-
-fn params_error(e: ParamsError) -> OAuthError {
-    match e {
-        ParamsError::Duplicate => error::DUPLICATE_PARAMS,
-        ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,
-    }
 }
 
 /// Whether `origin` is the origin of some app's redirect URI (the fake's Trusted Origins).
