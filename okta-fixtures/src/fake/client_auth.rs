@@ -1,14 +1,18 @@
 //! Client authentication at `/token`, `/introspect` and `/revoke` (section 4.3): `none`,
 //! `client_secret_basic`, `client_secret_post`, with Okta's error for each way it fails.
 
-use axum::http::{HeaderMap, header};
+use axum::body::Body;
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use okta_fixtures_config::TokenEndpointAuth;
+use okta_fixtures_config::{FaultEndpoint, TokenEndpointAuth};
 
-use super::directory::{AppEntry, Directory};
+use super::FakeState;
+use super::directory::{AppEntry, Directory, ServerEntry};
 use super::error::{self, OAuthError};
-use super::params::Params;
+use super::faults::{self, Scope};
+use super::params::{self, Params};
 
 /// Authenticates the client of a request. `query_client_id` is a public client's `client_id`
 /// sent in the query string, which Okta accepts on `/introspect` and `/revoke`.
@@ -117,6 +121,65 @@ fn form_decode(raw: &[u8]) -> Option<String> {
         .decode_utf8()
         .ok()?;
     Some(decoded.into_owned())
+}
+
+/// What introspect and revoke do first: the server of the path (else its error), the fault if
+/// any (the whole answer), then the form and the client it authenticates, or why not.
+pub(crate) async fn client_request<'s>(
+    st: &'s FakeState,
+    endpoint: FaultEndpoint,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: Body,
+) -> Result<(&'s ServerEntry, Result<(Params, &'s AppEntry), OAuthError>), Response> {
+    let server = st
+        .server_at(uri.path())
+        .map_err(IntoResponse::into_response)?;
+    let read = read(headers, uri, body).await;
+    if let Some(res) = fault(st, endpoint, headers, read.as_ref().ok()).await {
+        return Err(res);
+    }
+    let authed = read.and_then(|(form, query)| {
+        let app = authenticate(&st.dir, headers, &form, query.get("client_id"))?;
+        Ok((form, app))
+    });
+    Ok((server, authed))
+}
+
+/// The fault, if any, for an introspect or revoke request, scoped by the client id it names
+/// (Basic header, body or query).
+async fn fault(
+    st: &FakeState,
+    endpoint: FaultEndpoint,
+    headers: &HeaderMap,
+    read: Option<&(Params, Params)>,
+) -> Option<Response> {
+    if st.faults.is_empty() {
+        return None;
+    }
+    let basic_id = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| basic_credentials(v.as_bytes()))
+        .map(|(id, _)| id);
+    let client_id = basic_id.or_else(|| {
+        read.and_then(|(form, query)| form.get("client_id").or(query.get("client_id")))
+            .map(str::to_owned)
+    });
+    let scope = Scope {
+        user: None,
+        client_id: client_id.as_deref(),
+    };
+    faults::act(st, endpoint, scope).await
+}
+
+/// The form and query of an introspect or revoke request.
+async fn read(headers: &HeaderMap, uri: &Uri, body: Body) -> Result<(Params, Params), OAuthError> {
+    let query = Params::from_query(uri.query())?;
+    if query.has("client_secret") || query.has("client_assertion") {
+        return Err(error::CREDENTIALS_IN_QUERY);
+    }
+    let form = params::form(headers, body).await?;
+    Ok((form, query))
 }
 
 #[cfg(test)]

@@ -10,11 +10,8 @@ use serde_json::Value;
 use crate::fake::FakeState;
 use crate::fake::client_auth;
 use crate::fake::clock::epoch_secs;
-use crate::fake::directory::{AppEntry, ServerEntry};
 use crate::fake::error::{self, FakeError, OAuthError};
-use crate::fake::faults::{self, Scope};
 use crate::fake::json::Obj;
-use crate::fake::params::{self, Params};
 use crate::fake::presented;
 use crate::fake::reply;
 
@@ -27,7 +24,9 @@ pub(crate) async fn introspect(
     body: Body,
 ) -> Response {
     let (server, authed) =
-        match client_request(&st, FaultEndpoint::Introspect, &headers, &uri, body).await {
+        match client_auth::client_request(&st, FaultEndpoint::Introspect, &headers, &uri, body)
+            .await
+        {
             Ok(r) => r,
             Err(res) => return res,
         };
@@ -106,63 +105,4 @@ pub(crate) async fn introspect(
     }
     .await;
     result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response())
-}
-
-/// What introspect and revoke do first: the server of the path (else its error), the fault if
-/// any (the whole answer), then the form and the client it authenticates, or why not.
-pub(crate) async fn client_request<'s>(
-    st: &'s FakeState,
-    endpoint: FaultEndpoint,
-    headers: &HeaderMap,
-    uri: &Uri,
-    body: Body,
-) -> Result<(&'s ServerEntry, Result<(Params, &'s AppEntry), OAuthError>), Response> {
-    let server = st
-        .server_at(uri.path())
-        .map_err(IntoResponse::into_response)?;
-    let read = read(headers, uri, body).await;
-    if let Some(res) = fault(st, endpoint, headers, read.as_ref().ok()).await {
-        return Err(res);
-    }
-    let authed = read.and_then(|(form, query)| {
-        let app = client_auth::authenticate(&st.dir, headers, &form, query.get("client_id"))?;
-        Ok((form, app))
-    });
-    Ok((server, authed))
-}
-
-/// The fault, if any, for an introspect or revoke request, scoped by the client id it names
-/// (Basic header, body or query).
-async fn fault(
-    st: &FakeState,
-    endpoint: FaultEndpoint,
-    headers: &HeaderMap,
-    read: Option<&(Params, Params)>,
-) -> Option<Response> {
-    if st.faults.is_empty() {
-        return None;
-    }
-    let basic_id = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| client_auth::basic_credentials(v.as_bytes()))
-        .map(|(id, _)| id);
-    let client_id = basic_id.or_else(|| {
-        read.and_then(|(form, query)| form.get("client_id").or(query.get("client_id")))
-            .map(str::to_owned)
-    });
-    let scope = Scope {
-        user: None,
-        client_id: client_id.as_deref(),
-    };
-    faults::act(st, endpoint, scope).await
-}
-
-/// The form and query of an introspect or revoke request.
-async fn read(headers: &HeaderMap, uri: &Uri, body: Body) -> Result<(Params, Params), OAuthError> {
-    let query = Params::from_query(uri.query())?;
-    if query.has("client_secret") || query.has("client_assertion") {
-        return Err(error::CREDENTIALS_IN_QUERY);
-    }
-    let form = params::form(headers, body).await?;
-    Ok((form, query))
 }

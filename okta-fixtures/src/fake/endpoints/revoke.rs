@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::FaultEndpoint;
 
-use super::introspect::client_request;
 use crate::fake::FakeState;
+use crate::fake::client_auth;
 use crate::fake::error::{self, FakeError, OAuthError};
 use crate::fake::presented;
 use crate::fake::reply;
@@ -21,7 +21,7 @@ pub(crate) async fn revoke(
     body: Body,
 ) -> Response {
     let (server, authed) =
-        match client_request(&st, FaultEndpoint::Revoke, &headers, &uri, body).await {
+        match client_auth::client_request(&st, FaultEndpoint::Revoke, &headers, &uri, body).await {
             Ok(r) => r,
             Err(res) => return res,
         };
