@@ -12,6 +12,7 @@ use crate::fake::client_auth;
 use crate::fake::clock::epoch_secs;
 use crate::fake::error::{self, FakeError, OAuthError};
 use crate::fake::json::Obj;
+use crate::fake::jwt::Verified;
 use crate::fake::presented;
 use crate::fake::reply;
 
@@ -42,19 +43,13 @@ pub(crate) async fn introspect(
         for kind in order {
             let answer = match kind {
                 "access_token" => presented::access_token(&st, server, token).ok().map(|v| {
-                    Obj::new()
+                    let answer = Obj::new()
                         .bool("active", true)
                         .str("token_type", "Bearer")
                         .str("scope", &v.scopes().join(" "))
                         .opt_str("client_id", v.str("cid"))
-                        .opt_str("username", v.str("uid").and(v.str("sub")))
-                        .value("exp", v.claims.get("exp").unwrap_or(&Value::Null))
-                        .value("iat", v.claims.get("iat").unwrap_or(&Value::Null))
-                        .opt_str("sub", v.str("sub"))
-                        .opt_str("aud", v.str("aud"))
-                        .opt_str("iss", v.str("iss"))
-                        .opt_str("jti", v.str("jti"))
-                        .opt_str("uid", v.str("uid"))
+                        .opt_str("username", v.str("uid").and(v.str("sub")));
+                    token_claims(answer, &v).opt_str("uid", v.str("uid"))
                 }),
                 "refresh_token" => st
                     .grants
@@ -81,17 +76,12 @@ pub(crate) async fn introspect(
                             .str("sub")
                             .and_then(|id| st.dir.user_by_id(id))
                             .map(|u| u.username.clone());
-                        Obj::new()
+                        let answer = Obj::new()
                             .bool("active", true)
                             .str("token_type", "Bearer")
                             .opt_str("client_id", v.str("aud"))
-                            .opt_str("username", username.as_deref())
-                            .value("exp", v.claims.get("exp").unwrap_or(&Value::Null))
-                            .value("iat", v.claims.get("iat").unwrap_or(&Value::Null))
-                            .opt_str("sub", v.str("sub"))
-                            .opt_str("aud", v.str("aud"))
-                            .opt_str("iss", v.str("iss"))
-                            .opt_str("jti", v.str("jti"))
+                            .opt_str("username", username.as_deref());
+                        token_claims(answer, &v)
                     }),
             };
             if let Some(answer) = answer {
@@ -105,4 +95,15 @@ pub(crate) async fn introspect(
     }
     .await;
     result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response())
+}
+
+/// The members an introspection copies from a JWT, in Okta's order.
+fn token_claims(answer: Obj, v: &Verified) -> Obj {
+    answer
+        .value("exp", v.claims.get("exp").unwrap_or(&Value::Null))
+        .value("iat", v.claims.get("iat").unwrap_or(&Value::Null))
+        .opt_str("sub", v.str("sub"))
+        .opt_str("aud", v.str("aud"))
+        .opt_str("iss", v.str("iss"))
+        .opt_str("jti", v.str("jti"))
 }
