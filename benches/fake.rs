@@ -9,11 +9,10 @@
 //!    access token and an ID token: two signatures per flow), next to the RS256 signatures per
 //!    second aws-lc-rs manages alone on every core (target: at least 2/3 of signatures ÷ 2).
 //!
-//! The load generator is this file's own minimal HTTP/1.1 keep-alive client over tokio TCP
-//! (not the library's flow client, not reqwest), the same for both servers, on loopback. Each
-//! comparison alternates three 2-second windows of its two sides (after a warm-up), so that
-//! a busy neighbour on a shared machine slows both alike; the header line shows the load
-//! average the run started with.
+//! The load generator is one reqwest client per connection (each keeps its one connection
+//! alive), the same for both servers, on loopback. Each comparison alternates three 2-second
+//! windows of its two sides (after a warm-up), so that a busy neighbour on a shared machine
+//! slows both alike; the header line shows the load average the run started with.
 //!
 //! ```text
 //! cargo bench --bench fake                 # everything, release build (about 40 s)
@@ -39,8 +38,9 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::RSA_PKCS1_SHA256;
 use okta_fixtures::fake::FakeOkta;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use reqwest::Client;
+use scraper::{Html, Selector};
+use serde_json::Value;
 
 const CONNECTIONS: usize = 32;
 const WARM_UP: Duration = Duration::from_millis(500);
@@ -54,13 +54,12 @@ const MAX_REQUESTS: u64 = 50_000_000;
 const KEPT_STARTS: usize = 10;
 const FRESH_STARTS: usize = 5;
 
-const SPA_CB: &str = "http%3A%2F%2Flocalhost%3A8080%2Flogin%2Fcallback";
+const SPA_CB: &str = "http://localhost:8080/login/callback";
 /// RFC 7636 appendix B.
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-/// `reports-client:reports-secret`, the service app of the root fixtures.yaml.
-const REPORTS_BASIC: &str = "cmVwb3J0cy1jbGllbnQ6cmVwb3J0cy1zZWNyZXQ=";
-const CC_BODY: &str = "grant_type=client_credentials&scope=reports%3Aread";
+/// The service app of the root fixtures.yaml.
+const REPORTS: (&str, &str) = ("reports-client", "reports-secret");
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -180,15 +179,17 @@ fn key_dir(tag: &str) -> PathBuf {
 async fn startup(root: &Path) -> Vec<Row> {
     let config = root_config(root);
     let dir = key_dir("startup");
+    // Made once: building a client is not part of a fake's start.
+    let http = client();
     // Creates the keys the kept-key starts then read.
-    start_and_answer(&config, &dir, false).await;
+    start_and_answer(&http, &config, &dir, false).await;
     let mut kept = Vec::new();
     for _ in 0..KEPT_STARTS {
-        kept.push(start_and_answer(&config, &dir, false).await);
+        kept.push(start_and_answer(&http, &config, &dir, false).await);
     }
     let mut fresh = Vec::new();
     for _ in 0..FRESH_STARTS {
-        fresh.push(start_and_answer(&config, &dir, true).await);
+        fresh.push(start_and_answer(&http, &config, &dir, true).await);
     }
     let _ = std::fs::remove_dir_all(&dir);
     let row = |what: String, times: &mut Vec<Duration>, target: Duration| {
@@ -224,6 +225,7 @@ async fn startup(root: &Path) -> Vec<Row> {
 
 /// How long from asking for a fake to its first answer (discovery), keys in `dir`.
 async fn start_and_answer(
+    http: &Client,
     config: &okta_fixtures::config::Config,
     dir: &Path,
     fresh: bool,
@@ -236,11 +238,9 @@ async fn start_and_answer(
         .start()
         .await
         .expect("the fake starts");
-    let conn = Conn::open(fake.org_url()).await;
-    let (_, res) = conn
-        .send(&get("/.well-known/openid-configuration", fake.org_url()))
-        .await;
-    check(res.status == 200, "discovery after start", &res);
+    let url = format!("{}/.well-known/openid-configuration", fake.org_url());
+    let (status, body) = answer(http.get(url)).await;
+    check(status == 200, "discovery after start", status, &body);
     let took = t0.elapsed();
     fake.shutdown().await;
     took
@@ -260,22 +260,14 @@ async fn client_credentials(root: &Path) -> Row {
         .start()
         .await
         .expect("the fake starts");
-    let token = |path: &'static str, what: &'static str| {
-        move |base: &str| {
-            let request = post_form(path, base, Some(REPORTS_BASIC), CC_BODY);
-            move |conn: Conn| {
-                let request = request.clone();
-                async move {
-                    let (conn, res) = conn.send(&request).await;
-                    let ok = res.status == 200 && res.body_has(b"\"access_token\"");
-                    check(ok, what, &res);
-                    conn
-                }
-            }
-        }
+    let fake_work: Work = |http, base| {
+        Box::pin(client_credentials_token(
+            http,
+            base,
+            "/oauth2/default/v1/token",
+        ))
     };
-    let fake_work = token("/oauth2/default/v1/token", "the fake's token");
-    let mock_work = token("/token", "oauth2-mock-server's token");
+    let mock_work: Work = |http, base| Box::pin(client_credentials_token(http, base, "/token"));
     let mock = MockServer::start(root);
     load(fake.org_url(), WARM_UP, fake_work).await;
     if let Ok(mock) = &mock {
@@ -316,6 +308,20 @@ async fn client_credentials(root: &Path) -> Row {
             met: None,
         },
     }
+}
+
+/// One `client_credentials` token from `base` + `path`, as the service app.
+async fn client_credentials_token(http: &Client, base: &str, path: &str) {
+    let request = http
+        .post(format!("{base}{path}"))
+        .basic_auth(REPORTS.0, Some(REPORTS.1))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "reports:read"),
+        ]);
+    let (status, body) = answer(request).await;
+    let ok = status == 200 && json(&body)["access_token"].is_string();
+    check(ok, path, status, &body);
 }
 
 /// `node conformance/mock-server.mjs`, stopped when dropped.
@@ -390,47 +396,45 @@ fn signatures(keys: &[KeyPair], window: Duration) -> f64 {
 }
 
 /// One code + PKCE flow of alice with the SPA, as the browserless technique does it.
-fn flow(
-    org: &str,
-) -> impl FnMut(Conn) -> Pin<Box<dyn Future<Output = Conn> + Send>> + Send + 'static + use<> {
-    let authn = post_json(
-        "/api/v1/authn",
-        org,
-        r#"{"username":"alice@example.com","password":"correct-horse"}"#,
-    );
-    let org = org.to_owned();
-    move |conn: Conn| {
-        let authn = authn.clone();
-        let org = org.clone();
-        Box::pin(async move {
-            let (conn, res) = conn.send(&authn).await;
-            check(res.status == 200, "authn", &res);
-            let session_token = res.between(b"\"sessionToken\":\"", b"\"");
-            let authorize = get(
-                &format!(
-                    "/oauth2/default/v1/authorize?client_id=spa-client&response_type=code\
-                     &response_mode=form_post&scope=openid+profile+email&redirect_uri={SPA_CB}\
-                     &state=bench&nonce=bench&code_challenge={CHALLENGE}\
-                     &code_challenge_method=S256&prompt=none&sessionToken={session_token}"
-                ),
-                &org,
-            );
-            let (conn, res) = conn.send(&authorize).await;
-            check(res.status == 200, "authorize", &res);
-            let code = res.between(b"name=\"code\" value=\"", b"\"");
-            let body = format!(
-                "grant_type=authorization_code&code={code}&redirect_uri={SPA_CB}\
-                 &client_id=spa-client&code_verifier={VERIFIER}"
-            );
-            let token = post_form("/oauth2/default/v1/token", &org, None, &body);
-            let (conn, res) = conn.send(&token).await;
-            let ok = res.status == 200
-                && res.body_has(b"\"access_token\"")
-                && res.body_has(b"\"id_token\"");
-            check(ok, "token", &res);
-            conn
-        })
-    }
+async fn flow(http: &Client, org: &str) {
+    let authn = http
+        .post(format!("{org}/api/v1/authn"))
+        .json(&serde_json::json!({"username": "alice@example.com", "password": "correct-horse"}));
+    let (status, body) = answer(authn).await;
+    check(status == 200, "authn", status, &body);
+    let session_token = json(&body)["sessionToken"]
+        .as_str()
+        .expect("a sessionToken")
+        .to_owned();
+    let authorize = http
+        .get(format!("{org}/oauth2/default/v1/authorize"))
+        .query(&[
+            ("client_id", "spa-client"),
+            ("response_type", "code"),
+            ("response_mode", "form_post"),
+            ("scope", "openid profile email"),
+            ("redirect_uri", SPA_CB),
+            ("state", "bench"),
+            ("nonce", "bench"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+            ("prompt", "none"),
+            ("sessionToken", &session_token),
+        ]);
+    let (status, body) = answer(authorize).await;
+    check(status == 200, "authorize", status, &body);
+    let code = form_value(&body, "code");
+    let token = http.post(format!("{org}/oauth2/default/v1/token")).form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", SPA_CB),
+        ("client_id", "spa-client"),
+        ("code_verifier", VERIFIER),
+    ]);
+    let (status, body) = answer(token).await;
+    let tokens = json(&body);
+    let ok = status == 200 && tokens["access_token"].is_string() && tokens["id_token"].is_string();
+    check(ok, "token", status, &body);
 }
 
 async fn flows(root: &Path, cpus: usize) -> Row {
@@ -446,6 +450,7 @@ async fn flows(root: &Path, cpus: usize) -> Row {
     let keys: Vec<KeyPair> = (0..cpus)
         .map(|_| KeyPair::generate(KeySize::Rsa2048).expect("an RSA key"))
         .collect();
+    let flow: Work = |http, org| Box::pin(flow(http, org));
     load(&org, WARM_UP, flow).await;
     let (mut signed, mut flowed) = (0.0, 0.0);
     for _ in 0..ROUNDS {
@@ -472,26 +477,33 @@ async fn flows(root: &Path, cpus: usize) -> Row {
 
 // --------------------------------------------------------------------------- load generator
 
-/// Runs `CONNECTIONS` connections to `base` for `window`, each repeating the work
-/// `make(base)` describes; returns how many iterations completed within the window.
-async fn load<F, W, Fut>(base: &str, window: Duration, make: F) -> f64
-where
-    F: Fn(&str) -> W,
-    W: FnMut(Conn) -> Fut + Send + 'static,
-    Fut: Future<Output = Conn> + Send,
-{
+/// One iteration of a load: requests to the server at the given base URL.
+type Work = for<'a> fn(&'a Client, &'a str) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// A client without redirects or cookies; used by one task at a time, it keeps one
+/// connection alive.
+fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tcp_nodelay(true)
+        .build()
+        .expect("a reqwest client")
+}
+
+/// Runs `CONNECTIONS` connections to `base` for `window`, each repeating `work`; returns how
+/// many iterations completed within the window.
+async fn load(base: &str, window: Duration, work: Work) -> f64 {
     let done = Arc::new(AtomicU64::new(0));
     let until = Instant::now() + window;
     let mut tasks = Vec::new();
     for _ in 0..CONNECTIONS {
-        let mut work = make(base);
         let done = Arc::clone(&done);
         let base = base.to_owned();
         tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::open(&base).await;
+            let http = client();
             let mut n = 0u64;
             while n < MAX_REQUESTS {
-                conn = work(conn).await;
+                work(&http, &base).await;
                 n += 1;
                 if Instant::now() >= until {
                     break;
@@ -506,167 +518,29 @@ where
     done.load(Ordering::Relaxed) as f64
 }
 
-fn check(ok: bool, what: &str, res: &Answer) {
-    assert!(
-        ok,
-        "{what}: HTTP {} {}",
-        res.status,
-        String::from_utf8_lossy(&res.body[..res.body.len().min(300)])
-    );
+/// Sends `request`: its status and body.
+async fn answer(request: reqwest::RequestBuilder) -> (u16, String) {
+    let res = request.send().await.expect("the server answers");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("the answer's body"))
 }
 
-fn host(base: &str) -> &str {
-    base.trim_start_matches("http://")
+fn check(ok: bool, what: &str, status: u16, body: &str) {
+    let shown: String = body.chars().take(300).collect();
+    assert!(ok, "{what}: HTTP {status} {shown}");
 }
 
-fn get(path: &str, base: &str) -> Vec<u8> {
-    format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: */*\r\n\r\n",
-        host(base)
-    )
-    .into_bytes()
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or(Value::Null)
 }
 
-fn post_form(path: &str, base: &str, basic: Option<&str>, body: &str) -> Vec<u8> {
-    let auth = basic.map_or(String::new(), |b| format!("Authorization: Basic {b}\r\n"));
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\n{auth}Accept: application/json\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        host(base),
-        body.len()
-    )
-    .into_bytes()
-}
-
-fn post_json(path: &str, base: &str, body: &str) -> Vec<u8> {
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        host(base),
-        body.len()
-    )
-    .into_bytes()
-}
-
-/// A response: status and body.
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn body_has(&self, needle: &[u8]) -> bool {
-        self.body.windows(needle.len()).any(|w| w == needle)
-    }
-
-    /// The text between `start` and the next `end`.
-    fn between(&self, start: &[u8], end: &[u8]) -> String {
-        let from = self
-            .body
-            .windows(start.len())
-            .position(|w| w == start)
-            .map(|i| i + start.len())
-            .unwrap_or_else(|| panic!("no {:?} in the answer", String::from_utf8_lossy(start)));
-        let len = self.body[from..]
-            .windows(end.len())
-            .position(|w| w == end)
-            .expect("the end of the value");
-        String::from_utf8_lossy(&self.body[from..from + len]).into_owned()
-    }
-}
-
-/// One keep-alive HTTP/1.1 connection: requests go out as prepared bytes, answers are read
-/// by `Content-Length` or chunked encoding.
-struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn open(base: &str) -> Self {
-        let stream = TcpStream::connect(host(base))
-            .await
-            .expect("the server accepts a connection");
-        stream.set_nodelay(true).expect("TCP_NODELAY");
-        Self {
-            stream,
-            buf: Vec::with_capacity(16 * 1024),
-        }
-    }
-
-    /// Sends `request` and reads its answer; the connection comes back for the next one.
-    async fn send(mut self, request: &[u8]) -> (Self, Answer) {
-        self.stream
-            .write_all(request)
-            .await
-            .expect("the request is sent");
-        let head_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
-                break i + 4;
-            }
-            self.fill().await;
-        };
-        let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("a status line");
-        let header = |name: &str| {
-            head.lines().find_map(|l| {
-                let (n, v) = l.split_once(':')?;
-                n.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| v.trim().to_owned())
-            })
-        };
-        self.buf.drain(..head_end);
-        let body = if let Some(len) = header("content-length") {
-            let len: usize = len.parse().expect("a content length");
-            while self.buf.len() < len {
-                self.fill().await;
-            }
-            self.buf.drain(..len).collect()
-        } else if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
-            let mut body = Vec::new();
-            loop {
-                let line_end = loop {
-                    if let Some(i) = find(&self.buf, b"\r\n") {
-                        break i;
-                    }
-                    self.fill().await;
-                };
-                let size_text = String::from_utf8_lossy(&self.buf[..line_end]).into_owned();
-                let size =
-                    usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-                        .expect("a chunk size");
-                while self.buf.len() < line_end + 2 + size + 2 {
-                    self.fill().await;
-                }
-                body.extend_from_slice(&self.buf[line_end + 2..line_end + 2 + size]);
-                self.buf.drain(..line_end + 2 + size + 2);
-                if size == 0 {
-                    break body;
-                }
-            }
-        } else {
-            Vec::new()
-        };
-        (self, Answer { status, body })
-    }
-
-    async fn fill(&mut self) {
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self
-            .stream
-            .read(&mut chunk)
-            .await
-            .expect("the answer arrives");
-        assert!(n > 0, "the server closed the connection");
-        self.buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// The value of the form_post page's hidden input `name`.
+fn form_value(page: &str, name: &str) -> String {
+    let selector = Selector::parse(&format!("form input[name={name}]")).expect("a selector");
+    Html::parse_document(page)
+        .select(&selector)
+        .next()
+        .and_then(|input| input.value().attr("value"))
+        .unwrap_or_else(|| panic!("no {name} in the page"))
+        .to_owned()
 }

@@ -5,5 +5,6 @@ mod cli;
 mod cli_token;
 mod e2e;
 mod fake;
+mod fake_hostile_input;
 mod flow;
 mod macros;

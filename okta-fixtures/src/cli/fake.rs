@@ -1,13 +1,12 @@
 //! `okta-fixtures fake`: the embedded fake Okta org as a standalone server, for test suites run
 //! by many processes and for resource servers written in any language.
 
-use std::collections::BTreeSet;
 use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use okta_fixtures_config::{Config, ORG_SERVER, OrgUrl, TokenEndpointAuth};
+use okta_fixtures_config::{Config, OrgUrl, TokenEndpointAuth};
 
 use super::Failure;
 use crate::fake::FakeOkta;
@@ -54,7 +53,7 @@ async fn serve(path: &Path, config: &Config, args: &FakeArgs) -> Result<(), Fail
     // stop the fake cleanly, not kill it with the signal's default action.
     let mut stop = StopSignal::listen()?;
 
-    let key_dir = crate::dirs::cache_root().join("fake");
+    let key_dir = crate::fake::default_key_dir();
     let mut builder = FakeOkta::builder()
         .config(config)
         .key_dir(key_dir.clone())
@@ -112,7 +111,7 @@ fn summary(fake: &FakeOkta, config: &Config, path: &Path, key_dir: &Path, fresh:
              this fake"
         ));
     }
-    for id in server_ids(config) {
+    for id in fake.servers() {
         line(format!("  issuer {id:<12} {}", fake.issuer(&id)));
     }
     for (key, app) in &config.apps {
@@ -145,21 +144,6 @@ fn summary(fake: &FakeOkta, config: &Config, path: &Path, key_dir: &Path, fresh:
         fake.org_url()
     ));
     s
-}
-
-/// The authorization servers the fake serves for `config`: the org server, `default`, those
-/// of the `fake:` section and those the file names.
-fn server_ids(config: &Config) -> BTreeSet<String> {
-    let mut ids: BTreeSet<String> = [ORG_SERVER.to_owned(), "default".to_owned()].into();
-    ids.insert(config.authorization_server.clone());
-    ids.extend(config.fake.servers.keys().cloned());
-    ids.extend(
-        config
-            .apps
-            .values()
-            .filter_map(|a| a.authorization_server.clone()),
-    );
-    ids
 }
 
 /// Ctrl-C and (on Unix) SIGTERM, registered up front so neither kills the process before the
@@ -235,13 +219,6 @@ fake:
     extra: { audience: 'api://extra' }
 ";
 
-    #[test]
-    fn serves_org_default_configured_and_named_servers() {
-        let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
-        let ids: Vec<String> = server_ids(&config).into_iter().collect();
-        assert_eq!(ids, ["default", "extra", "org", "reports"]);
-    }
-
     #[tokio::test]
     async fn summary_names_issuers_apps_and_users_but_no_secret() {
         let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
@@ -253,6 +230,8 @@ fake:
             .start()
             .await
             .unwrap();
+        // The org server, `default`, the `fake:` section's and those the file names.
+        assert_eq!(fake.servers(), ["default", "extra", "org", "reports"]);
         let text = summary(&fake, &config, Path::new("fixtures.yaml"), &keys, false);
         let org = fake.org_url().to_owned();
         let elsewhere = |url: &str| {
@@ -275,6 +254,7 @@ fake:
             format!("issuer org          {org}\n"),
             format!("issuer default      {org}/oauth2/default\n"),
             format!("issuer reports      {org}/oauth2/reports\n"),
+            format!("issuer extra        {org}/oauth2/extra\n"),
             "app    spa          client_id spa-client, flow code, public, server default".into(),
             "app    web          client_id web-client, flow code, client_secret_basic, server org"
                 .into(),

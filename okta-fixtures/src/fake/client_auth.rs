@@ -1,14 +1,18 @@
 //! Client authentication at `/token`, `/introspect` and `/revoke` (section 4.3): `none`,
 //! `client_secret_basic`, `client_secret_post`, with Okta's error for each way it fails.
 
-use axum::http::{HeaderMap, header};
+use axum::body::Body;
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use okta_fixtures_config::TokenEndpointAuth;
+use okta_fixtures_config::{FaultEndpoint, TokenEndpointAuth};
 
-use super::directory::{AppEntry, Directory};
+use super::FakeState;
+use super::directory::{AppEntry, Directory, ServerEntry};
 use super::error::{self, OAuthError};
-use super::params::Params;
+use super::faults::{self, Scope};
+use super::params::{self, Params};
 
 /// Authenticates the client of a request. `query_client_id` is a public client's `client_id`
 /// sent in the query string, which Okta accepts on `/introspect` and `/revoke`.
@@ -63,7 +67,12 @@ fn check_secret<'d>(
     if app.auth != method {
         return Err(error::CLIENT_AUTH_FAILED);
     }
-    if !constant_time_eq(secret.expose().as_bytes(), presented.as_bytes()) {
+    if aws_lc_rs::constant_time::verify_slices_are_equal(
+        secret.expose().as_bytes(),
+        presented.as_bytes(),
+    )
+    .is_err()
+    {
         return Err(error::INVALID_SECRET);
     }
     Ok(app)
@@ -92,35 +101,85 @@ pub(crate) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
 }
 
 /// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.
-/// `None` for a `%` not followed by two hex digits or a result that is not UTF-8.
+/// `None` for a `%` not followed by two hex digits (Okta refuses those; the decoder would keep
+/// them literal) or a result that is not UTF-8.
 fn form_decode(raw: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut bytes = raw.iter();
-    while let Some(&b) = bytes.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = hex_value(*bytes.next()?)?;
-                let lo = hex_value(*bytes.next()?)?;
-                out.push((hi << 4) | lo);
-            }
-            _ => out.push(b),
-        }
+    let broken_escape = raw.iter().enumerate().any(|(i, b)| {
+        *b == b'%'
+            && !raw
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if broken_escape {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let decoded = percent_encoding::percent_decode(&spaced)
+        .decode_utf8()
+        .ok()?;
+    Some(decoded.into_owned())
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// What introspect and revoke do first: the server of the path (else its error), the fault if
+/// any (the whole answer), then the form and the client it authenticates, or why not.
+pub(crate) async fn client_request<'s>(
+    st: &'s FakeState,
+    endpoint: FaultEndpoint,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: Body,
+) -> Result<(&'s ServerEntry, Result<(Params, &'s AppEntry), OAuthError>), Response> {
+    let server = st
+        .server_at(uri.path())
+        .map_err(IntoResponse::into_response)?;
+    let read = read(headers, uri, body).await;
+    if let Some(res) = fault(st, endpoint, headers, read.as_ref().ok()).await {
+        return Err(res);
     }
+    let authed = read.and_then(|(form, query)| {
+        let app = authenticate(&st.dir, headers, &form, query.get("client_id"))?;
+        Ok((form, app))
+    });
+    Ok((server, authed))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The fault, if any, for an introspect or revoke request, scoped by the client id it names
+/// (Basic header, body or query).
+async fn fault(
+    st: &FakeState,
+    endpoint: FaultEndpoint,
+    headers: &HeaderMap,
+    read: Option<&(Params, Params)>,
+) -> Option<Response> {
+    if st.faults.is_empty() {
+        return None;
+    }
+    let basic_id = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| basic_credentials(v.as_bytes()))
+        .map(|(id, _)| id);
+    let client_id = basic_id.or_else(|| {
+        read.and_then(|(form, query)| form.get("client_id").or(query.get("client_id")))
+            .map(str::to_owned)
+    });
+    let scope = Scope {
+        user: None,
+        client_id: client_id.as_deref(),
+    };
+    faults::act(st, endpoint, scope).await
+}
+
+/// The form and query of an introspect or revoke request.
+async fn read(headers: &HeaderMap, uri: &Uri, body: Body) -> Result<(Params, Params), OAuthError> {
+    let query = Params::from_query(uri.query())?;
+    if query.has("client_secret") || query.has("client_assertion") {
+        return Err(error::CREDENTIALS_IN_QUERY);
+    }
+    let form = params::form(headers, body).await?;
+    Ok((form, query))
 }
 
 #[cfg(test)]
@@ -278,5 +337,45 @@ apps:
             authenticate(&d, &h, &form(""), None).unwrap_err(),
             error::INVALID_SECRET
         );
+    }
+
+    #[test]
+    fn hostile_basic_credentials_round_trip_or_are_refused() {
+        use rand::Rng as _;
+        use rand::seq::IndexedRandom as _;
+
+        use crate::fake::test_support::{hostile_bytes, hostile_text, rng, show};
+
+        let encode =
+            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        for seed in 0..3000u64 {
+            let mut rng = rng(seed);
+            // Any id and secret survive RFC 6749 2.3.1 encoding and our decoding.
+            let id = format!("c{}", hostile_text(&mut rng, 4));
+            let secret = hostile_text(&mut rng, 6);
+            let header = format!(
+                "Basic {}",
+                STANDARD.encode(format!("{}:{}", encode(&id), encode(&secret)))
+            );
+            assert_eq!(
+                basic_credentials(header.as_bytes()),
+                Some((id.clone(), secret.clone())),
+                "seed {seed}: {header:.200}"
+            );
+            // Garbage: raw bytes, or base64 of raw bytes, behind assorted schemes.
+            let raw = hostile_bytes(&mut rng, 6);
+            let scheme = *["Basic ", "basic ", "Bearer ", "", "Basic  "]
+                .choose(&mut rng)
+                .unwrap();
+            let mut garbage = scheme.as_bytes().to_vec();
+            if rng.random_ratio(50, 100) {
+                garbage.extend(STANDARD.encode(&raw).bytes());
+            } else {
+                garbage.extend(&raw);
+            }
+            if let Some((id, _)) = basic_credentials(&garbage) {
+                assert!(!id.is_empty(), "seed {seed}: {}", show(&garbage));
+            }
+        }
     }
 }

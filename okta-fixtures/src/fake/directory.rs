@@ -276,11 +276,7 @@ impl Directory {
             .map(|id| {
                 let configured = fake.servers.get(&id);
                 let is_org = id == ORG_SERVER;
-                let issuer = if is_org {
-                    org_url.clone()
-                } else {
-                    format!("{org_url}/oauth2/{id}")
-                };
+                let issuer = issuer(&org_url, &id);
                 let mut scopes: BTreeSet<String> =
                     OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
                 scopes.insert("offline_access".into());
@@ -368,6 +364,16 @@ impl Directory {
     /// Every server id, sorted.
     pub(crate) fn server_ids(&self) -> impl Iterator<Item = &str> {
         self.servers.keys().map(String::as_str)
+    }
+}
+
+/// The issuer of authorization server `server_id`: the org URL for `org`, else
+/// `{org_url}/oauth2/{server_id}`.
+pub(crate) fn issuer(org_url: &str, server_id: &str) -> String {
+    if server_id == ORG_SERVER {
+        org_url.to_owned()
+    } else {
+        format!("{org_url}/oauth2/{server_id}")
     }
 }
 

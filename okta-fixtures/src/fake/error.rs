@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::json::Obj;
+use super::params::{FormError, ParamsError};
 use super::{ids, page, reply};
 
 /// An OAuth error: `error` + `error_description`, and the HTTP status Okta sends it with.
@@ -18,6 +19,26 @@ pub(crate) struct OAuthError {
     pub(crate) status: StatusCode,
     pub(crate) error: &'static str,
     pub(crate) description: Cow<'static, str>,
+}
+
+/// A query or form Okta would not read: a repeated name is its own error, the rest a
+/// plain invalid request.
+impl From<ParamsError> for OAuthError {
+    fn from(e: ParamsError) -> Self {
+        match e {
+            ParamsError::Duplicate => DUPLICATE_PARAMS,
+            ParamsError::TooMany | ParamsError::TooLong => INVALID_REQUEST,
+        }
+    }
+}
+
+impl From<FormError> for OAuthError {
+    fn from(e: FormError) -> Self {
+        match e {
+            FormError::TooLarge => INVALID_REQUEST,
+            FormError::Params(p) => p.into(),
+        }
+    }
 }
 
 const fn oauth(status: u16, error: &'static str, description: &'static str) -> OAuthError {

@@ -1,15 +1,25 @@
-//! An ordered JSON object writer.
+//! Ordered JSON objects for the fake's bodies and token payloads.
 //!
 //! Okta emits keys in a fixed order (`token_type, expires_in, access_token, …`, claims as in
-//! section 6 of the wire reference) and serde_json's `Value` sorts them. Writing the text
-//! directly keeps Okta's order and skips an intermediate tree on the signing path.
+//! section 6 of the wire reference) and serde_json's `Map` sorts them, so an `Obj` keeps its
+//! fields in insertion order and lets serde_json write them.
 
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 /// A JSON object under construction; keys come out in insertion order.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Obj {
-    buf: String,
+    fields: Vec<(String, Field)>,
+}
+
+/// One field's value: nested objects keep their own order.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+enum Field {
+    Value(Value),
+    Obj(Obj),
+    Objs(Vec<Obj>),
 }
 
 impl Obj {
@@ -17,17 +27,14 @@ impl Obj {
         Self::default()
     }
 
-    fn key(&mut self, key: &str) {
-        self.buf.push(if self.buf.is_empty() { '{' } else { ',' });
-        push_str_literal(&mut self.buf, key);
-        self.buf.push(':');
+    fn with(mut self, key: &str, value: Field) -> Self {
+        self.fields.push((key.to_owned(), value));
+        self
     }
 
     /// `"key":"value"`
-    pub(crate) fn str(mut self, key: &str, value: &str) -> Self {
-        self.key(key);
-        push_str_literal(&mut self.buf, value);
-        self
+    pub(crate) fn str(self, key: &str, value: &str) -> Self {
+        self.with(key, Field::Value(value.into()))
     }
 
     /// `"key":"value"` when `value` is `Some`.
@@ -39,91 +46,47 @@ impl Obj {
     }
 
     /// `"key":123`
-    pub(crate) fn num(mut self, key: &str, value: u64) -> Self {
-        self.key(key);
-        self.buf.push_str(&value.to_string());
-        self
+    pub(crate) fn num(self, key: &str, value: u64) -> Self {
+        self.with(key, Field::Value(value.into()))
     }
 
     /// `"key":true`
-    pub(crate) fn bool(mut self, key: &str, value: bool) -> Self {
-        self.key(key);
-        self.buf.push_str(if value { "true" } else { "false" });
-        self
+    pub(crate) fn bool(self, key: &str, value: bool) -> Self {
+        self.with(key, Field::Value(value.into()))
     }
 
     /// `"key":["a","b"]`
-    pub(crate) fn strs<S: AsRef<str>>(mut self, key: &str, values: &[S]) -> Self {
-        self.key(key);
-        self.buf.push('[');
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.buf.push(',');
-            }
-            push_str_literal(&mut self.buf, v.as_ref());
-        }
-        self.buf.push(']');
-        self
+    pub(crate) fn strs<S: AsRef<str>>(self, key: &str, values: &[S]) -> Self {
+        let list = values.iter().map(|v| Value::from(v.as_ref())).collect();
+        self.with(key, Field::Value(Value::Array(list)))
     }
 
-    /// `"key":{…}` from another writer.
-    pub(crate) fn obj(mut self, key: &str, value: Obj) -> Self {
-        self.key(key);
-        self.buf.push_str(&value.finish());
-        self
+    /// `"key":{…}` from another object.
+    pub(crate) fn obj(self, key: &str, value: Obj) -> Self {
+        self.with(key, Field::Obj(value))
     }
 
     /// `"key":[{…},{…}]`
-    pub(crate) fn objs(mut self, key: &str, values: Vec<Obj>) -> Self {
-        self.key(key);
-        self.buf.push('[');
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.push(',');
-            }
-            self.buf.push_str(&v.finish());
-        }
-        self.buf.push(']');
-        self
+    pub(crate) fn objs(self, key: &str, values: Vec<Obj>) -> Self {
+        self.with(key, Field::Objs(values))
     }
 
     /// `"key":<any JSON value>`
-    pub(crate) fn value(mut self, key: &str, value: &Value) -> Self {
-        self.key(key);
-        // Serialising a `Value` to a String cannot fail: its map keys are strings.
-        self.buf
-            .push_str(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()));
-        self
+    pub(crate) fn value(self, key: &str, value: &Value) -> Self {
+        self.with(key, Field::Value(value.clone()))
     }
 
     /// The JSON text.
     pub(crate) fn finish(self) -> String {
-        if self.buf.is_empty() {
-            "{}".into()
-        } else {
-            let mut buf = self.buf;
-            buf.push('}');
-            buf
-        }
+        // Serialising cannot fail: every key is a string and every value plain data.
+        serde_json::to_string(&self).unwrap_or_else(|_| "{}".into())
     }
 }
 
-fn push_str_literal(buf: &mut String, s: &str) {
-    buf.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => buf.push_str("\\\""),
-            '\\' => buf.push_str("\\\\"),
-            '\n' => buf.push_str("\\n"),
-            '\r' => buf.push_str("\\r"),
-            '\t' => buf.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                buf.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => buf.push(c),
-        }
+impl Serialize for Obj {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.fields.iter().map(|(k, v)| (k, v)))
     }
-    buf.push('"');
 }
 
 #[cfg(test)]
@@ -137,13 +100,13 @@ mod tests {
             .num("a", 3600)
             .bool("m", true)
             .strs("scp", &["openid", "email"])
-            .obj("inner", Obj::new().str("k", "v"))
+            .obj("inner", Obj::new().str("k", "v").str("a", "w"))
             .opt_str("absent", None)
             .value("v", &serde_json::json!({"b": 1}))
             .finish();
         assert_eq!(
             text,
-            r#"{"z":"a\"b\\c\n\u0001","a":3600,"m":true,"scp":["openid","email"],"inner":{"k":"v"},"v":{"b":1}}"#
+            r#"{"z":"a\"b\\c\n\u0001","a":3600,"m":true,"scp":["openid","email"],"inner":{"k":"v","a":"w"},"v":{"b":1}}"#
         );
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["z"], "a\"b\\c\n\u{1}");

@@ -207,10 +207,7 @@ impl Mint {
             (
                 "iss".into(),
                 server
-                    .map_or_else(
-                        || super::state::issuer(st.org_url(), &server_id),
-                        |s| s.issuer.clone(),
-                    )
+                    .map_or_else(|| st.issuer(&server_id), |s| s.issuer.clone())
                     .into(),
             ),
             (

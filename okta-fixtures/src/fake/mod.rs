@@ -78,39 +78,32 @@
 //! # }
 //! ```
 
-mod admin;
-mod authn;
-mod authorize;
 mod claims;
 mod client_auth;
 mod clock;
 mod directory;
-mod discovery;
+mod endpoints;
 mod error;
 mod expiring;
 mod faults;
 mod grants;
 mod headers;
 mod ids;
-mod introspect;
 mod json;
 mod jwt;
 mod keys;
 mod mint;
 mod page;
 mod params;
+mod pkce;
 mod presented;
 mod reply;
-mod revoke;
+mod scopes;
 mod sessions;
 mod state;
 mod stats;
-mod token;
 mod user_limit;
-mod userinfo;
 
-#[cfg(test)]
-mod hostile_input;
 #[cfg(test)]
 mod test_support;
 
@@ -133,6 +126,7 @@ pub use state::FakeState;
 pub use stats::Stats;
 
 use directory::Directory;
+use endpoints::{admin, authn, authorize, discovery, introspect, revoke, token, userinfo};
 use error::FakeError;
 use keys::KeySet;
 use state::StateParts;
@@ -515,7 +509,7 @@ pub fn router(state: FakeState) -> Router {
                 &format!("{prefix}/token"),
                 post(token::token).options(token::preflight),
             )
-            .route(&format!("{prefix}/keys"), get(discovery::keys))
+            .route(&format!("{prefix}/keys"), get(endpoints::keys::keys))
             .route(
                 &format!("{prefix}/userinfo"),
                 get(userinfo::userinfo).post(userinfo::userinfo),

@@ -108,6 +108,7 @@ pub(crate) enum FormError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::test_support::{hostile_bytes, hostile_text, rng, show};
 
     #[test]
     fn decodes_and_rejects_duplicates() {
@@ -159,5 +160,72 @@ mod tests {
         assert!(is_form(&h));
         h.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
         assert!(!is_form(&h));
+    }
+
+    /// A form of names from the pieces with hostile values, so duplicates are common.
+    fn hostile_form(rng: &mut rand::rngs::StdRng) -> Vec<u8> {
+        use rand::Rng as _;
+        let mut form = String::new();
+        for _ in 0..rng.random_range(0..10) {
+            if !form.is_empty() {
+                form.push('&');
+            }
+            form.push_str(&hostile_text(rng, 1));
+            form.push('=');
+            form.push_str(&hostile_text(rng, 4));
+        }
+        form.into_bytes()
+    }
+
+    #[test]
+    fn hostile_input_never_panics_and_agrees_with_form_urlencoded() {
+        use rand::Rng as _;
+        let (mut accepted, mut duplicates) = (0, 0);
+        for seed in 0..4000u64 {
+            let mut rng = rng(seed);
+            let input = if rng.random_ratio(50, 100) {
+                hostile_form(&mut rng)
+            } else {
+                hostile_bytes(&mut rng, 12)
+            };
+            let case = format!("seed {seed}: {}", show(&input));
+            let reference: Vec<(String, String)> = url::form_urlencoded::parse(&input)
+                .filter(|(n, v)| !(n.is_empty() && v.is_empty()))
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect();
+            let mut names: Vec<&str> = reference.iter().map(|(n, _)| n.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            match Params::parse(&input) {
+                Ok(p) => {
+                    accepted += 1;
+                    assert!(reference.len() <= MAX_PARAMS, "{case}");
+                    assert_eq!(
+                        names.len(),
+                        reference.len(),
+                        "{case}: a duplicate was accepted"
+                    );
+                    for (name, value) in &reference {
+                        let want = Some(value.as_str()).filter(|v| !v.is_empty());
+                        assert_eq!(p.get(name), want, "{case}");
+                        assert!(p.has(name), "{case}");
+                        // U+FFFD (3 bytes) for one bad byte is the largest growth.
+                        assert!(value.len() <= 3 * input.len(), "{case}");
+                    }
+                }
+                Err(ParamsError::Duplicate) => {
+                    duplicates += 1;
+                    assert!(names.len() < reference.len(), "{case}: no duplicate");
+                }
+                Err(ParamsError::TooMany) => assert!(reference.len() > MAX_PARAMS, "{case}"),
+                Err(ParamsError::TooLong) => panic!("{case}: parse does not bound length"),
+            }
+            let text = String::from_utf8_lossy(&input);
+            match Params::from_query(Some(&text)) {
+                Err(ParamsError::TooLong) => assert!(text.len() > MAX_QUERY, "{case}"),
+                _ => assert!(text.len() <= MAX_QUERY, "{case}"),
+            }
+        }
+        assert!(accepted > 0 && duplicates > 0, "{accepted} {duplicates}");
     }
 }

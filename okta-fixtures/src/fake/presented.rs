@@ -6,7 +6,7 @@ use super::jwt::{self, Verified};
 
 /// Why a presented access token is not honoured.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Refused {
+pub(crate) enum TokenRejection {
     /// Not ours, not this server's, tampered, or not an access token.
     Invalid,
     Expired,
@@ -18,18 +18,19 @@ pub(crate) fn access_token(
     st: &FakeState,
     server: &ServerEntry,
     token: &str,
-) -> Result<Verified, Refused> {
+) -> Result<Verified, TokenRejection> {
     let keys = st.keys.get();
-    let v = jwt::verify(token, &keys.access_verifiers(server.is_org())).ok_or(Refused::Invalid)?;
-    let jti = v.str("jti").ok_or(Refused::Invalid)?;
+    let v = jwt::verify(token, &keys.access_verifiers(server.is_org()))
+        .ok_or(TokenRejection::Invalid)?;
+    let jti = v.str("jti").ok_or(TokenRejection::Invalid)?;
     if v.str("iss") != Some(server.issuer.as_str()) || !jti.starts_with("AT.") {
-        return Err(Refused::Invalid);
+        return Err(TokenRejection::Invalid);
     }
     if v.num("exp").is_none_or(|exp| exp <= st.clock.epoch_secs()) {
-        return Err(Refused::Expired);
+        return Err(TokenRejection::Expired);
     }
     if st.grants.access_revoked(jti, st.clock.now()) {
-        return Err(Refused::Revoked);
+        return Err(TokenRejection::Revoked);
     }
     Ok(v)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use okta_fixtures_config::{FaultSpec, ORG_SERVER};
 
 use super::clock::Clock;
-use super::directory::{Directory, ServerEntry};
+use super::directory::{self, Directory, ServerEntry};
 use super::error::FakeError;
 use super::faults::{FaultGuard, FaultStore};
 use super::grants::Grants;
@@ -106,7 +106,7 @@ impl FakeState {
     /// The issuer of authorization server `server_id`: the org URL for `org`, else
     /// `{org_url}/oauth2/{server_id}`.
     pub fn issuer(&self, server_id: &str) -> String {
-        issuer(self.org_url(), server_id)
+        directory::issuer(self.org_url(), server_id)
     }
 
     /// What the org has been asked so far.
@@ -215,13 +215,5 @@ impl FakeState {
         self.dir
             .server(id)
             .ok_or_else(|| FakeError::server_not_found(id))
-    }
-}
-
-pub(crate) fn issuer(org_url: &str, server_id: &str) -> String {
-    if server_id == okta_fixtures_config::ORG_SERVER {
-        org_url.to_owned()
-    } else {
-        format!("{org_url}/oauth2/{server_id}")
     }
 }

@@ -5,23 +5,21 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use okta_fixtures_config::{AuthnStatus, FaultEndpoint, Rotation};
-use sha2::{Digest as _, Sha256};
 
-use super::FakeState;
-use super::authorize::parse_scopes;
-use super::claims::{self, IdTokenFor, Minted, Subject};
-use super::client_auth;
-use super::directory::{AppEntry, OIDC_SCOPES, ServerEntry, UserEntry};
-use super::error::{self, FakeError, OAuthError};
-use super::faults::{self, Scope};
-use super::grants::RefreshGrant;
-use super::json::Obj;
-use super::params::{self, FormError, Params, ParamsError};
-use super::reply;
-use super::user_limit::{Bucket, PER_USER_LIMIT};
+use crate::fake::FakeState;
+use crate::fake::claims::{self, IdTokenFor, Minted, Subject};
+use crate::fake::client_auth;
+use crate::fake::directory::{AppEntry, OIDC_SCOPES, ServerEntry, UserEntry};
+use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::faults::{self, Scope};
+use crate::fake::grants::RefreshGrant;
+use crate::fake::json::Obj;
+use crate::fake::params::{self, Params};
+use crate::fake::pkce;
+use crate::fake::reply;
+use crate::fake::scopes;
+use crate::fake::user_limit::{Bucket, PER_USER_LIMIT};
 
 /// Grant types the fake's servers know, as Okta lists them.
 const ORG_GRANTS: &str = "[authorization_code, implicit, refresh_token, password]";
@@ -48,17 +46,14 @@ pub(crate) async fn token(
         return res;
     }
     let result = async {
-        let query = Params::from_query(uri.query()).map_err(params_error)?;
+        let query = Params::from_query(uri.query())?;
         if ["client_id", "client_secret", "client_assertion"]
             .iter()
             .any(|k| query.has(k))
         {
             return Err(error::CREDENTIALS_IN_QUERY);
         }
-        let form = form.map_err(|e| match e {
-            FormError::TooLarge => error::INVALID_REQUEST,
-            FormError::Params(p) => params_error(p),
-        })?;
+        let form = form?;
         let app = client_auth::authenticate(&st.dir, &headers, &form, None)?;
         grant(&st, server, app, &form, origin.as_deref())
     }
@@ -132,13 +127,6 @@ pub(crate) async fn preflight(State(st): State<FakeState>, headers: HeaderMap) -
         );
     }
     res
-}
-
-fn params_error(e: ParamsError) -> OAuthError {
-    match e {
-        ParamsError::Duplicate => error::DUPLICATE_PARAMS,
-        ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,
-    }
 }
 
 /// Whether `origin` is the origin of some app's redirect URI (the fake's Trusted Origins).
@@ -244,7 +232,7 @@ fn authorization_code(
     if grant.redirect_uri != redirect_uri {
         return Err(error::MISMATCHED_REDIRECT_URI);
     }
-    verify_pkce(grant.challenge.as_deref(), form.get("code_verifier"))?;
+    pkce::verify(grant.challenge.as_deref(), form.get("code_verifier"))?;
     if browser && grant.challenge.is_none() {
         return Err(error::BROWSER_PKCE);
     }
@@ -269,32 +257,6 @@ fn authorization_code(
         grant.nonce.as_deref(),
         refresh,
     ))
-}
-
-/// RFC 7636 S256 verification with Okta's messages.
-pub(crate) fn verify_pkce(
-    challenge: Option<&str>,
-    verifier: Option<&str>,
-) -> Result<(), OAuthError> {
-    match (challenge, verifier) {
-        (None, None) => Ok(()),
-        (None, Some(_)) => Err(error::PKCE_NO_CHALLENGE),
-        (Some(_), None) => Err(error::PKCE_VERIFIER_REQUIRED),
-        (Some(challenge), Some(verifier)) => {
-            if !(43..=128).contains(&verifier.len()) {
-                return Err(error::PKCE_VERIFIER_LENGTH);
-            }
-            let unreserved = verifier
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-            if unreserved && computed == challenge {
-                Ok(())
-            } else {
-                Err(error::PKCE_FAILED)
-            }
-        }
-    }
 }
 
 /// A new refresh family and token when `offline_access` was granted and the app may refresh.
@@ -404,7 +366,7 @@ fn password(
     let password = form
         .get("password")
         .ok_or_else(|| error::missing_parameter("password"))?;
-    let scopes = parse_scopes(
+    let scopes = scopes::parse(
         server,
         form.get("scope").ok_or(error::MISSING_SCOPES)?,
         false,
@@ -539,49 +501,4 @@ fn token_response(
         .opt_str("id_token", id_token)
         .finish();
     reply::json(StatusCode::OK, body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pkce_rfc7636_and_okta_vectors() {
-        assert_eq!(
-            verify_pkce(
-                Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
-                Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
-            ),
-            Ok(())
-        );
-        assert_eq!(
-            verify_pkce(
-                Some("qjrzSW9gMiUgpUvqgEPE4_-8swvyCtfOVvg55o5S_es"),
-                Some("M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag")
-            ),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn pkce_failures_use_okta_messages() {
-        let c = Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-        assert_eq!(verify_pkce(None, None), Ok(()));
-        assert_eq!(verify_pkce(None, Some("x")), Err(error::PKCE_NO_CHALLENGE));
-        assert_eq!(verify_pkce(c, None), Err(error::PKCE_VERIFIER_REQUIRED));
-        assert_eq!(
-            verify_pkce(c, Some(&"a".repeat(42))),
-            Err(error::PKCE_VERIFIER_LENGTH)
-        );
-        assert_eq!(
-            verify_pkce(c, Some(&"a".repeat(129))),
-            Err(error::PKCE_VERIFIER_LENGTH)
-        );
-        assert_eq!(
-            verify_pkce(c, Some(&"a".repeat(43))),
-            Err(error::PKCE_FAILED)
-        );
-        let bad_chars = format!("{}!", "a".repeat(43));
-        assert_eq!(verify_pkce(c, Some(&bad_chars)), Err(error::PKCE_FAILED));
-    }
 }

@@ -6,11 +6,11 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::FaultEndpoint;
 
-use super::FakeState;
-use super::error::{self, FakeError, OAuthError};
-use super::introspect::client_request;
-use super::presented;
-use super::reply;
+use crate::fake::FakeState;
+use crate::fake::client_auth;
+use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::presented;
+use crate::fake::reply;
 
 /// `POST …/v1/revoke`: 200 with an empty body whether or not the token was known, so nothing
 /// leaks; a client revokes only its own tokens.
@@ -21,7 +21,7 @@ pub(crate) async fn revoke(
     body: Body,
 ) -> Response {
     let (server, authed) =
-        match client_request(&st, FaultEndpoint::Revoke, &headers, &uri, body).await {
+        match client_auth::client_request(&st, FaultEndpoint::Revoke, &headers, &uri, body).await {
             Ok(r) => r,
             Err(res) => return res,
         };

@@ -1,9 +1,9 @@
 //! The fake's own endpoints under `/_fake/` (not Okta paths), each mirroring a method of
-//! [`FakeState`] / [`FakeOkta`](super::FakeOkta):
+//! [`FakeState`] / [`FakeOkta`](crate::fake::FakeOkta):
 //!
 //! | Request | Answer | Rust |
 //! |---|---|---|
-//! | `GET /_fake/stats` | 200 [`Stats`](super::Stats) as JSON | `stats()` |
+//! | `GET /_fake/stats` | 200 [`Stats`](crate::fake::Stats) as JSON | `stats()` |
 //! | `POST /_fake/faults` (JSON below) | 201 `{"id":1}` | `fault(spec)` |
 //! | `GET /_fake/faults` | 200 `{"faults":[{"id":1,…,"times_left":2,"hits":0}]}` | — |
 //! | `DELETE /_fake/faults/{id}` | 204, or 404 `E0000007` | dropping the guard |
@@ -46,12 +46,12 @@ use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec};
 use serde::Deserialize;
 
-use super::FakeState;
-use super::error::FakeError;
-use super::faults::Listed;
-use super::json::Obj;
-use super::params::read_body;
-use super::reply;
+use crate::fake::FakeState;
+use crate::fake::error::FakeError;
+use crate::fake::faults::Listed;
+use crate::fake::json::Obj;
+use crate::fake::params::read_body;
+use crate::fake::reply;
 
 const MAX_RESET_SECS: u64 = 3600;
 const MAX_LATENCY_MS: u64 = 3_600_000;
@@ -299,65 +299,122 @@ mod tests {
 
     #[test]
     fn bad_bodies_name_the_field() {
-        assert!(err("not json").1.starts_with("E0000003"));
-        assert!(
-            err(r#"{"endpoint":"token","kind":"drop","extra":1}"#)
-                .1
-                .contains("extra")
-        );
-        assert!(err("[]").1.starts_with("E0000003"));
         assert_eq!(err(r#"{"kind":"drop"}"#).0, 400);
-        assert!(err(r#"{"kind":"drop"}"#).1.starts_with("E0000001 endpoint"));
-        assert!(
-            err(r#"{"endpoint":"tokens","kind":"drop"}"#)
-                .1
-                .contains("endpoint")
-        );
-        assert!(err(r#"{"endpoint":"token"}"#).1.contains("kind"));
-        assert!(
-            err(r#"{"endpoint":"token","kind":"boom"}"#)
-                .1
-                .contains("kind")
-        );
-        assert!(
-            err(r#"{"endpoint":"token","kind":"status"}"#)
-                .1
-                .contains("status")
-        );
-        assert!(
-            err(r#"{"endpoint":"token","kind":"status","status":99}"#)
-                .1
-                .contains("status")
-        );
-        assert!(
-            err(r#"{"endpoint":"token","kind":"drop","status":500}"#)
-                .1
-                .contains("status")
-        );
-        assert!(
-            err(r#"{"endpoint":"token","kind":"latency"}"#)
-                .1
-                .contains("latency_ms")
-        );
-        assert!(
-            err(r#"{"endpoint":"token","kind":"latency","latency_ms":99999999}"#)
-                .1
-                .contains("latency_ms")
-        );
-        assert!(
-            err(r#"{"endpoint":"token","kind":"rate_limit","reset":4000}"#)
-                .1
-                .contains("reset")
-        );
-        assert!(
-            err(r#"{"endpoint":"token","kind":"drop","times":0}"#)
-                .1
-                .contains("times")
-        );
-        assert!(
-            err(r#"{"endpoint":"token","kind":"drop","times":-1}"#)
-                .1
-                .starts_with("E0000003")
-        );
+        // Each body and what its error's code and causes must hold.
+        for (body, starts, holds) in [
+            ("not json", "E0000003", ""),
+            (
+                r#"{"endpoint":"token","kind":"drop","extra":1}"#,
+                "",
+                "extra",
+            ),
+            ("[]", "E0000003", ""),
+            (r#"{"kind":"drop"}"#, "E0000001 endpoint", ""),
+            (r#"{"endpoint":"tokens","kind":"drop"}"#, "", "endpoint"),
+            (r#"{"endpoint":"token"}"#, "", "kind"),
+            (r#"{"endpoint":"token","kind":"boom"}"#, "", "kind"),
+            (r#"{"endpoint":"token","kind":"status"}"#, "", "status"),
+            (
+                r#"{"endpoint":"token","kind":"status","status":99}"#,
+                "",
+                "status",
+            ),
+            (
+                r#"{"endpoint":"token","kind":"drop","status":500}"#,
+                "",
+                "status",
+            ),
+            (r#"{"endpoint":"token","kind":"latency"}"#, "", "latency_ms"),
+            (
+                r#"{"endpoint":"token","kind":"latency","latency_ms":99999999}"#,
+                "",
+                "latency_ms",
+            ),
+            (
+                r#"{"endpoint":"token","kind":"rate_limit","reset":4000}"#,
+                "",
+                "reset",
+            ),
+            (
+                r#"{"endpoint":"token","kind":"drop","times":0}"#,
+                "",
+                "times",
+            ),
+            (
+                r#"{"endpoint":"token","kind":"drop","times":-1}"#,
+                "E0000003",
+                "",
+            ),
+        ] {
+            let (_, text) = err(body);
+            assert!(
+                text.starts_with(starts) && text.contains(holds),
+                "{body}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_fault_bodies_never_panic() {
+        use rand::Rng as _;
+        use rand::seq::IndexedRandom as _;
+        use serde_json::Value;
+
+        use crate::fake::test_support::{hostile_bytes, hostile_text, rng};
+
+        let mut accepted = 0;
+        for seed in 0..2000u64 {
+            let mut rng = rng(seed);
+            let pick = |rng: &mut rand::rngs::StdRng, items: &[&'static str]| {
+                Value::from(*items.choose(rng).unwrap())
+            };
+            let body = if rng.random_ratio(50, 100) {
+                hostile_bytes(&mut rng, 10)
+            } else {
+                let mut obj = serde_json::Map::new();
+                let endpoint = pick(&mut rng, &["token", "authn", "keys", "authorize", "nope"]);
+                obj.insert("endpoint".into(), endpoint);
+                let kinds = ["drop", "malformed_page", "rate_limit", "status", "latency"];
+                obj.insert("kind".into(), pick(&mut rng, &kinds));
+                for _ in 0..rng.random_range(0..4) {
+                    let keys = [
+                        "endpoint",
+                        "kind",
+                        "status",
+                        "latency_ms",
+                        "reset",
+                        "user",
+                        "client_id",
+                        "times",
+                    ];
+                    let key = *keys.choose(&mut rng).unwrap();
+                    let value = match rng.random_range(0..4) {
+                        0 => pick(
+                            &mut rng,
+                            &[
+                                "token",
+                                "authn",
+                                "drop",
+                                "status",
+                                "latency",
+                                "rate_limit",
+                                "malformed_page",
+                                "keys",
+                            ],
+                        ),
+                        1 => Value::from(rng.random::<i64>() % 100_000),
+                        2 => Value::from(hostile_text(&mut rng, 3)),
+                        _ => Value::Null,
+                    };
+                    obj.insert(key.to_owned(), value);
+                }
+                serde_json::to_vec(&obj).unwrap()
+            };
+            if let Ok(spec) = parse_fault(&body) {
+                assert!(spec.times != Some(0), "seed {seed}");
+                accepted += 1;
+            }
+        }
+        assert!(accepted > 0);
     }
 }

@@ -6,13 +6,13 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::FaultEndpoint;
 
-use super::FakeState;
-use super::claims;
-use super::error::{self, FakeError, OAuthError};
-use super::faults::{self, Scope};
-use super::params::{self, Params};
-use super::presented::{self, Refused};
-use super::reply;
+use crate::fake::FakeState;
+use crate::fake::claims;
+use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::faults::{self, Scope};
+use crate::fake::params::{self, Params};
+use crate::fake::presented::{self, TokenRejection};
+use crate::fake::reply;
 
 /// `GET|POST …/v1/userinfo` with `Authorization: Bearer …` (or, on POST, an `access_token`
 /// form field).
@@ -53,9 +53,9 @@ pub(crate) async fn userinfo(
             (None, None) => return Err(error::ACCESS_TOKEN_MISSING),
         };
         presented::access_token(&st, server, token).map_err(|r| match r {
-            Refused::Expired => error::TOKEN_EXPIRED,
-            Refused::Revoked => error::ACCESS_TOKEN_REVOKED,
-            Refused::Invalid => error::ACCESS_TOKEN_INVALID,
+            TokenRejection::Expired => error::TOKEN_EXPIRED,
+            TokenRejection::Revoked => error::ACCESS_TOKEN_REVOKED,
+            TokenRejection::Invalid => error::ACCESS_TOKEN_INVALID,
         })
     });
     // Scoped by the token's user and client, when the token checks out.

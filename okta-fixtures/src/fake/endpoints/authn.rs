@@ -8,17 +8,17 @@ use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::{AuthnStatus, FaultEndpoint};
 use serde_json::{Map, Value};
 
-use super::FakeState;
-use super::clock::iso8601;
-use super::directory::UserEntry;
-use super::error::FakeError;
-use super::faults::{self, Scope};
-use super::ids;
-use super::json::Obj;
-use super::params::read_body;
-use super::reply;
-use super::sessions::{Transaction, TxStatus};
-use super::user_limit::{Bucket, PER_USER_LIMIT};
+use crate::fake::FakeState;
+use crate::fake::clock::iso8601;
+use crate::fake::directory::UserEntry;
+use crate::fake::error::FakeError;
+use crate::fake::faults::{self, Scope};
+use crate::fake::ids;
+use crate::fake::json::Obj;
+use crate::fake::params::read_body;
+use crate::fake::reply;
+use crate::fake::sessions::{Transaction, TxStatus};
+use crate::fake::user_limit::{Bucket, PER_USER_LIMIT};
 
 /// When every fake user last changed their password (fixed, so responses are stable).
 const PASSWORD_CHANGED: &str = "2024-01-01T00:00:00.000Z";

@@ -12,22 +12,19 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::{FaultEndpoint, Flow};
 
-use super::FakeState;
-use super::claims::{self, IdTokenFor, Subject};
-use super::directory::ServerEntry;
-use super::error::{self, FakeError, OAuthError};
-use super::faults::{self, Scope};
-use super::grants::CodeGrant;
-use super::ids;
-use super::page;
-use super::params::{FormError, Params, ParamsError};
-use super::reply;
-use super::sessions::Session;
-
-/// Okta's limit on the `scope` parameter.
-const MAX_SCOPE_LEN: usize = 1024;
-/// Scopes that ask for OIDC claims and so need `openid`.
-const OIDC_CLAIM_SCOPES: [&str; 5] = ["profile", "email", "address", "phone", "groups"];
+use crate::fake::FakeState;
+use crate::fake::claims::{self, IdTokenFor, Subject};
+use crate::fake::directory::ServerEntry;
+use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::faults::{self, Scope};
+use crate::fake::grants::CodeGrant;
+use crate::fake::ids;
+use crate::fake::page;
+use crate::fake::params::Params;
+use crate::fake::pkce;
+use crate::fake::reply;
+use crate::fake::scopes;
+use crate::fake::sessions::Session;
 
 /// `GET …/v1/authorize`
 pub(crate) async fn get(State(st): State<FakeState>, headers: HeaderMap, uri: Uri) -> Response {
@@ -41,7 +38,7 @@ pub(crate) async fn get(State(st): State<FakeState>, headers: HeaderMap, uri: Ur
     }
     match params {
         Ok(params) => authorize(&st, server, &params, &headers),
-        Err(e) => params_page(e),
+        Err(e) => FakeError::Page(e.into()).into_response(),
     }
 }
 
@@ -56,7 +53,7 @@ pub(crate) async fn post(
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    let form = super::params::form(&headers, body).await;
+    let form = crate::fake::params::form(&headers, body).await;
     if let Some(res) = fault(&st, form.as_ref().ok(), &headers).await {
         return res;
     }
@@ -65,8 +62,7 @@ pub(crate) async fn post(
     }
     match form {
         Ok(params) => authorize(&st, server, &params, &headers),
-        Err(FormError::Params(e)) => params_page(e),
-        Err(FormError::TooLarge) => FakeError::Page(error::INVALID_REQUEST).into_response(),
+        Err(e) => FakeError::Page(e.into()).into_response(),
     }
 }
 
@@ -90,14 +86,6 @@ async fn fault(st: &FakeState, p: Option<&Params>, headers: &HeaderMap) -> Optio
         client_id: p.and_then(|p| p.get("client_id")),
     };
     faults::act(st, FaultEndpoint::Authorize, scope).await
-}
-
-fn params_page(e: ParamsError) -> Response {
-    let err = match e {
-        ParamsError::Duplicate => error::DUPLICATE_PARAMS,
-        ParamsError::TooMany | ParamsError::TooLong => error::INVALID_REQUEST,
-    };
-    FakeError::Page(err).into_response()
 }
 
 /// How the answer travels to the redirect URI.
@@ -208,13 +196,6 @@ fn state_is_valid(state: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || ",._-;+*:~!$'()/?=@".contains(c))
 }
 
-/// PKCE challenges are base64url (RFC 7636 unreserved characters).
-pub(crate) fn challenge_is_valid(challenge: &str) -> bool {
-    challenge
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-}
-
 fn authorize(st: &FakeState, server: &ServerEntry, p: &Params, headers: &HeaderMap) -> Response {
     // 1. Client and redirect URI: problems here cannot go to a redirect URI.
     let Some(app) = p.get("client_id").and_then(|id| st.dir.app(id)) else {
@@ -312,7 +293,7 @@ fn authorize(st: &FakeState, server: &ServerEntry, p: &Params, headers: &HeaderM
     }
     let challenge = if wants_code {
         match (p.get("code_challenge"), p.get("code_challenge_method")) {
-            (Some(c), Some("S256")) if challenge_is_valid(c) => Some(c),
+            (Some(c), Some("S256")) if pkce::challenge_is_valid(c) => Some(c),
             (Some(_), Some("S256")) => return reply.error(&error::PKCE_ILLEGAL_CHALLENGE, mode),
             (Some(_), _) => return reply.error(&error::PKCE_METHOD, mode),
             (None, _) if app.pkce_required => {
@@ -479,42 +460,7 @@ pub(crate) fn requested_scopes(
             error::NO_DEFAULT_SCOPES
         });
     };
-    parse_scopes(server, raw, id_token)
-}
-
-/// Checks a space-separated scope list against `server`.
-pub(crate) fn parse_scopes(
-    server: &ServerEntry,
-    raw: &str,
-    id_token: bool,
-) -> Result<Vec<String>, OAuthError> {
-    if raw.len() > MAX_SCOPE_LEN {
-        return Err(error::INVALID_SCOPE);
-    }
-    let mut scopes: Vec<String> = Vec::new();
-    for s in raw.split(' ').filter(|s| !s.is_empty()) {
-        if !server.scopes.contains(s) {
-            return Err(if server.is_org() {
-                error::INVALID_SCOPE
-            } else {
-                error::NO_MATCHING_SCOPE
-            });
-        }
-        if !scopes.iter().any(|x| x == s) {
-            scopes.push(s.to_owned());
-        }
-    }
-    if scopes.is_empty() {
-        return Err(error::INVALID_SCOPE);
-    }
-    let has_openid = scopes.iter().any(|s| s == "openid");
-    let wants_claims = scopes
-        .iter()
-        .any(|s| OIDC_CLAIM_SCOPES.contains(&s.as_str()));
-    if !has_openid && (id_token || wants_claims) {
-        return Err(error::OPENID_REQUIRED);
-    }
-    Ok(scopes)
+    scopes::parse(server, raw, id_token)
 }
 
 #[cfg(test)]
@@ -529,16 +475,6 @@ mod tests {
         for bad in ["a|b", "a b", "a<b", "a\"b", "é", "a\u{0}b", "a%b", "a#b"] {
             assert!(!state_is_valid(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn challenge_characters() {
-        assert!(challenge_is_valid(
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        ));
-        assert!(!challenge_is_valid(
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM="
-        ));
     }
 
     #[test]

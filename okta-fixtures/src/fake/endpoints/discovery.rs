@@ -1,20 +1,16 @@
-//! Discovery documents and JWKS (section 5): `/.well-known/openid-configuration`,
-//! `/.well-known/oauth-authorization-server` (both locations and the RFC 8414 form), and
-//! `…/v1/keys`.
+//! Discovery documents (section 5): `/.well-known/openid-configuration` and
+//! `/.well-known/oauth-authorization-server` (both locations and the RFC 8414 form).
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::FaultEndpoint;
 
-use super::FakeState;
-use super::directory::ServerEntry;
-use super::faults::{self, Scope};
-use super::json::Obj;
-use super::reply;
-
-/// How long clients may cache the JWKS (Okta sends `max-age=…, must-revalidate`).
-const KEYS_CACHE_CONTROL: &str = "max-age=86400, must-revalidate";
+use crate::fake::FakeState;
+use crate::fake::directory::ServerEntry;
+use crate::fake::faults::{self, Scope};
+use crate::fake::json::Obj;
+use crate::fake::reply;
 
 const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
 const ID_TOKEN_CLAIMS: [&str; 31] = [
@@ -142,29 +138,4 @@ fn metadata(st: &FakeState, server: &ServerEntry, oidc: bool) -> Obj {
         .str("revocation_endpoint", &server.endpoint(org, "revoke"))
         .strs("revocation_endpoint_auth_methods_supported", &AUTH_METHODS)
         .bool("request_parameter_supported", false)
-}
-
-/// `GET …/v1/keys`: the org server publishes both keys (its access tokens use the second);
-/// custom servers publish the key that signs their tokens.
-pub(crate) async fn keys(State(st): State<FakeState>, uri: Uri) -> Response {
-    if let Some(res) = faults::act(&st, FaultEndpoint::Keys, Scope::default()).await {
-        return res;
-    }
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let keys = st
-        .keys
-        .get()
-        .published(server.is_org())
-        .into_iter()
-        .map(|k| k.jwk())
-        .collect();
-    let mut res = reply::json(StatusCode::OK, Obj::new().objs("keys", keys).finish());
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(KEYS_CACHE_CONTROL),
-    );
-    res
 }

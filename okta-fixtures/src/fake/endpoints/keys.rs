@@ -1,0 +1,39 @@
+//! The JWKS (section 5): `…/v1/keys`.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use okta_fixtures_config::FaultEndpoint;
+
+use crate::fake::FakeState;
+use crate::fake::faults::{self, Scope};
+use crate::fake::json::Obj;
+use crate::fake::reply;
+
+/// How long clients may cache the JWKS (Okta sends `max-age=…, must-revalidate`).
+const KEYS_CACHE_CONTROL: &str = "max-age=86400, must-revalidate";
+
+/// `GET …/v1/keys`: the org server publishes both keys (its access tokens use the second);
+/// custom servers publish the key that signs their tokens.
+pub(crate) async fn keys(State(st): State<FakeState>, uri: Uri) -> Response {
+    if let Some(res) = faults::act(&st, FaultEndpoint::Keys, Scope::default()).await {
+        return res;
+    }
+    let server = match st.server_at(uri.path()) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let keys = st
+        .keys
+        .get()
+        .published(server.is_org())
+        .into_iter()
+        .map(|k| k.jwk())
+        .collect();
+    let mut res = reply::json(StatusCode::OK, Obj::new().objs("keys", keys).finish());
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(KEYS_CACHE_CONTROL),
+    );
+    res
+}
