@@ -167,7 +167,7 @@ mod single_flight {
             .map(|i| {
                 let (f, start) = (f.clone(), start.clone());
                 std::thread::spawn(move || {
-                    let rt = crate::cache::runtime(i % 2 == 0);
+                    let rt = crate::support::runtime(i % 2 == 0);
                     start.wait();
                     let mut got = rt.block_on(async {
                         let tasks: Vec<_> = (0..TASKS)

@@ -7,3 +7,4 @@ mod e2e;
 mod fake;
 mod flow;
 mod macros;
+mod support;

@@ -6,9 +6,8 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
-use super::{
-    Org, SPA_CB, VERIFIER, assert_oauth_error, claims, form_fields, json_of, key_dir, kid,
-};
+use super::{Org, SPA_CB, VERIFIER, key_dir};
+use crate::support::{assert_oauth_error, claims, form_fields, json_of, kid};
 
 async fn jwks(org: &Org, server: &str) -> JwkSet {
     let path = if server == "org" {

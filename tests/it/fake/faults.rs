@@ -8,9 +8,9 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::{
-    CHALLENGE, Org, SPA_CB, VERIFIER, YAML, assert_not_well_formed, assert_oauth_error,
-    assert_okta_error, form_fields, json_of,
+use super::{CHALLENGE, Org, SPA_CB, VERIFIER, YAML};
+use crate::support::{
+    assert_not_well_formed, assert_oauth_error, assert_okta_error, form_fields, json_of,
 };
 
 fn spec(endpoint: FaultEndpoint, kind: FaultKind) -> FaultSpec {
