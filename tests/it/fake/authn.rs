@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
+use rstest::rstest;
 use serde_json::json;
 
 use super::*;
@@ -52,23 +53,29 @@ async fn authn_success_has_okta_shape_and_headers() {
     assert_eq!(org.fake.stats().requests("authn"), 2);
 }
 
+/// A wrong password, an unknown user, a hidden lockout and a federated user look the same.
+#[rstest]
+#[case::wrong_password("alice@example.com", "wrong")]
+#[case::unknown_user("nobody@example.com", "x")]
+#[case::locked_out_hidden("hidden@example.com", "pw-hidden")]
+#[case::federated("federated@example.com", "pw-fed")]
+#[case::wrong_password_with_a_status("mfa@example.com", "nope")]
 #[tokio::test]
-async fn authn_failures_are_okta_errors() {
+async fn authn_failures_are_okta_errors(#[case] username: &str, #[case] password: &str) {
     let org = Org::start().await;
-    for body in [
-        json!({"username": "alice@example.com", "password": "wrong"}),
-        json!({"username": "nobody@example.com", "password": "x"}),
-        json!({"username": "hidden@example.com", "password": "pw-hidden"}),
-        json!({"username": "federated@example.com", "password": "pw-fed"}),
-    ] {
-        assert_okta_error(
-            org.authn(body).await,
-            401,
-            "E0000004",
-            "Authentication failed",
-        )
-        .await;
-    }
+    assert_okta_error(
+        org.authn(json!({"username": username, "password": password}))
+            .await,
+        401,
+        "E0000004",
+        "Authentication failed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_authn_bodies_are_okta_errors() {
+    let org = Org::start().await;
     let res = org
         .http
         .post(org.url("/api/v1/authn"))
@@ -133,15 +140,6 @@ async fn authn_statuses_follow_the_configured_user() {
     assert_eq!(v["status"], "LOCKED_OUT");
     assert!(v.get("stateToken").is_none());
     assert_eq!(v["_links"]["next"]["name"], "unlock");
-
-    // A wrong password is still a wrong password for users with a status.
-    assert_okta_error(
-        authn("mfa@example.com", "nope").await,
-        401,
-        "E0000004",
-        "Authentication failed",
-    )
-    .await;
 }
 
 #[tokio::test]

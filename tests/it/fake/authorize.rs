@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
+use reqwest::Response;
 use reqwest::header::CONTENT_TYPE;
+use rstest::rstest;
 use serde_json::{Value, json};
 
 use super::*;
@@ -453,65 +455,54 @@ async fn a_session_cookie_wins_over_a_session_token() {
     assert_eq!(stats.sign_ins("bob@example.com", "legacy-client", "org"), 1);
 }
 
+/// Problems with the client or the redirect URI: Okta's 400 error page, never a redirect.
+#[rstest]
+#[case::unknown_client(
+    &[("client_id", "nope"), ("redirect_uri", SPA_CB)],
+    &["invalid_client", "Invalid value for 'client_id' parameter."]
+)]
+#[case::unregistered_redirect(
+    &[("client_id", "spa-client"), ("redirect_uri", "http://evil.example/cb")],
+    &["The 'redirect_uri' parameter must be a Login redirect URI in the client app settings"]
+)]
+#[case::no_redirect(&[("client_id", "spa-client")], &["redirect_uri is missing."])]
+#[case::service_app(
+    &[("client_id", "reports-client"), ("redirect_uri", SPA_CB)],
+    &["Clients with 'application_type' of 'service' are not allowed"]
+)]
+#[case::invalid_state(
+    &[("client_id", "spa-client"), ("redirect_uri", SPA_CB), ("state", "a|b")],
+    &["The authentication request has an invalid 'state' parameter."]
+)]
 #[tokio::test]
-async fn client_and_redirect_problems_get_okta_error_pages() {
+async fn client_and_redirect_problems_get_okta_error_pages(
+    #[case] params: &[(&str, &str)],
+    #[case] texts: &[&str],
+) {
     let org = Org::start().await;
-    let base = [
+    let mut p = vec![
         ("response_type", "code"),
         ("scope", "openid"),
         ("state", "s"),
         ("code_challenge", CHALLENGE),
         ("code_challenge_method", "S256"),
     ];
-    let page = |extra: Vec<(&'static str, &'static str)>| {
-        let org = &org;
-        async move {
-            let mut p: Vec<(&str, &str)> = base.to_vec();
-            p.extend(extra);
-            let res = org.authorize("default", &p).await;
-            assert_eq!(res.status(), 400);
-            assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
-            assert!(res.headers().get("location").is_none());
-            page_text(&res.text().await.unwrap())
-        }
-    };
-    let text = page(vec![("client_id", "nope"), ("redirect_uri", SPA_CB)]).await;
-    assert!(
-        text.contains("invalid_client")
-            && text.contains("Invalid value for 'client_id' parameter.")
-    );
-    let text = page(vec![
-        ("client_id", "spa-client"),
-        ("redirect_uri", "http://evil.example/cb"),
-    ])
-    .await;
-    assert!(text.contains(
-        "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings"
-    ));
-    let text = page(vec![("client_id", "spa-client")]).await;
-    assert!(text.contains("redirect_uri is missing."));
-    let text = page(vec![
-        ("client_id", "reports-client"),
-        ("redirect_uri", SPA_CB),
-    ])
-    .await;
-    assert!(text.contains("Clients with 'application_type' of 'service' are not allowed"));
-    let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "spa-client"),
-                ("redirect_uri", SPA_CB),
-                ("response_type", "code"),
-                ("state", "a|b"),
-            ],
-        )
-        .await;
+    // A parameter of the case replaces the default of the same name.
+    p.retain(|(k, _)| !params.iter().any(|(name, _)| name == k));
+    p.extend_from_slice(params);
+    let res = org.authorize("default", &p).await;
     assert_eq!(res.status(), 400);
-    assert!(
-        page_text(&res.text().await.unwrap())
-            .contains("The authentication request has an invalid 'state' parameter.")
-    );
+    assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
+    assert!(res.headers().get("location").is_none());
+    let text = page_text(&res.text().await.unwrap());
+    for expected in texts {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+}
+
+#[tokio::test]
+async fn repeated_parameters_and_unknown_servers_are_refused() {
+    let org = Org::start().await;
     let res = org
         .http
         .get(org.url("/oauth2/default/v1/authorize?client_id=spa-client&client_id=spa-client"))
@@ -535,36 +526,30 @@ async fn client_and_redirect_problems_get_okta_error_pages() {
     .await;
 }
 
-#[tokio::test]
-async fn later_problems_go_back_through_the_response_mode() {
-    let org = Org::start().await;
+/// `/authorize` on the default server for the SPA, with alice's sessionToken, `state=s-9`,
+/// `prompt=none` unless `extra` names a prompt, and `extra`.
+async fn spa_authorize(org: &Org, extra: &[(&str, &str)]) -> Response {
     let st = org
         .session_token("alice@example.com", "correct-horse")
         .await;
-    let run = |extra: Vec<(&'static str, &'static str)>, client: &'static str, cb: &'static str| {
-        let org = &org;
-        let st = st.clone();
-        async move {
-            let mut p: Vec<(&str, &str)> = vec![
-                ("client_id", client),
-                ("redirect_uri", cb),
-                ("state", "s-9"),
-                ("sessionToken", &st),
-            ];
-            if !extra.iter().any(|(k, _)| *k == "prompt") {
-                p.push(("prompt", "none"));
-            }
-            p.extend(extra);
-            org.authorize("default", &p).await
-        }
-    };
-    // Query mode (the default for code): 302, no body, error in the query.
-    let res = run(
-        vec![("response_type", "code"), ("scope", "openid")],
-        "spa-client",
-        SPA_CB,
-    )
-    .await;
+    let mut p = vec![
+        ("client_id", "spa-client"),
+        ("redirect_uri", SPA_CB),
+        ("state", "s-9"),
+        ("sessionToken", &st),
+    ];
+    if !extra.iter().any(|(k, _)| *k == "prompt") {
+        p.push(("prompt", "none"));
+    }
+    p.extend_from_slice(extra);
+    org.authorize("default", &p).await
+}
+
+/// Query mode (the default for code): 302, no body, the error in the query.
+#[tokio::test]
+async fn a_missing_pkce_challenge_goes_back_in_the_query() {
+    let org = Org::start().await;
+    let res = spa_authorize(&org, &[("response_type", "code"), ("scope", "openid")]).await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["content-length"], "0");
     assert_eq!(res.headers()["referrer-policy"], "no-referrer");
@@ -581,177 +566,128 @@ async fn later_problems_go_back_through_the_response_mode() {
         "PKCE code challenge is required by the application."
     );
     assert_eq!(q["state"], "s-9");
+    assert_eq!(org.fake.stats().total_sign_ins(), 0);
+}
 
-    // (extra parameters, error, error_description, where the error travels)
-    type Case = (
-        Vec<(&'static str, &'static str)>,
-        &'static str,
-        &'static str,
-        char,
+const PKCE: [(&str, &str); 2] = [
+    ("code_challenge", CHALLENGE),
+    ("code_challenge_method", "S256"),
+];
+
+/// Problems found once the client and redirect URI are known go back to the redirect URI, in
+/// the query (`?`) or the fragment (`#`).
+#[rstest]
+#[case::token_for_a_code_app(
+    &[("response_type", "token"), ("scope", "openid"), ("nonce", "n")],
+    "unsupported_response_type",
+    "The response type is not supported by the authorization server. Configured response types: [code].",
+    '#'
+)]
+#[case::unknown_response_mode(
+    &[("response_type", "code"), ("response_mode", "nope"), ("scope", "openid")],
+    "unsupported_response_mode",
+    "The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].",
+    '?'
+)]
+#[case::post_message_with_code(
+    &[("response_type", "code"), ("response_mode", "okta_post_message"), ("scope", "openid")],
+    "unsupported_response_mode",
+    "'okta_post_message' response mode cannot be used with the 'code' response type.",
+    '?'
+)]
+#[case::plain_challenge(
+    &[("response_type", "code"), ("scope", "openid"), ("code_challenge", CHALLENGE), ("code_challenge_method", "plain")],
+    "invalid_request",
+    "PKCE code challenge method is not supported. Valid values: [S256]",
+    '?'
+)]
+#[case::illegal_challenge(
+    &[("response_type", "code"), ("scope", "openid"), ("code_challenge", "bad+chars="), ("code_challenge_method", "S256")],
+    "invalid_request",
+    "PKCE code challenge contains illegal characters.",
+    '?'
+)]
+#[case::unknown_scope(
+    &[("response_type", "code"), ("scope", "openid nope:scope"), PKCE[0], PKCE[1]],
+    "invalid_scope",
+    "One or more scopes are not configured for the authorization server resource.",
+    '?'
+)]
+#[case::no_openid(
+    &[("response_type", "code"), ("scope", "profile"), PKCE[0], PKCE[1]],
+    "invalid_scope",
+    "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.",
+    '?'
+)]
+#[case::no_scope(
+    &[("response_type", "code"), PKCE[0], PKCE[1]],
+    "invalid_scope",
+    "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+    '?'
+)]
+#[case::unknown_prompt(
+    &[("response_type", "code"), ("scope", "openid"), PKCE[0], PKCE[1], ("prompt", "select_account")],
+    "invalid_request",
+    "Invalid value for 'prompt' parameter. Supported values: [none, login, consent, login consent]",
+    '?'
+)]
+#[tokio::test]
+async fn later_problems_go_back_through_the_response_mode(
+    #[case] extra: &[(&str, &str)],
+    #[case] error: &str,
+    #[case] description: &str,
+    #[case] sep: char,
+) {
+    let org = Org::start().await;
+    let res = spa_authorize(&org, extra).await;
+    assert_eq!(res.status(), 302);
+    let p = location_params(&res, sep);
+    assert_eq!(
+        (p["error"].as_str(), p["error_description"].as_str()),
+        (error, description)
     );
-    let cases: Vec<Case> = vec![
-        (
-            vec![
-                ("response_type", "token"),
-                ("scope", "openid"),
-                ("nonce", "n"),
-            ],
-            "unsupported_response_type",
-            "The response type is not supported by the authorization server. Configured response types: [code].",
-            '#',
-        ),
-        (
-            vec![
-                ("response_type", "code"),
-                ("response_mode", "nope"),
-                ("scope", "openid"),
-            ],
-            "unsupported_response_mode",
-            "The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].",
-            '?',
-        ),
-        (
-            vec![
-                ("response_type", "code"),
-                ("response_mode", "okta_post_message"),
-                ("scope", "openid"),
-            ],
-            "unsupported_response_mode",
-            "'okta_post_message' response mode cannot be used with the 'code' response type.",
-            '?',
-        ),
-        (
-            vec![
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "plain"),
-            ],
-            "invalid_request",
-            "PKCE code challenge method is not supported. Valid values: [S256]",
-            '?',
-        ),
-        (
-            vec![
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("code_challenge", "bad+chars="),
-                ("code_challenge_method", "S256"),
-            ],
-            "invalid_request",
-            "PKCE code challenge contains illegal characters.",
-            '?',
-        ),
-        (
-            vec![
-                ("response_type", "code"),
-                ("scope", "openid nope:scope"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-            ],
-            "invalid_scope",
-            "One or more scopes are not configured for the authorization server resource.",
-            '?',
-        ),
-        (
-            vec![
-                ("response_type", "code"),
-                ("scope", "profile"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-            ],
-            "invalid_scope",
-            "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.",
-            '?',
-        ),
-        (
-            vec![
-                ("response_type", "code"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-            ],
-            "invalid_scope",
-            "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
-            '?',
-        ),
-        (
-            vec![
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-                ("prompt", "select_account"),
-            ],
-            "invalid_request",
-            "Invalid value for 'prompt' parameter. Supported values: [none, login, consent, login consent]",
-            '?',
-        ),
+    assert_eq!(org.fake.stats().total_sign_ins(), 0);
+}
+
+/// The implicit app: nonce required, query mode refused for tokens, scopes of the org server.
+#[rstest]
+#[case::nonce_required(
+    &[("scope", "openid")],
+    "error_description",
+    "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types.."
+)]
+#[case::no_query_mode(
+    &[("response_mode", "query"), ("scope", "openid"), ("nonce", "n")],
+    "error_description",
+    "'query' response mode cannot be used with either the 'id_token' or 'token' response types."
+)]
+#[case::custom_scope_on_the_org_server(
+    &[("scope", "openid orders:read"), ("nonce", "n")],
+    "error",
+    "invalid_scope"
+)]
+#[tokio::test]
+async fn implicit_problems_go_back_in_the_fragment(
+    #[case] extra: &[(&str, &str)],
+    #[case] field: &str,
+    #[case] expected: &str,
+) {
+    let org = Org::start().await;
+    let mut p = vec![
+        ("client_id", "legacy-client"),
+        ("redirect_uri", LEGACY_CB),
+        ("state", "s"),
+        ("response_type", "id_token"),
     ];
-    for (extra, error, description, sep) in cases {
-        let res = run(extra.clone(), "spa-client", SPA_CB).await;
-        assert_eq!(res.status(), 302, "{extra:?}");
-        let p = location_params(&res, sep);
-        assert_eq!(
-            (p["error"].as_str(), p["error_description"].as_str()),
-            (error, description),
-            "{extra:?}"
-        );
-    }
+    p.extend_from_slice(extra);
+    let res = org.authorize("org", &p).await;
+    assert_eq!(location_params(&res, '#')[field], expected);
+    assert_eq!(org.fake.stats().total_sign_ins(), 0);
+}
 
-    // The implicit app: nonce required, query mode refused for tokens.
-    let res = org
-        .authorize(
-            "org",
-            &[
-                ("client_id", "legacy-client"),
-                ("redirect_uri", LEGACY_CB),
-                ("state", "s"),
-                ("response_type", "id_token"),
-                ("scope", "openid"),
-            ],
-        )
-        .await;
-    let p = location_params(&res, '#');
-    assert_eq!(
-        p["error_description"],
-        "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types.."
-    );
-    let res = org
-        .authorize(
-            "org",
-            &[
-                ("client_id", "legacy-client"),
-                ("redirect_uri", LEGACY_CB),
-                ("state", "s"),
-                ("response_type", "id_token"),
-                ("response_mode", "query"),
-                ("scope", "openid"),
-                ("nonce", "n"),
-            ],
-        )
-        .await;
-    let p = location_params(&res, '#');
-    assert_eq!(
-        p["error_description"],
-        "'query' response mode cannot be used with either the 'id_token' or 'token' response types."
-    );
-    let res = org
-        .authorize(
-            "org",
-            &[
-                ("client_id", "legacy-client"),
-                ("redirect_uri", LEGACY_CB),
-                ("state", "s"),
-                ("response_type", "id_token"),
-                ("scope", "openid orders:read"),
-                ("nonce", "n"),
-            ],
-        )
-        .await;
-    let p = location_params(&res, '#');
-    assert_eq!(p["error"], "invalid_scope");
-
-    // A user not assigned to the app.
+#[tokio::test]
+async fn a_user_not_assigned_to_the_app_is_denied_through_the_form() {
+    let org = Org::start().await;
     let st = org.session_token("outsider@example.com", "pw-out").await;
     let res = org
         .authorize(
