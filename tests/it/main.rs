@@ -3,6 +3,7 @@ mod api;
 mod cache;
 mod cli;
 mod cli_token;
+mod docs;
 mod e2e;
 mod fake;
 mod flow;
