@@ -335,6 +335,24 @@ pub(crate) fn assert_key_order(json_text: &str, keys: &[&str]) {
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{keys:?} at {at:?}");
 }
 
+/// `params` with `changes` made: `Some` sets a parameter (in place, or added at the end), `None`
+/// removes it.
+pub(crate) fn edited<'a>(
+    mut params: Vec<(&'a str, &'a str)>,
+    changes: &[(&'a str, Option<&'a str>)],
+) -> Vec<(&'a str, &'a str)> {
+    for &(name, value) in changes {
+        let at = params.iter().position(|(k, _)| *k == name);
+        match (at, value) {
+            (Some(i), Some(v)) => params[i].1 = v,
+            (None, Some(v)) => params.push((name, v)),
+            (Some(i), None) => drop(params.remove(i)),
+            (None, None) => panic!("no {name} to remove"),
+        }
+    }
+    params
+}
+
 /// The parameters a 302 carries in its `Location` query (`?`) or fragment (`#`).
 pub(crate) fn location_params(res: &Response, sep: char) -> BTreeMap<String, String> {
     let location = res.headers()["location"].to_str().unwrap().to_owned();

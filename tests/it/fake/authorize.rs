@@ -159,179 +159,104 @@ async fn spa_code_flow_with_pkce_on_the_default_server() {
     assert_eq!(over_http["sign_ins"][0]["client_id"], "spa-client");
 }
 
+const INVALID_CODE: &str = "The authorization code is invalid or has expired.";
+
+/// The SPA's code exchange on the default server for a fresh code of alice's.
+fn spa_redemption(code: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", SPA_CB),
+        ("client_id", "spa-client"),
+        ("code_verifier", VERIFIER),
+    ]
+}
+
 #[tokio::test]
-async fn codes_are_single_use_bound_and_expire() {
+async fn a_code_is_single_use() {
     let org = Org::start().await;
-    let redeem =
-        |code: String, client: &'static str, redirect: &'static str, verifier: &'static str| {
-            let org = &org;
-            async move {
-                org.token(
-                    "default",
-                    &[
-                        ("grant_type", "authorization_code"),
-                        ("code", &code),
-                        ("redirect_uri", redirect),
-                        ("client_id", client),
-                        ("code_verifier", verifier),
-                    ],
-                )
-                .await
-            }
-        };
     let code = org
         .spa_code("default", "alice@example.com", "correct-horse", "openid")
         .await;
-    assert_eq!(
-        redeem(code.clone(), "spa-client", SPA_CB, VERIFIER)
-            .await
-            .status(),
-        200
-    );
-    let invalid = "The authorization code is invalid or has expired.";
+    let form = spa_redemption(&code);
+    assert_eq!(org.token("default", &form).await.status(), 200);
     assert_oauth_error(
-        redeem(code, "spa-client", SPA_CB, VERIFIER).await,
+        org.token("default", &form).await,
         400,
         "invalid_grant",
-        invalid,
+        INVALID_CODE,
     )
     .await;
+}
 
+/// A code is bound to its client, redirect URI, server and PKCE challenge, and expires after
+/// five minutes. `changes` edit the SPA's exchange of a fresh code: `None` removes a field.
+#[rstest]
+#[case::expired("default", &[], 301, "invalid_grant", INVALID_CODE)]
+#[case::other_redirect_uri(
+    "default",
+    &[("redirect_uri", Some("http://localhost:8080/elsewhere"))],
+    0,
+    "invalid_grant",
+    "The 'redirect_uri' does not match the redirection URI used in the authorization request."
+)]
+#[case::other_client(
+    "default",
+    &[("client_id", Some("post-client")), ("client_secret", Some("post-secret")), ("code_verifier", None)],
+    0,
+    "invalid_grant",
+    "The grant was issued to another client. Please make sure the 'client_id' matches the one used at the authorize request."
+)]
+#[case::other_server(
+    "org",
+    &[],
+    0,
+    "invalid_request",
+    "The grant was issued for another authorization server."
+)]
+#[case::wrong_verifier(
+    "default",
+    &[("code_verifier", Some("M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag"))],
+    0,
+    "invalid_grant",
+    "PKCE verification failed."
+)]
+#[case::short_verifier(
+    "default",
+    &[("code_verifier", Some("too-short"))],
+    0,
+    "invalid_grant",
+    "PKCE verification failed: The code_verifier must have a minimum length of 43 characters and a maximum length of 128 characters.."
+)]
+#[case::no_verifier(
+    "default",
+    &[("code_verifier", None)],
+    0,
+    "invalid_request",
+    "PKCE code verifier is required by the application."
+)]
+#[case::no_code(
+    "default",
+    &[("code", None), ("code_verifier", None)],
+    0,
+    "invalid_request",
+    "The required parameter 'code' is missing."
+)]
+#[tokio::test]
+async fn codes_are_bound_and_expire(
+    #[case] server: &str,
+    #[case] changes: &[(&str, Option<&str>)],
+    #[case] wait_secs: u64,
+    #[case] error: &str,
+    #[case] description: &str,
+) {
+    let org = Org::start().await;
     let code = org
         .spa_code("default", "alice@example.com", "correct-horse", "openid")
         .await;
-    org.clock.advance(Duration::from_secs(301));
-    assert_oauth_error(
-        redeem(code, "spa-client", SPA_CB, VERIFIER).await,
-        400,
-        "invalid_grant",
-        invalid,
-    )
-    .await;
-
-    let code = org
-        .spa_code("default", "alice@example.com", "correct-horse", "openid")
-        .await;
-    assert_oauth_error(
-        redeem(
-            code,
-            "spa-client",
-            "http://localhost:8080/elsewhere",
-            VERIFIER,
-        )
-        .await,
-        400,
-        "invalid_grant",
-        "The 'redirect_uri' does not match the redirection URI used in the authorization request.",
-    )
-    .await;
-
-    let code = org
-        .spa_code("default", "alice@example.com", "correct-horse", "openid")
-        .await;
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", SPA_CB),
-                ("client_id", "post-client"),
-                ("client_secret", "post-secret"),
-            ],
-        )
-        .await;
-    assert_oauth_error(
-        res,
-        400,
-        "invalid_grant",
-        "The grant was issued to another client. Please make sure the 'client_id' matches the one used at the authorize request.",
-    )
-    .await;
-
-    let code = org
-        .spa_code("default", "alice@example.com", "correct-horse", "openid")
-        .await;
-    let res = org
-        .token(
-            "org",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", SPA_CB),
-                ("client_id", "spa-client"),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
-    assert_oauth_error(
-        res,
-        400,
-        "invalid_request",
-        "The grant was issued for another authorization server.",
-    )
-    .await;
-
-    // Okta allows a user 4 sign-ins a second; bob takes the rest of this test.
-    let wrong = "M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag";
-    let code = org
-        .spa_code("default", "bob@example.com", "battery-staple", "openid")
-        .await;
-    assert_oauth_error(
-        redeem(code, "spa-client", SPA_CB, wrong).await,
-        400,
-        "invalid_grant",
-        "PKCE verification failed.",
-    )
-    .await;
-    let code = org
-        .spa_code("default", "bob@example.com", "battery-staple", "openid")
-        .await;
-    assert_oauth_error(
-        redeem(code, "spa-client", SPA_CB, "too-short").await,
-        400,
-        "invalid_grant",
-        "PKCE verification failed: The code_verifier must have a minimum length of 43 characters and a maximum length of 128 characters..",
-    )
-    .await;
-    let code = org
-        .spa_code("default", "bob@example.com", "battery-staple", "openid")
-        .await;
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", SPA_CB),
-                ("client_id", "spa-client"),
-            ],
-        )
-        .await;
-    assert_oauth_error(
-        res,
-        400,
-        "invalid_request",
-        "PKCE code verifier is required by the application.",
-    )
-    .await;
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "authorization_code"),
-                ("redirect_uri", SPA_CB),
-                ("client_id", "spa-client"),
-            ],
-        )
-        .await;
-    assert_oauth_error(
-        res,
-        400,
-        "invalid_request",
-        "The required parameter 'code' is missing.",
-    )
-    .await;
+    org.clock.advance(Duration::from_secs(wait_secs));
+    let form = edited(spa_redemption(&code), changes);
+    assert_oauth_error(org.token(server, &form).await, 400, error, description).await;
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use reqwest::Response;
+use rstest::rstest;
 use serde_json::json;
 
 use super::*;
@@ -101,103 +102,71 @@ async fn web_app_with_query_mode_and_both_secret_methods() {
         )
         .await;
     assert_eq!(res.status(), 200);
-
-    let e = |res: Response, d: &'static str| assert_oauth_error(res, 401, "invalid_client", d);
-    e(
-        org.token("default", &[("grant_type", "authorization_code")])
-            .await,
-        "No client credentials found.",
-    )
-    .await;
-    e(
-        org.token(
-            "default",
-            &[("grant_type", "authorization_code"), ("client_id", "nope")],
-        )
-        .await,
-        "Invalid value for 'client_id' parameter.",
-    )
-    .await;
-    e(
-        org.token(
-            "default",
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", "web-client"),
-            ],
-        )
-        .await,
-        "Client authentication failed. Either the client or the client credentials are invalid.",
-    )
-    .await;
-    e(
-        org.token(
-            "default",
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", "web-client"),
-                ("client_secret", "web-secret"),
-            ],
-        )
-        .await,
-        "Client authentication failed. Either the client or the client credentials are invalid.",
-    )
-    .await;
-    let res = org
-        .http
-        .post(&url)
-        .header("authorization", "Basic %%%")
-        .form(&[("grant_type", "x")])
-        .send()
-        .await
-        .unwrap();
-    e(
-        res,
-        "Found Authentication header but was not valid client credentials.",
-    )
-    .await;
-    let res = org
-        .http
-        .post(&url)
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[("client_secret", "web-secret")])
-        .send()
-        .await
-        .unwrap();
-    assert_oauth_error(
-        res, 401, "invalid_request",
-        "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.",
-    ).await;
-    let res = org
-        .http
-        .post(format!("{url}?client_secret=x"))
-        .form(&[("grant_type", "x")])
-        .send()
-        .await
-        .unwrap();
-    assert_oauth_error(
-        res,
-        400,
-        "invalid_request",
-        "Client credentials cannot be supplied via query parameters.",
-    )
-    .await;
-    let res = org.token("default", &[("client_id", "spa-client")]).await;
-    assert_oauth_error(
-        res, 400, "invalid_request",
-        "The token request must specify a 'grant_type'. Valid values: [authorization_code, password, refresh_token, client_credentials]",
-    ).await;
-    let res = org
-        .token(
-            "default",
-            &[("client_id", "spa-client"), ("grant_type", "urn:x")],
-        )
-        .await;
-    assert_oauth_error(
-        res, 400, "unsupported_grant_type",
-        "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, implicit, refresh_token, password, client_credentials].",
-    ).await;
 }
+
+/// Requests refused before any grant is looked at: `authorization` is a raw header value,
+/// `query` the URL's query.
+#[rstest]
+#[case::no_credentials(None, "", &[("grant_type", "authorization_code")], 401, "invalid_client", "No client credentials found.")]
+#[case::unknown_client(
+    None, "", &[("grant_type", "authorization_code"), ("client_id", "nope")],
+    401, "invalid_client", "Invalid value for 'client_id' parameter."
+)]
+#[case::no_secret(
+    None, "", &[("grant_type", "authorization_code"), ("client_id", "web-client")],
+    401, "invalid_client",
+    "Client authentication failed. Either the client or the client credentials are invalid."
+)]
+#[case::secret_in_the_body_of_a_basic_client(
+    None, "", &[("grant_type", "authorization_code"), ("client_id", "web-client"), ("client_secret", "web-secret")],
+    401, "invalid_client",
+    "Client authentication failed. Either the client or the client credentials are invalid."
+)]
+#[case::malformed_basic(
+    Some("Basic %%%"), "", &[("grant_type", "x")],
+    401, "invalid_client", "Found Authentication header but was not valid client credentials."
+)]
+#[case::secret_twice(
+    Some(WEB_BASIC), "", &[("client_secret", "web-secret")],
+    401, "invalid_request",
+    "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body."
+)]
+#[case::secret_in_the_query(
+    None, "?client_secret=x", &[("grant_type", "x")],
+    400, "invalid_request", "Client credentials cannot be supplied via query parameters."
+)]
+#[case::no_grant_type(
+    None, "", &[("client_id", "spa-client")],
+    400, "invalid_request",
+    "The token request must specify a 'grant_type'. Valid values: [authorization_code, password, refresh_token, client_credentials]"
+)]
+#[case::unknown_grant_type(
+    None, "", &[("client_id", "spa-client"), ("grant_type", "urn:x")],
+    400, "unsupported_grant_type",
+    "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, implicit, refresh_token, password, client_credentials]."
+)]
+#[tokio::test]
+async fn bad_client_credentials_are_refused(
+    #[case] authorization: Option<&str>,
+    #[case] query: &str,
+    #[case] form: &[(&str, &str)],
+    #[case] status: u16,
+    #[case] error: &str,
+    #[case] description: &str,
+) {
+    let org = Org::start().await;
+    let mut req = org
+        .http
+        .post(org.url(&format!("/oauth2/default/v1/token{query}")))
+        .form(form);
+    if let Some(value) = authorization {
+        req = req.header("authorization", value);
+    }
+    assert_oauth_error(req.send().await.unwrap(), status, error, description).await;
+}
+
+/// `web-client:web-secret` in HTTP Basic.
+const WEB_BASIC: &str = "Basic d2ViLWNsaWVudDp3ZWItc2VjcmV0";
 
 #[tokio::test]
 async fn refresh_tokens_rotate_for_spas_with_grace_and_reuse_detection() {
@@ -320,32 +289,31 @@ async fn refresh_tokens_are_static_for_web_apps_and_need_offline_access() {
     assert!(v.get("refresh_token").is_none());
 }
 
+/// `client_credentials` at `server` as `client` with HTTP Basic, for `scope` if any.
+async fn client_credentials(
+    org: &Org,
+    server: &str,
+    (id, secret): (&str, &str),
+    scope: Option<&str>,
+) -> Response {
+    let mut form = vec![("grant_type", "client_credentials")];
+    form.extend(scope.map(|s| ("scope", s)));
+    org.http
+        .post(org.url(&format!("{}/v1/token", prefix(server))))
+        .basic_auth(id, Some(secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+const REPORTS: (&str, &str) = ("reports-client", "reports-secret");
+
 #[tokio::test]
-async fn client_credentials_for_service_apps_on_custom_servers_only() {
+async fn client_credentials_give_a_service_app_an_access_token() {
     let org = Org::start().await;
-    let url = org.url("/oauth2/default/v1/token");
-    let cc = |scope: &'static str, server_url: String, id: &'static str, secret: &'static str| {
-        let org = &org;
-        async move {
-            org.http
-                .post(server_url)
-                .basic_auth(id, Some(secret))
-                .form(&[("grant_type", "client_credentials"), ("scope", scope)])
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let (s, _, v) = json_of(
-        cc(
-            "reports:read",
-            url.clone(),
-            "reports-client",
-            "reports-secret",
-        )
-        .await,
-    )
-    .await;
+    let res = client_credentials(&org, "default", REPORTS, Some("reports:read")).await;
+    let (s, _, v) = json_of(res).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["scope"], "reports:read");
     assert!(v.get("id_token").is_none() && v.get("refresh_token").is_none());
@@ -355,49 +323,58 @@ async fn client_credentials_for_service_apps_on_custom_servers_only() {
     assert!(c.get("uid").is_none());
     assert_eq!(c["tier"], "gold");
     assert!(c.get("groups").is_none());
+}
 
-    assert_oauth_error(
-        cc(
-            "openid reports:read",
-            url.clone(),
-            "reports-client",
-            "reports-secret",
-        )
-        .await,
-        400,
-        "invalid_scope",
-        "Cannot request 'openid' scopes using client credentials.",
-    )
-    .await;
-    assert_oauth_error(
-        cc("nope", url.clone(), "reports-client", "reports-secret").await,
-        400,
-        "invalid_scope",
-        "One or more scopes are not configured for the authorization server resource.",
-    )
-    .await;
-    assert_oauth_error(
-        cc("reports:read", org.url("/oauth2/v1/token"), "reports-client", "reports-secret").await,
-        401, "invalid_client",
-        "Client Credentials requests to the Org Authorization Server must use the private_key_jwt token_endpoint_auth_method.",
-    ).await;
-    assert_oauth_error(
-        cc("reports:read", url.clone(), "web-client", "web-secret").await,
-        400, "unauthorized_client",
-        "The client is not authorized to use the provided grant type. Configured grant types: [authorization_code, refresh_token].",
-    ).await;
-    let res = org
-        .http
-        .post(&url)
-        .basic_auth("reports-client", Some("reports-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_oauth_error(
-        res, 400, "invalid_scope",
-        "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
-    ).await;
+/// Client credentials only for service apps, on custom servers, for the server's own scopes.
+#[rstest]
+#[case::openid(
+    "default",
+    REPORTS,
+    Some("openid reports:read"),
+    400,
+    "invalid_scope",
+    "Cannot request 'openid' scopes using client credentials."
+)]
+#[case::unknown_scope(
+    "default",
+    REPORTS,
+    Some("nope"),
+    400,
+    "invalid_scope",
+    "One or more scopes are not configured for the authorization server resource."
+)]
+#[case::org_server(
+    "org",
+    REPORTS,
+    Some("reports:read"),
+    401,
+    "invalid_client",
+    "Client Credentials requests to the Org Authorization Server must use the private_key_jwt token_endpoint_auth_method."
+)]
+#[case::not_a_service_app(
+    "default", ("web-client", "web-secret"), Some("reports:read"), 400, "unauthorized_client",
+    "The client is not authorized to use the provided grant type. Configured grant types: [authorization_code, refresh_token]."
+)]
+#[case::no_scope(
+    "default",
+    REPORTS,
+    None,
+    400,
+    "invalid_scope",
+    "The authorization server resource does not have any configured default scopes, 'scope' must be provided."
+)]
+#[tokio::test]
+async fn client_credentials_refusals(
+    #[case] server: &str,
+    #[case] client: (&str, &str),
+    #[case] scope: Option<&str>,
+    #[case] status: u16,
+    #[case] error: &str,
+    #[case] description: &str,
+) {
+    let org = Org::start().await;
+    let res = client_credentials(&org, server, client, scope).await;
+    assert_oauth_error(res, status, error, description).await;
 }
 
 #[tokio::test]
