@@ -178,24 +178,7 @@ impl Org {
         scope: &str,
     ) -> String {
         let st = self.session_token(username, password).await;
-        let res = self
-            .authorize(
-                server,
-                &[
-                    ("client_id", "spa-client"),
-                    ("response_type", "code"),
-                    ("response_mode", "form_post"),
-                    ("scope", scope),
-                    ("redirect_uri", SPA_CB),
-                    ("state", "st-1"),
-                    ("nonce", "n-1"),
-                    ("code_challenge", CHALLENGE),
-                    ("code_challenge_method", "S256"),
-                    ("prompt", "none"),
-                    ("sessionToken", &st),
-                ],
-            )
-            .await;
+        let res = self.authorize(server, &spa_authorize(&st, scope)).await;
         assert_eq!(res.status(), 200);
         let fields = form_fields(&res.text().await.unwrap());
         fields
@@ -207,21 +190,38 @@ impl Org {
     /// The SPA's token response for a fresh code.
     pub(crate) async fn spa_tokens(&self, username: &str, password: &str, scope: &str) -> Value {
         let code = self.spa_code("default", username, password, scope).await;
-        let res = self
-            .token(
-                "default",
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("redirect_uri", SPA_CB),
-                    ("client_id", "spa-client"),
-                    ("code_verifier", VERIFIER),
-                ],
-            )
-            .await;
+        let res = self.token("default", &spa_redemption(&code)).await;
         assert_eq!(res.status(), 200);
         res.json().await.unwrap()
     }
+}
+
+/// The SPA's form_post authorize request (PKCE, `prompt=none`) with a sessionToken.
+pub(crate) fn spa_authorize<'a>(session_token: &'a str, scope: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("client_id", "spa-client"),
+        ("response_type", "code"),
+        ("response_mode", "form_post"),
+        ("scope", scope),
+        ("redirect_uri", SPA_CB),
+        ("state", "st-1"),
+        ("nonce", "n-1"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("prompt", "none"),
+        ("sessionToken", session_token),
+    ]
+}
+
+/// The SPA's exchange of `code` (with the PKCE verifier).
+pub(crate) fn spa_redemption(code: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", SPA_CB),
+        ("client_id", "spa-client"),
+        ("code_verifier", VERIFIER),
+    ]
 }
 
 /// A code for alice from the web app on the default server (query answer, no PKCE).

@@ -6,7 +6,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
-use super::{Org, SPA_CB, VERIFIER, key_dir};
+use super::{Org, key_dir, spa_authorize, spa_redemption};
 use crate::support::{assert_oauth_error, claims, form_fields, json_of, kid};
 
 async fn jwks(org: &Org, server: &str) -> JwkSet {
@@ -155,15 +155,8 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
         200,
         "the fault is gone"
     );
-    let redeem: Vec<(&str, &str)> = vec![
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", SPA_CB),
-        ("client_id", "spa-client"),
-        ("code_verifier", VERIFIER),
-    ];
     assert_oauth_error(
-        org.token("default", &redeem).await,
+        org.token("default", &spa_redemption(&code)).await,
         400,
         "invalid_grant",
         "The authorization code is invalid or has expired.",
@@ -182,21 +175,7 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
     )
     .await;
     let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "spa-client"),
-                ("response_type", "code"),
-                ("response_mode", "form_post"),
-                ("scope", "openid"),
-                ("redirect_uri", SPA_CB),
-                ("state", "s"),
-                ("code_challenge", super::CHALLENGE),
-                ("code_challenge_method", "S256"),
-                ("prompt", "none"),
-                ("sessionToken", &unused),
-            ],
-        )
+        .authorize("default", &spa_authorize(&unused, "openid"))
         .await;
     assert_eq!(
         form_fields(&res.text().await.unwrap())["error"],

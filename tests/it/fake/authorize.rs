@@ -18,24 +18,11 @@ async fn spa_code_flow_with_pkce_on_the_default_server() {
         .session_token("alice@example.com", "correct-horse")
         .await;
     let state = "st-8600b31f.1_~+:x";
-    let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "spa-client"),
-                ("response_type", "code"),
-                ("response_mode", "form_post"),
-                ("scope", "openid profile email offline_access"),
-                ("redirect_uri", SPA_CB),
-                ("state", state),
-                ("nonce", "nonce-1"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-                ("prompt", "none"),
-                ("sessionToken", &st),
-            ],
-        )
-        .await;
+    let params = edited(
+        spa_authorize(&st, "openid profile email offline_access"),
+        &[("state", Some(state)), ("nonce", Some("nonce-1"))],
+    );
+    let res = org.authorize("default", &params).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
     let cookies: Vec<_> = res.headers().get_all("set-cookie").iter().collect();
@@ -58,18 +45,7 @@ async fn spa_code_flow_with_pkce_on_the_default_server() {
     assert_eq!(code.len(), 43);
     assert_eq!(fields.len(), 2, "{fields:?}");
 
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", SPA_CB),
-                ("client_id", "spa-client"),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let res = org.token("default", &spa_redemption(&code)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.headers()[CONTENT_TYPE],
@@ -160,17 +136,6 @@ async fn spa_code_flow_with_pkce_on_the_default_server() {
 }
 
 const INVALID_CODE: &str = "The authorization code is invalid or has expired.";
-
-/// The SPA's code exchange on the default server for a fresh code of alice's.
-fn spa_redemption(code: &str) -> Vec<(&str, &str)> {
-    vec![
-        ("grant_type", "authorization_code"),
-        ("code", code),
-        ("redirect_uri", SPA_CB),
-        ("client_id", "spa-client"),
-        ("code_verifier", VERIFIER),
-    ]
-}
 
 #[tokio::test]
 async fn a_code_is_single_use() {
@@ -265,34 +230,20 @@ async fn session_tokens_are_single_use_and_expire() {
     let st = org
         .session_token("alice@example.com", "correct-horse")
         .await;
-    let params = |token: &str, prompt: Option<&'static str>| {
-        let mut p = vec![
-            ("client_id", "spa-client".to_owned()),
-            ("response_type", "code".to_owned()),
-            ("response_mode", "form_post".to_owned()),
-            ("scope", "openid".to_owned()),
-            ("redirect_uri", SPA_CB.to_owned()),
-            ("state", "s1".to_owned()),
-            ("code_challenge", CHALLENGE.to_owned()),
-            ("code_challenge_method", "S256".to_owned()),
-            ("sessionToken", token.to_owned()),
-        ];
-        if let Some(pr) = prompt {
-            p.push(("prompt", pr.to_owned()));
-        }
-        p
-    };
-    let call = |p: Vec<(&'static str, String)>| {
-        let org = &org;
-        async move {
-            let p: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            org.authorize("default", &p).await
-        }
-    };
-    let first = call(params(&st, Some("none"))).await;
-    assert!(form_fields(&first.text().await.unwrap()).contains_key("code"));
-    let again = call(params(&st, Some("none"))).await;
-    let fields = form_fields(&again.text().await.unwrap());
+    // The page for `token`, without a nonce (as the flow sends a code request), and with or
+    // without prompt=none.
+    async fn page(org: &Org, token: &str, prompt: Option<&str>) -> (u16, String) {
+        let params = edited(
+            spa_authorize(token, "openid"),
+            &[("state", Some("s1")), ("nonce", None), ("prompt", prompt)],
+        );
+        let res = org.authorize("default", &params).await;
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+    let (_, first) = page(&org, &st, Some("none")).await;
+    assert!(form_fields(&first).contains_key("code"));
+    let (_, again) = page(&org, &st, Some("none")).await;
+    let fields = form_fields(&again);
     assert_eq!(fields["error"], "login_required");
     assert_eq!(
         fields["error_description"],
@@ -301,27 +252,20 @@ async fn session_tokens_are_single_use_and_expire() {
     assert_eq!(fields["state"], "s1");
 
     // Without prompt=none: Okta's sign-in page, no form to mistake for an answer.
-    let res = call(params(&st, None)).await;
-    assert_eq!(res.status(), 200);
-    let page = res.text().await.unwrap();
-    assert!(page.contains("Sign In"));
-    assert!(!page.contains("appForm"));
-    assert!(form_fields(&page).is_empty());
+    let (status, sign_in) = page(&org, &st, None).await;
+    assert_eq!(status, 200);
+    assert!(sign_in.contains("Sign In"));
+    assert!(!sign_in.contains("appForm"));
+    assert!(form_fields(&sign_in).is_empty());
 
     let st = org
         .session_token("alice@example.com", "correct-horse")
         .await;
     org.clock.advance(Duration::from_secs(301));
-    let fields = form_fields(&call(params(&st, Some("none"))).await.text().await.unwrap());
-    assert_eq!(fields["error"], "login_required");
-    let fields = form_fields(
-        &call(params("20111garbage", Some("none")))
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
-    assert_eq!(fields["error"], "login_required");
+    for token in [st.as_str(), "20111garbage"] {
+        let (_, expired) = page(&org, token, Some("none")).await;
+        assert_eq!(form_fields(&expired)["error"], "login_required", "{token}");
+    }
 }
 
 #[tokio::test]
@@ -330,22 +274,20 @@ async fn a_session_cookie_wins_over_a_session_token() {
     let alice_st = org
         .session_token("alice@example.com", "correct-horse")
         .await;
-    let p = |st: &str| -> Vec<(&'static str, String)> {
+    fn p(st: &str) -> Vec<(&str, &str)> {
         vec![
-            ("client_id", "legacy-client".into()),
-            ("response_type", "id_token".into()),
-            ("response_mode", "form_post".into()),
-            ("scope", "openid".into()),
-            ("redirect_uri", LEGACY_CB.into()),
-            ("state", "s".into()),
-            ("nonce", "n".into()),
-            ("prompt", "none".into()),
-            ("sessionToken", st.into()),
+            ("client_id", "legacy-client"),
+            ("response_type", "id_token"),
+            ("response_mode", "form_post"),
+            ("scope", "openid"),
+            ("redirect_uri", LEGACY_CB),
+            ("state", "s"),
+            ("nonce", "n"),
+            ("prompt", "none"),
+            ("sessionToken", st),
         ]
-    };
-    let as_ref = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
-    let pairs = as_ref(&p(&alice_st));
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    }
+    let pairs = p(&alice_st);
     let res = org.authorize("org", &pairs).await;
     let sid = res
         .headers()
@@ -361,7 +303,6 @@ async fn a_session_cookie_wins_over_a_session_token() {
     // back, which is why a client must never keep cookies between sign-ins.
     let bob_st = org.session_token("bob@example.com", "battery-staple").await;
     let pairs = p(&bob_st);
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res = org
         .authorize_with("org", &pairs, Some(&format!("t=default; {sid}")))
         .await;
@@ -453,7 +394,7 @@ async fn repeated_parameters_and_unknown_servers_are_refused() {
 
 /// `/authorize` on the default server for the SPA, with alice's sessionToken, `state=s-9`,
 /// `prompt=none` unless `extra` names a prompt, and `extra`.
-async fn spa_authorize(org: &Org, extra: &[(&str, &str)]) -> Response {
+async fn authorize_as_spa(org: &Org, extra: &[(&str, &str)]) -> Response {
     let st = org
         .session_token("alice@example.com", "correct-horse")
         .await;
@@ -474,7 +415,7 @@ async fn spa_authorize(org: &Org, extra: &[(&str, &str)]) -> Response {
 #[tokio::test]
 async fn a_missing_pkce_challenge_goes_back_in_the_query() {
     let org = Org::start().await;
-    let res = spa_authorize(&org, &[("response_type", "code"), ("scope", "openid")]).await;
+    let res = authorize_as_spa(&org, &[("response_type", "code"), ("scope", "openid")]).await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["content-length"], "0");
     assert_eq!(res.headers()["referrer-policy"], "no-referrer");
@@ -564,7 +505,7 @@ async fn later_problems_go_back_through_the_response_mode(
     #[case] sep: char,
 ) {
     let org = Org::start().await;
-    let res = spa_authorize(&org, extra).await;
+    let res = authorize_as_spa(&org, extra).await;
     assert_eq!(res.status(), 302);
     let p = location_params(&res, sep);
     assert_eq!(
@@ -615,21 +556,7 @@ async fn a_user_not_assigned_to_the_app_is_denied_through_the_form() {
     let org = Org::start().await;
     let st = org.session_token("outsider@example.com", "pw-out").await;
     let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "spa-client"),
-                ("redirect_uri", SPA_CB),
-                ("state", "s"),
-                ("response_type", "code"),
-                ("response_mode", "form_post"),
-                ("scope", "openid"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-                ("sessionToken", &st),
-                ("prompt", "none"),
-            ],
-        )
+        .authorize("default", &spa_authorize(&st, "openid"))
         .await;
     let page = res.text().await.unwrap();
     assert!(page.contains(

@@ -8,7 +8,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::{CHALLENGE, Org, SPA_CB, VERIFIER, YAML};
+use super::{Org, YAML, spa_authorize, spa_redemption};
 use crate::support::{
     assert_not_well_formed, assert_oauth_error, assert_okta_error, form_fields, json_of,
 };
@@ -42,45 +42,8 @@ fn header(res: &reqwest::Response, name: &str) -> u64 {
     res.headers()[name].to_str().unwrap().parse().unwrap()
 }
 
-/// The SPA's authorize parameters for a session token (form_post, PKCE).
-fn spa_authorize(session_token: &str) -> Vec<(&'static str, String)> {
-    [
-        ("client_id", "spa-client"),
-        ("response_type", "code"),
-        ("response_mode", "form_post"),
-        ("scope", "openid offline_access"),
-        ("redirect_uri", SPA_CB),
-        ("state", "st-1"),
-        ("nonce", "n-1"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-        ("prompt", "none"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v.to_owned()))
-    .chain([("sessionToken", session_token.to_owned())])
-    .collect()
-}
-
-async fn authorize(org: &Org, params: &[(&'static str, String)]) -> reqwest::Response {
-    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    org.authorize("default", &params).await
-}
-
-fn redeem(code: &str) -> [(&'static str, String); 5] {
-    [
-        ("grant_type", "authorization_code".into()),
-        ("code", code.into()),
-        ("redirect_uri", SPA_CB.into()),
-        ("client_id", "spa-client".into()),
-        ("code_verifier", VERIFIER.into()),
-    ]
-}
-
-async fn token(org: &Org, form: &[(&'static str, String)]) -> reqwest::Response {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    org.token("default", &form).await
-}
+/// The SPA's scopes in these tests.
+const SCOPE: &str = "openid offline_access";
 
 #[tokio::test]
 async fn faults_from_fixtures_yaml_act_from_start() {
@@ -135,7 +98,9 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
         ),
         1,
     ));
-    let res = authorize(&org, &spa_authorize(&alice_st)).await;
+    let res = org
+        .authorize("default", &spa_authorize(&alice_st, SCOPE))
+        .await;
     assert_eq!(header(&res, "x-rate-limit-limit"), 4);
     assert_okta_error(
         res,
@@ -146,9 +111,13 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
     .await;
     assert_eq!(guard.hits(), 1);
     let bob_st = org.session_token("bob@example.com", "battery-staple").await;
-    let res = authorize(&org, &spa_authorize(&bob_st)).await;
+    let res = org
+        .authorize("default", &spa_authorize(&bob_st, SCOPE))
+        .await;
     assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
-    let res = authorize(&org, &spa_authorize(&alice_st)).await;
+    let res = org
+        .authorize("default", &spa_authorize(&alice_st, SCOPE))
+        .await;
     let code = form_fields(&res.text().await.unwrap())["code"].clone();
 
     // On /token, scoped by the code's user: the code survives the 429.
@@ -156,7 +125,7 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
         spec(FaultEndpoint::Token, FaultKind::RateLimit { reset: 1 }),
         "alice@example.com",
     ));
-    let res = token(&org, &redeem(&code)).await;
+    let res = org.token("default", &spa_redemption(&code)).await;
     assert_eq!(header(&res, "x-rate-limit-remaining"), 0);
     assert_oauth_error(
         res,
@@ -166,7 +135,7 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
     )
     .await;
     drop(_guard);
-    let (status, _, tokens) = json_of(token(&org, &redeem(&code)).await).await;
+    let (status, _, tokens) = json_of(org.token("default", &spa_redemption(&code)).await).await;
     assert_eq!(status, 200, "{tokens}");
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
 
@@ -175,15 +144,16 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
         spec(FaultEndpoint::Token, FaultKind::Status(503)),
         "spa-client",
     ));
-    let res = token(
-        &org,
-        &[
-            ("grant_type", "refresh_token".into()),
-            ("refresh_token", refresh.clone()),
-            ("client_id", "spa-client".into()),
-        ],
-    )
-    .await;
+    let res = org
+        .token(
+            "default",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+                ("client_id", "spa-client"),
+            ],
+        )
+        .await;
     assert_oauth_error(
         res,
         503,
@@ -224,7 +194,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     let _g = org
         .fake
         .fault(spec(FaultEndpoint::Authorize, FaultKind::Status(503)));
-    let res = authorize(&org, &spa_authorize(&st)).await;
+    let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
     let page = res.text().await.unwrap();
@@ -287,7 +257,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     let _g = org
         .fake
         .fault(spec(FaultEndpoint::Token, FaultKind::Status(429)));
-    let res = token(&org, &redeem("any-code")).await;
+    let res = org.token("default", &spa_redemption("any-code")).await;
     assert!(header(&res, "x-rate-limit-reset") > 0);
     assert_oauth_error(
         res,
@@ -299,7 +269,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     drop(_g);
 
     // The session token was never spent by the faulted /authorize.
-    let res = authorize(&org, &spa_authorize(&st)).await;
+    let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
 }
 
@@ -383,14 +353,14 @@ async fn a_malformed_page_has_no_form_and_spends_no_session_token() {
         spec(FaultEndpoint::Authorize, FaultKind::MalformedPage),
         "alice@example.com",
     ));
-    let res = authorize(&org, &spa_authorize(&st)).await;
+    let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
     let page = res.text().await.unwrap();
     assert!(page.contains("appForm"), "looks like a form_post page");
     assert!(form_fields(&page).is_empty(), "{page}");
     drop(guard);
-    let res = authorize(&org, &spa_authorize(&st)).await;
+    let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
 
     // Elsewhere: an HTML page where JSON was expected.

@@ -454,13 +454,7 @@ async fn browser_requests_to_token_follow_okta_rules() {
         .http
         .post(org.url("/oauth2/default/v1/token"))
         .header("origin", "http://localhost:8080")
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", SPA_CB),
-            ("client_id", "spa-client"),
-            ("code_verifier", VERIFIER),
-        ])
+        .form(&spa_redemption(&code))
         .send()
         .await
         .unwrap();
