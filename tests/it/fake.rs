@@ -169,6 +169,31 @@ impl Org {
             .unwrap()
     }
 
+    /// `POST /oauth2/default/v1/token` with `form`, as `client` (id, secret) in HTTP Basic.
+    pub(crate) async fn token_as(
+        &self,
+        (id, secret): (&str, &str),
+        form: &[(&str, &str)],
+    ) -> Response {
+        self.http
+            .post(self.url("/oauth2/default/v1/token"))
+            .basic_auth(id, Some(secret))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET {server}/v1/userinfo` with `access_token` as bearer token.
+    pub(crate) async fn userinfo(&self, server: &str, access_token: &str) -> Response {
+        self.http
+            .get(self.url(&format!("{}/v1/userinfo", prefix(server))))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A code from a form_post answer for the SPA (PKCE) on `server`.
     pub(crate) async fn spa_code(
         &self,

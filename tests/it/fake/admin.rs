@@ -42,15 +42,6 @@ fn verify(token: &str, set: &JwkSet, iss: &str, aud: &str) -> Result<Value, Erro
         .map_err(|e| e.into_kind())
 }
 
-async fn userinfo(org: &Org, access_token: &str) -> reqwest::Response {
-    org.http
-        .get(org.url("/oauth2/default/v1/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
     let org = Org::start().await;
@@ -79,7 +70,7 @@ async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
     assert_eq!(kid(second["id_token"].as_str().unwrap()), new_kid);
     for token in [&first_at, &second_at] {
         verify(token, &after, &issuer, "api://default").unwrap();
-        assert_eq!(userinfo(&org, token).await.status(), 200);
+        assert_eq!(org.userinfo("default", token).await.status(), 200);
     }
 
     // HTTP: the first keys leave the JWKS, and the fake no longer honours their tokens.
@@ -101,8 +92,8 @@ async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
         Err(ErrorKind::InvalidKeyFormat),
         "the first kid is gone"
     );
-    assert_eq!(userinfo(&org, &first_at).await.status(), 401);
-    assert_eq!(userinfo(&org, &second_at).await.status(), 200);
+    assert_eq!(org.userinfo("default", &first_at).await.status(), 401);
+    assert_eq!(org.userinfo("default", &second_at).await.status(), 200);
     // Rotation lives in memory: a fake started from the same folder signs with the kept keys.
     let again = Org::start().await;
     assert_eq!(kids(&jwks(&again, "default").await), [kid(&first_at)]);
@@ -182,7 +173,7 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
         "login_required"
     );
     // Keys stay: tokens issued before still work.
-    assert_eq!(userinfo(&org, &access).await.status(), 200);
+    assert_eq!(org.userinfo("default", &access).await.status(), 200);
 
     org.session_token("alice@example.com", "correct-horse")
         .await;
@@ -221,7 +212,7 @@ async fn minted_tokens_cover_what_resource_servers_must_refuse() {
         "chosen claims replace configured ones"
     );
     // Indistinguishable from an issued token for the fake's own endpoints.
-    let (status, _, info) = json_of(userinfo(&org, &good).await).await;
+    let (status, _, info) = json_of(org.userinfo("default", &good).await).await;
     assert_eq!(status, 200);
     assert_eq!(info["preferred_username"], "alice@example.com");
 
@@ -230,7 +221,7 @@ async fn minted_tokens_cover_what_resource_servers_must_refuse() {
         verify(&expired, &set, &issuer, audience),
         Err(ErrorKind::ExpiredSignature)
     );
-    assert_eq!(userinfo(&org, &expired).await.status(), 401);
+    assert_eq!(org.userinfo("default", &expired).await.status(), 401);
 
     let tampered = org.fake.mint().user("alice").wrong_signature().sign();
     assert!(set.find(&kid(&tampered)).is_some(), "names the real kid");
@@ -238,7 +229,7 @@ async fn minted_tokens_cover_what_resource_servers_must_refuse() {
         verify(&tampered, &set, &issuer, audience),
         Err(ErrorKind::InvalidSignature)
     );
-    assert_eq!(userinfo(&org, &tampered).await.status(), 401);
+    assert_eq!(org.userinfo("default", &tampered).await.status(), 401);
 
     let foreign = org
         .fake

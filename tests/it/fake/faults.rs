@@ -225,13 +225,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     let _g = org
         .fake
         .fault(spec(FaultEndpoint::Userinfo, FaultKind::Status(401)));
-    let res = org
-        .http
-        .get(org.url("/oauth2/default/v1/userinfo"))
-        .bearer_auth("whatever")
-        .send()
-        .await
-        .unwrap();
+    let res = org.userinfo("default", "whatever").await;
     assert_eq!(res.status(), 401);
     assert!(
         res.headers()["www-authenticate"]

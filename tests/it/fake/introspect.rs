@@ -110,13 +110,7 @@ async fn introspect_and_revoke() {
         json_of(post(INTROSPECT, at.clone(), None).await).await.2["active"],
         false
     );
-    let res = org
-        .http
-        .get(org.url("/oauth2/default/v1/userinfo"))
-        .bearer_auth(&at)
-        .send()
-        .await
-        .unwrap();
+    let res = org.userinfo("default", &at).await;
     assert_eq!(
         res.headers()["www-authenticate"],
         r#"Bearer error="invalid_token", error_description="The access token has been revoked.""#

@@ -37,15 +37,7 @@ async fn web_app_with_query_mode_and_both_secret_methods() {
         ("code", code.as_str()),
         ("redirect_uri", WEB_CB),
     ];
-    let url = org.url("/oauth2/default/v1/token");
-    let wrong = org
-        .http
-        .post(&url)
-        .basic_auth("web-client", Some("nope"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let wrong = org.token_as(("web-client", "nope"), &form).await;
     assert_oauth_error(
         wrong,
         401,
@@ -54,14 +46,7 @@ async fn web_app_with_query_mode_and_both_secret_methods() {
     )
     .await;
     // The failed attempt did not spend the code: client authentication comes first.
-    let ok = org
-        .http
-        .post(&url)
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let ok = org.token_as(("web-client", "web-secret"), &form).await;
     let (s, _, v) = json_of(ok).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["scope"], "openid orders:read");
@@ -232,35 +217,17 @@ async fn refresh_tokens_rotate_for_spas_with_grace_and_reuse_detection() {
 async fn refresh_tokens_are_static_for_web_apps_and_need_offline_access() {
     let org = Org::start().await;
     let code = web_code(&org, "openid offline_access").await;
-    let url = org.url("/oauth2/default/v1/token");
-    let post = |form: Vec<(&'static str, String)>| {
-        org.http
-            .post(&url)
-            .basic_auth("web-client", Some("web-secret"))
-            .form(&form)
-            .send()
-    };
-    let (_, _, v) = json_of(
-        post(vec![
-            ("grant_type", "authorization_code".into()),
-            ("code", code),
-            ("redirect_uri", WEB_CB.into()),
-        ])
-        .await
-        .unwrap(),
-    )
-    .await;
+    let web = ("web-client", "web-secret");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", WEB_CB),
+    ];
+    let (_, _, v) = json_of(org.token_as(web, &form).await).await;
     let rt = v["refresh_token"].as_str().unwrap().to_owned();
     for _ in 0..2 {
-        let (s, _, v) = json_of(
-            post(vec![
-                ("grant_type", "refresh_token".into()),
-                ("refresh_token", rt.clone()),
-            ])
-            .await
-            .unwrap(),
-        )
-        .await;
+        let form = [("grant_type", "refresh_token"), ("refresh_token", &rt)];
+        let (s, _, v) = json_of(org.token_as(web, &form).await).await;
         assert_eq!(s, 200);
         assert_eq!(v["refresh_token"], rt.as_str());
     }
@@ -380,20 +347,17 @@ async fn client_credentials_refusals(
 #[tokio::test]
 async fn password_grant_only_where_enabled() {
     let org = Org::start().await;
-    let url = org.url("/oauth2/default/v1/token");
-    let ropc = |user: &'static str, pw: &'static str| {
-        org.http
-            .post(&url)
-            .basic_auth("ropc-client", Some("ropc-secret"))
-            .form(&[
-                ("grant_type", "password"),
-                ("username", user),
-                ("password", pw),
-                ("scope", "openid email offline_access"),
-            ])
-            .send()
+    let ropc = |user, pw| {
+        let org = &org;
+        let form = [
+            ("grant_type", "password"),
+            ("username", user),
+            ("password", pw),
+            ("scope", "openid email offline_access"),
+        ];
+        async move { org.token_as(("ropc-client", "ropc-secret"), &form).await }
     };
-    let (s, _, v) = json_of(ropc("bob@example.com", "battery-staple").await.unwrap()).await;
+    let (s, _, v) = json_of(ropc("bob@example.com", "battery-staple").await).await;
     assert_eq!(s, 200, "{v}");
     assert!(v["refresh_token"].is_string() && v["id_token"].is_string());
     assert_eq!(
@@ -407,32 +371,30 @@ async fn password_grant_only_where_enabled() {
         1
     );
     assert_oauth_error(
-        ropc("bob@example.com", "nope").await.unwrap(),
+        ropc("bob@example.com", "nope").await,
         400,
         "invalid_grant",
         "The credentials provided were invalid.",
     )
     .await;
     assert_oauth_error(
-        ropc("mfa@example.com", "pw-mfa").await.unwrap(),
+        ropc("mfa@example.com", "pw-mfa").await,
         400,
         "invalid_grant",
         "Resource owner password credentials cannot be used with MFA enabled.",
     )
     .await;
     let res = org
-        .http
-        .post(&url)
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", "bob@example.com"),
-            ("password", "battery-staple"),
-            ("scope", "openid"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .token_as(
+            ("web-client", "web-secret"),
+            &[
+                ("grant_type", "password"),
+                ("username", "bob@example.com"),
+                ("password", "battery-staple"),
+                ("scope", "openid"),
+            ],
+        )
+        .await;
     assert_oauth_error(
         res, 400, "unauthorized_client",
         "The client is not authorized to use the provided grant type. Configured grant types: [authorization_code, refresh_token].",

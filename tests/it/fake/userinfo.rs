@@ -15,7 +15,7 @@ async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
         .await;
     let at = v["access_token"].as_str().unwrap().to_owned();
     let url = org.url("/oauth2/default/v1/userinfo");
-    let (s, _, u) = json_of(org.http.get(&url).bearer_auth(&at).send().await.unwrap()).await;
+    let (s, _, u) = json_of(org.userinfo("default", &at).await).await;
     assert_eq!(s, 200);
     assert_eq!(u["sub"], claims(&at)["uid"]);
     assert_eq!(u["email"], "alice@example.com");
@@ -44,13 +44,7 @@ async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
         challenge(&res),
         r#"Bearer error="invalid_request", error_description="The access token is missing.""#
     );
-    let res = org
-        .http
-        .get(&url)
-        .bearer_auth("not.a.jwt")
-        .send()
-        .await
-        .unwrap();
+    let res = org.userinfo("default", "not.a.jwt").await;
     assert_eq!(res.status(), 401);
     assert_eq!(
         challenge(&res),
@@ -58,13 +52,7 @@ async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
     );
     assert_eq!(res.text().await.unwrap(), "");
     // A token from another server is not this server's.
-    let res = org
-        .http
-        .get(org.url("/oauth2/v1/userinfo"))
-        .bearer_auth(&at)
-        .send()
-        .await
-        .unwrap();
+    let res = org.userinfo("org", &at).await;
     assert_eq!(res.status(), 401);
     // Tampered: another user's claims with Alice's signature.
     let parts: Vec<&str> = at.split('.').collect();
@@ -74,30 +62,19 @@ async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
         parts[1].replacen('e', "f", 1),
         parts[2]
     );
-    assert_eq!(
-        org.http
-            .get(&url)
-            .bearer_auth(&forged)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(org.userinfo("default", &forged).await.status(), 401);
     // Without openid: 403 insufficient_scope.
     let code = web_code(&org, "orders:read").await;
     let (_, _, v) = json_of(
-        org.http
-            .post(org.url("/oauth2/default/v1/token"))
-            .basic_auth("web-client", Some("web-secret"))
-            .form(&[
+        org.token_as(
+            ("web-client", "web-secret"),
+            &[
                 ("grant_type", "authorization_code"),
                 ("code", &code),
                 ("redirect_uri", WEB_CB),
-            ])
-            .send()
-            .await
-            .unwrap(),
+            ],
+        )
+        .await,
     )
     .await;
     assert!(v.get("id_token").is_none());
@@ -112,7 +89,7 @@ async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
     assert!(challenge(&res).contains("insufficient_scope"));
     // Expired.
     org.clock.advance(Duration::from_secs(3601));
-    let res = org.http.get(&url).bearer_auth(&at).send().await.unwrap();
+    let res = org.userinfo("default", &at).await;
     assert_eq!(
         challenge(&res),
         r#"Bearer error="invalid_token", error_description="The token has expired.""#
