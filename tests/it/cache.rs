@@ -420,10 +420,7 @@ mod single_flight {
 
         /// `GET /_fake/stats`.
         pub(super) fn stats(&self) -> Value {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = crate::support::runtime(true);
             rt.block_on(async {
                 reqwest::get(format!("{}/_fake/stats", self.url))
                     .await

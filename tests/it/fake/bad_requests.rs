@@ -11,27 +11,7 @@ use crate::support::*;
 #[tokio::test]
 async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
     let org = Org::start().await;
-    let res = org
-        .http
-        .get(org.url("/oauth2/default/v1/token"))
-        .send()
-        .await
-        .unwrap();
-    assert_okta_error(
-        res,
-        405,
-        "E0000022",
-        "The endpoint does not support the provided HTTP method",
-    )
-    .await;
-    let res = org.http.get(org.url("/api/v1/authn")).send().await.unwrap();
-    assert_okta_error(
-        res,
-        405,
-        "E0000022",
-        "The endpoint does not support the provided HTTP method",
-    )
-    .await;
+    // Wrong methods: wrong_methods_oversized_and_repeated_input_over_http.
     let res = org.http.get(org.url("/api/v1/users")).send().await.unwrap();
     assert_okta_error(res, 404, "E0000008", "The requested path was not found").await;
     let res = org
