@@ -73,6 +73,11 @@ fake:
 pub(crate) const SPA_CB: &str = "http://localhost:8080/login/callback";
 pub(crate) const WEB_CB: &str = "http://localhost:8080/authorization-code/callback";
 pub(crate) const LEGACY_CB: &str = "http://localhost:8080/implicit/callback";
+/// Okta's answer to a user or client over its rate limit.
+pub(crate) const RATE_LIMITED: &str = "API call exceeded rate limit due to too many requests.";
+pub(crate) const INVALID_REFRESH: &str = "The refresh token is invalid or expired.";
+/// A stateToken that is unknown, spent or cancelled.
+pub(crate) const INVALID_STATE_TOKEN: &str = "Invalid token provided";
 /// RFC 7636 appendix B.
 pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub(crate) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";

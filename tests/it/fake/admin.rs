@@ -6,7 +6,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
-use super::{Org, key_dir, spa_authorize, spa_redemption};
+use super::{INVALID_REFRESH, Org, key_dir, spa_authorize, spa_redemption};
 use crate::support::{assert_oauth_error, claims, form_fields, json_of, kid};
 
 async fn jwks(org: &Org, server: &str) -> JwkSet {
@@ -162,7 +162,7 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
         org.token("default", &refresh_form).await,
         400,
         "invalid_grant",
-        "The refresh token is invalid or expired.",
+        INVALID_REFRESH,
     )
     .await;
     let res = org

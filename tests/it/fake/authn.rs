@@ -180,7 +180,7 @@ async fn password_warn_is_shown_only_when_asked_and_can_be_skipped() {
         skip(&state_token).await.unwrap(),
         401,
         "E0000011",
-        "Invalid token provided",
+        INVALID_STATE_TOKEN,
     )
     .await;
     assert_eq!(org.fake.stats().requests("authn_skip"), 2);
@@ -218,7 +218,7 @@ async fn skip_and_cancel_follow_the_transaction_state() {
         post("/api/v1/authn/cancel", &st).await.unwrap(),
         401,
         "E0000011",
-        "Invalid token provided",
+        INVALID_STATE_TOKEN,
     )
     .await;
 
@@ -239,7 +239,7 @@ async fn skip_and_cancel_follow_the_transaction_state() {
         post("/api/v1/authn/skip", "00garbage").await.unwrap(),
         401,
         "E0000011",
-        "Invalid token provided",
+        INVALID_STATE_TOKEN,
     )
     .await;
 }

@@ -8,7 +8,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::{Org, YAML, spa_authorize, spa_redemption};
+use super::{Org, RATE_LIMITED, YAML, spa_authorize, spa_redemption};
 use crate::support::{
     assert_not_well_formed, assert_oauth_error, assert_okta_error, form_fields, json_of,
 };
@@ -69,13 +69,7 @@ async fn faults_from_fixtures_yaml_act_from_start() {
         .unwrap()
         .as_secs();
     assert!((now + 6..=now + 8).contains(&reset), "{reset} vs {now}");
-    assert_okta_error(
-        res,
-        429,
-        "E0000047",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_okta_error(res, 429, "E0000047", RATE_LIMITED).await;
     // Scoped to bob: alice signs in.
     org.session_token("alice@example.com", "correct-horse")
         .await;
@@ -102,13 +96,7 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
         .authorize("default", &spa_authorize(&alice_st, SCOPE))
         .await;
     assert_eq!(header(&res, "x-rate-limit-limit"), 4);
-    assert_okta_error(
-        res,
-        429,
-        "E0000047",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_okta_error(res, 429, "E0000047", RATE_LIMITED).await;
     assert_eq!(guard.hits(), 1);
     let bob_st = org.session_token("bob@example.com", "battery-staple").await;
     let res = org
@@ -127,13 +115,7 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
     ));
     let res = org.token("default", &spa_redemption(&code)).await;
     assert_eq!(header(&res, "x-rate-limit-remaining"), 0);
-    assert_oauth_error(
-        res,
-        429,
-        "invalid_grant",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_oauth_error(res, 429, "invalid_grant", RATE_LIMITED).await;
     drop(_guard);
     let (status, _, tokens) = json_of(org.token("default", &spa_redemption(&code)).await).await;
     assert_eq!(status, 200, "{tokens}");
@@ -253,13 +235,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
         .fault(spec(FaultEndpoint::Token, FaultKind::Status(429)));
     let res = org.token("default", &spa_redemption("any-code")).await;
     assert!(header(&res, "x-rate-limit-reset") > 0);
-    assert_oauth_error(
-        res,
-        429,
-        "invalid_grant",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_oauth_error(res, 429, "invalid_grant", RATE_LIMITED).await;
     drop(_g);
 
     // The session token was never spent by the faulted /authorize.
@@ -472,13 +448,7 @@ async fn okta_refuses_the_fifth_authn_of_a_user_within_a_second() {
     let frees = clock.now().duration_since(std::time::UNIX_EPOCH).unwrap() + Duration::from_secs(1);
     let reset = frees.as_secs() + u64::from(frees.subsec_nanos() > 0);
     assert_eq!(header(&res, "x-rate-limit-reset"), reset);
-    assert_okta_error(
-        res,
-        429,
-        "E0000047",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_okta_error(res, 429, "E0000047", RATE_LIMITED).await;
     // Others are not limited by alice's sign-ins.
     org.session_token("bob@example.com", "battery-staple").await;
     // A second later alice gets through again.
@@ -512,13 +482,7 @@ async fn okta_limits_password_and_refresh_grants_per_user_at_token() {
     }
     let res = password().await.unwrap();
     assert_eq!(header(&res, "x-rate-limit-limit"), 4);
-    assert_oauth_error(
-        res,
-        429,
-        "invalid_grant",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_oauth_error(res, 429, "invalid_grant", RATE_LIMITED).await;
     // The refresh grant of the same user shares the limit; it spends nothing when refused.
     let refresh_grant = || {
         org.http

@@ -126,13 +126,7 @@ async fn introspect_and_revoke() {
             ],
         )
         .await;
-    assert_oauth_error(
-        res,
-        400,
-        "invalid_grant",
-        "The refresh token is invalid or expired.",
-    )
-    .await;
+    assert_oauth_error(res, 400, "invalid_grant", INVALID_REFRESH).await;
     assert_eq!(
         post(REVOKE, "never-issued".into(), None).await.status(),
         200

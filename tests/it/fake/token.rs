@@ -201,7 +201,7 @@ async fn refresh_tokens_rotate_for_spas_with_grace_and_reuse_detection() {
     assert_eq!(refresh(first.clone(), None).await.status(), 200);
     // …after it, its reuse revokes the whole family.
     org.clock.advance(Duration::from_secs(31));
-    let invalid = "The refresh token is invalid or expired.";
+    let invalid = INVALID_REFRESH;
     assert_oauth_error(refresh(first, None).await, 400, "invalid_grant", invalid).await;
     assert_oauth_error(refresh(third, None).await, 400, "invalid_grant", invalid).await;
     assert_oauth_error(
@@ -242,13 +242,7 @@ async fn refresh_tokens_are_static_for_web_apps_and_need_offline_access() {
             ],
         )
         .await;
-    assert_oauth_error(
-        res,
-        400,
-        "invalid_grant",
-        "The refresh token is invalid or expired.",
-    )
-    .await;
+    assert_oauth_error(res, 400, "invalid_grant", INVALID_REFRESH).await;
     // Without offline_access there is none.
     let v = org
         .spa_tokens("alice@example.com", "correct-horse", "openid")
