@@ -174,6 +174,11 @@ impl Org {
             .unwrap()
     }
 
+    /// `GET path` on the fake.
+    pub(crate) async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
     /// `POST /oauth2/default/v1/token` with `form`, as `client` (id, secret) in HTTP Basic.
     pub(crate) async fn token_as(
         &self,

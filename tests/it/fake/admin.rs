@@ -15,7 +15,7 @@ async fn jwks(org: &Org, server: &str) -> JwkSet {
     } else {
         format!("/oauth2/{server}/v1/keys")
     };
-    let (status, _, v) = json_of(org.http.get(org.url(&path)).send().await.unwrap()).await;
+    let (status, _, v) = json_of(org.get(&path).await).await;
     assert_eq!(status, 200);
     serde_json::from_value(v).unwrap()
 }
@@ -137,12 +137,7 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
         (0, 0, 0)
     );
     assert_eq!(
-        org.http
-            .get(org.url("/oauth2/v1/keys"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        org.get("/oauth2/v1/keys").await.status(),
         200,
         "the fault is gone"
     );

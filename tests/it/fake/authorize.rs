@@ -129,8 +129,7 @@ async fn spa_code_flow_with_pkce_on_the_default_server() {
     assert_eq!(stats.total_sign_ins(), 1);
     assert_eq!(stats.requests("authorize"), 1);
     assert_eq!(stats.requests("token"), 1);
-    let (_, _, over_http) =
-        json_of(org.http.get(org.url("/_fake/stats")).send().await.unwrap()).await;
+    let (_, _, over_http) = json_of(org.get("/_fake/stats").await).await;
     assert_eq!(over_http, serde_json::to_value(&stats).unwrap());
     assert_eq!(over_http["sign_ins"][0]["client_id"], "spa-client");
 }
@@ -370,11 +369,8 @@ async fn client_and_redirect_problems_get_okta_error_pages(
 async fn repeated_parameters_and_unknown_servers_are_refused() {
     let org = Org::start().await;
     let res = org
-        .http
-        .get(org.url("/oauth2/default/v1/authorize?client_id=spa-client&client_id=spa-client"))
-        .send()
-        .await
-        .unwrap();
+        .get("/oauth2/default/v1/authorize?client_id=spa-client&client_id=spa-client")
+        .await;
     assert_eq!(res.status(), 400);
     assert!(
         page_text(&res.text().await.unwrap())
@@ -613,14 +609,7 @@ async fn implicit_flow_on_the_org_server_uses_two_keys() {
     assert_eq!(i["name"], "Alice Anderson");
     assert!(i.get("groups").is_none() && i.get("email_verified").is_none());
 
-    let (_, h, keys) = json_of(
-        org.http
-            .get(org.url("/oauth2/v1/keys"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, h, keys) = json_of(org.get("/oauth2/v1/keys").await).await;
     assert_eq!(h["cache-control"], "max-age=86400, must-revalidate");
     assert!(h.get("x-rate-limit-limit").is_none());
     let kids: Vec<&str> = keys["keys"]
@@ -641,14 +630,7 @@ async fn implicit_flow_on_the_org_server_uses_two_keys() {
         ),
         (Some("RSA"), Some("RS256"), Some("sig"), Some("AQAB"))
     );
-    let (_, _, custom) = json_of(
-        org.http
-            .get(org.url("/oauth2/default/v1/keys"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, _, custom) = json_of(org.get("/oauth2/default/v1/keys").await).await;
     assert_eq!(custom["keys"].as_array().unwrap().len(), 1);
     assert_eq!(custom["keys"][0]["kid"], kid(id).as_str());
 }

@@ -12,14 +12,9 @@ use crate::support::*;
 async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
     let org = Org::start().await;
     // Wrong methods: wrong_methods_oversized_and_repeated_input_over_http.
-    let res = org.http.get(org.url("/api/v1/users")).send().await.unwrap();
+    let res = org.get("/api/v1/users").await;
     assert_okta_error(res, 404, "E0000008", "The requested path was not found").await;
-    let res = org
-        .http
-        .get(org.url("/oauth2/a/b/v1/token"))
-        .send()
-        .await
-        .unwrap();
+    let res = org.get("/oauth2/a/b/v1/token").await;
     assert_okta_error(res, 404, "E0000008", "The requested path was not found").await;
 
     let huge = "a".repeat(100 * 1024);
@@ -82,11 +77,8 @@ async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
     )
     .await;
     let res = org
-        .http
-        .get(org.url("/oauth2/default/v1/authorize?client_id=%FF&redirect_uri=%E0%80"))
-        .send()
-        .await
-        .unwrap();
+        .get("/oauth2/default/v1/authorize?client_id=%FF&redirect_uri=%E0%80")
+        .await;
     assert_eq!(res.status(), 400);
     let res = org
         .http
@@ -210,15 +202,12 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
 
     // A 40 KB query string and repeated parameters: the 400 page, not a redirect.
     let res = org
-        .http
-        .get(org.url(&format!(
+        .get(&format!(
             "/oauth2/default/v1/authorize?client_id=spa-client&redirect_uri={}&state={}",
             "http%3A%2F%2Flocalhost%3A8080%2Flogin%2Fcallback",
             "s".repeat(40 * 1024)
-        )))
-        .send()
-        .await
-        .unwrap();
+        ))
+        .await;
     assert_eq!(res.status(), 400);
     assert!(res.headers().get("location").is_none());
     let page = res.text().await.unwrap();

@@ -12,7 +12,7 @@ async fn discovery_documents_for_every_server() {
     let org = Org::start().await;
     let get = |path: &'static str| {
         let org = &org;
-        async move { json_of(org.http.get(org.url(path)).send().await.unwrap()).await }
+        async move { json_of(org.get(path).await).await }
     };
     let (s, h, d) = get("/.well-known/openid-configuration").await;
     assert_eq!(s, 200);
@@ -68,11 +68,8 @@ async fn discovery_documents_for_every_server() {
     let (_, _, d) = get("/.well-known/oauth-authorization-server").await;
     assert_eq!(d["issuer"], org.fake.org_url());
     let res = org
-        .http
-        .get(org.url("/oauth2/nosuch/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap();
+        .get("/oauth2/nosuch/.well-known/openid-configuration")
+        .await;
     assert_okta_error(
         res,
         404,
@@ -80,12 +77,7 @@ async fn discovery_documents_for_every_server() {
         "Not found: Resource not found: nosuch (AuthorizationServer)",
     )
     .await;
-    let res = org
-        .http
-        .get(org.url("/oauth2/org/v1/keys"))
-        .send()
-        .await
-        .unwrap();
+    let res = org.get("/oauth2/org/v1/keys").await;
     assert_okta_error(
         res,
         404,

@@ -51,10 +51,10 @@ async fn faults_from_fixtures_yaml_act_from_start() {
         "{YAML}  faults:\n    - {{ endpoint: keys, kind: status, status: 503, times: 1 }}\n    - {{ endpoint: authn, kind: rate_limit, reset: 7, user: bob@example.com }}\n"
     );
     let org = Org::from_yaml(&yaml).await;
-    let keys = org.url("/oauth2/v1/keys");
-    let res = org.http.get(&keys).send().await.unwrap();
+    let keys = "/oauth2/v1/keys";
+    let res = org.get(keys).await;
     assert_okta_error(res, 503, "E0000010", "Service is in read only mode").await;
-    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 200);
+    assert_eq!(org.get(keys).await.status(), 200);
 
     let res = org
         .authn(json!({"username": "bob@example.com", "password": "battery-staple"}))
@@ -221,11 +221,8 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
         .fake
         .fault(spec(FaultEndpoint::Discovery, FaultKind::Status(404)));
     let res = org
-        .http
-        .get(org.url("/oauth2/default/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap();
+        .get("/oauth2/default/.well-known/openid-configuration")
+        .await;
     assert_okta_error(res, 404, "E0000008", "The requested path was not found").await;
     drop(_g);
 
@@ -304,12 +301,7 @@ async fn drop_closes_the_connection_without_a_byte() {
     assert!(err.status().is_none(), "{err}");
     assert_eq!(guard.hits(), 2);
     // Its times are used up: the fake answers again.
-    let res = org
-        .http
-        .get(org.url("/oauth2/v1/keys"))
-        .send()
-        .await
-        .unwrap();
+    let res = org.get("/oauth2/v1/keys").await;
     assert_eq!(res.status(), 200);
 }
 
@@ -337,12 +329,7 @@ async fn a_malformed_page_has_no_form_and_spends_no_session_token() {
     let _g = org
         .fake
         .fault(spec(FaultEndpoint::Keys, FaultKind::MalformedPage));
-    let res = org
-        .http
-        .get(org.url("/oauth2/v1/keys"))
-        .send()
-        .await
-        .unwrap();
+    let res = org.get("/oauth2/v1/keys").await;
     assert_eq!(res.status(), 200);
     assert!(res.json::<Value>().await.is_err());
 }
@@ -357,16 +344,15 @@ async fn faults_over_http_can_be_listed_and_deleted() {
     let (status, _, created) = json_of(res).await;
     assert_eq!(status, 201);
     let id = created["id"].as_u64().unwrap();
-    let keys = org.url("/oauth2/v1/keys");
-    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 502);
+    let keys = "/oauth2/v1/keys";
+    assert_eq!(org.get(keys).await.status(), 502);
     let res = post(
         json!({"endpoint": "token", "kind": "latency", "latency_ms": 5, "client_id": "web-client"}),
     )
     .await
     .unwrap();
     let second = json_of(res).await.2["id"].as_u64().unwrap();
-    let (_, _, listed) =
-        json_of(org.http.get(org.url("/_fake/faults")).send().await.unwrap()).await;
+    let (_, _, listed) = json_of(org.get("/_fake/faults").await).await;
     assert_eq!(
         listed,
         json!({"faults": [
@@ -379,7 +365,7 @@ async fn faults_over_http_can_be_listed_and_deleted() {
         del(format!("/_fake/faults/{id}")).await.unwrap().status(),
         204
     );
-    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 200);
+    assert_eq!(org.get(keys).await.status(), 200);
     let res = del(format!("/_fake/faults/{id}")).await.unwrap();
     assert_okta_error(
         res,
@@ -389,8 +375,7 @@ async fn faults_over_http_can_be_listed_and_deleted() {
     )
     .await;
     assert_eq!(del("/_fake/faults".into()).await.unwrap().status(), 204);
-    let (_, _, listed) =
-        json_of(org.http.get(org.url("/_fake/faults")).send().await.unwrap()).await;
+    let (_, _, listed) = json_of(org.get("/_fake/faults").await).await;
     assert_eq!(listed, json!({"faults": []}));
 
     // Bad bodies name what to fix.

@@ -38,7 +38,7 @@ async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
             .unwrap()
             .to_owned()
     };
-    let res = org.http.get(&url).send().await.unwrap();
+    let res = org.get("/oauth2/default/v1/userinfo").await;
     assert_eq!(res.status(), 401);
     assert_eq!(
         challenge(&res),
@@ -79,12 +79,8 @@ async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
     .await;
     assert!(v.get("id_token").is_none());
     let res = org
-        .http
-        .get(&url)
-        .bearer_auth(v["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .userinfo("default", v["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(res.status(), 403);
     assert!(challenge(&res).contains("insufficient_scope"));
     // Expired.
