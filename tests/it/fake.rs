@@ -259,7 +259,8 @@ pub(crate) fn spa_redemption(code: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-/// A code for alice from the web app on the default server (query answer, no PKCE).
+/// A code for alice from the web app on the default server (a 302 with the code in the query,
+/// no PKCE).
 pub(crate) async fn web_code(org: &Org, scope: &str) -> String {
     let st = org
         .session_token("alice@example.com", "correct-horse")
@@ -277,6 +278,7 @@ pub(crate) async fn web_code(org: &Org, scope: &str) -> String {
             ],
         )
         .await;
+    assert_eq!(res.status(), 302);
     location_params(&res, '?')["code"].clone()
 }
 

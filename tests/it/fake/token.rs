@@ -13,25 +13,7 @@ use crate::support::*;
 #[tokio::test]
 async fn web_app_with_query_mode_and_both_secret_methods() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
-    let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "web-client"),
-                ("response_type", "code"),
-                ("scope", "openid orders:read"),
-                ("redirect_uri", WEB_CB),
-                ("state", "s"),
-                ("prompt", "none"),
-                ("sessionToken", &st),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 302);
-    let code = location_params(&res, '?')["code"].clone();
+    let code = web_code(&org, "openid orders:read").await;
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
