@@ -6,7 +6,7 @@
 
 #![allow(
     clippy::test_attr_in_doctest,
-    reason = "the okta_user docs show plain #[test] fns; each example also runs as a real test in tests/it/macros.rs"
+    reason = "the okta_user docs show plain #[test] fns; build.rs makes each example a real test of tests/it (its docs module)"
 )]
 
 mod api;

@@ -116,18 +116,12 @@ mod runtimes {
     fn a_finished_runtime_takes_nothing_with_it() {
         let f = fixtures("");
         let first = {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = crate::support::runtime(true);
             let t = rt.block_on(f.request("alice").tokens()).unwrap();
             drop(rt);
             t
         };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = crate::support::runtime(true);
         let cached = rt.block_on(f.request("alice").tokens()).unwrap();
         assert_eq!(first.access_token(), cached.access_token());
         let fresh = rt.block_on(f.request("alice").fresh().tokens()).unwrap();
@@ -167,7 +161,7 @@ mod single_flight {
             .map(|i| {
                 let (f, start) = (f.clone(), start.clone());
                 std::thread::spawn(move || {
-                    let rt = crate::cache::runtime(i % 2 == 0);
+                    let rt = crate::support::runtime(i % 2 == 0);
                     start.wait();
                     let mut got = rt.block_on(async {
                         let tasks: Vec<_> = (0..TASKS)

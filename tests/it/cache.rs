@@ -22,6 +22,8 @@ use okta_fixtures::fake::{Clock, FakeOkta, FakeState, Stats, router};
 use okta_fixtures::{Fixtures, Tokens};
 use serde_json::Value;
 
+use crate::support::{bin, command, runtime, temp_dir};
+
 /// How long anything may take before the test calls it a hang.
 const PATIENCE: Duration = Duration::from_secs(120);
 
@@ -153,16 +155,16 @@ fn outcome(child: Child) -> Result<String, String> {
     }
 }
 
-/// A fresh folder under the system temp folder, removed on drop.
-struct TempDir(crate::cli::TempDir);
+/// A fresh folder under the system temp folder for a config and a cache, removed on drop.
+struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     fn new(tag: &str) -> Self {
-        Self(crate::cli::TempDir::in_area("cache", tag))
+        Self(temp_dir(&format!("cache-{tag}")))
     }
 
     fn path(&self) -> &Path {
-        &self.0.0
+        self.0.path()
     }
 
     /// Writes a fixtures.yaml for the org at `url` (with `extra` top-level YAML).
@@ -175,21 +177,6 @@ impl TempDir {
     fn cache(&self) -> PathBuf {
         self.path().join("cache")
     }
-}
-
-/// A current-thread runtime, or a two-worker multi-thread one: threads mix both.
-pub(crate) fn runtime(current_thread: bool) -> tokio::runtime::Runtime {
-    if current_thread {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    }
-    .unwrap()
 }
 
 /// Fixtures of their own (their own memory, as another process has) for the file at `path`,
@@ -410,7 +397,7 @@ mod single_flight {
 
     impl Standalone {
         pub(super) fn start(config: &Path, cache: &Path) -> Standalone {
-            let mut child = crate::cli::command(cache, &["fake", "--config"])
+            let mut child = command(cache, &["fake", "--config"])
                 .arg(config)
                 .stderr(Stdio::null())
                 .spawn()
@@ -433,10 +420,7 @@ mod single_flight {
 
         /// `GET /_fake/stats`.
         pub(super) fn stats(&self) -> Value {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = crate::support::runtime(true);
             rt.block_on(async {
                 reqwest::get(format!("{}/_fake/stats", self.url))
                     .await
@@ -861,7 +845,7 @@ mod disk {
         let f = process(&path, &dir.cache(), &served.clock);
         let t = f.request("alice").blocking_tokens().unwrap();
         let run = |args: &[&str]| {
-            let out = Command::new(crate::cli::bin())
+            let out = Command::new(bin())
                 .args(args)
                 .env(okta_fixtures::dirs::CACHE_DIR_ENV, dir.cache())
                 .output()

@@ -7,7 +7,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::cli::{Running, SECRETS, TempDir, command, root_fixtures};
+use crate::support::{Running, SECRETS, command, root_fixtures, temp_dir};
 
 /// What a run of the binary left: exit code, stdout, stderr.
 struct Ran {
@@ -78,9 +78,9 @@ fn root() -> String {
 }
 
 /// A standalone fake serving the root fixtures.yaml, with a cache folder of its own.
-fn standalone(tag: &str) -> (Running, TempDir) {
-    let cache = TempDir::new(tag);
-    let fake = Running::start(command(&cache.0, &["fake", "--config", &root()]));
+fn standalone(tag: &str) -> (Running, tempfile::TempDir) {
+    let cache = temp_dir(tag);
+    let fake = Running::start(command(cache.path(), &["fake", "--config", &root()]));
     (fake, cache)
 }
 
@@ -169,7 +169,7 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     let org = fake.org_url.clone();
     let mut seen = Vec::new();
 
-    let access = token(&cache.0, &org, &["alice"], &[]);
+    let access = token(cache.path(), &org, &["alice"], &[]);
     let access_token = access.line().to_owned();
     assert_jwt(&access_token);
     let (status, info) = userinfo(&org, &format!("Bearer {access_token}")).await;
@@ -179,7 +179,7 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     );
     seen.push(access);
 
-    let header = token(&cache.0, &org, &["alice", "--print", "header"], &[]);
+    let header = token(cache.path(), &org, &["alice", "--print", "header"], &[]);
     let value = header.line().to_owned();
     let bearer = value.strip_prefix("Bearer ").expect("`Bearer …`");
     assert_jwt(bearer);
@@ -191,7 +191,7 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     );
     seen.push(header);
 
-    let id = token(&cache.0, &org, &["alice", "--print", "id"], &[]);
+    let id = token(cache.path(), &org, &["alice", "--print", "id"], &[]);
     let id_token = id.line().to_owned();
     assert_jwt(&id_token);
     let answer = introspect(&org, "spa-client", None, &id_token, "id_token").await;
@@ -199,14 +199,14 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     assert_eq!(answer["username"], "alice@example.com", "{answer}");
     seen.push(id);
 
-    let refresh = token(&cache.0, &org, &["alice", "--print", "refresh"], &[]);
+    let refresh = token(cache.path(), &org, &["alice", "--print", "refresh"], &[]);
     let refresh_token = refresh.line().to_owned();
     let answer = introspect(&org, "spa-client", None, &refresh_token, "refresh_token").await;
     assert_eq!(answer["active"], true, "{answer}");
     assert_eq!(answer["username"], "alice@example.com", "{answer}");
     seen.push(refresh);
 
-    let json = token(&cache.0, &org, &["alice", "--print", "json"], &[]);
+    let json = token(cache.path(), &org, &["alice", "--print", "json"], &[]);
     let response: Value = serde_json::from_str(json.line()).expect("JSON");
     assert_eq!(response["token_type"], "Bearer");
     let left = response["expires_in"].as_u64().expect("expires_in");
@@ -253,17 +253,17 @@ async fn sign_ins(org: &str, username: &str, client_id: &str) -> u64 {
 async fn token_uses_the_cache_across_processes_and_fresh_bypasses_it() {
     let (fake, cache) = standalone("token-cache");
     let org = fake.org_url.clone();
-    let first = token(&cache.0, &org, &["bob"], &[]).line().to_owned();
-    let second = token(&cache.0, &org, &["bob"], &[]).line().to_owned();
+    let first = token(cache.path(), &org, &["bob"], &[]).line().to_owned();
+    let second = token(cache.path(), &org, &["bob"], &[]).line().to_owned();
     assert_eq!(first, second, "the second process is served from the cache");
     assert_eq!(sign_ins(&org, "bob@example.com", "spa-client").await, 1);
 
-    let fresh = token(&cache.0, &org, &["bob", "--fresh"], &[])
+    let fresh = token(cache.path(), &org, &["bob", "--fresh"], &[])
         .line()
         .to_owned();
     assert_ne!(fresh, first, "--fresh signs in again");
     assert_eq!(sign_ins(&org, "bob@example.com", "spa-client").await, 2);
-    let after = token(&cache.0, &org, &["bob"], &[]).line().to_owned();
+    let after = token(cache.path(), &org, &["bob"], &[]).line().to_owned();
     assert_eq!(after, first, "fresh tokens leave the cached ones alone");
     assert_eq!(sign_ins(&org, "bob@example.com", "spa-client").await, 2);
     drop(fake);
@@ -275,7 +275,7 @@ async fn a_service_app_needs_no_user_and_scopes_replace_the_apps() {
     let org = fake.org_url.clone();
 
     let ran = token(
-        &cache.0,
+        cache.path(),
         &org,
         &["--app", "reports", "--print", "json"],
         &[],
@@ -293,7 +293,7 @@ async fn a_service_app_needs_no_user_and_scopes_replace_the_apps() {
     assert!(answer.get("username").is_none(), "no user: {answer}");
 
     let ran = token(
-        &cache.0,
+        cache.path(),
         &org,
         &[
             "alice",
@@ -320,7 +320,7 @@ async fn a_service_app_needs_no_user_and_scopes_replace_the_apps() {
     );
 
     // --server: the org authorization server instead of the app's `default`.
-    let ran = token(&cache.0, &org, &["alice", "--server", "org"], &[]);
+    let ran = token(cache.path(), &org, &["alice", "--server", "org"], &[]);
     let access = ran.line().to_owned();
     let answer = introspect_at(&format!("{org}/oauth2"), "spa-client", None, &access, "").await;
     assert_eq!(
@@ -331,7 +331,7 @@ async fn a_service_app_needs_no_user_and_scopes_replace_the_apps() {
 
     // No offline_access among those scopes, so no refresh token: say who, and how to get one.
     let stderr = token(
-        &cache.0,
+        cache.path(),
         &org,
         &[
             "alice", "--app", "web", "--scopes", "openid", "--print", "refresh",
@@ -345,7 +345,12 @@ async fn a_service_app_needs_no_user_and_scopes_replace_the_apps() {
     );
     assert!(stderr.contains("offline_access"), "{stderr}");
 
-    let ran = token(&cache.0, &org, &["--app", "reports", "--print", "id"], &[]);
+    let ran = token(
+        cache.path(),
+        &org,
+        &["--app", "reports", "--print", "id"],
+        &[],
+    );
     let stderr = ran.failure();
     assert!(
         stderr.contains("app `reports`: the sign-in produced no ID token"),
@@ -356,10 +361,10 @@ async fn a_service_app_needs_no_user_and_scopes_replace_the_apps() {
 
 #[test]
 fn naming_the_wrong_user_or_app_exits_1_with_what_to_write() {
-    let cache = TempDir::new("token-names");
+    let cache = temp_dir("token-names");
     // Nothing is signed in for these, so no org need answer.
     let org = "http://127.0.0.1:9";
-    let ran = token(&cache.0, org, &["alise"], &[]);
+    let ran = token(cache.path(), org, &["alise"], &[]);
     let stderr = ran.failure();
     assert!(
         stderr.contains("unknown user `alise`, did you mean `alice`?"),
@@ -367,33 +372,33 @@ fn naming_the_wrong_user_or_app_exits_1_with_what_to_write() {
     );
     assert!(stderr.contains("fixtures.yaml"), "names the file: {stderr}");
 
-    let ran = token(&cache.0, org, &[], &[]);
+    let ran = token(cache.path(), org, &[], &[]);
     let stderr = ran.failure();
     assert!(
         stderr.contains("users: `alice`, `bob`") && stderr.contains("service apps: `reports`"),
         "{stderr}"
     );
-    let ran = token(&cache.0, org, &["--app", "spa"], &[]);
+    let ran = token(cache.path(), org, &["--app", "spa"], &[]);
     assert!(
         ran.failure()
             .contains("`okta-fixtures token <USER> --app spa`"),
         "{}",
         ran.stderr
     );
-    let ran = token(&cache.0, org, &["alice", "--app", "reports"], &[]);
+    let ran = token(cache.path(), org, &["alice", "--app", "reports"], &[]);
     assert!(
         ran.failure().contains("leave out the user `alice`"),
         "{}",
         ran.stderr
     );
-    let ran = token(&cache.0, org, &["alice", "--print", "all"], &[]);
+    let ran = token(cache.path(), org, &["alice", "--print", "all"], &[]);
     assert_eq!(ran.code, Some(2), "a usage error: {}", ran.stderr);
 }
 
 #[test]
 fn org_url_fake_is_refused_with_how_to_run_a_fake_that_lasts() {
-    let cache = TempDir::new("token-refuse");
-    let ran = run(&cache.0, &["token", "alice", "--config", &root()], &[]);
+    let cache = temp_dir("token-refuse");
+    let ran = run(cache.path(), &["token", "alice", "--config", &root()], &[]);
     let stderr = ran.failure();
     for part in [
         "org_url is `fake`",
@@ -403,7 +408,7 @@ fn org_url_fake_is_refused_with_how_to_run_a_fake_that_lasts() {
         assert!(stderr.contains(part), "{part:?} missing from:\n{stderr}");
     }
     // Refused before anything started: no fake kept keys in the cache folder.
-    assert!(!cache.0.join("fake").exists(), "a fake was started");
+    assert!(!cache.path().join("fake").exists(), "a fake was started");
 }
 
 /// A failure with logs on: exit 1, nothing on stdout, logs and then `error: …` on stderr.
@@ -427,7 +432,7 @@ fn failed_sign_ins_show_no_secret_even_with_trace_logs() {
     let client_secret = "planted-client-secret-9a2e";
     // Without logs: the error once, as the first thing on stderr.
     let ran = token(
-        &cache.0,
+        cache.path(),
         &org,
         &["alice"],
         &[("OKTA_ALICE_PASSWORD", password)],
@@ -441,7 +446,7 @@ fn failed_sign_ins_show_no_secret_even_with_trace_logs() {
     assert_no_secret("stderr", stderr, &[password]);
 
     let ran = token(
-        &cache.0,
+        cache.path(),
         &org,
         &["alice"],
         &[("OKTA_ALICE_PASSWORD", password), ("RUST_LOG", "trace")],
@@ -451,7 +456,7 @@ fn failed_sign_ins_show_no_secret_even_with_trace_logs() {
     assert_no_secret("stderr", stderr, &[password]);
 
     let ran = token(
-        &cache.0,
+        cache.path(),
         &org,
         &["--app", "reports"],
         &[
@@ -495,8 +500,8 @@ fn checks(stdout: &str) -> Vec<(bool, String)> {
 
 #[test]
 fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
-    let cache = TempDir::new("doctor-root");
-    let ran = run(&cache.0, &["doctor", "--config", &root()], &[]);
+    let cache = temp_dir("doctor-root");
+    let ran = run(cache.path(), &["doctor", "--config", &root()], &[]);
     assert_eq!(
         ran.code,
         Some(0),
@@ -541,7 +546,7 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
 
     // Every user with every app that signs users in, and the service app.
     let ran = run(
-        &cache.0,
+        cache.path(),
         &["doctor", "--config", &root(), "--all-apps"],
         &[],
     );
@@ -575,9 +580,9 @@ fn write_config(dir: &Path, yaml: &str) -> String {
 
 #[test]
 fn doctor_fails_an_mfa_user_and_says_what_to_change_in_okta() {
-    let dir = TempDir::new("doctor-mfa");
+    let dir = temp_dir("doctor-mfa");
     let config = write_config(
-        &dir.0,
+        dir.path(),
         "\
 org_url: fake
 apps:
@@ -590,7 +595,7 @@ fake:
     carol: { status: MFA_REQUIRED }
 ",
     );
-    let ran = run(&dir.0, &["doctor"], &[]);
+    let ran = run(dir.path(), &["doctor"], &[]);
     assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
     assert!(
         ran.stdout
@@ -636,9 +641,9 @@ fake:
 
 #[test]
 fn doctor_names_a_missing_variable_and_never_prints_a_set_one() {
-    let dir = TempDir::new("doctor-env");
+    let dir = temp_dir("doctor-env");
     let config = write_config(
-        &dir.0,
+        dir.path(),
         "\
 org_url: fake
 apps:
@@ -652,7 +657,7 @@ users:
     );
     let planted = "planted-value-c0ffee";
     let ran = run(
-        &dir.0,
+        dir.path(),
         &["doctor", "--config", "fixtures.yaml"],
         &[("OKTA_DOCTOR_TEST_PW", planted)],
     );
@@ -684,10 +689,10 @@ users:
 
 #[test]
 fn doctor_stops_at_a_file_it_cannot_find_or_read() {
-    let dir = TempDir::new("doctor-file");
-    let ran = run(&dir.0, &["doctor", "--config", "nope.yaml"], &[]);
+    let dir = temp_dir("doctor-file");
+    let ran = run(dir.path(), &["doctor", "--config", "nope.yaml"], &[]);
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    let missing = dir.0.join("nope.yaml");
+    let missing = dir.path().join("nope.yaml");
     assert_eq!(
         ran.stdout,
         format!(
@@ -698,7 +703,7 @@ fn doctor_stops_at_a_file_it_cannot_find_or_read() {
     );
     // The same file named by the variable says so.
     let ran = run(
-        &dir.0,
+        dir.path(),
         &["doctor"],
         &[("OKTA_FIXTURES_CONFIG", "nope.yaml")],
     );
@@ -709,17 +714,17 @@ fn doctor_stops_at_a_file_it_cannot_find_or_read() {
     );
 
     write_config(
-        &dir.0,
+        dir.path(),
         "org_url: fake\nusers:\n  alice:\n    username: a@example.com\n    password: hunter2-planted\n    pasword: typo\n",
     );
-    let ran = run(&dir.0, &["doctor"], &[]);
+    let ran = run(dir.path(), &["doctor"], &[]);
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     let parse = ran
         .stdout
         .lines()
         .find(|l| l.starts_with("FAIL parse"))
         .unwrap_or_else(|| panic!("no parse line:\n{}", ran.stdout));
-    let file = dir.0.join("fixtures.yaml");
+    let file = dir.path().join("fixtures.yaml");
     assert!(
         parse.contains(&format!("{}:6:", file.display())) && parse.contains("`pasword`"),
         "{parse}"
@@ -732,7 +737,7 @@ fn doctor_checks_each_server_of_a_running_org() {
     let (fake, cache) = standalone("doctor-servers");
     let org = fake.org_url.clone();
     let config = write_config(
-        &cache.0,
+        cache.path(),
         &format!(
             "\
 org_url: {org}
@@ -750,7 +755,7 @@ users:
 "
         ),
     );
-    let ran = run(&cache.0, &["doctor", "--config", &config], &[]);
+    let ran = run(cache.path(), &["doctor", "--config", &config], &[]);
     assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
     for part in [
         format!("ok   org     {org} answers as an Okta org (issuer matches)"),

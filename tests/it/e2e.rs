@@ -34,10 +34,7 @@ static API: LazyLock<Shared> = LazyLock::new(|| {
     std::thread::Builder::new()
         .name("orders-api".into())
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the orders API");
+            let runtime = crate::support::runtime(true);
             runtime.block_on(async move {
                 let url = serve(served).await;
                 tx.send(url).expect("the test waits for the URL");
@@ -182,11 +179,7 @@ async fn call(method: Method, path: &str, token: &str) -> Reply {
 
 /// [`call`] from a sync test.
 fn call_blocking(method: Method, path: &str, token: Option<&str>) -> Reply {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(call_at(&API.url, method, path, token))
+    crate::support::runtime(true).block_on(call_at(&API.url, method, path, token))
 }
 
 /// Who may use which route: scopes and groups, through the macro.

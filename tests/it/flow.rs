@@ -395,6 +395,8 @@ mod flows {
 }
 
 mod authn_statuses {
+    use rstest::rstest;
+
     use super::*;
 
     fn with_status(status: &str) -> Fixtures {
@@ -403,68 +405,63 @@ mod authn_statuses {
         ))
     }
 
+    #[rstest]
+    #[case::password_warn("PASSWORD_WARN")]
+    #[case::mfa_enroll_optional("MFA_ENROLL_OPTIONAL")]
     #[tokio::test]
-    async fn skippable_states_are_skipped() {
-        for status in ["PASSWORD_WARN", "MFA_ENROLL_OPTIONAL"] {
-            let f = with_status(status);
-            let t = f.request("alice").tokens().await;
-            assert!(t.is_ok(), "{status}: {:?}", t.err());
-            let s = stats(&f).await;
-            assert_eq!(
-                s.sign_ins("alice@example.com", "spa-client", "default"),
-                1,
-                "{status}"
-            );
-        }
+    async fn skippable_states_are_skipped(#[case] status: &str) {
+        let f = with_status(status);
+        let t = f.request("alice").tokens().await;
+        assert!(t.is_ok(), "{:?}", t.err());
+        let s = stats(&f).await;
+        assert_eq!(s.sign_ins("alice@example.com", "spa-client", "default"), 1);
     }
 
+    #[rstest]
+    #[case::mfa_required("MFA_REQUIRED", "exempt the test user from MFA")]
+    #[case::mfa_enroll("MFA_ENROLL", "optional")]
+    #[case::locked_out("LOCKED_OUT", "unlock")]
+    #[case::password_expired("PASSWORD_EXPIRED", "reset it")]
+    #[case::password_reset("PASSWORD_RESET", "new password")]
     #[tokio::test]
-    async fn every_other_state_is_a_typed_error_with_its_fix() {
-        for (status, okta_status, fix) in [
-            (
-                "MFA_REQUIRED",
-                "MFA_REQUIRED",
-                "exempt the test user from MFA",
-            ),
-            ("MFA_ENROLL", "MFA_ENROLL", "optional"),
-            ("LOCKED_OUT", "LOCKED_OUT", "unlock"),
-            ("PASSWORD_EXPIRED", "PASSWORD_EXPIRED", "reset it"),
-            ("PASSWORD_RESET", "PASSWORD_RESET", "new password"),
-        ] {
-            let f = with_status(status);
-            let e = f.request("alice").tokens().await.unwrap_err();
-            match &e {
-                Error::AuthnStatus {
-                    status: got,
-                    sign_in,
-                    ..
-                } => {
-                    assert_eq!(got, okta_status);
-                    assert_eq!(sign_in.user.as_deref(), Some("alice"));
-                }
-                other => panic!("{status}: {other:?}"),
+    async fn every_other_state_is_a_typed_error_with_its_fix(
+        #[case] status: &str,
+        #[case] fix: &str,
+    ) {
+        let f = with_status(status);
+        let e = f.request("alice").tokens().await.unwrap_err();
+        match &e {
+            Error::AuthnStatus {
+                status: got,
+                sign_in,
+                ..
+            } => {
+                assert_eq!(got, status);
+                assert_eq!(sign_in.user.as_deref(), Some("alice"));
             }
-            assert!(e.to_string().contains(fix), "{status}: {e}");
-            assert_eq!(stats(&f).await.requests("authorize"), 0, "{status}");
+            other => panic!("{other:?}"),
         }
+        assert!(e.to_string().contains(fix), "{e}");
+        assert_eq!(stats(&f).await.requests("authorize"), 0);
     }
 
+    #[rstest]
+    #[case::locked_out_hidden("LOCKED_OUT_HIDDEN")]
+    #[case::federated("FEDERATED")]
     #[tokio::test]
-    async fn hidden_lockout_and_federated_users_get_the_three_causes() {
-        for status in ["LOCKED_OUT_HIDDEN", "FEDERATED"] {
-            let e = with_status(status)
-                .request("alice")
-                .tokens()
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(&e, Error::AuthnRejected { code, .. } if code == "E0000004"),
-                "{e:?}"
-            );
-            let msg = e.to_string();
-            for cause in ["users.alice.password", "locked out", "federated or social"] {
-                assert!(msg.contains(cause), "{status}: {msg}");
-            }
+    async fn hidden_lockout_and_federated_users_get_the_three_causes(#[case] status: &str) {
+        let e = with_status(status)
+            .request("alice")
+            .tokens()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::AuthnRejected { code, .. } if code == "E0000004"),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        for cause in ["users.alice.password", "locked out", "federated or social"] {
+            assert!(msg.contains(cause), "{msg}");
         }
     }
 

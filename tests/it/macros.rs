@@ -1,59 +1,8 @@
 //! `#[okta_user]` and `#[okta_users]` as a user writes them, against the embedded fake Okta of
 //! the workspace's fixtures.yaml (`org_url: fake`).
 //!
-//! The examples of the attributes' docs come first, verbatim (rustdoc drops `#[test]` functions
-//! from doc examples, so this is where they run); then stacking, parameter choice, options and
-//! failures.
-
-mod docs {
-    //! The examples of okta_user.md and okta_users.md.
-
-    use okta_fixtures::{Tokens, okta_user, okta_users};
-    use rstest::rstest;
-
-    #[okta_user("alice")]
-    #[rstest]
-    #[tokio::test]
-    async fn alice_reads_orders(token: Tokens) {
-        assert_eq!(token.user(), Some("alice"));
-        assert!(token.authorization_header().starts_with("Bearer "));
-    }
-
-    #[okta_user("alice")]
-    #[rstest]
-    fn alice_pages(token: Tokens, #[values(1, 2)] page: u32) {
-        assert_eq!(token.app(), "spa");
-        assert!(page > 0);
-    }
-
-    #[okta_user("alice")]
-    #[okta_user("bob", app = "web", scopes = "openid orders:write")]
-    #[rstest]
-    #[case::first(1)]
-    #[tokio::test]
-    async fn two_users(alice: Tokens, bob: Tokens, #[case] n: u32) {
-        assert_eq!(alice.user(), Some("alice"));
-        assert_eq!(bob.app(), "web");
-        assert!(bob.scopes().iter().any(|s| s == "orders:write"));
-        assert_eq!(n, 1);
-    }
-
-    #[okta_user("alice", fresh)] // skip the cache for this test
-    #[test]
-    fn plain(token: Tokens) {
-        assert_eq!(token.user(), Some("alice"));
-    }
-
-    #[okta_users("alice", "bob")]
-    #[rstest]
-    #[case::first_page(1)]
-    #[case::second_page(2)]
-    #[tokio::test]
-    async fn everyone_reads_orders(token: Tokens, #[case] page: u32) {
-        assert!(matches!(token.user(), Some("alice" | "bob")));
-        assert!(page > 0);
-    }
-}
+//! Lint cleanliness, stacking, parameter choice, options and failures. The examples of the
+//! attributes' docs run in `docs` (tests/it/docs.rs).
 
 /// The expansion adds no warning, of rustc or of clippy (`cargo clippy --all-targets`).
 #[deny(clippy::all, unused)]
@@ -70,18 +19,18 @@ mod lint_clean {
     )]
     #[okta_user("bob")]
     #[rstest]
-    #[case(1)]
+    #[case("orders:read")]
     #[tokio::test]
-    async fn every_option(token: Tokens, bob: &Tokens, #[case] n: u8) {
-        assert!(n > 0);
+    async fn every_option(token: Tokens, bob: &Tokens, #[case] scope: &str) {
+        assert!(token.scopes().iter().any(|s| s == scope));
         assert_eq!(token.user(), Some("alice"));
         assert_eq!(bob.user(), Some("bob"));
     }
 
     #[okta_users("alice", "bob")]
     #[rstest]
-    fn matrix(token: &Tokens, #[values(1, 2)] n: u8) {
-        assert!(n > 0 && token.user().is_some());
+    fn matrix(token: &Tokens, #[values("openid", "email")] scope: &str) {
+        assert!(token.user().is_some() && token.scopes().iter().any(|s| s == scope));
     }
 }
 
@@ -157,13 +106,53 @@ mod matrix {
     /// The matrix combines with rstest's own `#[values]`.
     #[okta_users("alice", "bob", app = "web")]
     #[rstest]
-    fn with_values(#[values("a", "b")] letter: &str, token: Tokens) {
+    fn with_values(#[values("openid", "orders:read")] scope: &str, token: Tokens) {
         let name = std::thread::current().name().unwrap_or_default().to_owned();
         let user = token.user().unwrap();
         assert_eq!(token.app(), "web");
-        assert!(name.contains("letter_"), "{name}");
+        assert!(name.contains("scope_"), "{name}");
         assert!(name.ends_with(user), "{name} for {user}");
-        assert!(letter == "a" || letter == "b");
+        assert!(token.scopes().iter().any(|s| s == scope));
+    }
+
+    /// Every user gets a run of every case: a run that went missing would pass every check
+    /// made inside the runs, so the test binary's own list is read.
+    #[test]
+    fn every_user_gets_a_run_of_every_case() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--list", "--format", "terse"])
+            .output()
+            .expect("the test binary lists its tests");
+        let list = String::from_utf8_lossy(&out.stdout);
+        let runs = |test: &str| -> Vec<String> {
+            let mut runs: Vec<String> = list
+                .lines()
+                .filter_map(|l| l.strip_suffix(": test"))
+                .filter_map(|l| l.strip_prefix(&format!("{test}::")))
+                .map(str::to_owned)
+                .collect();
+            runs.sort();
+            runs
+        };
+        assert_eq!(
+            runs("macros::matrix::each_run_is_named_after_its_user"),
+            [
+                "case_1_small::okta_user_1_alice",
+                "case_1_small::okta_user_2_bob",
+                "case_2_large::okta_user_1_alice",
+                "case_2_large::okta_user_2_bob",
+            ]
+        );
+        assert_eq!(
+            runs("docs::okta_users_1::everyone_has_the_scope"),
+            [
+                "case_1_openid::okta_user_1_alice",
+                "case_1_openid::okta_user_2_bob",
+                "case_2_email::okta_user_1_alice",
+                "case_2_email::okta_user_2_bob",
+            ]
+        );
+        assert_eq!(runs("macros::matrix::with_values").len(), 4);
     }
 }
 

@@ -6,9 +6,8 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
-use super::{
-    Org, SPA_CB, VERIFIER, assert_oauth_error, claims, form_fields, json_of, key_dir, kid,
-};
+use super::{INVALID_REFRESH, Org, key_dir, spa_authorize, spa_redemption};
+use crate::support::{assert_oauth_error, claims, form_fields, json_of, kid};
 
 async fn jwks(org: &Org, server: &str) -> JwkSet {
     let path = if server == "org" {
@@ -16,7 +15,7 @@ async fn jwks(org: &Org, server: &str) -> JwkSet {
     } else {
         format!("/oauth2/{server}/v1/keys")
     };
-    let (status, _, v) = json_of(org.http.get(org.url(&path)).send().await.unwrap()).await;
+    let (status, _, v) = json_of(org.get(&path).await).await;
     assert_eq!(status, 200);
     serde_json::from_value(v).unwrap()
 }
@@ -41,15 +40,6 @@ fn verify(token: &str, set: &JwkSet, iss: &str, aud: &str) -> Result<Value, Erro
     jsonwebtoken::decode::<Value>(token, &key, &v)
         .map(|d| d.claims)
         .map_err(|e| e.into_kind())
-}
-
-async fn userinfo(org: &Org, access_token: &str) -> reqwest::Response {
-    org.http
-        .get(org.url("/oauth2/default/v1/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -80,7 +70,7 @@ async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
     assert_eq!(kid(second["id_token"].as_str().unwrap()), new_kid);
     for token in [&first_at, &second_at] {
         verify(token, &after, &issuer, "api://default").unwrap();
-        assert_eq!(userinfo(&org, token).await.status(), 200);
+        assert_eq!(org.userinfo("default", token).await.status(), 200);
     }
 
     // HTTP: the first keys leave the JWKS, and the fake no longer honours their tokens.
@@ -102,8 +92,8 @@ async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
         Err(ErrorKind::InvalidKeyFormat),
         "the first kid is gone"
     );
-    assert_eq!(userinfo(&org, &first_at).await.status(), 401);
-    assert_eq!(userinfo(&org, &second_at).await.status(), 200);
+    assert_eq!(org.userinfo("default", &first_at).await.status(), 401);
+    assert_eq!(org.userinfo("default", &second_at).await.status(), 200);
     // Rotation lives in memory: a fake started from the same folder signs with the kept keys.
     let again = Org::start().await;
     assert_eq!(kids(&jwks(&again, "default").await), [kid(&first_at)]);
@@ -147,24 +137,12 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
         (0, 0, 0)
     );
     assert_eq!(
-        org.http
-            .get(org.url("/oauth2/v1/keys"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        org.get("/oauth2/v1/keys").await.status(),
         200,
         "the fault is gone"
     );
-    let redeem: Vec<(&str, &str)> = vec![
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", SPA_CB),
-        ("client_id", "spa-client"),
-        ("code_verifier", VERIFIER),
-    ];
     assert_oauth_error(
-        org.token("default", &redeem).await,
+        org.token("default", &spa_redemption(&code)).await,
         400,
         "invalid_grant",
         "The authorization code is invalid or has expired.",
@@ -179,32 +157,18 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
         org.token("default", &refresh_form).await,
         400,
         "invalid_grant",
-        "The refresh token is invalid or expired.",
+        INVALID_REFRESH,
     )
     .await;
     let res = org
-        .authorize(
-            "default",
-            &[
-                ("client_id", "spa-client"),
-                ("response_type", "code"),
-                ("response_mode", "form_post"),
-                ("scope", "openid"),
-                ("redirect_uri", SPA_CB),
-                ("state", "s"),
-                ("code_challenge", super::CHALLENGE),
-                ("code_challenge_method", "S256"),
-                ("prompt", "none"),
-                ("sessionToken", &unused),
-            ],
-        )
+        .authorize("default", &spa_authorize(&unused, "openid"))
         .await;
     assert_eq!(
         form_fields(&res.text().await.unwrap())["error"],
         "login_required"
     );
     // Keys stay: tokens issued before still work.
-    assert_eq!(userinfo(&org, &access).await.status(), 200);
+    assert_eq!(org.userinfo("default", &access).await.status(), 200);
 
     org.session_token("alice@example.com", "correct-horse")
         .await;
@@ -243,7 +207,7 @@ async fn minted_tokens_cover_what_resource_servers_must_refuse() {
         "chosen claims replace configured ones"
     );
     // Indistinguishable from an issued token for the fake's own endpoints.
-    let (status, _, info) = json_of(userinfo(&org, &good).await).await;
+    let (status, _, info) = json_of(org.userinfo("default", &good).await).await;
     assert_eq!(status, 200);
     assert_eq!(info["preferred_username"], "alice@example.com");
 
@@ -252,7 +216,7 @@ async fn minted_tokens_cover_what_resource_servers_must_refuse() {
         verify(&expired, &set, &issuer, audience),
         Err(ErrorKind::ExpiredSignature)
     );
-    assert_eq!(userinfo(&org, &expired).await.status(), 401);
+    assert_eq!(org.userinfo("default", &expired).await.status(), 401);
 
     let tampered = org.fake.mint().user("alice").wrong_signature().sign();
     assert!(set.find(&kid(&tampered)).is_some(), "names the real kid");
@@ -260,7 +224,7 @@ async fn minted_tokens_cover_what_resource_servers_must_refuse() {
         verify(&tampered, &set, &issuer, audience),
         Err(ErrorKind::InvalidSignature)
     );
-    assert_eq!(userinfo(&org, &tampered).await.status(), 401);
+    assert_eq!(org.userinfo("default", &tampered).await.status(), 401);
 
     let foreign = org
         .fake

@@ -8,9 +8,9 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::{
-    CHALLENGE, Org, SPA_CB, VERIFIER, YAML, assert_not_well_formed, assert_oauth_error,
-    assert_okta_error, form_fields, json_of,
+use super::{Org, RATE_LIMITED, YAML, spa_authorize, spa_redemption};
+use crate::support::{
+    assert_not_well_formed, assert_oauth_error, assert_okta_error, form_fields, json_of,
 };
 
 fn spec(endpoint: FaultEndpoint, kind: FaultKind) -> FaultSpec {
@@ -42,45 +42,8 @@ fn header(res: &reqwest::Response, name: &str) -> u64 {
     res.headers()[name].to_str().unwrap().parse().unwrap()
 }
 
-/// The SPA's authorize parameters for a session token (form_post, PKCE).
-fn spa_authorize(session_token: &str) -> Vec<(&'static str, String)> {
-    [
-        ("client_id", "spa-client"),
-        ("response_type", "code"),
-        ("response_mode", "form_post"),
-        ("scope", "openid offline_access"),
-        ("redirect_uri", SPA_CB),
-        ("state", "st-1"),
-        ("nonce", "n-1"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-        ("prompt", "none"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v.to_owned()))
-    .chain([("sessionToken", session_token.to_owned())])
-    .collect()
-}
-
-async fn authorize(org: &Org, params: &[(&'static str, String)]) -> reqwest::Response {
-    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    org.authorize("default", &params).await
-}
-
-fn redeem(code: &str) -> [(&'static str, String); 5] {
-    [
-        ("grant_type", "authorization_code".into()),
-        ("code", code.into()),
-        ("redirect_uri", SPA_CB.into()),
-        ("client_id", "spa-client".into()),
-        ("code_verifier", VERIFIER.into()),
-    ]
-}
-
-async fn token(org: &Org, form: &[(&'static str, String)]) -> reqwest::Response {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    org.token("default", &form).await
-}
+/// The SPA's scopes in these tests.
+const SCOPE: &str = "openid offline_access";
 
 #[tokio::test]
 async fn faults_from_fixtures_yaml_act_from_start() {
@@ -88,10 +51,10 @@ async fn faults_from_fixtures_yaml_act_from_start() {
         "{YAML}  faults:\n    - {{ endpoint: keys, kind: status, status: 503, times: 1 }}\n    - {{ endpoint: authn, kind: rate_limit, reset: 7, user: bob@example.com }}\n"
     );
     let org = Org::from_yaml(&yaml).await;
-    let keys = org.url("/oauth2/v1/keys");
-    let res = org.http.get(&keys).send().await.unwrap();
+    let keys = "/oauth2/v1/keys";
+    let res = org.get(keys).await;
     assert_okta_error(res, 503, "E0000010", "Service is in read only mode").await;
-    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 200);
+    assert_eq!(org.get(keys).await.status(), 200);
 
     let res = org
         .authn(json!({"username": "bob@example.com", "password": "battery-staple"}))
@@ -106,13 +69,7 @@ async fn faults_from_fixtures_yaml_act_from_start() {
         .unwrap()
         .as_secs();
     assert!((now + 6..=now + 8).contains(&reset), "{reset} vs {now}");
-    assert_okta_error(
-        res,
-        429,
-        "E0000047",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_okta_error(res, 429, "E0000047", RATE_LIMITED).await;
     // Scoped to bob: alice signs in.
     org.session_token("alice@example.com", "correct-horse")
         .await;
@@ -135,20 +92,20 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
         ),
         1,
     ));
-    let res = authorize(&org, &spa_authorize(&alice_st)).await;
+    let res = org
+        .authorize("default", &spa_authorize(&alice_st, SCOPE))
+        .await;
     assert_eq!(header(&res, "x-rate-limit-limit"), 4);
-    assert_okta_error(
-        res,
-        429,
-        "E0000047",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_okta_error(res, 429, "E0000047", RATE_LIMITED).await;
     assert_eq!(guard.hits(), 1);
     let bob_st = org.session_token("bob@example.com", "battery-staple").await;
-    let res = authorize(&org, &spa_authorize(&bob_st)).await;
+    let res = org
+        .authorize("default", &spa_authorize(&bob_st, SCOPE))
+        .await;
     assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
-    let res = authorize(&org, &spa_authorize(&alice_st)).await;
+    let res = org
+        .authorize("default", &spa_authorize(&alice_st, SCOPE))
+        .await;
     let code = form_fields(&res.text().await.unwrap())["code"].clone();
 
     // On /token, scoped by the code's user: the code survives the 429.
@@ -156,17 +113,11 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
         spec(FaultEndpoint::Token, FaultKind::RateLimit { reset: 1 }),
         "alice@example.com",
     ));
-    let res = token(&org, &redeem(&code)).await;
+    let res = org.token("default", &spa_redemption(&code)).await;
     assert_eq!(header(&res, "x-rate-limit-remaining"), 0);
-    assert_oauth_error(
-        res,
-        429,
-        "invalid_grant",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_oauth_error(res, 429, "invalid_grant", RATE_LIMITED).await;
     drop(_guard);
-    let (status, _, tokens) = json_of(token(&org, &redeem(&code)).await).await;
+    let (status, _, tokens) = json_of(org.token("default", &spa_redemption(&code)).await).await;
     assert_eq!(status, 200, "{tokens}");
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
 
@@ -175,15 +126,16 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
         spec(FaultEndpoint::Token, FaultKind::Status(503)),
         "spa-client",
     ));
-    let res = token(
-        &org,
-        &[
-            ("grant_type", "refresh_token".into()),
-            ("refresh_token", refresh.clone()),
-            ("client_id", "spa-client".into()),
-        ],
-    )
-    .await;
+    let res = org
+        .token(
+            "default",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+                ("client_id", "spa-client"),
+            ],
+        )
+        .await;
     assert_oauth_error(
         res,
         503,
@@ -224,7 +176,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     let _g = org
         .fake
         .fault(spec(FaultEndpoint::Authorize, FaultKind::Status(503)));
-    let res = authorize(&org, &spa_authorize(&st)).await;
+    let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
     let page = res.text().await.unwrap();
@@ -255,13 +207,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     let _g = org
         .fake
         .fault(spec(FaultEndpoint::Userinfo, FaultKind::Status(401)));
-    let res = org
-        .http
-        .get(org.url("/oauth2/default/v1/userinfo"))
-        .bearer_auth("whatever")
-        .send()
-        .await
-        .unwrap();
+    let res = org.userinfo("default", "whatever").await;
     assert_eq!(res.status(), 401);
     assert!(
         res.headers()["www-authenticate"]
@@ -275,11 +221,8 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
         .fake
         .fault(spec(FaultEndpoint::Discovery, FaultKind::Status(404)));
     let res = org
-        .http
-        .get(org.url("/oauth2/default/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap();
+        .get("/oauth2/default/.well-known/openid-configuration")
+        .await;
     assert_okta_error(res, 404, "E0000008", "The requested path was not found").await;
     drop(_g);
 
@@ -287,19 +230,13 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     let _g = org
         .fake
         .fault(spec(FaultEndpoint::Token, FaultKind::Status(429)));
-    let res = token(&org, &redeem("any-code")).await;
+    let res = org.token("default", &spa_redemption("any-code")).await;
     assert!(header(&res, "x-rate-limit-reset") > 0);
-    assert_oauth_error(
-        res,
-        429,
-        "invalid_grant",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_oauth_error(res, 429, "invalid_grant", RATE_LIMITED).await;
     drop(_g);
 
     // The session token was never spent by the faulted /authorize.
-    let res = authorize(&org, &spa_authorize(&st)).await;
+    let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
 }
 
@@ -364,12 +301,7 @@ async fn drop_closes_the_connection_without_a_byte() {
     assert!(err.status().is_none(), "{err}");
     assert_eq!(guard.hits(), 2);
     // Its times are used up: the fake answers again.
-    let res = org
-        .http
-        .get(org.url("/oauth2/v1/keys"))
-        .send()
-        .await
-        .unwrap();
+    let res = org.get("/oauth2/v1/keys").await;
     assert_eq!(res.status(), 200);
 }
 
@@ -383,26 +315,21 @@ async fn a_malformed_page_has_no_form_and_spends_no_session_token() {
         spec(FaultEndpoint::Authorize, FaultKind::MalformedPage),
         "alice@example.com",
     ));
-    let res = authorize(&org, &spa_authorize(&st)).await;
+    let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
     let page = res.text().await.unwrap();
     assert!(page.contains("appForm"), "looks like a form_post page");
     assert!(form_fields(&page).is_empty(), "{page}");
     drop(guard);
-    let res = authorize(&org, &spa_authorize(&st)).await;
+    let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert!(form_fields(&res.text().await.unwrap()).contains_key("code"));
 
     // Elsewhere: an HTML page where JSON was expected.
     let _g = org
         .fake
         .fault(spec(FaultEndpoint::Keys, FaultKind::MalformedPage));
-    let res = org
-        .http
-        .get(org.url("/oauth2/v1/keys"))
-        .send()
-        .await
-        .unwrap();
+    let res = org.get("/oauth2/v1/keys").await;
     assert_eq!(res.status(), 200);
     assert!(res.json::<Value>().await.is_err());
 }
@@ -417,16 +344,15 @@ async fn faults_over_http_can_be_listed_and_deleted() {
     let (status, _, created) = json_of(res).await;
     assert_eq!(status, 201);
     let id = created["id"].as_u64().unwrap();
-    let keys = org.url("/oauth2/v1/keys");
-    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 502);
+    let keys = "/oauth2/v1/keys";
+    assert_eq!(org.get(keys).await.status(), 502);
     let res = post(
         json!({"endpoint": "token", "kind": "latency", "latency_ms": 5, "client_id": "web-client"}),
     )
     .await
     .unwrap();
     let second = json_of(res).await.2["id"].as_u64().unwrap();
-    let (_, _, listed) =
-        json_of(org.http.get(org.url("/_fake/faults")).send().await.unwrap()).await;
+    let (_, _, listed) = json_of(org.get("/_fake/faults").await).await;
     assert_eq!(
         listed,
         json!({"faults": [
@@ -439,7 +365,7 @@ async fn faults_over_http_can_be_listed_and_deleted() {
         del(format!("/_fake/faults/{id}")).await.unwrap().status(),
         204
     );
-    assert_eq!(org.http.get(&keys).send().await.unwrap().status(), 200);
+    assert_eq!(org.get(keys).await.status(), 200);
     let res = del(format!("/_fake/faults/{id}")).await.unwrap();
     assert_okta_error(
         res,
@@ -449,8 +375,7 @@ async fn faults_over_http_can_be_listed_and_deleted() {
     )
     .await;
     assert_eq!(del("/_fake/faults".into()).await.unwrap().status(), 204);
-    let (_, _, listed) =
-        json_of(org.http.get(org.url("/_fake/faults")).send().await.unwrap()).await;
+    let (_, _, listed) = json_of(org.get("/_fake/faults").await).await;
     assert_eq!(listed, json!({"faults": []}));
 
     // Bad bodies name what to fix.
@@ -508,13 +433,7 @@ async fn okta_refuses_the_fifth_authn_of_a_user_within_a_second() {
     let frees = clock.now().duration_since(std::time::UNIX_EPOCH).unwrap() + Duration::from_secs(1);
     let reset = frees.as_secs() + u64::from(frees.subsec_nanos() > 0);
     assert_eq!(header(&res, "x-rate-limit-reset"), reset);
-    assert_okta_error(
-        res,
-        429,
-        "E0000047",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_okta_error(res, 429, "E0000047", RATE_LIMITED).await;
     // Others are not limited by alice's sign-ins.
     org.session_token("bob@example.com", "battery-staple").await;
     // A second later alice gets through again.
@@ -548,13 +467,7 @@ async fn okta_limits_password_and_refresh_grants_per_user_at_token() {
     }
     let res = password().await.unwrap();
     assert_eq!(header(&res, "x-rate-limit-limit"), 4);
-    assert_oauth_error(
-        res,
-        429,
-        "invalid_grant",
-        "API call exceeded rate limit due to too many requests.",
-    )
-    .await;
+    assert_oauth_error(res, 429, "invalid_grant", RATE_LIMITED).await;
     // The refresh grant of the same user shares the limit; it spends nothing when refused.
     let refresh_grant = || {
         org.http
