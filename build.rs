@@ -4,7 +4,7 @@
 //! `#[okta_user]` example is one. So each example's text lives once, in its doc page, and
 //! this copies the examples rustdoc would run (not `ignore`, `no_run`, `compile_fail` or
 //! `should_panic`) into `$OUT_DIR/doc_examples.rs`, one module each, with rustdoc's hidden
-//! `# ` lines shown. Only fenced blocks are read: the pages write no other kind.
+//! `# ` lines shown. The pages write fenced blocks only.
 
 use std::fmt::Write as _;
 
@@ -34,28 +34,43 @@ fn main() {
 
 /// The code of each ```rust block that rustdoc runs.
 fn examples(page: &str) -> Vec<String> {
+    use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
     let mut found = Vec::new();
-    let mut lines = page.lines();
-    while let Some(line) = lines.next() {
-        let Some(info) = line.trim().strip_prefix("```") else {
-            continue;
-        };
-        let attrs: Vec<&str> = info.split(',').map(str::trim).collect();
-        let runs = attrs.first() == Some(&"rust")
-            && !attrs
-                .iter()
-                .any(|a| ["ignore", "no_run", "compile_fail", "should_panic"].contains(a));
-        let mut code = String::new();
-        for line in lines.by_ref().take_while(|l| l.trim() != "```") {
-            let line = line
-                .strip_prefix("# ")
-                .unwrap_or(if line == "#" { "" } else { line });
-            code.push_str(line);
-            code.push('\n');
-        }
-        if runs {
-            found.push(code);
+    // The code of the rust block being read, if one is open and rustdoc runs it.
+    let mut open: Option<String> = None;
+    for event in Parser::new(page) {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let attrs: Vec<&str> = info.split(',').map(str::trim).collect();
+                let runs = attrs.first() == Some(&"rust")
+                    && !attrs
+                        .iter()
+                        .any(|a| ["ignore", "no_run", "compile_fail", "should_panic"].contains(a));
+                open = runs.then(String::new);
+            }
+            Event::Text(text) => {
+                if let Some(code) = open.as_mut() {
+                    code.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => found.extend(open.take()),
+            _ => {}
         }
     }
+    // Rustdoc's hidden lines (`# ` or a lone `#`) are part of the example.
     found
+        .into_iter()
+        .map(|code| {
+            code.lines()
+                .map(|line| {
+                    line.strip_prefix("# ")
+                        .unwrap_or(if line == "#" { "" } else { line })
+                })
+                .fold(String::new(), |mut all, line| {
+                    all.push_str(line);
+                    all.push('\n');
+                    all
+                })
+        })
+        .collect()
 }
