@@ -10,7 +10,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::json;
 use super::key::{Key, KeyRecord};
 use crate::Secret;
 use crate::tokens::{TokenParts, Tokens};
@@ -18,30 +17,12 @@ use crate::tokens::{TokenParts, Tokens};
 /// The format version this build reads and writes.
 pub(crate) const VERSION: u32 = 1;
 
-/// Written: borrows the tokens. No `Debug`: it holds tokens.
-#[derive(Serialize)]
-struct Out<'a> {
+/// One entry as stored, read and written by serde_json. No `Debug`: it holds tokens.
+#[derive(Serialize, Deserialize)]
+struct Stored {
     version: u32,
+    #[serde(default)]
     config: String,
-    key: KeyRecord,
-    user: Option<&'a str>,
-    username: Option<&'a str>,
-    app: &'a str,
-    client_id: &'a str,
-    server: &'a str,
-    token_type: &'a str,
-    access_token: Option<&'a str>,
-    id_token: Option<&'a str>,
-    refresh_token: Option<&'a str>,
-    expires_at_ms: u64,
-    scopes: &'a [String],
-}
-
-/// Read back. No `Debug`: it holds tokens.
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(PartialEq))]
-struct In {
-    version: u32,
     key: KeyRecord,
     #[serde(default)]
     user: Option<String>,
@@ -59,28 +40,6 @@ struct In {
     refresh_token: Option<String>,
     expires_at_ms: u64,
     scopes: Vec<String>,
-}
-
-impl In {
-    /// The entry from the small reader, or `None` where serde_json must read it.
-    fn read(bytes: &[u8]) -> Option<In> {
-        let mut f = json::Fields::of(json::parse(bytes)?)?;
-        Some(In {
-            version: u32::try_from(f.number("version")?).ok()?,
-            key: KeyRecord::from_fields(f.object("key")?)?,
-            user: f.optional_text("user")?,
-            username: f.optional_text("username")?,
-            app: f.text("app")?,
-            client_id: f.text("client_id")?,
-            server: f.text("server")?,
-            token_type: f.text("token_type")?,
-            access_token: f.optional_text("access_token")?,
-            id_token: f.optional_text("id_token")?,
-            refresh_token: f.optional_text("refresh_token")?,
-            expires_at_ms: f.number("expires_at_ms")?,
-            scopes: f.texts("scopes")?,
-        })
-    }
 }
 
 /// Only the version: another version's entry is told apart from a broken one.
@@ -126,40 +85,30 @@ impl Refused {
 
 /// The entry for `key` holding `tokens`; the refresh token only if `persist_refresh`.
 pub(crate) fn encode(key: &Key, config: &Path, tokens: &Tokens, persist_refresh: bool) -> Vec<u8> {
-    let out = Out {
+    let owned = |s: Option<&str>| s.map(str::to_owned);
+    let stored = Stored {
         version: VERSION,
         config: config.to_string_lossy().into_owned(),
         key: key.record(),
-        user: tokens.user(),
-        username: tokens.username(),
-        app: tokens.app(),
-        client_id: tokens.client_id(),
-        server: tokens.server(),
-        token_type: tokens.token_type(),
-        access_token: tokens.try_access_token(),
-        id_token: tokens.id_token(),
-        refresh_token: tokens.refresh_token().filter(|_| persist_refresh),
+        user: owned(tokens.user()),
+        username: owned(tokens.username()),
+        app: tokens.app().to_owned(),
+        client_id: tokens.client_id().to_owned(),
+        server: tokens.server().to_owned(),
+        token_type: tokens.token_type().to_owned(),
+        access_token: owned(tokens.try_access_token()),
+        id_token: owned(tokens.id_token()),
+        refresh_token: owned(tokens.refresh_token().filter(|_| persist_refresh)),
         expires_at_ms: millis(tokens.expires_at()),
-        scopes: tokens.scopes(),
+        scopes: tokens.scopes().to_vec(),
     };
     // Serialising strings, numbers and a JSON value cannot fail.
-    serde_json::to_vec(&out).unwrap_or_default()
+    serde_json::to_vec(&stored).unwrap_or_default()
 }
 
 /// The tokens of an entry written for `key`.
 pub(crate) fn decode(bytes: &[u8], key: &Key) -> Result<Tokens, Refused> {
-    let e = match In::read(bytes) {
-        Some(e) => {
-            // Under test, serde_json reads every entry the small reader reads, the same.
-            #[cfg(test)]
-            assert!(
-                serde_json::from_slice::<In>(bytes).is_ok_and(|s| s == e),
-                "the entry reader and serde_json differ"
-            );
-            e
-        }
-        None => serde_json::from_slice(bytes).map_err(|_| refused(bytes))?,
-    };
+    let e: Stored = serde_json::from_slice(bytes).map_err(|_| refused(bytes))?;
     if e.version != VERSION {
         return Err(Refused::Version(e.version));
     }
@@ -292,5 +241,29 @@ mod tests {
         v["expires_at_ms"] = "soon".into();
         let wrong_type = serde_json::to_vec(&v).unwrap();
         assert_eq!(decode(&wrong_type, &k).err(), Some(Refused::Malformed));
+    }
+
+    /// Truncations and byte flips of a real entry: each is read or refused, never a panic.
+    #[test]
+    fn damaged_entries_are_read_or_refused_never_a_panic() {
+        let t = tokens_until(UNIX_EPOCH + Duration::from_millis(1_800_000_000_123), None);
+        let k = key("alice");
+        let good = encode(&k, Path::new("/w/fixtures.yaml"), &t, false);
+        let mut variants: Vec<Vec<u8>> = (0..good.len()).map(|cut| good[..cut].to_vec()).collect();
+        for at in 0..good.len() {
+            for b in *b"\"\\,9}]{[:n \xff" {
+                let mut bytes = good.clone();
+                bytes[at] = b;
+                variants.push(bytes);
+            }
+        }
+        let (mut read, mut refused) = (0, 0);
+        for bytes in &variants {
+            match decode(bytes, &k) {
+                Ok(_) => read += 1,
+                Err(_) => refused += 1,
+            }
+        }
+        assert!(read > 10 && refused > 100, "{read} {refused}");
     }
 }

@@ -1,6 +1,6 @@
 //! What identifies cached tokens: everything that changes them, and nothing secret.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -139,30 +139,15 @@ pub(crate) struct KeyRecord {
     scopes: Vec<String>,
 }
 
-impl KeyRecord {
-    /// The record from an entry read by [`super::json`]; `None` where serde would refuse it.
-    pub(crate) fn from_fields(mut f: super::json::Fields) -> Option<Self> {
-        Some(KeyRecord {
-            org: f.text("org")?,
-            server: f.text("server")?,
-            client_id: f.text("client_id")?,
-            username: f.optional_text("username")?,
-            flow: f.text("flow")?,
-            response_types: f.texts("response_types")?,
-            scopes: f.texts("scopes")?,
-        })
-    }
-}
-
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    s
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            // Writing to a String cannot fail.
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 impl fmt::Display for KeyRecord {

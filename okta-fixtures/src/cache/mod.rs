@@ -22,7 +22,6 @@
 mod clock;
 mod disk;
 mod entry;
-mod json;
 mod key;
 mod memory;
 
