@@ -346,15 +346,10 @@ impl TokenRequest {
         rx.recv().map_err(|_| Error::WorkerStopped)?
     }
 
-    /// The context and the cache key: all a cache hit needs. A request shaped like an earlier
-    /// one reuses its key.
+    /// The context and the cache key: all a cache hit needs.
     fn resolve(&self) -> Result<(Arc<Context>, Key)> {
         let ctx = self.source.fixtures()?.0;
-        if let Some(key) = ctx.resolved(self) {
-            return Ok((ctx, key));
-        }
         let key = self.key(&ctx.config)?;
-        ctx.remember(self, &key);
         Ok((ctx, key))
     }
 
@@ -427,7 +422,7 @@ impl TokenRequest {
 }
 
 /// Whose tokens a request asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Who {
     /// A user, with their default app unless one is named.
     User { name: String, app: Option<String> },
@@ -536,21 +531,7 @@ pub(crate) struct Context {
     org: tokio::sync::OnceCell<Org>,
     cache: Arc<Cache>,
     keys: KeySets,
-    /// Requests resolved so far and their keys: a warm hit neither looks the user and app up
-    /// again nor builds a key. Bounded, so tests asking for ever new scopes do not grow it.
-    resolved: Mutex<Vec<Resolved>>,
 }
-
-/// A request's shape and the key it resolved to.
-struct Resolved {
-    who: Who,
-    server: Option<String>,
-    scopes: Option<Vec<String>>,
-    key: Key,
-}
-
-/// How many request shapes a context remembers.
-const RESOLVED_MAX: usize = 256;
 
 impl Context {
     fn new(config: Config, cache_dir: Option<PathBuf>, clock: Clock) -> Self {
@@ -562,27 +543,6 @@ impl Context {
             // `const`: no code runs to make it (a cold process pages in less).
             org: const { tokio::sync::OnceCell::const_new() },
             keys: KeySets::default(),
-            resolved: Mutex::default(),
-        }
-    }
-
-    /// The key a request shaped like `req` resolved to before.
-    fn resolved(&self, req: &TokenRequest) -> Option<Key> {
-        lock(&self.resolved)
-            .iter()
-            .find(|r| r.who == req.who && r.server == req.server && r.scopes == req.scopes)
-            .map(|r| r.key.clone())
-    }
-
-    fn remember(&self, req: &TokenRequest, key: &Key) {
-        let mut resolved = lock(&self.resolved);
-        if resolved.len() < RESOLVED_MAX {
-            resolved.push(Resolved {
-                who: req.who.clone(),
-                server: req.server.clone(),
-                scopes: req.scopes.clone(),
-                key: key.clone(),
-            });
         }
     }
 
@@ -736,26 +696,20 @@ mod tests {
     }
 
     #[test]
-    fn a_request_shaped_like_an_earlier_one_reuses_its_key() {
+    fn requests_for_the_same_tokens_resolve_to_the_same_key() {
         let yaml = "org_url: https://dev-1.okta.com\napps:\n  spa: { client_id: c, redirect_uri: 'http://localhost/cb', flow: code }\nusers:\n  alice: { username: a@example.com, password: pw }\n  bob: { username: b@example.com, password: pw }\n";
         let config = okta_fixtures_config::parse_str(yaml, None, &|_| None).unwrap();
         let f = Fixtures::new(config);
         let (_, first) = f.request("alice").resolve().unwrap();
         let (_, again) = f.request("alice").resolve().unwrap();
-        assert!(std::ptr::eq(&*first, &*again), "the remembered key");
+        assert_eq!(first, again);
         let (_, scoped) = f.request("alice").scopes(["openid"]).resolve().unwrap();
         let (_, bob) = f.request("bob").resolve().unwrap();
         let (_, explicit) = f.request("alice").app("spa").resolve().unwrap();
         assert_ne!(scoped, first);
         assert_ne!(bob, first);
         assert_eq!(explicit, first, "the same tokens, another shape");
-        assert!(!std::ptr::eq(&*explicit, &*first));
-        assert!(
-            f.request("nobody").resolve().is_err(),
-            "errors are not remembered"
-        );
         assert!(f.request("nobody").resolve().is_err());
-        assert_eq!(lock(&f.0.resolved).len(), 4);
     }
 
     #[cfg(not(feature = "fake"))]
