@@ -10,7 +10,7 @@ use okta_fixtures_config::{App, CacheStore, Config, Flow, HttpSettings, OrgUrl, 
 use tracing::Instrument as _;
 
 use crate::Secret;
-use crate::cache::{Cache, Clock, Disk, Key, Waiter};
+use crate::cache::{Cache, Disk, Key, TokenClock, Waiter};
 use crate::error::{Error, Result};
 use crate::flow::{self, KeySets, Plan};
 use crate::org::Org;
@@ -119,7 +119,7 @@ impl Fixtures {
         FixturesBuilder {
             config,
             cache_dir: None,
-            clock: Clock::System,
+            clock: TokenClock::System,
         }
     }
 
@@ -180,7 +180,7 @@ impl Fixtures {
 pub struct FixturesBuilder {
     config: Config,
     cache_dir: Option<PathBuf>,
-    clock: Clock,
+    clock: TokenClock,
 }
 
 impl FixturesBuilder {
@@ -194,7 +194,7 @@ impl FixturesBuilder {
     /// on it), so a test moves time forward instead of sleeping.
     #[cfg(feature = "fake")]
     pub fn clock(mut self, clock: crate::fake::Clock) -> Self {
-        self.clock = Clock::Fake(clock);
+        self.clock = TokenClock::Fake(clock);
         self
     }
 
@@ -534,7 +534,7 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    fn new(config: Config, cache_dir: Option<PathBuf>, clock: Clock) -> Self {
+    fn new(config: Config, cache_dir: Option<PathBuf>, clock: TokenClock) -> Self {
         let disk = disk_for(&config, cache_dir);
         let lock_wait = flow_timeout(&config.http);
         Context {
@@ -639,13 +639,13 @@ fn flow_timeout(http: &HttpSettings) -> std::time::Duration {
     http.timeout * 4 + http.max_rate_limit_wait * http.rate_limit_retries
 }
 
-async fn start_org(config: &Config, clock: &Clock) -> Result<Org> {
+async fn start_org(config: &Config, clock: &TokenClock) -> Result<Org> {
     match &config.org_url {
         OrgUrl::Url(url) => Ok(Org::new(url, config)),
         #[cfg(feature = "fake")]
         OrgUrl::Fake => {
             let mut builder = crate::fake::FakeOkta::builder().config(config);
-            if let Clock::Fake(clock) = clock {
+            if let TokenClock::Fake(clock) = clock {
                 builder = builder.clock(clock.clone());
             }
             let fake = builder.start().await?;

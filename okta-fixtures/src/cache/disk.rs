@@ -252,7 +252,7 @@ pub(crate) struct Listed {
     /// The entry file.
     pub(crate) file: PathBuf,
     /// What it says, or why it is not usable.
-    pub(crate) summary: std::result::Result<entry::Summary, entry::Refused>,
+    pub(crate) summary: std::result::Result<entry::Summary, entry::Unusable>,
 }
 
 #[cfg(any(feature = "cli", test))]

@@ -3,7 +3,7 @@
 //! and their expiry.
 //!
 //! Reading is strict: another version, another key or anything malformed is refused with a
-//! [`Refused`] reason that quotes no value, and the caller treats the entry as absent.
+//! [`Unusable`] reason that quotes no value, and the caller treats the entry as absent.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -62,9 +62,9 @@ struct Listed {
     refresh_token: Option<serde::de::IgnoredAny>,
 }
 
-/// Why an entry was not used. Never quotes the file's content.
+/// Why an entry cannot be used. Never quotes the file's content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Refused {
+pub(crate) enum Unusable {
     /// Not JSON, truncated, or missing fields.
     Malformed,
     /// Written by another version of okta-fixtures.
@@ -73,12 +73,12 @@ pub(crate) enum Refused {
     OtherKey,
 }
 
-impl Refused {
+impl Unusable {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Refused::Malformed => "malformed or truncated",
-            Refused::Version(_) => "written by another version",
-            Refused::OtherKey => "written for another key",
+            Unusable::Malformed => "malformed or truncated",
+            Unusable::Version(_) => "written by another version",
+            Unusable::OtherKey => "written for another key",
         }
     }
 }
@@ -107,13 +107,13 @@ pub(crate) fn encode(key: &Key, config: &Path, tokens: &Tokens, persist_refresh:
 }
 
 /// The tokens of an entry written for `key`.
-pub(crate) fn decode(bytes: &[u8], key: &Key) -> Result<Tokens, Refused> {
-    let e: Stored = serde_json::from_slice(bytes).map_err(|_| refused(bytes))?;
+pub(crate) fn decode(bytes: &[u8], key: &Key) -> Result<Tokens, Unusable> {
+    let e: Stored = serde_json::from_slice(bytes).map_err(|_| unusable(bytes))?;
     if e.version != VERSION {
-        return Err(Refused::Version(e.version));
+        return Err(Unusable::Version(e.version));
     }
     if !key.matches(&e.key) {
-        return Err(Refused::OtherKey);
+        return Err(Unusable::OtherKey);
     }
     Ok(Tokens::new(TokenParts {
         user: e.user,
@@ -148,10 +148,10 @@ pub(crate) struct Summary {
 }
 
 /// What an entry says about itself, if it is one of this version.
-pub(crate) fn summarize(bytes: &[u8]) -> Result<Summary, Refused> {
-    let e: Listed = serde_json::from_slice(bytes).map_err(|_| refused(bytes))?;
+pub(crate) fn summarize(bytes: &[u8]) -> Result<Summary, Unusable> {
+    let e: Listed = serde_json::from_slice(bytes).map_err(|_| unusable(bytes))?;
     if e.version != VERSION {
-        return Err(Refused::Version(e.version));
+        return Err(Unusable::Version(e.version));
     }
     Ok(Summary {
         config: e.config,
@@ -163,11 +163,11 @@ pub(crate) fn summarize(bytes: &[u8]) -> Result<Summary, Refused> {
     })
 }
 
-/// Why an entry this version cannot parse was refused: another version's, or broken.
-fn refused(bytes: &[u8]) -> Refused {
+/// Why an entry this version cannot parse is unusable: another version's, or broken.
+fn unusable(bytes: &[u8]) -> Unusable {
     match serde_json::from_slice::<Version>(bytes) {
-        Ok(v) if v.version != VERSION => Refused::Version(v.version),
-        _ => Refused::Malformed,
+        Ok(v) if v.version != VERSION => Unusable::Version(v.version),
+        _ => Unusable::Malformed,
     }
 }
 
@@ -221,26 +221,26 @@ mod tests {
         for cut in [0, 1, good.len() / 2, good.len() - 1] {
             assert_eq!(
                 decode(&good[..cut], &k).err(),
-                Some(Refused::Malformed),
+                Some(Unusable::Malformed),
                 "{cut}"
             );
         }
         assert_eq!(
             decode(b"\x00\xff garbage", &k).err(),
-            Some(Refused::Malformed)
+            Some(Unusable::Malformed)
         );
         let mut v: serde_json::Value = serde_json::from_slice(&good).unwrap();
         v["version"] = 999.into();
         let foreign = serde_json::to_vec(&v).unwrap();
-        assert_eq!(decode(&foreign, &k).err(), Some(Refused::Version(999)));
-        assert_eq!(summarize(&foreign).err(), Some(Refused::Version(999)));
+        assert_eq!(decode(&foreign, &k).err(), Some(Unusable::Version(999)));
+        assert_eq!(summarize(&foreign).err(), Some(Unusable::Version(999)));
         let reshaped = br#"{"version": 2, "tokens": {}}"#;
-        assert_eq!(decode(reshaped, &k).err(), Some(Refused::Version(2)));
-        assert_eq!(decode(&good, &key("bob")).err(), Some(Refused::OtherKey));
+        assert_eq!(decode(reshaped, &k).err(), Some(Unusable::Version(2)));
+        assert_eq!(decode(&good, &key("bob")).err(), Some(Unusable::OtherKey));
         v["version"] = VERSION.into();
         v["expires_at_ms"] = "soon".into();
         let wrong_type = serde_json::to_vec(&v).unwrap();
-        assert_eq!(decode(&wrong_type, &k).err(), Some(Refused::Malformed));
+        assert_eq!(decode(&wrong_type, &k).err(), Some(Unusable::Malformed));
     }
 
     /// Truncations and byte flips of a real entry: each is read or refused, never a panic.
