@@ -68,8 +68,8 @@ impl Disk {
         entry::decode(&bytes, key).ok()
     }
 
-    /// Locks `key`, blocking this thread: `try_lock` with back-off, for at most `wait`. Never
-    /// call it on an async worker thread.
+    /// Locks `key`, blocking this thread for at most `wait`. Never call it on an async worker
+    /// thread.
     pub(crate) fn lock(&self, key: &Key, wait: Duration) -> Result<Locked> {
         self.prepare()?;
         let digest = key.digest();
@@ -79,24 +79,11 @@ impl Disk {
             .open(&path)
             .map_err(cache_error(&path, "opened"))?;
         let started = Instant::now();
-        let mut pause = Duration::from_millis(1);
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(fs::TryLockError::WouldBlock) => {
-                    let waited = started.elapsed();
-                    if waited >= wait {
-                        return Err(Error::CacheLocked { path, waited });
-                    }
-                    if pause == Duration::from_millis(1) {
-                        tracing::debug!(key = %key, "waiting for another process renewing these tokens");
-                    }
-                    // Back-off between polls: flock has no timed wait.
-                    std::thread::sleep(pause.min(wait - waited));
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Err(fs::TryLockError::Error(e)) => return Err(cache_error(&path, "locked")(e)),
-            }
+        let waiting =
+            || tracing::debug!(key = %key, "waiting for another process renewing these tokens");
+        if !lock_within(&file, wait, waiting).map_err(cache_error(&path, "locked"))? {
+            let waited = started.elapsed();
+            return Err(Error::CacheLocked { path, waited });
         }
         Ok(Locked {
             _file: file,
@@ -108,10 +95,7 @@ impl Disk {
     }
 
     fn entry_path(&self, digest: &str) -> PathBuf {
-        let mut name = String::with_capacity(digest.len() + 5);
-        name.push_str(digest);
-        name.push_str(".json");
-        self.dir.join(name)
+        self.dir.join(format!("{digest}.json"))
     }
 
     /// Makes the folders (0700) and checks that the root is this user's.
@@ -197,6 +181,31 @@ impl Locked {
         written?;
         sweep(&self.dir, now);
         Ok(())
+    }
+}
+
+/// Locks `file` within `wait`, polling with back-off (flock has no timed wait); `Ok(false)`
+/// when another holder kept it that long. `waiting` is called once, when the first try fails.
+fn lock_within(file: &File, wait: Duration, waiting: impl FnOnce()) -> io::Result<bool> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    let mut waiting = Some(waiting);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(fs::TryLockError::WouldBlock) => {
+                let waited = started.elapsed();
+                if waited >= wait {
+                    return Ok(false);
+                }
+                if let Some(waiting) = waiting.take() {
+                    waiting();
+                }
+                std::thread::sleep(pause.min(wait - waited));
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(e),
+        }
     }
 }
 
@@ -299,7 +308,7 @@ pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
         for (path, digest) in by_key {
             let lock = ws.path().join(format!("{digest}.lock"));
             let held = match OpenOptions::new().write(true).open(&lock) {
-                Ok(f) => lock_within(&f, wait).map(Some)?,
+                Ok(f) => lock_within(&f, wait, || {}).map(Some)?,
                 Err(_) => None,
             };
             if held == Some(false) {
@@ -312,22 +321,6 @@ pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
         }
     }
     Ok((deleted, busy))
-}
-
-#[cfg(any(feature = "cli", test))]
-/// Tries to lock `f` for up to `wait`; whether it got the lock.
-fn lock_within(f: &File, wait: Duration) -> io::Result<bool> {
-    let started = Instant::now();
-    loop {
-        match f.try_lock() {
-            Ok(()) => return Ok(true),
-            Err(fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(fs::TryLockError::WouldBlock) => return Ok(false),
-            Err(fs::TryLockError::Error(e)) => return Err(e),
-        }
-    }
 }
 
 #[cfg(any(feature = "cli", test))]
