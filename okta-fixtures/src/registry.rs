@@ -13,10 +13,12 @@ use crate::error::Result;
 /// What discovery starts from: the explicit path, `$OKTA_FIXTURES_CONFIG` and the start folder.
 type Inputs = (Option<PathBuf>, Option<String>, PathBuf);
 
+type Registry<K> = LazyLock<Mutex<HashMap<K, Arc<Context>>>>;
+
 /// Discovery inputs → the context they found, so a warm call touches no file system.
-static DISCOVERED: LazyLock<Mutex<HashMap<Inputs, Arc<Context>>>> = LazyLock::new(Mutex::default);
+static DISCOVERED: Registry<Inputs> = LazyLock::new(Mutex::default);
 /// Canonical config path → its process-wide context.
-static CONTEXTS: LazyLock<Mutex<HashMap<PathBuf, Arc<Context>>>> = LazyLock::new(Mutex::default);
+static CONTEXTS: Registry<PathBuf> = LazyLock::new(Mutex::default);
 
 /// The process-wide context of the config at `explicit`, else of the discovered fixtures.yaml
 /// (see [`crate::Fixtures::discover`]), loading it on first use.
