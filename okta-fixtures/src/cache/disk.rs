@@ -214,21 +214,24 @@ fn spent(expires_at: SystemTime, has_refresh: bool, now: SystemTime) -> bool {
     expires_at <= now && !has_refresh
 }
 
+/// The key digest of an entry (`{digest}.json`) or of a writer's temp file
+/// (`{digest}.json.{pid}.tmp`, then `true`); `None` for any other file.
+fn entry_file(name: &str) -> Option<(&str, bool)> {
+    let (digest, rest) = name.split_once('.')?;
+    let is_tmp = rest.starts_with("json.") && rest.ends_with(".tmp");
+    (rest == "json" || is_tmp).then_some((digest, is_tmp))
+}
+
 /// Deletes, in `dir`, the temp files of killed writers and the spent entries, each under its
 /// key's lock (skipped when someone holds it).
 fn sweep(dir: &Path, now: SystemTime) {
     let Ok(files) = fs::read_dir(dir) else { return };
     for file in files.flatten() {
         let name = file.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some((digest, rest)) = name.split_once('.') else {
+        let Some((digest, is_tmp)) = name.to_str().and_then(entry_file) else {
             continue;
         };
-        let is_tmp = rest.starts_with("json.") && rest.ends_with(".tmp");
-        if rest != "json" && !is_tmp {
-            continue;
-        }
-        if rest == "json" {
+        if !is_tmp {
             let spent_entry = fs::read(file.path())
                 .ok()
                 .and_then(|b| entry::summarize(&b).ok())
@@ -285,28 +288,21 @@ pub(crate) fn list(root: &Path) -> io::Result<Vec<Listed>> {
 /// many entries were deleted and how many were skipped because a process holds their lock.
 pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
     let (mut deleted, mut busy) = (0, 0);
-    let tokens = root.join(TOKENS);
-    let workspaces = match fs::read_dir(&tokens) {
-        Ok(w) => w,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, 0)),
-        Err(e) => return Err(e),
-    };
-    for ws in workspaces.flatten() {
-        let Ok(files) = fs::read_dir(ws.path()) else {
+    for ws in workspaces(root)? {
+        let Ok(files) = fs::read_dir(&ws) else {
             continue;
         };
         let mut by_key: Vec<(PathBuf, String)> = files
             .flatten()
             .filter_map(|f| {
                 let name = f.file_name().into_string().ok()?;
-                let (digest, rest) = name.split_once('.')?;
-                (rest == "json" || (rest.starts_with("json.") && rest.ends_with(".tmp")))
-                    .then(|| (f.path(), digest.to_owned()))
+                let (digest, _) = entry_file(&name)?;
+                Some((f.path(), digest.to_owned()))
             })
             .collect();
         by_key.sort();
         for (path, digest) in by_key {
-            let lock = ws.path().join(format!("{digest}.lock"));
+            let lock = ws.join(format!("{digest}.lock"));
             let held = match OpenOptions::new().write(true).open(&lock) {
                 Ok(f) => lock_within(&f, wait, || {}).map(Some)?,
                 Err(_) => None,
@@ -327,13 +323,8 @@ pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
 /// The `.json` entries of every workspace under `root`, sorted.
 fn entry_files(root: &Path) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let workspaces = match fs::read_dir(root.join(TOKENS)) {
-        Ok(w) => w,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(files),
-        Err(e) => return Err(e),
-    };
-    for ws in workspaces.flatten() {
-        let Ok(entries) = fs::read_dir(ws.path()) else {
+    for ws in workspaces(root)? {
+        let Ok(entries) = fs::read_dir(ws) else {
             continue;
         };
         files.extend(
@@ -345,6 +336,16 @@ fn entry_files(root: &Path) -> io::Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
+}
+
+#[cfg(any(feature = "cli", test))]
+/// The workspace folders under `root`; none before the first entry is written.
+fn workspaces(root: &Path) -> io::Result<Vec<PathBuf>> {
+    match fs::read_dir(root.join(TOKENS)) {
+        Ok(w) => Ok(w.flatten().map(|e| e.path()).collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }
 
 fn cache_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> Error {
@@ -551,6 +552,15 @@ mod tests {
             fs::write(d.dir().join(format!("{}.json", bob.digest())), bad).unwrap();
             assert!(d.peek(&bob).is_none());
             assert!(bob_lock.read(&bob, now).is_none());
+        }
+    }
+
+    #[test]
+    fn entries_and_temp_files_are_told_by_name() {
+        assert_eq!(entry_file("ab12.json"), Some(("ab12", false)));
+        assert_eq!(entry_file("ab12.json.4242.tmp"), Some(("ab12", true)));
+        for other in ["ab12.lock", "ab12", "ab12.json.tmp.x", "ab12.jsonx"] {
+            assert_eq!(entry_file(other), None, "{other}");
         }
     }
 
