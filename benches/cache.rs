@@ -170,33 +170,32 @@ fn run(dir: &Path, cache: &Path) -> String {
 
     let mut report = format!(
         "token cache, medians (p10 / p90); warm: {HIT_BATCHES} batches of {HIT_BATCH}; cold: \
-         {COLD_RUNS} processes of each kind, interleaved; sign-in: {FLOW_RUNS}\n\
-         \x20 warm in-memory hit                        {:>10}   target < 1 µs\n\
-         \x20   found by path (as #[okta_user])         {:>10}\n",
-        show(warm),
-        show(warm_by_path),
+         {COLD_RUNS} processes of each kind, interleaved; sign-in: {FLOW_RUNS}\n"
     );
+    let mut row = |label: &str, value: &dyn std::fmt::Display, note: &str| {
+        report.push_str(&format!("  {label:<44}{value}{note}\n"));
+    };
+    row("warm in-memory hit", &show(warm), "   target < 1 µs");
+    row("  found by path (as #[okta_user])", &show(warm_by_path), "");
     for (build, c) in &colds {
-        report.push_str(&format!(
-            "  cold-process disk hit, {build:<7} (in child) {}   target < 2 ms in debug\n\
-             \x20   of which loading the config           {}\n\
-             \x20   whole child, spawn to exit            {}\n\
-             \x20   bare process start, spawn to exit     {}\n",
-            c.hit, c.load, c.hit_wall, c.bare_wall,
-        ));
+        let label = format!("cold-process disk hit, {build} (in child)");
+        row(&label, &c.hit, "   target < 2 ms in debug");
+        row("  of which loading the config", &c.load, "");
+        row("  whole child, spawn to exit", &c.hit_wall, "");
+        row("  bare process start, spawn to exit", &c.bare_wall, "");
     }
+    row("full sign-in against the fake", &show(flow), "");
     report.push_str(&format!(
-        "  full sign-in against the fake             {:>10}\n\
-         \x20 sign-in / warm hit = {:.0}x, sign-in / cold hit (release, in child) = {:.0}x",
-        show(flow),
+        "  sign-in / warm hit = {:.0}x, sign-in / cold hit (release, in child) = {:.0}x",
         flow.as_secs_f64() / warm.as_secs_f64(),
         flow.as_secs_f64() / colds[0].1.hit.median.as_secs_f64(),
     ));
     report
 }
 
+/// A duration right-aligned in the table's value column.
 fn show(d: Duration) -> String {
-    format!("{d:.1?}")
+    format!("{:>10}", format!("{d:.1?}"))
 }
 
 /// Median over batches of the mean cost of one hit (a single hit is near the clock's
@@ -240,7 +239,7 @@ impl std::fmt::Display for Spread {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:>10} ({:.1?} / {:.1?})",
+            "{} ({:.1?} / {:.1?})",
             show(self.median),
             self.p10,
             self.p90
