@@ -1,41 +1,34 @@
 //! `cargo bench --bench cache`: what a test pays for its tokens, side by side in one run.
 //!
 //! - **warm in-memory hit**: `request("alice").blocking_tokens()` on fixtures that already hold
-//!   the tokens (the caller's thread, an `Arc` clone); target under 1 µs median. Also through
-//!   the process-wide fixtures found by path, as `#[okta_user]` expansions ask.
+//!   the tokens (the caller's thread, an `Arc` clone); target under 1 µs. Also through the
+//!   process-wide fixtures found by path, as `#[okta_user]` expansions ask.
 //! - **cold-process disk hit**: a new process that loads fixtures.yaml and reads the tokens
-//!   another process cached. This binary runs itself as that process and times from the start
-//!   of its `main` (process start excluded) to the tokens; target under 200 µs median.
-//!   The same child, loading the config only, shows how much of that is the config's part;
-//!   the two kinds alternate. On Linux each child also counts its minor page faults: most of
-//!   a cold hit is the kernel mapping in code pages the process has not run yet. The code
-//!   itself may still be in the CPU's caches from the process before, as it is when one test
-//!   process follows another of the same test binary; the comparison below runs children
-//!   with colder caches, and its medians are higher.
+//!   another process cached. This binary runs itself as that process. Each child times itself
+//!   from the start of its `main` to the tokens (target under 2 ms in a debug build, which is
+//!   what `cargo test` runs); the parent times the whole child, spawn to exit, and beside it a
+//!   child that exits at once: what any test process start costs. A child that only loads the
+//!   config shows the config's part of a hit. The kinds alternate, so all see the same machine.
 //! - **full sign-in**: authn, authorize, token and the ID token check against the embedded
 //!   fake over loopback (`fresh()`, which bypasses the cache); what every hit saves.
+//!
+//! `cargo bench` builds with the release profile. For the debug figures, build the bench with
+//! the dev profile too and name that binary; its children then run beside the release ones:
+//!
+//! ```text
+//! OKTA_FIXTURES_BENCH_DEBUG_EXE=$(cargo bench --bench cache --profile dev --no-run 2>&1 \
+//!     | grep -o 'target/debug/deps/cache-[0-9a-f]*') cargo bench --bench cache
+//! ```
+//!
+//! (`cargo bench --bench cache --profile dev` also runs the whole bench as a debug build.)
 //!
 //! The org is an embedded fake this bench serves by URL, so the disk cache applies; the cache
 //! folder is a temp folder of this run.
 //!
-//! **Builds side by side.** Where code sits in a binary changes a cold hit's page faults, so a
-//! change to the cold path is judged against the code before it, in one run:
-//!
-//! ```text
-//! git worktree add /tmp/before HEAD~1
-//! (cd /tmp/before && CARGO_TARGET_DIR=/tmp/before/target cargo bench --bench cache --no-run)
-//! cargo bench --bench cache --no-run && mv target/release/deps/cache-<hash> target/cache-after
-//! OKTA_FIXTURES_BENCH_CACHE_COMPARE=/tmp/before/target/release/deps/cache-<hash>:target/cache-after \
-//!     cargo bench --bench cache
-//! ```
-//!
-//! The cold children then come from the named builds, alternated, and the report gives each
-//! one's medians and their ratios to the first. Neither may be the running bench's own file:
-//! this process has just run the same code, and a child of its own file would find that code
-//! hot in the CPU's caches. (Plain runs measure exactly that, as one test process after
-//! another of a test binary would.) A separate target folder keeps cargo from mixing up the
-//! two checkouts' crates, and `mv` (not `cp`) keeps a binary in the page cache as its linker
-//! wrote it.
+//! Where the time of a cold hit goes: mostly the kernel mapping in code the new process has not
+//! run yet, so it moves with the binary's size and layout more than with the code on its path.
+//! The hand-written JSON reader, hasher and memo that once saved tens of microseconds there
+//! were removed for plain serde_json and std maps (issue 11).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,13 +37,12 @@ use std::time::{Duration, Instant};
 use okta_fixtures::Fixtures;
 use okta_fixtures::fake::FakeOkta;
 
-/// Set in the child: the config path.
+/// Set in a child: what it does (`exit`, `load` or `hit`).
 const CHILD_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_CHILD";
-/// Builds of this bench (a path list) whose cold children are compared, instead of this one's.
-const COMPARE_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_COMPARE";
-
-/// Set in a child that only loads the config.
-const LOAD_ONLY_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_LOAD_ONLY";
+/// Set in a child that loads or hits: the config path.
+const CONFIG_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_CONFIG";
+/// A debug build of this bench, whose children are timed beside this build's.
+const DEBUG_EXE_ENV: &str = "OKTA_FIXTURES_BENCH_DEBUG_EXE";
 
 const YAML: &str = "
 authorization_server: default
@@ -69,14 +61,13 @@ users:
 
 const HIT_BATCHES: usize = 300;
 const HIT_BATCH: usize = 1000;
-const COLD_RUNS: usize = 200;
-/// Children that count their page faults instead of being timed.
-const FAULT_RUNS: usize = 21;
+const COLD_RUNS: usize = 100;
 const FLOW_RUNS: usize = 100;
 
 fn main() {
-    if let Some(config) = std::env::var_os(CHILD_ENV) {
-        cold_child(Path::new(&config));
+    let started = Instant::now();
+    if let Some(kind) = std::env::var_os(CHILD_ENV) {
+        child(&kind.to_string_lossy(), started);
         return;
     }
     // Only the `--bench` run measures; `cargo test --benches` runs this binary without it.
@@ -92,87 +83,41 @@ fn main() {
     // The process-wide fixtures (found by path) keep their disk cache there too.
     // SAFETY: no other thread exists yet to read the environment meanwhile.
     unsafe { std::env::set_var(okta_fixtures::dirs::CACHE_DIR_ENV, &cache) };
-    let report = run(&dir.0, &cache);
-    println!("{report}");
+    println!("{}", run(&dir.0, &cache));
 }
 
-/// Set to keep the run's folder, to profile a cold hit by hand afterwards: run this binary
-/// with `OKTA_FIXTURES_BENCH_CACHE_CHILD={folder}/fixtures.yaml` and
-/// `OKTA_FIXTURES_CACHE_DIR={folder}/cache` (say, under `perf record -e page-faults -d`).
-const KEEP_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_KEEP";
-
-/// The run's folder, removed however the run ends (unless `KEEP_ENV` is set).
+/// The run's folder, removed however the run ends.
 struct TempDir(PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        if std::env::var_os(KEEP_ENV).is_some() {
-            eprintln!("kept {}", self.0.display());
-            return;
-        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
-/// The child: load the config and read the cached tokens (or, `LOAD_ONLY_ENV`, only find
-/// and load the config as the library does), then say how long that took.
-fn cold_child(config: &Path) {
-    if std::env::var_os(LOAD_ONLY_ENV).is_some() {
-        let faults_before = count_faults();
-        let started = Instant::now();
-        let env = |k: &str| std::env::var(k).ok();
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let found = okta_fixtures::config::discover(Some(config), &env, &cwd).expect("found");
-        let path = std::fs::canonicalize(&found).unwrap_or(found);
-        let loaded = okta_fixtures::config::load(&path, &env);
-        let took = started.elapsed();
-        let faults = faults_before.and_then(|b| Some(minor_faults()? - b));
-        std::hint::black_box(loaded.expect("the config loads"));
-        println!("cold-ns {}", took.as_nanos());
-        if let Some(n) = faults {
-            println!("faults {n}");
+/// A child process: exit at once, load the config as the library does, or get the cached
+/// tokens; then print how long that took since `started`.
+fn child(kind: &str, started: Instant) {
+    let config = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
+    match (kind, config) {
+        ("exit", _) => return,
+        ("load", Some(config)) => {
+            let env = |k: &str| std::env::var(k).ok();
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let found = okta_fixtures::config::discover(Some(&config), &env, &cwd).expect("found");
+            let path = std::fs::canonicalize(&found).unwrap_or(found);
+            std::hint::black_box(okta_fixtures::config::load(&path, &env).expect("loads"));
         }
-        return;
+        ("hit", Some(config)) => {
+            let tokens = okta_fixtures::request("alice")
+                .config(config)
+                .blocking_tokens()
+                .unwrap_or_else(|e| panic!("no tokens: {e}"));
+            assert!(!tokens.access_token().is_empty());
+        }
+        _ => panic!("unknown child {kind}"),
     }
-    let faults_before = count_faults();
-    let started = Instant::now();
-    let tokens = okta_fixtures::request("alice")
-        .config(config)
-        .blocking_tokens();
-    let took = started.elapsed();
-    let faults = faults_before.and_then(|b| Some(minor_faults()? - b));
-    match tokens {
-        Ok(t) if !t.access_token().is_empty() => {
-            println!("cold-ns {}", took.as_nanos());
-            if let Some(n) = faults {
-                println!("faults {n}");
-            }
-        }
-        Ok(_) => std::process::exit(2),
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    }
-}
-
-/// Set in a child that counts its page faults. Reading the count runs std code the timed
-/// part runs too (and so pages it in early), so timed children never count.
-const COUNT_FAULTS_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_COUNT_FAULTS";
-
-/// The fault count now, in a child that counts them.
-fn count_faults() -> Option<u64> {
-    std::env::var_os(COUNT_FAULTS_ENV).and_then(|_| minor_faults())
-}
-
-/// Minor page faults of this process so far (Linux), read outside the timed part. In a
-/// fresh process most of a cold hit's time is the kernel mapping in code pages for the first
-/// time, so the count explains the time.
-fn minor_faults() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Field 10, counted after the parenthesised command name (which may hold spaces).
-    let after_name = &stat[stat.rfind(')')? + 2..];
-    after_name.split(' ').nth(7)?.parse().ok()
+    println!("ns {}", started.elapsed().as_nanos());
 }
 
 fn run(dir: &Path, cache: &Path) -> String {
@@ -204,25 +149,17 @@ fn run(dir: &Path, cache: &Path) -> String {
     assert_eq!(fake.stats().total_sign_ins(), 1);
 
     let warm = warm_hit(|| fixtures.request("alice").blocking_tokens());
-    let discovered = okta_fixtures::request("alice")
-        .config(&path)
-        .blocking_tokens()
-        .expect("the disk entry");
-    std::hint::black_box(discovered);
-    let warm_discovery = warm_hit(|| {
+    let warm_by_path = warm_hit(|| {
         okta_fixtures::request("alice")
             .config(&path)
             .blocking_tokens()
     });
-    let compared: Vec<PathBuf> = std::env::var_os(COMPARE_ENV)
-        .map(|v| std::env::split_paths(&v).collect())
-        .unwrap_or_default();
-    let exes = match compared.is_empty() {
-        true => vec![std::env::current_exe().expect("this binary")],
-        false => compared.clone(),
-    };
-    let colds = cold_hits(&exes, &path, cache);
-    let (cold, load) = &colds[0];
+
+    let mut builds = vec![("release", std::env::current_exe().expect("this binary"))];
+    if let Some(debug) = std::env::var_os(DEBUG_EXE_ENV) {
+        builds.push(("debug", PathBuf::from(debug)));
+    }
+    let colds = cold_processes(&builds, &path, cache);
     assert_eq!(
         fake.stats().total_sign_ins(),
         1,
@@ -231,48 +168,34 @@ fn run(dir: &Path, cache: &Path) -> String {
     let flow = full_flows(&fixtures);
     drop(runtime);
 
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     let mut report = format!(
-        "token cache, medians (warm: {HIT_BATCHES} batches of {HIT_BATCH}; cold: {COLD_RUNS} \
-         processes of each kind, interleaved; flow: {FLOW_RUNS} sign-ins)\n\
-         \x20 warm in-memory hit                 {warm:>12.1?}   target < 1 µs\n\
-         \x20   found by path (as #[okta_user])  {warm_discovery:>12.1?}\n\
-         \x20 cold-process disk hit (+config)    {:>12.1?}   target < 200 µs   {}\n\
-         \x20   of which loading the config      {:>12.1?}   {}\n\
-         \x20 full sign-in against the fake      {flow:>12.1?}\n\
-         \x20 ratios: sign-in / warm hit = {:.0}x, sign-in / cold hit = {:.0}x, cold / warm = {:.0}x",
-        cold.median,
-        cold.spread(),
-        load.median,
-        load.spread(),
-        ratio(flow, warm),
-        ratio(flow, cold.median),
-        ratio(cold.median, warm),
+        "token cache, medians (p10 / p90); warm: {HIT_BATCHES} batches of {HIT_BATCH}; cold: \
+         {COLD_RUNS} processes of each kind, interleaved; sign-in: {FLOW_RUNS}\n"
     );
-    if !compared.is_empty() {
-        report.push_str("\n  the cold processes above ran the first of these builds, alternated with the others:");
-        for (exe, (c, l)) in compared.iter().zip(&colds) {
-            report.push_str(&format!(
-                "\n  {}\n\
-                 \x20   cold hit {:>10.1?}  {}\n\
-                 \x20   config   {:>10.1?}  {}\n\
-                 \x20   ratios to the first: cold hit {:.2}, config {:.2}",
-                exe.display(),
-                c.median,
-                c.spread(),
-                l.median,
-                l.spread(),
-                ratio(c.median, cold.median),
-                ratio(l.median, load.median),
-            ));
-        }
+    let mut row = |label: &str, value: &dyn std::fmt::Display, note: &str| {
+        report.push_str(&format!("  {label:<44}{value}{note}\n"));
+    };
+    row("warm in-memory hit", &show(warm), "   target < 1 µs");
+    row("  found by path (as #[okta_user])", &show(warm_by_path), "");
+    for (build, c) in &colds {
+        let label = format!("cold-process disk hit, {build} (in child)");
+        row(&label, &c.hit, "   target < 2 ms in debug");
+        row("  of which loading the config", &c.load, "");
+        row("  whole child, spawn to exit", &c.hit_wall, "");
+        row("  bare process start, spawn to exit", &c.bare_wall, "");
     }
+    row("full sign-in against the fake", &show(flow), "");
+    report.push_str(&format!(
+        "  sign-in / warm hit = {:.0}x, sign-in / cold hit (release, in child) = {:.0}x",
+        flow.as_secs_f64() / warm.as_secs_f64(),
+        flow.as_secs_f64() / colds[0].1.hit.median.as_secs_f64(),
+    ));
     report
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
+/// A duration right-aligned in the table's value column.
+fn show(d: Duration) -> String {
+    format!("{:>10}", format!("{d:.1?}"))
 }
 
 /// Median over batches of the mean cost of one hit (a single hit is near the clock's
@@ -281,7 +204,7 @@ fn warm_hit(hit: impl Fn() -> okta_fixtures::Result<okta_fixtures::Tokens>) -> D
     for _ in 0..HIT_BATCH {
         std::hint::black_box(hit().expect("a hit"));
     }
-    let per_hit = (0..HIT_BATCHES)
+    let mut per_hit: Vec<Duration> = (0..HIT_BATCHES)
         .map(|_| {
             let started = Instant::now();
             for _ in 0..HIT_BATCH {
@@ -290,119 +213,126 @@ fn warm_hit(hit: impl Fn() -> okta_fixtures::Result<okta_fixtures::Tokens>) -> D
             started.elapsed() / HIT_BATCH as u32
         })
         .collect();
-    median(per_hit)
+    per_hit.sort();
+    per_hit[per_hit.len() / 2]
 }
 
-/// What fresh processes reported.
-struct Cold {
+/// A median with its 10th and 90th percentiles.
+struct Spread {
     median: Duration,
     p10: Duration,
     p90: Duration,
-    /// Median minor page faults, where the OS tells.
-    faults: Option<u64>,
 }
 
-impl Cold {
-    fn spread(&self) -> String {
-        let faults = self
-            .faults
-            .map(|f| format!(", {f} page faults"))
-            .unwrap_or_default();
-        format!("(p10 {:.1?}, p90 {:.1?}{faults})", self.p10, self.p90)
+impl Spread {
+    fn of(mut times: Vec<Duration>) -> Self {
+        times.sort();
+        Spread {
+            median: times[times.len() / 2],
+            p10: times[times.len() / 10],
+            p90: times[times.len() * 9 / 10],
+        }
     }
 }
 
-/// Cold hits and config-only loads from fresh processes of each of `exes` (builds of this
-/// bench), all kinds alternated so that every one sees the same machine (a shared VM's speed
-/// drifts over seconds).
-fn cold_hits(exes: &[PathBuf], config: &Path, cache: &Path) -> Vec<(Cold, Cold)> {
-    let child = |exe: &Path, load_only: bool, count_faults: bool| {
-        let mut child = Command::new(exe);
-        if load_only {
-            child.env(LOAD_ONLY_ENV, "1");
-        }
-        if count_faults {
-            child.env(COUNT_FAULTS_ENV, "1");
-        }
-        let out = child
-            .env(CHILD_ENV, config)
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({:.1?} / {:.1?})",
+            show(self.median),
+            self.p10,
+            self.p90
+        )
+    }
+}
+
+/// What the fresh processes of one build took.
+struct Cold {
+    /// A cold hit, timed by the child from its `main`.
+    hit: Spread,
+    /// Loading the config only, timed by the child from its `main`.
+    load: Spread,
+    /// A cold hit, timed by the parent from spawn to exit.
+    hit_wall: Spread,
+    /// A child that exits at once, timed by the parent from spawn to exit.
+    bare_wall: Spread,
+}
+
+/// Fresh processes of each build: cold hits, config loads and bare starts, all alternated so
+/// every kind sees the same machine (a shared VM's speed drifts over seconds).
+fn cold_processes<'b>(
+    builds: &[(&'b str, PathBuf)],
+    config: &Path,
+    cache: &Path,
+) -> Vec<(&'b str, Cold)> {
+    // The child's own figure, if it prints one, and the parent's spawn-to-exit time.
+    let child = |exe: &Path, kind: &str| -> (Option<Duration>, Duration) {
+        let started = Instant::now();
+        let out = Command::new(exe)
+            .env(CHILD_ENV, kind)
+            .env(CONFIG_ENV, config)
             .env(okta_fixtures::dirs::CACHE_DIR_ENV, cache)
             .env_remove("OKTA_FIXTURES_CONFIG")
-            .env_remove(COMPARE_ENV)
             .output()
             .unwrap_or_else(|e| panic!("{} runs: {e}", exe.display()));
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let field = |name: &str| -> Option<u64> {
-            stdout
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|n| n.trim().parse().ok())
-        };
-        let ns = field("cold-ns ").unwrap_or_else(|| {
-            panic!(
-                "the child {} failed ({:?}): {}",
-                exe.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (Duration::from_nanos(ns), field("faults "))
+        let wall = started.elapsed();
+        assert!(
+            out.status.success(),
+            "the {kind} child of {} failed ({:?}): {}",
+            exe.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ns = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("ns ")?.trim().parse().ok());
+        (ns.map(Duration::from_nanos), wall)
     };
-    let mut times: Vec<(Vec<Duration>, Vec<Duration>)> = vec![Default::default(); exes.len()];
+    let mut times = vec![<[Vec<Duration>; 4]>::default(); builds.len()];
     for _ in 0..COLD_RUNS {
-        for (exe, (hits, loads)) in exes.iter().zip(&mut times) {
-            hits.push(child(exe, false, false).0);
-            loads.push(child(exe, true, false).0);
+        for ((_, exe), [hit, load, hit_wall, bare_wall]) in builds.iter().zip(&mut times) {
+            let (in_child, wall) = child(exe, "hit");
+            hit.push(in_child.expect("the hit child's time"));
+            hit_wall.push(wall);
+            load.push(child(exe, "load").0.expect("the load child's time"));
+            bare_wall.push(child(exe, "exit").1);
         }
     }
-    let faults = |exe: &Path, load_only| {
-        (0..FAULT_RUNS)
-            .filter_map(|_| child(exe, load_only, true).1)
-            .collect()
-    };
-    exes.iter()
+    builds
+        .iter()
         .zip(times)
-        .map(|(exe, (hits, loads))| {
-            (
-                summary(hits, faults(exe, false)),
-                summary(loads, faults(exe, true)),
-            )
+        .map(|((build, _), [hit, load, hit_wall, bare_wall])| {
+            let cold = Cold {
+                hit: Spread::of(hit),
+                load: Spread::of(load),
+                hit_wall: Spread::of(hit_wall),
+                bare_wall: Spread::of(bare_wall),
+            };
+            (*build, cold)
         })
         .collect()
 }
 
-fn summary(mut times: Vec<Duration>, mut faults: Vec<u64>) -> Cold {
-    times.sort();
-    faults.sort();
-    Cold {
-        median: times[times.len() / 2],
-        p10: times[times.len() / 10],
-        p90: times[times.len() * 9 / 10],
-        faults: faults.get(faults.len() / 2).copied(),
-    }
-}
-
 /// Median of full sign-ins (`fresh()` bypasses the cache).
 fn full_flows(fixtures: &Fixtures) -> Duration {
-    for _ in 0..5 {
+    let sign_in = || {
         fixtures
             .request("alice")
             .fresh()
             .blocking_tokens()
-            .expect("a sign-in");
+            .expect("a sign-in")
+    };
+    for _ in 0..5 {
+        sign_in();
     }
-    let runs = (0..FLOW_RUNS)
+    let mut runs: Vec<Duration> = (0..FLOW_RUNS)
         .map(|_| {
             let started = Instant::now();
-            std::hint::black_box(
-                fixtures
-                    .request("alice")
-                    .fresh()
-                    .blocking_tokens()
-                    .expect("a sign-in"),
-            );
+            std::hint::black_box(sign_in());
             started.elapsed()
         })
         .collect();
-    median(runs)
+    runs.sort();
+    runs[runs.len() / 2]
 }

@@ -1,26 +1,20 @@
-//! The public functions, the request builder, and the contexts behind them: one per
-//! fixtures.yaml, holding the parsed config, the org (the fake starts on first use) and the
-//! token cache.
+//! The public functions and the request builder. Each request resolves to a
+//! [`Context`] (one per fixtures.yaml) and a cache key.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use okta_fixtures_config::{App, CacheStore, Config, Flow, HttpSettings, OrgUrl, User};
-use tracing::Instrument as _;
+use okta_fixtures_config::{App, Config, Flow, OrgUrl, User};
 
-use crate::Secret;
-use crate::cache::{Cache, Clock, Disk, Key, Waiter};
+use crate::cache::{Key, TokenClock};
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::flow::{self, KeySets, Plan};
+use crate::flow::Plan;
 use crate::org::Org;
+use crate::registry;
 use crate::tokens::Tokens;
 use crate::worker;
-
-/// The one place the library reads environment variables.
-pub(crate) fn env(key: &str) -> Option<String> {
-    std::env::var(key).ok()
-}
 
 /// Signs `user` in with their default app and scopes (or serves cached tokens).
 ///
@@ -119,7 +113,7 @@ impl Fixtures {
         FixturesBuilder {
             config,
             cache_dir: None,
-            clock: Clock::System,
+            clock: TokenClock::System,
         }
     }
 
@@ -156,7 +150,7 @@ impl Fixtures {
 
     /// The org, starting the embedded fake on first use when `org_url: fake`.
     pub async fn org(&self) -> Result<Org> {
-        if let Some(org) = self.0.org.get() {
+        if let Some(org) = self.0.started_org() {
             return Ok(org.clone());
         }
         let ctx = self.0.clone();
@@ -165,7 +159,7 @@ impl Fixtures {
 
     /// [`Fixtures::org`] for sync code; safe inside any runtime.
     pub fn blocking_org(&self) -> Result<Org> {
-        if let Some(org) = self.0.org.get() {
+        if let Some(org) = self.0.started_org() {
             return Ok(org.clone());
         }
         let ctx = self.0.clone();
@@ -180,7 +174,7 @@ impl Fixtures {
 pub struct FixturesBuilder {
     config: Config,
     cache_dir: Option<PathBuf>,
-    clock: Clock,
+    clock: TokenClock,
 }
 
 impl FixturesBuilder {
@@ -194,7 +188,7 @@ impl FixturesBuilder {
     /// on it), so a test moves time forward instead of sleeping.
     #[cfg(feature = "fake")]
     pub fn clock(mut self, clock: crate::fake::Clock) -> Self {
-        self.clock = Clock::Fake(clock);
+        self.clock = TokenClock::Fake(clock);
         self
     }
 
@@ -316,7 +310,7 @@ impl TokenRequest {
     pub async fn tokens(self) -> Result<Tokens> {
         let (ctx, key) = self.resolve()?;
         if !self.fresh
-            && let Some(t) = ctx.cache.lookup(&key)
+            && let Some(t) = ctx.lookup(&key)
         {
             return Ok(t);
         }
@@ -336,7 +330,7 @@ impl TokenRequest {
     pub fn blocking_tokens(self) -> Result<Tokens> {
         let (ctx, key) = self.resolve()?;
         if !self.fresh
-            && let Some(t) = ctx.cache.lookup(&key)
+            && let Some(t) = ctx.lookup(&key)
         {
             return Ok(t);
         }
@@ -346,15 +340,10 @@ impl TokenRequest {
         rx.recv().map_err(|_| Error::WorkerStopped)?
     }
 
-    /// The context and the cache key: all a cache hit needs. A request shaped like an earlier
-    /// one reuses its key.
+    /// The context and the cache key: all a cache hit needs.
     fn resolve(&self) -> Result<(Arc<Context>, Key)> {
         let ctx = self.source.fixtures()?.0;
-        if let Some(key) = ctx.resolved(self) {
-            return Ok((ctx, key));
-        }
         let key = self.key(&ctx.config)?;
-        ctx.remember(self, &key);
         Ok((ctx, key))
     }
 
@@ -427,7 +416,7 @@ impl TokenRequest {
 }
 
 /// Whose tokens a request asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Who {
     /// A user, with their default app unless one is named.
     User { name: String, app: Option<String> },
@@ -454,19 +443,6 @@ enum Source {
     Fixtures(Fixtures),
 }
 
-/// Discovery inputs (explicit path, `$OKTA_FIXTURES_CONFIG`, start folder) → fixtures, so a
-/// warm call touches no file system. A test binary has a handful of these, so a list is
-/// searched: no hashing, and little code for a cold process to page in.
-type DiscoveryKey = (Option<PathBuf>, Option<String>, PathBuf);
-static DISCOVERED: Mutex<Vec<(DiscoveryKey, Fixtures)>> = Mutex::new(Vec::new());
-/// Config path → its process-wide fixtures.
-static CONTEXTS: Mutex<Vec<(PathBuf, Fixtures)>> = Mutex::new(Vec::new());
-
-/// The fixtures stored under `key`.
-fn find<K: PartialEq>(list: &[(K, Fixtures)], key: &K) -> Option<Fixtures> {
-    list.iter().find(|(k, _)| k == key).map(|(_, f)| f.clone())
-}
-
 impl Source {
     fn discover() -> Self {
         Source::Discover {
@@ -476,226 +452,11 @@ impl Source {
     }
 
     fn fixtures(&self) -> Result<Fixtures> {
-        let (explicit, start_dir) = match self {
-            Source::Fixtures(f) => return Ok(f.clone()),
-            Source::Discover { config, start_dir } => (config, start_dir),
-        };
-        let start = start_folder(env("CARGO_MANIFEST_DIR"), start_dir.as_deref());
-        let dkey = (
-            explicit.clone(),
-            env(okta_fixtures_config::CONFIG_ENV),
-            start,
-        );
-        if let Some(f) = find(&lock(&DISCOVERED), &dkey) {
-            return Ok(f);
-        }
-        let found = okta_fixtures_config::discover(explicit.as_deref(), &env, &dkey.2)?;
-        let path = std::fs::canonicalize(&found).unwrap_or(found);
-        let known = find(&lock(&CONTEXTS), &path);
-        let fixtures = match known {
-            Some(f) => f,
-            None => {
-                // Loaded outside the lock; if two threads race, the first one stored wins.
-                let loaded = Fixtures::new(okta_fixtures_config::load(&path, &env)?);
-                let mut contexts = lock(&CONTEXTS);
-                match find(&contexts, &path) {
-                    Some(first) => first,
-                    None => {
-                        contexts.push((path, loaded.clone()));
-                        loaded
-                    }
-                }
+        match self {
+            Source::Fixtures(f) => Ok(f.clone()),
+            Source::Discover { config, start_dir } => {
+                registry::discover(config.as_deref(), start_dir.as_deref()).map(Fixtures)
             }
-        };
-        let mut discovered = lock(&DISCOVERED);
-        if find(&discovered, &dkey).is_none() {
-            discovered.push((dkey, fixtures.clone()));
-        }
-        Ok(fixtures)
-    }
-}
-
-/// Where discovery starts: `$CARGO_MANIFEST_DIR` at run time, else the folder the macro saw at
-/// compile time, else the current folder.
-fn start_folder(manifest_dir: Option<String>, start_dir: Option<&Path>) -> PathBuf {
-    match (manifest_dir, start_dir) {
-        (Some(dir), _) if !dir.is_empty() => PathBuf::from(dir),
-        (_, Some(dir)) => dir.to_path_buf(),
-        _ => std::env::current_dir().unwrap_or_default(),
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// One config's state.
-pub(crate) struct Context {
-    config: Config,
-    /// Set once, on the worker (starting the fake there when `org_url: fake`).
-    org: tokio::sync::OnceCell<Org>,
-    cache: Arc<Cache>,
-    keys: KeySets,
-    /// Requests resolved so far and their keys: a warm hit neither looks the user and app up
-    /// again nor builds a key. Bounded, so tests asking for ever new scopes do not grow it.
-    resolved: Mutex<Vec<Resolved>>,
-}
-
-/// A request's shape and the key it resolved to.
-struct Resolved {
-    who: Who,
-    server: Option<String>,
-    scopes: Option<Vec<String>>,
-    key: Key,
-}
-
-/// How many request shapes a context remembers.
-const RESOLVED_MAX: usize = 256;
-
-impl Context {
-    fn new(config: Config, cache_dir: Option<PathBuf>, clock: Clock) -> Self {
-        let disk = disk_for(&config, cache_dir);
-        let lock_wait = flow_timeout(&config.http);
-        Context {
-            cache: Arc::new(Cache::new(&config.cache, disk, clock, lock_wait)),
-            config,
-            // `const`: no code runs to make it (a cold process pages in less).
-            org: const { tokio::sync::OnceCell::const_new() },
-            keys: KeySets::default(),
-            resolved: Mutex::default(),
-        }
-    }
-
-    /// The key a request shaped like `req` resolved to before.
-    fn resolved(&self, req: &TokenRequest) -> Option<Key> {
-        lock(&self.resolved)
-            .iter()
-            .find(|r| r.who == req.who && r.server == req.server && r.scopes == req.scopes)
-            .map(|r| r.key.clone())
-    }
-
-    fn remember(&self, req: &TokenRequest, key: &Key) {
-        let mut resolved = lock(&self.resolved);
-        if resolved.len() < RESOLVED_MAX {
-            resolved.push(Resolved {
-                who: req.who.clone(),
-                server: req.server.clone(),
-                scopes: req.scopes.clone(),
-                key: key.clone(),
-            });
-        }
-    }
-
-    /// The org; call on the worker only (the fake must live on the worker's runtime).
-    async fn org(&self) -> Result<Org> {
-        self.org
-            .get_or_try_init(|| start_org(&self.config, self.cache.clock()))
-            .await
-            .cloned()
-    }
-
-    /// Joins or starts the renewal of `key` (or, `fresh`, signs in for this caller alone);
-    /// `waiter` gets the result.
-    fn fetch(self: &Arc<Self>, plan: Plan, key: &Key, fresh: bool, waiter: Waiter) {
-        if fresh {
-            let ctx = self.clone();
-            let span = sign_in_span(&plan);
-            let run = async move {
-                tracing::info!("signing in for a fresh() request, bypassing the cache");
-                let result = ctx.run(&plan, None).await;
-                waiter(result.map(|t| ctx.cache.clock().rebase(t)));
-            };
-            // If the worker cannot take it, the dropped waiter ends the caller's wait.
-            let _ = worker::spawn(run.instrument(span));
-            return;
-        }
-        let ctx = self.clone();
-        self.cache.fetch(key, waiter, move |lead| {
-            let span = sign_in_span(&plan);
-            let plan = Arc::new(plan);
-            let (sign_in_ctx, sign_in_plan) = (ctx.clone(), plan.clone());
-            let sign_in = move || async move {
-                let result = sign_in_ctx.run(&sign_in_plan, None).await;
-                if let Err(e) = &result {
-                    tracing::warn!(error = %e, "sign-in failed");
-                }
-                result
-            };
-            let refresh = move |rt: Secret| async move { ctx.run(&plan, Some(&rt)).await };
-            // If the worker cannot take it, the dropped lead wakes the waiters.
-            let _ = worker::spawn(lead.renew(sign_in, refresh).instrument(span));
-        });
-    }
-
-    /// Signs in, or with `refresh_token` renews with it; on the worker.
-    async fn run(&self, plan: &Plan, refresh_token: Option<&Secret>) -> Result<Tokens> {
-        let org = self.org().await?;
-        let client = worker::client().map_err(|source| Error::Http {
-            sign_in: Box::new(plan.sign_in()),
-            endpoint: "(building the HTTP client)".into(),
-            source,
-        })?;
-        let env = flow::Okta {
-            client,
-            config: &self.config,
-            org: &org,
-            keys: &self.keys,
-        };
-        match refresh_token {
-            None => flow::sign_in(&env, plan).await,
-            Some(rt) => flow::refresh(&env, plan, rt).await,
-        }
-    }
-}
-
-/// The span of one renewal: who, never a secret.
-fn sign_in_span(plan: &Plan) -> tracing::Span {
-    tracing::info_span!(
-        "okta_fixtures::sign_in",
-        user = plan.user.as_ref().map(|u| u.name.as_str()),
-        app = %plan.app.name,
-        server = %plan.server,
-    )
-}
-
-/// The disk store for `config`, if its tokens may be shared with other processes: it was read
-/// from a file (whose path names the workspace), it keeps `cache.store: disk`, and its org is
-/// reached by URL. An in-process fake's tokens are verifiable only by that process's fake.
-fn disk_for(config: &Config, cache_dir: Option<PathBuf>) -> Option<Disk> {
-    let path = config.source.as_deref()?;
-    if config.cache.store != CacheStore::Disk || config.org_url == OrgUrl::Fake {
-        return None;
-    }
-    // The shared temp folder must be ours; a folder the user named is their choice.
-    let named =
-        cache_dir.is_some() || env(crate::dirs::CACHE_DIR_ENV).is_some_and(|d| !d.is_empty());
-    let root = cache_dir.unwrap_or_else(crate::dirs::cache_root);
-    Some(Disk::new(root, path, !named))
-}
-
-/// The longest a sign-in may take, and so the longest wait for another process's: four
-/// requests (authn, authorize, token, keys) plus every rate-limit wait allowed.
-fn flow_timeout(http: &HttpSettings) -> std::time::Duration {
-    http.timeout * 4 + http.max_rate_limit_wait * http.rate_limit_retries
-}
-
-async fn start_org(config: &Config, clock: &Clock) -> Result<Org> {
-    match &config.org_url {
-        OrgUrl::Url(url) => Ok(Org::new(url, config)),
-        #[cfg(feature = "fake")]
-        OrgUrl::Fake => {
-            let mut builder = crate::fake::FakeOkta::builder().config(config);
-            if let Clock::Fake(clock) = clock {
-                builder = builder.clock(clock.clone());
-            }
-            let fake = builder.start().await?;
-            tracing::info!(url = %fake.org_url(), "started the embedded fake Okta");
-            Ok(Org::with_fake(config, fake))
-        }
-        #[cfg(not(feature = "fake"))]
-        OrgUrl::Fake => {
-            let _ = clock;
-            Err(Error::FakeDisabled)
         }
     }
 }
@@ -703,21 +464,6 @@ async fn start_org(config: &Config, clock: &Clock) -> Result<Org> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn discovery_starts_at_the_manifest_dir_then_the_macros_then_cwd() {
-        let macro_dir = Path::new("/from/the/macro");
-        assert_eq!(
-            start_folder(Some("/crate".into()), Some(macro_dir)),
-            PathBuf::from("/crate")
-        );
-        assert_eq!(start_folder(None, Some(macro_dir)), macro_dir);
-        assert_eq!(
-            start_folder(Some(String::new()), Some(macro_dir)),
-            macro_dir
-        );
-        assert_eq!(start_folder(None, None), std::env::current_dir().unwrap());
-    }
 
     #[test]
     fn start_dir_sticks_to_discovery_only() {
@@ -736,26 +482,20 @@ mod tests {
     }
 
     #[test]
-    fn a_request_shaped_like_an_earlier_one_reuses_its_key() {
+    fn requests_for_the_same_tokens_resolve_to_the_same_key() {
         let yaml = "org_url: https://dev-1.okta.com\napps:\n  spa: { client_id: c, redirect_uri: 'http://localhost/cb', flow: code }\nusers:\n  alice: { username: a@example.com, password: pw }\n  bob: { username: b@example.com, password: pw }\n";
         let config = okta_fixtures_config::parse_str(yaml, None, &|_| None).unwrap();
         let f = Fixtures::new(config);
         let (_, first) = f.request("alice").resolve().unwrap();
         let (_, again) = f.request("alice").resolve().unwrap();
-        assert!(std::ptr::eq(&*first, &*again), "the remembered key");
+        assert_eq!(first, again);
         let (_, scoped) = f.request("alice").scopes(["openid"]).resolve().unwrap();
         let (_, bob) = f.request("bob").resolve().unwrap();
         let (_, explicit) = f.request("alice").app("spa").resolve().unwrap();
         assert_ne!(scoped, first);
         assert_ne!(bob, first);
         assert_eq!(explicit, first, "the same tokens, another shape");
-        assert!(!std::ptr::eq(&*explicit, &*first));
-        assert!(
-            f.request("nobody").resolve().is_err(),
-            "errors are not remembered"
-        );
         assert!(f.request("nobody").resolve().is_err());
-        assert_eq!(lock(&f.0.resolved).len(), 4);
     }
 
     #[cfg(not(feature = "fake"))]

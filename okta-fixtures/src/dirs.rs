@@ -9,7 +9,7 @@ pub const CACHE_DIR_ENV: &str = "OKTA_FIXTURES_CACHE_DIR";
 /// `okta-fixtures-<user>` in the OS temp folder. Not under `target/`, which CI caches often
 /// upload.
 pub fn cache_root() -> PathBuf {
-    cache_root_from(&|k| std::env::var(k).ok())
+    cache_root_from(&crate::env::var)
 }
 
 /// [`cache_root`] with the environment passed in.

@@ -12,12 +12,15 @@
 mod api;
 pub mod blocking;
 mod cache;
+mod context;
 pub mod dirs;
+mod env;
 pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod flow;
 mod org;
+mod registry;
 mod tokens;
 mod worker;
 

@@ -61,7 +61,6 @@ pub(crate) struct TokenParts {
 }
 
 impl Tokens {
-    #[inline] // Built where a cache entry is read: no code page of its own on a cold hit.
     pub(crate) fn new(p: TokenParts) -> Self {
         Tokens(Arc::new(Inner {
             user: p.user,

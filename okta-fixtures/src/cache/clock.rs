@@ -1,8 +1,8 @@
-//! The cache's notion of "now": the system clock, or in tests the embedded fake's [`Clock`]
+//! The cache's notion of "now": the system clock, or in tests the embedded fake's clock
 //! (`crate::fake::Clock`), so moving the fake's time forward also ages cached tokens.
 //!
-//! Flows stamp `expires_at` from the system clock; [`Clock::rebase`] moves it onto this clock,
-//! so a token minted while the fake runs ahead does not look expired to the cache.
+//! Flows stamp `expires_at` from the system clock; [`TokenClock::rebase`] moves it onto this
+//! clock, so a token minted while the fake runs ahead does not look expired to the cache.
 
 use std::time::{Duration, SystemTime};
 
@@ -10,7 +10,7 @@ use crate::tokens::Tokens;
 
 /// Where the cache reads the time.
 #[derive(Clone, Debug, Default)]
-pub(crate) enum Clock {
+pub(crate) enum TokenClock {
     /// `SystemTime::now()`.
     #[default]
     System,
@@ -19,21 +19,21 @@ pub(crate) enum Clock {
     Fake(crate::fake::Clock),
 }
 
-impl Clock {
+impl TokenClock {
     pub(crate) fn now(&self) -> SystemTime {
         match self {
-            Clock::System => SystemTime::now(),
+            TokenClock::System => SystemTime::now(),
             #[cfg(feature = "fake")]
-            Clock::Fake(c) => c.now(),
+            TokenClock::Fake(c) => c.now(),
         }
     }
 
     /// How far this clock runs ahead of the system clock.
     fn skew(&self) -> Duration {
         match self {
-            Clock::System => Duration::ZERO,
+            TokenClock::System => Duration::ZERO,
             #[cfg(feature = "fake")]
-            Clock::Fake(c) => c
+            TokenClock::Fake(c) => c
                 .now()
                 .duration_since(SystemTime::now())
                 .unwrap_or_default(),
@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn a_fake_clock_ahead_of_the_system_moves_expiry_with_it() {
         let fake = crate::fake::Clock::system();
-        let clock = Clock::Fake(fake.clone());
+        let clock = TokenClock::Fake(fake.clone());
         let t = tokens_until(SystemTime::now() + Duration::from_secs(600), None);
         assert_eq!(clock.rebase(t.clone()).expires_at(), t.expires_at());
         fake.advance(Duration::from_secs(3600));
@@ -70,6 +70,9 @@ mod tests {
             "{shift:?}"
         );
         assert!(clock.now() > SystemTime::now() + Duration::from_secs(3599));
-        assert_eq!(Clock::System.rebase(t.clone()).expires_at(), t.expires_at());
+        assert_eq!(
+            TokenClock::System.rebase(t.clone()).expires_at(),
+            t.expires_at()
+        );
     }
 }

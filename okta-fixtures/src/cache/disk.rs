@@ -68,8 +68,8 @@ impl Disk {
         entry::decode(&bytes, key).ok()
     }
 
-    /// Locks `key`, blocking this thread: `try_lock` with back-off, for at most `wait`. Never
-    /// call it on an async worker thread.
+    /// Locks `key`, blocking this thread for at most `wait`. Never call it on an async worker
+    /// thread.
     pub(crate) fn lock(&self, key: &Key, wait: Duration) -> Result<Locked> {
         self.prepare()?;
         let digest = key.digest();
@@ -79,24 +79,11 @@ impl Disk {
             .open(&path)
             .map_err(cache_error(&path, "opened"))?;
         let started = Instant::now();
-        let mut pause = Duration::from_millis(1);
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(fs::TryLockError::WouldBlock) => {
-                    let waited = started.elapsed();
-                    if waited >= wait {
-                        return Err(Error::CacheLocked { path, waited });
-                    }
-                    if pause == Duration::from_millis(1) {
-                        tracing::debug!(key = %key, "waiting for another process renewing these tokens");
-                    }
-                    // Back-off between polls: flock has no timed wait.
-                    std::thread::sleep(pause.min(wait - waited));
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Err(fs::TryLockError::Error(e)) => return Err(cache_error(&path, "locked")(e)),
-            }
+        let waiting =
+            || tracing::debug!(key = %key, "waiting for another process renewing these tokens");
+        if !lock_within(&file, wait, waiting).map_err(cache_error(&path, "locked"))? {
+            let waited = started.elapsed();
+            return Err(Error::CacheLocked { path, waited });
         }
         Ok(Locked {
             _file: file,
@@ -108,10 +95,7 @@ impl Disk {
     }
 
     fn entry_path(&self, digest: &str) -> PathBuf {
-        let mut name = String::with_capacity(digest.len() + 5);
-        name.push_str(digest);
-        name.push_str(".json");
-        self.dir.join(name)
+        self.dir.join(format!("{digest}.json"))
     }
 
     /// Makes the folders (0700) and checks that the root is this user's.
@@ -200,9 +184,42 @@ impl Locked {
     }
 }
 
+/// Locks `file` within `wait`, polling with back-off (flock has no timed wait); `Ok(false)`
+/// when another holder kept it that long. `waiting` is called once, when the first try fails.
+fn lock_within(file: &File, wait: Duration, waiting: impl FnOnce()) -> io::Result<bool> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    let mut waiting = Some(waiting);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(fs::TryLockError::WouldBlock) => {
+                let waited = started.elapsed();
+                if waited >= wait {
+                    return Ok(false);
+                }
+                if let Some(waiting) = waiting.take() {
+                    waiting();
+                }
+                std::thread::sleep(pause.min(wait - waited));
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
 /// Whether an entry is of no more use: its access token has expired and it cannot be renewed.
 fn spent(expires_at: SystemTime, has_refresh: bool, now: SystemTime) -> bool {
     expires_at <= now && !has_refresh
+}
+
+/// The key digest of an entry (`{digest}.json`) or of a writer's temp file
+/// (`{digest}.json.{pid}.tmp`, then `true`); `None` for any other file.
+fn entry_file(name: &str) -> Option<(&str, bool)> {
+    let (digest, rest) = name.split_once('.')?;
+    let is_tmp = rest.starts_with("json.") && rest.ends_with(".tmp");
+    (rest == "json" || is_tmp).then_some((digest, is_tmp))
 }
 
 /// Deletes, in `dir`, the temp files of killed writers and the spent entries, each under its
@@ -211,15 +228,10 @@ fn sweep(dir: &Path, now: SystemTime) {
     let Ok(files) = fs::read_dir(dir) else { return };
     for file in files.flatten() {
         let name = file.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some((digest, rest)) = name.split_once('.') else {
+        let Some((digest, is_tmp)) = name.to_str().and_then(entry_file) else {
             continue;
         };
-        let is_tmp = rest.starts_with("json.") && rest.ends_with(".tmp");
-        if rest != "json" && !is_tmp {
-            continue;
-        }
-        if rest == "json" {
+        if !is_tmp {
             let spent_entry = fs::read(file.path())
                 .ok()
                 .and_then(|b| entry::summarize(&b).ok())
@@ -252,7 +264,7 @@ pub(crate) struct Listed {
     /// The entry file.
     pub(crate) file: PathBuf,
     /// What it says, or why it is not usable.
-    pub(crate) summary: std::result::Result<entry::Summary, entry::Refused>,
+    pub(crate) summary: std::result::Result<entry::Summary, entry::Unusable>,
 }
 
 #[cfg(any(feature = "cli", test))]
@@ -276,30 +288,23 @@ pub(crate) fn list(root: &Path) -> io::Result<Vec<Listed>> {
 /// many entries were deleted and how many were skipped because a process holds their lock.
 pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
     let (mut deleted, mut busy) = (0, 0);
-    let tokens = root.join(TOKENS);
-    let workspaces = match fs::read_dir(&tokens) {
-        Ok(w) => w,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, 0)),
-        Err(e) => return Err(e),
-    };
-    for ws in workspaces.flatten() {
-        let Ok(files) = fs::read_dir(ws.path()) else {
+    for ws in workspaces(root)? {
+        let Ok(files) = fs::read_dir(&ws) else {
             continue;
         };
         let mut by_key: Vec<(PathBuf, String)> = files
             .flatten()
             .filter_map(|f| {
                 let name = f.file_name().into_string().ok()?;
-                let (digest, rest) = name.split_once('.')?;
-                (rest == "json" || (rest.starts_with("json.") && rest.ends_with(".tmp")))
-                    .then(|| (f.path(), digest.to_owned()))
+                let (digest, _) = entry_file(&name)?;
+                Some((f.path(), digest.to_owned()))
             })
             .collect();
         by_key.sort();
         for (path, digest) in by_key {
-            let lock = ws.path().join(format!("{digest}.lock"));
+            let lock = ws.join(format!("{digest}.lock"));
             let held = match OpenOptions::new().write(true).open(&lock) {
-                Ok(f) => lock_within(&f, wait).map(Some)?,
+                Ok(f) => lock_within(&f, wait, || {}).map(Some)?,
                 Err(_) => None,
             };
             if held == Some(false) {
@@ -315,32 +320,11 @@ pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
 }
 
 #[cfg(any(feature = "cli", test))]
-/// Tries to lock `f` for up to `wait`; whether it got the lock.
-fn lock_within(f: &File, wait: Duration) -> io::Result<bool> {
-    let started = Instant::now();
-    loop {
-        match f.try_lock() {
-            Ok(()) => return Ok(true),
-            Err(fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(fs::TryLockError::WouldBlock) => return Ok(false),
-            Err(fs::TryLockError::Error(e)) => return Err(e),
-        }
-    }
-}
-
-#[cfg(any(feature = "cli", test))]
 /// The `.json` entries of every workspace under `root`, sorted.
 fn entry_files(root: &Path) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let workspaces = match fs::read_dir(root.join(TOKENS)) {
-        Ok(w) => w,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(files),
-        Err(e) => return Err(e),
-    };
-    for ws in workspaces.flatten() {
-        let Ok(entries) = fs::read_dir(ws.path()) else {
+    for ws in workspaces(root)? {
+        let Ok(entries) = fs::read_dir(ws) else {
             continue;
         };
         files.extend(
@@ -352,6 +336,16 @@ fn entry_files(root: &Path) -> io::Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
+}
+
+#[cfg(any(feature = "cli", test))]
+/// The workspace folders under `root`; none before the first entry is written.
+fn workspaces(root: &Path) -> io::Result<Vec<PathBuf>> {
+    match fs::read_dir(root.join(TOKENS)) {
+        Ok(w) => Ok(w.flatten().map(|e| e.path()).collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }
 
 fn cache_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> Error {
@@ -558,6 +552,15 @@ mod tests {
             fs::write(d.dir().join(format!("{}.json", bob.digest())), bad).unwrap();
             assert!(d.peek(&bob).is_none());
             assert!(bob_lock.read(&bob, now).is_none());
+        }
+    }
+
+    #[test]
+    fn entries_and_temp_files_are_told_by_name() {
+        assert_eq!(entry_file("ab12.json"), Some(("ab12", false)));
+        assert_eq!(entry_file("ab12.json.4242.tmp"), Some(("ab12", true)));
+        for other in ["ab12.lock", "ab12", "ab12.json.tmp.x", "ab12.jsonx"] {
+            assert_eq!(entry_file(other), None, "{other}");
         }
     }
 

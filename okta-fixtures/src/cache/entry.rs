@@ -3,14 +3,13 @@
 //! and their expiry.
 //!
 //! Reading is strict: another version, another key or anything malformed is refused with a
-//! [`Refused`] reason that quotes no value, and the caller treats the entry as absent.
+//! [`Unusable`] reason that quotes no value, and the caller treats the entry as absent.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::json;
 use super::key::{Key, KeyRecord};
 use crate::Secret;
 use crate::tokens::{TokenParts, Tokens};
@@ -18,30 +17,12 @@ use crate::tokens::{TokenParts, Tokens};
 /// The format version this build reads and writes.
 pub(crate) const VERSION: u32 = 1;
 
-/// Written: borrows the tokens. No `Debug`: it holds tokens.
-#[derive(Serialize)]
-struct Out<'a> {
+/// One entry as stored, read and written by serde_json. No `Debug`: it holds tokens.
+#[derive(Serialize, Deserialize)]
+struct Stored {
     version: u32,
+    #[serde(default)]
     config: String,
-    key: KeyRecord,
-    user: Option<&'a str>,
-    username: Option<&'a str>,
-    app: &'a str,
-    client_id: &'a str,
-    server: &'a str,
-    token_type: &'a str,
-    access_token: Option<&'a str>,
-    id_token: Option<&'a str>,
-    refresh_token: Option<&'a str>,
-    expires_at_ms: u64,
-    scopes: &'a [String],
-}
-
-/// Read back. No `Debug`: it holds tokens.
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(PartialEq))]
-struct In {
-    version: u32,
     key: KeyRecord,
     #[serde(default)]
     user: Option<String>,
@@ -59,28 +40,6 @@ struct In {
     refresh_token: Option<String>,
     expires_at_ms: u64,
     scopes: Vec<String>,
-}
-
-impl In {
-    /// The entry from the small reader, or `None` where serde_json must read it.
-    fn read(bytes: &[u8]) -> Option<In> {
-        let mut f = json::Fields::of(json::parse(bytes)?)?;
-        Some(In {
-            version: u32::try_from(f.number("version")?).ok()?,
-            key: KeyRecord::from_fields(f.object("key")?)?,
-            user: f.optional_text("user")?,
-            username: f.optional_text("username")?,
-            app: f.text("app")?,
-            client_id: f.text("client_id")?,
-            server: f.text("server")?,
-            token_type: f.text("token_type")?,
-            access_token: f.optional_text("access_token")?,
-            id_token: f.optional_text("id_token")?,
-            refresh_token: f.optional_text("refresh_token")?,
-            expires_at_ms: f.number("expires_at_ms")?,
-            scopes: f.texts("scopes")?,
-        })
-    }
 }
 
 /// Only the version: another version's entry is told apart from a broken one.
@@ -103,9 +62,9 @@ struct Listed {
     refresh_token: Option<serde::de::IgnoredAny>,
 }
 
-/// Why an entry was not used. Never quotes the file's content.
+/// Why an entry cannot be used. Never quotes the file's content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Refused {
+pub(crate) enum Unusable {
     /// Not JSON, truncated, or missing fields.
     Malformed,
     /// Written by another version of okta-fixtures.
@@ -114,57 +73,47 @@ pub(crate) enum Refused {
     OtherKey,
 }
 
-impl Refused {
+impl Unusable {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Refused::Malformed => "malformed or truncated",
-            Refused::Version(_) => "written by another version",
-            Refused::OtherKey => "written for another key",
+            Unusable::Malformed => "malformed or truncated",
+            Unusable::Version(_) => "written by another version",
+            Unusable::OtherKey => "written for another key",
         }
     }
 }
 
 /// The entry for `key` holding `tokens`; the refresh token only if `persist_refresh`.
 pub(crate) fn encode(key: &Key, config: &Path, tokens: &Tokens, persist_refresh: bool) -> Vec<u8> {
-    let out = Out {
+    let owned = |s: Option<&str>| s.map(str::to_owned);
+    let stored = Stored {
         version: VERSION,
         config: config.to_string_lossy().into_owned(),
         key: key.record(),
-        user: tokens.user(),
-        username: tokens.username(),
-        app: tokens.app(),
-        client_id: tokens.client_id(),
-        server: tokens.server(),
-        token_type: tokens.token_type(),
-        access_token: tokens.try_access_token(),
-        id_token: tokens.id_token(),
-        refresh_token: tokens.refresh_token().filter(|_| persist_refresh),
+        user: owned(tokens.user()),
+        username: owned(tokens.username()),
+        app: tokens.app().to_owned(),
+        client_id: tokens.client_id().to_owned(),
+        server: tokens.server().to_owned(),
+        token_type: tokens.token_type().to_owned(),
+        access_token: owned(tokens.try_access_token()),
+        id_token: owned(tokens.id_token()),
+        refresh_token: owned(tokens.refresh_token().filter(|_| persist_refresh)),
         expires_at_ms: millis(tokens.expires_at()),
-        scopes: tokens.scopes(),
+        scopes: tokens.scopes().to_vec(),
     };
     // Serialising strings, numbers and a JSON value cannot fail.
-    serde_json::to_vec(&out).unwrap_or_default()
+    serde_json::to_vec(&stored).unwrap_or_default()
 }
 
 /// The tokens of an entry written for `key`.
-pub(crate) fn decode(bytes: &[u8], key: &Key) -> Result<Tokens, Refused> {
-    let e = match In::read(bytes) {
-        Some(e) => {
-            // Under test, serde_json reads every entry the small reader reads, the same.
-            #[cfg(test)]
-            assert!(
-                serde_json::from_slice::<In>(bytes).is_ok_and(|s| s == e),
-                "the entry reader and serde_json differ"
-            );
-            e
-        }
-        None => serde_json::from_slice(bytes).map_err(|_| refused(bytes))?,
-    };
+pub(crate) fn decode(bytes: &[u8], key: &Key) -> Result<Tokens, Unusable> {
+    let e: Stored = serde_json::from_slice(bytes).map_err(|_| unusable(bytes))?;
     if e.version != VERSION {
-        return Err(Refused::Version(e.version));
+        return Err(Unusable::Version(e.version));
     }
     if !key.matches(&e.key) {
-        return Err(Refused::OtherKey);
+        return Err(Unusable::OtherKey);
     }
     Ok(Tokens::new(TokenParts {
         user: e.user,
@@ -199,10 +148,10 @@ pub(crate) struct Summary {
 }
 
 /// What an entry says about itself, if it is one of this version.
-pub(crate) fn summarize(bytes: &[u8]) -> Result<Summary, Refused> {
-    let e: Listed = serde_json::from_slice(bytes).map_err(|_| refused(bytes))?;
+pub(crate) fn summarize(bytes: &[u8]) -> Result<Summary, Unusable> {
+    let e: Listed = serde_json::from_slice(bytes).map_err(|_| unusable(bytes))?;
     if e.version != VERSION {
-        return Err(Refused::Version(e.version));
+        return Err(Unusable::Version(e.version));
     }
     Ok(Summary {
         config: e.config,
@@ -214,11 +163,11 @@ pub(crate) fn summarize(bytes: &[u8]) -> Result<Summary, Refused> {
     })
 }
 
-/// Why an entry this version cannot parse was refused: another version's, or broken.
-fn refused(bytes: &[u8]) -> Refused {
+/// Why an entry this version cannot parse is unusable: another version's, or broken.
+fn unusable(bytes: &[u8]) -> Unusable {
     match serde_json::from_slice::<Version>(bytes) {
-        Ok(v) if v.version != VERSION => Refused::Version(v.version),
-        _ => Refused::Malformed,
+        Ok(v) if v.version != VERSION => Unusable::Version(v.version),
+        _ => Unusable::Malformed,
     }
 }
 
@@ -272,25 +221,49 @@ mod tests {
         for cut in [0, 1, good.len() / 2, good.len() - 1] {
             assert_eq!(
                 decode(&good[..cut], &k).err(),
-                Some(Refused::Malformed),
+                Some(Unusable::Malformed),
                 "{cut}"
             );
         }
         assert_eq!(
             decode(b"\x00\xff garbage", &k).err(),
-            Some(Refused::Malformed)
+            Some(Unusable::Malformed)
         );
         let mut v: serde_json::Value = serde_json::from_slice(&good).unwrap();
         v["version"] = 999.into();
         let foreign = serde_json::to_vec(&v).unwrap();
-        assert_eq!(decode(&foreign, &k).err(), Some(Refused::Version(999)));
-        assert_eq!(summarize(&foreign).err(), Some(Refused::Version(999)));
+        assert_eq!(decode(&foreign, &k).err(), Some(Unusable::Version(999)));
+        assert_eq!(summarize(&foreign).err(), Some(Unusable::Version(999)));
         let reshaped = br#"{"version": 2, "tokens": {}}"#;
-        assert_eq!(decode(reshaped, &k).err(), Some(Refused::Version(2)));
-        assert_eq!(decode(&good, &key("bob")).err(), Some(Refused::OtherKey));
+        assert_eq!(decode(reshaped, &k).err(), Some(Unusable::Version(2)));
+        assert_eq!(decode(&good, &key("bob")).err(), Some(Unusable::OtherKey));
         v["version"] = VERSION.into();
         v["expires_at_ms"] = "soon".into();
         let wrong_type = serde_json::to_vec(&v).unwrap();
-        assert_eq!(decode(&wrong_type, &k).err(), Some(Refused::Malformed));
+        assert_eq!(decode(&wrong_type, &k).err(), Some(Unusable::Malformed));
+    }
+
+    /// Truncations and byte flips of a real entry: each is read or refused, never a panic.
+    #[test]
+    fn damaged_entries_are_read_or_refused_never_a_panic() {
+        let t = tokens_until(UNIX_EPOCH + Duration::from_millis(1_800_000_000_123), None);
+        let k = key("alice");
+        let good = encode(&k, Path::new("/w/fixtures.yaml"), &t, false);
+        let mut variants: Vec<Vec<u8>> = (0..good.len()).map(|cut| good[..cut].to_vec()).collect();
+        for at in 0..good.len() {
+            for b in *b"\"\\,9}]{[:n \xff" {
+                let mut bytes = good.clone();
+                bytes[at] = b;
+                variants.push(bytes);
+            }
+        }
+        let (mut read, mut refused) = (0, 0);
+        for bytes in &variants {
+            match decode(bytes, &k) {
+                Ok(_) => read += 1,
+                Err(_) => refused += 1,
+            }
+        }
+        assert!(read > 10 && refused > 100, "{read} {refused}");
     }
 }

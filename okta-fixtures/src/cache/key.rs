@@ -1,6 +1,6 @@
 //! What identifies cached tokens: everything that changes them, and nothing secret.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 /// The cache key: org URL, authorization server, client id, username, flow, response types and
 /// the sorted scopes. Never a password or secret.
 ///
-/// Cloning is an `Arc` clone: a warm hit reuses the key its request resolved to before.
+/// Cloning is an `Arc` clone: memory and every flight share one key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Key(Arc<KeyParts>);
 
@@ -39,14 +39,9 @@ impl Key {
         response_types: &[ResponseType],
         scopes: &[String],
     ) -> Self {
-        // Sorted without duplicates, by insertion: a handful of scopes.
-        let mut sorted: Vec<String> = Vec::with_capacity(scopes.len());
-        for scope in scopes {
-            if let Err(at) = sorted.binary_search(scope) {
-                sorted.insert(at, scope.clone());
-            }
-        }
-        let scopes = sorted;
+        let mut scopes = scopes.to_vec();
+        scopes.sort();
+        scopes.dedup();
         let mut response_types = match flow {
             Flow::Implicit => response_types.to_vec(),
             Flow::Code | Flow::ClientCredentials => Vec::new(),
@@ -61,11 +56,6 @@ impl Key {
             response_types,
             scopes,
         }))
-    }
-
-    /// Whether `other` is this very key (the same allocation), which implies equality.
-    pub(crate) fn same(&self, other: &Key) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The key as a disk entry records it.
@@ -139,30 +129,15 @@ pub(crate) struct KeyRecord {
     scopes: Vec<String>,
 }
 
-impl KeyRecord {
-    /// The record from an entry read by [`super::json`]; `None` where serde would refuse it.
-    pub(crate) fn from_fields(mut f: super::json::Fields) -> Option<Self> {
-        Some(KeyRecord {
-            org: f.text("org")?,
-            server: f.text("server")?,
-            client_id: f.text("client_id")?,
-            username: f.optional_text("username")?,
-            flow: f.text("flow")?,
-            response_types: f.texts("response_types")?,
-            scopes: f.texts("scopes")?,
-        })
-    }
-}
-
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    s
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            // Writing to a String cannot fail.
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 impl fmt::Display for KeyRecord {

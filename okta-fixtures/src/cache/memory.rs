@@ -3,6 +3,7 @@
 //! One mutex guards both, so a waiter can never register after the flight it joined has
 //! delivered its result.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::key::Key;
@@ -30,42 +31,10 @@ pub(crate) enum Joined {
     Lead(Option<Tokens>),
 }
 
-/// The entries, one per key, in a list: a process holds a handful of keys (each cost a
-/// sign-in), a scan of them is a few nanoseconds, and a cold process's first hit does not
-/// page in a hash table's code.
+/// The entries, one per key.
 #[derive(Default)]
 pub(crate) struct Memory {
-    entries: Mutex<Entries>,
-}
-
-#[derive(Default)]
-struct Entries(Vec<(Key, Entry)>);
-
-impl Entries {
-    /// Where `key`'s entry is: the key a request resolved to is usually the very one stored,
-    /// so one pass compares pointers before another compares contents.
-    fn find(&self, key: &Key) -> Option<usize> {
-        let list = &self.0;
-        list.iter()
-            .position(|(k, _)| k.same(key))
-            .or_else(|| list.iter().position(|(k, _)| k == key))
-    }
-
-    fn get(&self, key: &Key) -> Option<&Entry> {
-        self.find(key).map(|i| &self.0[i].1)
-    }
-
-    /// `key`'s entry, made empty when there is none.
-    fn entry(&mut self, key: &Key) -> &mut Entry {
-        let i = match self.find(key) {
-            Some(i) => i,
-            None => {
-                self.0.push((key.clone(), Entry::default()));
-                self.0.len() - 1
-            }
-        };
-        &mut self.0[i].1
-    }
+    entries: Mutex<HashMap<Key, Entry>>,
 }
 
 impl Memory {
@@ -87,7 +56,7 @@ impl Memory {
         usable: &dyn Fn(&Tokens) -> bool,
     ) -> Joined {
         let mut entries = self.lock();
-        let entry = entries.entry(key);
+        let entry = entries.entry(key.clone()).or_default();
         if let Some(t) = &entry.tokens
             && usable(t)
         {
@@ -109,7 +78,7 @@ impl Memory {
     /// long; a flight in progress is left alone.
     pub(crate) fn offer(&self, key: &Key, tokens: &Tokens) {
         let mut entries = self.lock();
-        let entry = entries.entry(key);
+        let entry = entries.entry(key.clone()).or_default();
         if entry
             .tokens
             .as_ref()
@@ -123,21 +92,20 @@ impl Memory {
     /// returns the waiters to notify, outside the lock.
     pub(crate) fn finish(&self, key: &Key, result: &Result<Tokens>) -> Vec<Waiter> {
         let mut entries = self.lock();
-        let Some(i) = entries.find(key) else {
+        let Some(entry) = entries.get_mut(key) else {
             return Vec::new();
         };
-        let entry = &mut entries.0[i].1;
         let waiters = entry.flight.take().unwrap_or_default();
         if let Ok(t) = result {
             entry.tokens = Some(t.clone());
         }
         if entry.tokens.is_none() {
-            entries.0.swap_remove(i);
+            entries.remove(key);
         }
         waiters
     }
 
-    fn lock(&self) -> MutexGuard<'_, Entries> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Entry>> {
         // Waiters run outside the lock, so a panic cannot leave an entry half-written.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -191,7 +159,6 @@ mod tests {
         }
         // Another allocation of an equal key finds the same entry.
         let again = key("user7");
-        assert!(!again.same(&key("user7")));
         assert_eq!(
             memory.get(&again, |_| true).unwrap().expires_at(),
             until(107).expires_at()
@@ -210,6 +177,6 @@ mod tests {
             let t = memory.get(&key(&format!("user{i}")), |_| true).unwrap();
             assert_eq!(t.expires_at(), until(100 + i).expires_at(), "user{i}");
         }
-        assert_eq!(memory.lock().0.len(), 20);
+        assert_eq!(memory.lock().len(), 20);
     }
 }

@@ -22,7 +22,6 @@
 mod clock;
 mod disk;
 mod entry;
-mod json;
 mod key;
 mod memory;
 
@@ -32,7 +31,7 @@ use std::time::Duration;
 
 use okta_fixtures_config::CacheSettings;
 
-pub(crate) use clock::Clock;
+pub(crate) use clock::TokenClock;
 pub(crate) use disk::Disk;
 #[cfg(feature = "cli")]
 pub(crate) use disk::{Listed, clear, list};
@@ -50,7 +49,7 @@ pub(crate) struct Cache {
     disk: Option<Disk>,
     refresh_before: Duration,
     persist_refresh: bool,
-    clock: Clock,
+    clock: TokenClock,
     /// How long to wait for another process's renewal: as long as a sign-in may take.
     lock_wait: Duration,
 }
@@ -72,7 +71,7 @@ impl Cache {
     pub(crate) fn new(
         settings: &CacheSettings,
         disk: Option<Disk>,
-        clock: Clock,
+        clock: TokenClock,
         lock_wait: Duration,
     ) -> Self {
         Cache {
@@ -86,7 +85,7 @@ impl Cache {
     }
 
     /// The clock tokens are aged by.
-    pub(crate) fn clock(&self) -> &Clock {
+    pub(crate) fn clock(&self) -> &TokenClock {
         &self.clock
     }
 
@@ -383,7 +382,7 @@ pub(crate) mod tests {
         Arc::new(Cache::new(
             &CacheSettings::default(),
             None,
-            Clock::System,
+            TokenClock::System,
             Duration::from_secs(5),
         ))
     }
@@ -397,7 +396,7 @@ pub(crate) mod tests {
         Arc::new(Cache::new(
             &settings,
             Some(disk),
-            Clock::System,
+            TokenClock::System,
             Duration::from_secs(5),
         ))
     }
@@ -841,7 +840,7 @@ pub(crate) mod tests {
         let cache = Cache::new(
             &CacheSettings::default(),
             None,
-            Clock::Fake(fake.clone()),
+            TokenClock::Fake(fake.clone()),
             Duration::from_secs(5),
         );
         let cache = Arc::new(cache);

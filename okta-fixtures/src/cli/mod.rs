@@ -135,8 +135,9 @@ where
 /// except the library's "sign-in failed" warning: `token` and `doctor` report that error
 /// themselves, and a second copy on stderr is noise.
 fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,okta_fixtures::api=error"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,okta_fixtures::context=error")
+    });
     // Fails only if a subscriber is already set, e.g. when `run` is called twice in-process.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

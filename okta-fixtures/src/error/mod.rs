@@ -7,6 +7,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod hints;
+
 /// Everything that can go wrong getting tokens for a test.
 ///
 /// Messages name what to fix (the YAML path, the env var, the user, the Okta status) and never
@@ -56,7 +58,7 @@ pub enum Error {
     /// skipped (`MFA_REQUIRED`, `LOCKED_OUT`, `PASSWORD_EXPIRED`, ...).
     #[error(
         "{sign_in}: /api/v1/authn answered status {status}: {}",
-        authn_fix(status)
+        hints::authn(status)
     )]
     AuthnStatus {
         /// Whose sign-in.
@@ -88,8 +90,8 @@ pub enum Error {
     /// `/authorize` sent back an OAuth error (`login_required`, `access_denied`, ...).
     #[error(
         "{sign_in}: /authorize answered error `{error}`{}: {}",
-        quoted(description),
-        authorize_hint(error, description.as_deref())
+        hints::quoted(description),
+        hints::authorize(error, description.as_deref())
     )]
     Authorize {
         /// Whose sign-in.
@@ -104,7 +106,7 @@ pub enum Error {
     #[error(
         "{sign_in}: /authorize answered HTTP {status} with {page} instead of a form_post to the \
          app's redirect_uri; {}",
-        page.hint()
+        hints::page(page)
     )]
     NotFormPost {
         /// Whose sign-in.
@@ -119,7 +121,7 @@ pub enum Error {
     #[error(
         "{sign_in}: /authorize redirected (HTTP {status}) to {location} instead of answering with \
          a form_post page; {}",
-        redirect_hint(*to_redirect_uri)
+        hints::redirect(*to_redirect_uri)
     )]
     AuthorizeRedirect {
         /// Whose sign-in.
@@ -157,8 +159,8 @@ pub enum Error {
     /// `/token` answered an OAuth error.
     #[error(
         "{sign_in}: {endpoint} answered HTTP {status} error `{error}`{}: {}",
-        quoted(description),
-        token_hint(error, description.as_deref())
+        hints::quoted(description),
+        hints::token(error, description.as_deref())
     )]
     Token {
         /// Whose sign-in.
@@ -176,7 +178,7 @@ pub enum Error {
     /// An Okta API error body (`errorCode`, `errorSummary`) from any endpoint.
     #[error(
         "{sign_in}: {endpoint} answered HTTP {status} {code} ({summary}){}",
-        okta_hint(code)
+        hints::okta(code)
     )]
     Okta {
         /// Whose sign-in.
@@ -208,7 +210,7 @@ pub enum Error {
         "{sign_in}: {endpoint} is rate limited (HTTP 429){}; Okta allows 4 sign-ins per second \
          per user: let tests share tokens (the cache does) or raise `http.rate_limit_retries` / \
          `http.max_rate_limit_wait` in fixtures.yaml",
-        rate_limit_detail(*retries, *reset_in)
+        hints::rate_limit(*retries, *reset_in)
     )]
     RateLimited {
         /// Whose sign-in.
@@ -415,40 +417,6 @@ impl fmt::Display for AuthorizePage {
     }
 }
 
-impl AuthorizePage {
-    fn hint(&self) -> &'static str {
-        match self {
-            AuthorizePage::SignIn => {
-                "Okta did not accept the sessionToken and wants an interactive sign-in: usually \
-                 the app's sign-on policy (Identity Engine: authentication policy) asks this user \
-                 for a second factor; exempt the test user from MFA for this app"
-            }
-            AuthorizePage::OktaError { code, description } => {
-                let d = description.as_deref().unwrap_or_default();
-                match code.as_deref() {
-                    Some("invalid_client") => {
-                        "Okta does not know the client: check `client_id` of the app in \
-                         fixtures.yaml and that the app is active in Okta"
-                    }
-                    _ if d.contains("redirect_uri") => {
-                        "the app's `redirect_uri` in fixtures.yaml must be one of the app's \
-                         Sign-in redirect URIs in Okta, exactly"
-                    }
-                    _ if d.contains("state") => {
-                        "Okta refused the state parameter; this is a bug in okta-fixtures"
-                    }
-                    _ => "fix what the description names in the app's settings or fixtures.yaml",
-                }
-            }
-            AuthorizePage::OtherForm { .. } => {
-                "the app's `redirect_uri` in fixtures.yaml must be the URI Okta posts to: make \
-                 them the same"
-            }
-            AuthorizePage::Other { .. } => "is org_url an Okta org?",
-        }
-    }
-}
-
 /// Why an ID token was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -508,178 +476,6 @@ impl fmt::Display for IdTokenProblem {
             IdTokenProblem::MissingClaim(c) => write!(f, "it has no `{c}` claim"),
             IdTokenProblem::Keys(why) => write!(f, "the server's JWKS is unusable: {why}"),
         }
-    }
-}
-
-fn quoted(description: &Option<String>) -> String {
-    match description {
-        Some(d) if !d.is_empty() => format!(" (\"{d}\")"),
-        _ => String::new(),
-    }
-}
-
-fn authn_fix(status: &str) -> &'static str {
-    match status {
-        "MFA_REQUIRED" | "MFA_CHALLENGE" => {
-            "the user must verify a second factor, which this technique cannot do; exempt the \
-             test user from MFA in the global session policy (Classic: Okta sign-on policy), \
-             e.g. with a password-only rule for a test-users group"
-        }
-        "MFA_ENROLL" => {
-            "the user must enroll a factor and the policy offers no skip; make every \
-             authenticator optional for the test user in the authenticator enrollment policy \
-             (Classic: MFA enrollment policy)"
-        }
-        "MFA_ENROLL_ACTIVATE" => {
-            "a factor enrollment awaits activation; reset the user's factors in Okta (Reset \
-             Multifactor) and make enrollment optional for the test user"
-        }
-        "LOCKED_OUT" => {
-            "the user is locked out; unlock the user in Okta, and check the password in \
-             fixtures.yaml (wrong passwords lock the user again)"
-        }
-        "PASSWORD_EXPIRED" => {
-            "the user's password has expired; reset it in Okta and put the new one in \
-             fixtures.yaml, or exempt the user from password expiry in the password policy"
-        }
-        "PASSWORD_RESET" => {
-            "the user must choose a new password; set one in Okta as an administrator and put it \
-             in fixtures.yaml"
-        }
-        "PASSWORD_WARN" => {
-            "the password is about to expire and Okta offered no skip; reset it in Okta and put \
-             the new one in fixtures.yaml"
-        }
-        "RECOVERY" | "RECOVERY_CHALLENGE" => {
-            "a password recovery is in progress for the user; finish or cancel it in Okta"
-        }
-        _ => {
-            "this technique needs status SUCCESS with a password alone; check the user's sign-on \
-             and enrollment policies in Okta"
-        }
-    }
-}
-
-fn authorize_hint(error: &str, description: Option<&str>) -> &'static str {
-    let d = description.unwrap_or_default();
-    match error {
-        "login_required" if d.contains("MFA") || d.contains("re-authentication") => {
-            "the app's sign-on policy (Identity Engine: authentication policy) asks this user for \
-             a second factor, which this technique cannot give; exempt the test user from MFA \
-             for this app"
-        }
-        "login_required" => {
-            "Okta did not accept the sessionToken (spent, expired, or refused by the app's \
-             sign-on policy); if it persists, check that the app's policy allows a password-only \
-             sign-in for this user"
-        }
-        "access_denied" if d.contains("not assigned") => {
-            "assign the user (or a group of theirs, such as Everyone) to the app in Okta"
-        }
-        "access_denied" if d.contains("Policy evaluation") => {
-            "give the authorization server an access policy with a rule that covers this app, \
-             this user, the grant type and the scopes"
-        }
-        "access_denied" => "check the app's assignments and the authorization server's policies",
-        "consent_required" => {
-            "the app requires user consent, which this technique cannot give; turn off consent \
-             for the app (General: User consent) or for the scopes, or ask for fewer scopes"
-        }
-        "invalid_scope" => {
-            "a scope asked for is not defined on the authorization server or not allowed by its \
-             policy; fix `scopes` in fixtures.yaml (or the test) or add the scope to the server"
-        }
-        "unsupported_response_type" => {
-            "the app does not allow this response type; enable the grant type in the app's \
-             settings (Authorization Code, or Implicit with ID/access token) or change `flow` / \
-             `response_type` in fixtures.yaml"
-        }
-        "unauthorized_client" => {
-            "the app is not allowed this grant type; enable it in the app's settings in Okta"
-        }
-        "interaction_required" => {
-            "the app uses the Identity Engine interaction code flow; turn Interaction Code off \
-             in the app's grant types"
-        }
-        "invalid_client" => "check `client_id` of the app in fixtures.yaml",
-        "invalid_request" if d.contains("PKCE") => {
-            "the app requires PKCE: remove `pkce: false` from the app in fixtures.yaml, or turn \
-             off 'Require PKCE' in the app's settings"
-        }
-        "invalid_request" => {
-            "fix what the description names in fixtures.yaml or the app's settings"
-        }
-        "server_error" | "temporarily_unavailable" => "Okta failed; try again later",
-        _ => "fix what the description names in fixtures.yaml or the app's settings",
-    }
-}
-
-fn redirect_hint(to_redirect_uri: bool) -> &'static str {
-    if to_redirect_uri {
-        "Okta ignored response_mode=form_post; check that the app allows it"
-    } else {
-        "Okta wants an interactive sign-in: the sessionToken was not accepted, usually because \
-         the app's sign-on policy asks this user for a second factor; exempt the test user from \
-         MFA for this app"
-    }
-}
-
-fn token_hint(error: &str, description: Option<&str>) -> &'static str {
-    let d = description.unwrap_or_default();
-    match error {
-        "invalid_client" => {
-            "check `client_id` and `client_secret` of the app in fixtures.yaml, and that \
-             `token_endpoint_auth` matches the app's Client authentication in Okta \
-             (client_secret_basic or client_secret_post; a public app has no secret)"
-        }
-        "invalid_grant" if d.contains("PKCE") => {
-            "PKCE verification failed; if the app has no PKCE in Okta, set `pkce: false` on it \
-             in fixtures.yaml"
-        }
-        "invalid_grant" => {
-            "Okta rejected the code (it lives 300 s and is single use; check this machine's \
-             clock and that nothing else redeems it)"
-        }
-        "invalid_request" if d.contains("PKCE") => {
-            "the app requires PKCE: remove `pkce: false` from the app in fixtures.yaml"
-        }
-        "unauthorized_client" | "unsupported_grant_type" => {
-            "enable the grant type (Authorization Code, Client Credentials, Refresh Token) in the \
-             app's settings in Okta"
-        }
-        "invalid_scope" => {
-            "ask for scopes the authorization server defines and its policy grants; a \
-             client_credentials app may only ask for custom scopes (not openid)"
-        }
-        "access_denied" => {
-            "give the authorization server an access policy with a rule that covers this app, \
-             the grant type and the scopes"
-        }
-        _ => "fix what the description names in fixtures.yaml or the app's settings",
-    }
-}
-
-fn okta_hint(code: &str) -> &'static str {
-    match code {
-        "E0000007" => {
-            "; the authorization server does not exist: fix `authorization_server` in \
-             fixtures.yaml, or the server the test names (`server = \"…\"` on the attribute, \
-             `.server(…)` on a request): `org` or a custom server id such as `default`"
-        }
-        "E0000047" => "; Okta's rate limit: let tests share tokens",
-        "E0000006" | "E0000005" => "; the user may not sign in to this org or app",
-        "E0000009" => "; Okta failed, try again later",
-        _ => "",
-    }
-}
-
-fn rate_limit_detail(retries: u32, reset_in: Option<Duration>) -> String {
-    match reset_in {
-        Some(d) => format!(
-            " and resets in {}s, longer than `http.max_rate_limit_wait` (after {retries} retries)",
-            d.as_secs()
-        ),
-        None => format!(" after {retries} retries"),
     }
 }
 

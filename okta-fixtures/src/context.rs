@@ -1,0 +1,164 @@
+//! The sign-in context of one fixtures.yaml: its config, its org (the embedded fake starts on
+//! first use) and its token cache, and the renewals it runs on the worker.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use okta_fixtures_config::{CacheStore, Config, HttpSettings, OrgUrl};
+use tracing::Instrument as _;
+
+use crate::Secret;
+use crate::cache::{Cache, Disk, Key, TokenClock, Waiter};
+use crate::env;
+use crate::error::{Error, Result};
+use crate::flow::{self, KeySets, Plan};
+use crate::org::Org;
+use crate::tokens::Tokens;
+use crate::worker;
+
+/// One config's state.
+pub(crate) struct Context {
+    pub(crate) config: Config,
+    /// Set once, on the worker (starting the fake there when `org_url: fake`).
+    org: tokio::sync::OnceCell<Org>,
+    cache: Arc<Cache>,
+    keys: KeySets,
+}
+
+impl Context {
+    /// The context of `config`, with its disk cache under `cache_dir` (else
+    /// [`crate::dirs::cache_root`]) when it gets one, aging tokens by `clock`.
+    pub(crate) fn new(config: Config, cache_dir: Option<PathBuf>, clock: TokenClock) -> Self {
+        let disk = disk_for(&config, cache_dir);
+        let lock_wait = flow_timeout(&config.http);
+        Context {
+            cache: Arc::new(Cache::new(&config.cache, disk, clock, lock_wait)),
+            config,
+            org: tokio::sync::OnceCell::new(),
+            keys: KeySets::default(),
+        }
+    }
+
+    /// The org, once started.
+    pub(crate) fn started_org(&self) -> Option<&Org> {
+        self.org.get()
+    }
+
+    /// Usable cached tokens for `key`, from memory or disk, on the caller's thread.
+    pub(crate) fn lookup(&self, key: &Key) -> Option<Tokens> {
+        self.cache.lookup(key)
+    }
+
+    /// The org; call on the worker only (the fake must live on the worker's runtime).
+    pub(crate) async fn org(&self) -> Result<Org> {
+        self.org
+            .get_or_try_init(|| start_org(&self.config, self.cache.clock()))
+            .await
+            .cloned()
+    }
+
+    /// Joins or starts the renewal of `key` (or, `fresh`, signs in for this caller alone);
+    /// `waiter` gets the result.
+    pub(crate) fn fetch(self: &Arc<Self>, plan: Plan, key: &Key, fresh: bool, waiter: Waiter) {
+        if fresh {
+            let ctx = self.clone();
+            let span = sign_in_span(&plan);
+            let run = async move {
+                tracing::info!("signing in for a fresh() request, bypassing the cache");
+                let result = ctx.run(&plan, None).await;
+                waiter(result.map(|t| ctx.cache.clock().rebase(t)));
+            };
+            // If the worker cannot take it, the dropped waiter ends the caller's wait.
+            let _ = worker::spawn(run.instrument(span));
+            return;
+        }
+        let ctx = self.clone();
+        self.cache.fetch(key, waiter, move |lead| {
+            let span = sign_in_span(&plan);
+            let plan = Arc::new(plan);
+            let (sign_in_ctx, sign_in_plan) = (ctx.clone(), plan.clone());
+            let sign_in = move || async move {
+                let result = sign_in_ctx.run(&sign_in_plan, None).await;
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, "sign-in failed");
+                }
+                result
+            };
+            let refresh = move |rt: Secret| async move { ctx.run(&plan, Some(&rt)).await };
+            // If the worker cannot take it, the dropped lead wakes the waiters.
+            let _ = worker::spawn(lead.renew(sign_in, refresh).instrument(span));
+        });
+    }
+
+    /// Signs in, or with `refresh_token` renews with it; on the worker.
+    async fn run(&self, plan: &Plan, refresh_token: Option<&Secret>) -> Result<Tokens> {
+        let org = self.org().await?;
+        let client = worker::client().map_err(|source| Error::Http {
+            sign_in: Box::new(plan.sign_in()),
+            endpoint: "(building the HTTP client)".into(),
+            source,
+        })?;
+        let okta = flow::Okta {
+            client,
+            config: &self.config,
+            org: &org,
+            keys: &self.keys,
+        };
+        match refresh_token {
+            None => flow::sign_in(&okta, plan).await,
+            Some(rt) => flow::refresh(&okta, plan, rt).await,
+        }
+    }
+}
+
+/// The span of one renewal: who, never a secret.
+fn sign_in_span(plan: &Plan) -> tracing::Span {
+    tracing::info_span!(
+        "okta_fixtures::sign_in",
+        user = plan.user.as_ref().map(|u| u.name.as_str()),
+        app = %plan.app.name,
+        server = %plan.server,
+    )
+}
+
+/// The disk store for `config`, if its tokens may be shared with other processes: it was read
+/// from a file (whose path names the workspace), it keeps `cache.store: disk`, and its org is
+/// reached by URL. An in-process fake's tokens are verifiable only by that process's fake.
+fn disk_for(config: &Config, cache_dir: Option<PathBuf>) -> Option<Disk> {
+    let path = config.source.as_deref()?;
+    if config.cache.store != CacheStore::Disk || config.org_url == OrgUrl::Fake {
+        return None;
+    }
+    // The shared temp folder must be ours; a folder the user named is their choice.
+    let named =
+        cache_dir.is_some() || env::var(crate::dirs::CACHE_DIR_ENV).is_some_and(|d| !d.is_empty());
+    let root = cache_dir.unwrap_or_else(crate::dirs::cache_root);
+    Some(Disk::new(root, path, !named))
+}
+
+/// The longest a sign-in may take, and so the longest wait for another process's: four
+/// requests (authn, authorize, token, keys) plus every rate-limit wait allowed.
+fn flow_timeout(http: &HttpSettings) -> std::time::Duration {
+    http.timeout * 4 + http.max_rate_limit_wait * http.rate_limit_retries
+}
+
+async fn start_org(config: &Config, clock: &TokenClock) -> Result<Org> {
+    match &config.org_url {
+        OrgUrl::Url(url) => Ok(Org::new(url, config)),
+        #[cfg(feature = "fake")]
+        OrgUrl::Fake => {
+            let mut builder = crate::fake::FakeOkta::builder().config(config);
+            if let TokenClock::Fake(clock) = clock {
+                builder = builder.clock(clock.clone());
+            }
+            let fake = builder.start().await?;
+            tracing::info!(url = %fake.org_url(), "started the embedded fake Okta");
+            Ok(Org::with_fake(config, fake))
+        }
+        #[cfg(not(feature = "fake"))]
+        OrgUrl::Fake => {
+            let _ = clock;
+            Err(Error::FakeDisabled)
+        }
+    }
+}
