@@ -145,6 +145,20 @@ impl Org {
         v["sessionToken"].as_str().unwrap().to_owned()
     }
 
+    /// A fresh sessionToken for alice.
+    pub(crate) async fn alice(&self) -> String {
+        self.session_token("alice@example.com", "correct-horse")
+            .await
+    }
+
+    /// `authorize` with a fresh sessionToken for alice after `params`.
+    pub(crate) async fn authorize_alice(&self, server: &str, params: &[(&str, &str)]) -> Response {
+        let st = self.alice().await;
+        let mut params = params.to_vec();
+        params.push(("sessionToken", &st));
+        self.authorize(server, &params).await
+    }
+
     pub(crate) async fn authorize(&self, server: &str, params: &[(&str, &str)]) -> Response {
         self.authorize_with(server, params, None).await
     }
@@ -262,11 +276,8 @@ pub(crate) fn spa_redemption(code: &str) -> Vec<(&str, &str)> {
 /// A code for alice from the web app on the default server (a 302 with the code in the query,
 /// no PKCE).
 pub(crate) async fn web_code(org: &Org, scope: &str) -> String {
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
     let res = org
-        .authorize(
+        .authorize_alice(
             "default",
             &[
                 ("client_id", "web-client"),
@@ -274,7 +285,6 @@ pub(crate) async fn web_code(org: &Org, scope: &str) -> String {
                 ("scope", scope),
                 ("redirect_uri", WEB_CB),
                 ("state", "s"),
-                ("sessionToken", &st),
             ],
         )
         .await;

@@ -170,8 +170,7 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
     // Keys stay: tokens issued before still work.
     assert_eq!(org.userinfo("default", &access).await.status(), 200);
 
-    org.session_token("alice@example.com", "correct-horse")
-        .await;
+    org.alice().await;
     assert_eq!(org.fake.stats().requests("authn"), 1);
     org.fake.reset();
     assert_eq!(org.fake.stats().requests("authn"), 0);

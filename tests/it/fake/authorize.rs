@@ -14,9 +14,7 @@ use crate::support::*;
 #[tokio::test]
 async fn spa_code_flow_with_pkce_on_the_default_server() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let st = org.alice().await;
     let state = "st-8600b31f.1_~+:x";
     let params = edited(
         spa_authorize(&st, "openid profile email offline_access"),
@@ -226,9 +224,7 @@ async fn codes_are_bound_and_expire(
 #[tokio::test]
 async fn session_tokens_are_single_use_and_expire() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let st = org.alice().await;
     // The page for `token`, without a nonce (as the flow sends a code request), and with or
     // without prompt=none.
     async fn page(org: &Org, token: &str, prompt: Option<&str>) -> (u16, String) {
@@ -257,9 +253,7 @@ async fn session_tokens_are_single_use_and_expire() {
     assert!(!sign_in.contains("appForm"));
     assert!(form_fields(&sign_in).is_empty());
 
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let st = org.alice().await;
     org.clock.advance(Duration::from_secs(301));
     for token in [st.as_str(), "20111garbage"] {
         let (_, expired) = page(&org, token, Some("none")).await;
@@ -270,9 +264,7 @@ async fn session_tokens_are_single_use_and_expire() {
 #[tokio::test]
 async fn a_session_cookie_wins_over_a_session_token() {
     let org = Org::start().await;
-    let alice_st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let alice_st = org.alice().await;
     fn p(st: &str) -> Vec<(&str, &str)> {
         vec![
             ("client_id", "legacy-client"),
@@ -391,9 +383,7 @@ async fn repeated_parameters_and_unknown_servers_are_refused() {
 /// `/authorize` on the default server for the SPA, with alice's sessionToken, `state=s-9`,
 /// `prompt=none` unless `extra` names a prompt, and `extra`.
 async fn authorize_as_spa(org: &Org, extra: &[(&str, &str)]) -> Response {
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let st = org.alice().await;
     let mut p = vec![
         ("client_id", "spa-client"),
         ("redirect_uri", SPA_CB),
@@ -570,11 +560,8 @@ async fn a_user_not_assigned_to_the_app_is_denied_through_the_form() {
 #[tokio::test]
 async fn implicit_flow_on_the_org_server_uses_two_keys() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
     let res = org
-        .authorize(
+        .authorize_alice(
             "org",
             &[
                 ("client_id", "legacy-client"),
@@ -584,7 +571,6 @@ async fn implicit_flow_on_the_org_server_uses_two_keys() {
                 ("state", "s"),
                 ("nonce", "n-2"),
                 ("prompt", "none"),
-                ("sessionToken", &st),
             ],
         )
         .await;
@@ -638,11 +624,8 @@ async fn implicit_flow_on_the_org_server_uses_two_keys() {
 #[tokio::test]
 async fn id_token_alone_carries_every_requested_claim() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
     let res = org
-        .authorize(
+        .authorize_alice(
             "default",
             &[
                 ("client_id", "idonly-client"),
@@ -652,7 +635,6 @@ async fn id_token_alone_carries_every_requested_claim() {
                 ("redirect_uri", "http://localhost:8080/id/callback"),
                 ("state", "s"),
                 ("nonce", "n"),
-                ("sessionToken", &st),
             ],
         )
         .await;
@@ -665,11 +647,8 @@ async fn id_token_alone_carries_every_requested_claim() {
     assert_eq!(c["locale"], "en-US");
     assert!(c.get("at_hash").is_none());
     // okta_post_message: a script page, values JavaScript-escaped.
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
     let res = org
-        .authorize(
+        .authorize_alice(
             "default",
             &[
                 ("client_id", "idonly-client"),
@@ -679,7 +658,6 @@ async fn id_token_alone_carries_every_requested_claim() {
                 ("redirect_uri", "http://localhost:8080/id/callback"),
                 ("state", "a-b"),
                 ("nonce", "n"),
-                ("sessionToken", &st),
             ],
         )
         .await;

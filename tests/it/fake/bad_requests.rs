@@ -114,8 +114,7 @@ async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
         .unwrap();
     assert_eq!(json_of(res).await.2, json!({"active": false}));
     // Still serving.
-    org.session_token("alice@example.com", "correct-horse")
-        .await;
+    org.alice().await;
 }
 
 #[tokio::test]

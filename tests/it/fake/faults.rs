@@ -71,8 +71,7 @@ async fn faults_from_fixtures_yaml_act_from_start() {
     assert!((now + 6..=now + 8).contains(&reset), "{reset} vs {now}");
     assert_okta_error(res, 429, "E0000047", RATE_LIMITED).await;
     // Scoped to bob: alice signs in.
-    org.session_token("alice@example.com", "correct-horse")
-        .await;
+    org.alice().await;
     // Clearing removes fixtures.yaml's faults too.
     org.fake.clear_faults();
     org.session_token("bob@example.com", "battery-staple").await;
@@ -81,9 +80,7 @@ async fn faults_from_fixtures_yaml_act_from_start() {
 #[tokio::test]
 async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
     let org = Org::start().await;
-    let alice_st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let alice_st = org.alice().await;
     // On /authorize, scoped by the sessionToken's user: alice's token is not spent.
     let guard = org.fake.fault(times(
         for_user(
@@ -160,9 +157,7 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
 #[tokio::test]
 async fn status_faults_answer_with_each_endpoints_okta_body() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let st = org.alice().await;
 
     let _g = org
         .fake
@@ -308,9 +303,7 @@ async fn drop_closes_the_connection_without_a_byte() {
 #[tokio::test]
 async fn a_malformed_page_has_no_form_and_spends_no_session_token() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let st = org.alice().await;
     let guard = org.fake.fault(for_user(
         spec(FaultEndpoint::Authorize, FaultKind::MalformedPage),
         "alice@example.com",
@@ -438,8 +431,7 @@ async fn okta_refuses_the_fifth_authn_of_a_user_within_a_second() {
     org.session_token("bob@example.com", "battery-staple").await;
     // A second later alice gets through again.
     clock.advance(Duration::from_secs(1));
-    org.session_token("alice@example.com", "correct-horse")
-        .await;
+    org.alice().await;
     assert_eq!(org.fake.stats().requests("authn"), 7);
 }
 
@@ -493,8 +485,7 @@ async fn okta_limits_password_and_refresh_grants_per_user_at_token() {
 async fn the_per_user_limit_can_be_turned_off() {
     let org = Org::with(YAML, Clock::frozen(), |b| b.per_user_rate_limit(false)).await;
     for _ in 0..10 {
-        org.session_token("alice@example.com", "correct-horse")
-            .await;
+        org.alice().await;
     }
     assert_eq!(org.fake.stats().requests("authn"), 10);
 }

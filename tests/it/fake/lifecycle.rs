@@ -11,7 +11,7 @@ async fn fakes_are_independent_and_stop_on_shutdown() {
     let a = Org::start().await;
     let b = Org::start().await;
     assert_ne!(a.fake.org_url(), b.fake.org_url());
-    a.session_token("alice@example.com", "correct-horse").await;
+    a.alice().await;
     assert_eq!(a.fake.stats().requests("authn"), 1);
     assert_eq!(b.fake.stats().requests("authn"), 0);
     let url = b.url("/.well-known/openid-configuration");

@@ -39,11 +39,8 @@ async fn web_app_with_query_mode_and_both_secret_methods() {
     );
 
     // client_secret_post app.
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
     let res = org
-        .authorize(
+        .authorize_alice(
             "default",
             &[
                 ("client_id", "post-client"),
@@ -51,7 +48,6 @@ async fn web_app_with_query_mode_and_both_secret_methods() {
                 ("scope", "openid"),
                 ("redirect_uri", "http://localhost:8080/post/callback"),
                 ("state", "s"),
-                ("sessionToken", &st),
             ],
         )
         .await;
