@@ -96,9 +96,15 @@ pub(crate) fn root_fixtures() -> PathBuf {
 
 /// `okta-fixtures <args>` with a private cache folder and no config-related environment.
 pub(crate) fn command(cache: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(bin());
+    isolated(bin(), cache, args)
+}
+
+/// `program <args>` as [`command`] runs the binary: a private cache folder, no config-related
+/// environment, no stdin, output piped.
+pub(crate) fn isolated(program: &Path, cache: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
     cmd.args(args)
-        .env("OKTA_FIXTURES_CACHE_DIR", cache)
+        .env(okta_fixtures::dirs::CACHE_DIR_ENV, cache)
         .env_remove("OKTA_FIXTURES_CONFIG")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
