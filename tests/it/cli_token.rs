@@ -73,20 +73,19 @@ fn run(cache: &Path, args: &[&str], vars: &[(&str, &str)]) -> Ran {
         .into()
 }
 
-fn root() -> String {
-    root_fixtures().to_str().expect("utf-8 path").to_owned()
-}
-
 /// A standalone fake serving the root fixtures.yaml, with a cache folder of its own.
 fn standalone(tag: &str) -> (Running, tempfile::TempDir) {
     let cache = temp_dir(tag);
-    let fake = Running::start(command(cache.path(), &["fake", "--config", &root()]));
+    let fake = Running::start(command(
+        cache.path(),
+        &["fake", "--config", &root_fixtures()],
+    ));
     (fake, cache)
 }
 
 /// `token <args> --config <root>` against the org at `org`.
 fn token(cache: &Path, org: &str, args: &[&str], vars: &[(&str, &str)]) -> Ran {
-    let root = root();
+    let root = root_fixtures();
     let mut all = vec!["token"];
     all.extend_from_slice(args);
     all.extend(["--config", &root]);
@@ -398,11 +397,15 @@ fn naming_the_wrong_user_or_app_exits_1_with_what_to_write() {
 #[test]
 fn org_url_fake_is_refused_with_how_to_run_a_fake_that_lasts() {
     let cache = temp_dir("token-refuse");
-    let ran = run(cache.path(), &["token", "alice", "--config", &root()], &[]);
+    let ran = run(
+        cache.path(),
+        &["token", "alice", "--config", &root_fixtures()],
+        &[],
+    );
     let stderr = ran.failure();
     for part in [
         "org_url is `fake`",
-        &format!("`okta-fixtures fake --config {}`", root()),
+        &format!("`okta-fixtures fake --config {}`", root_fixtures()),
         "set OKTA_ORG_URL to the URL it prints",
     ] {
         assert!(stderr.contains(part), "{part:?} missing from:\n{stderr}");
@@ -501,7 +504,7 @@ fn checks(stdout: &str) -> Vec<(bool, String)> {
 #[test]
 fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
     let cache = temp_dir("doctor-root");
-    let ran = run(cache.path(), &["doctor", "--config", &root()], &[]);
+    let ran = run(cache.path(), &["doctor", "--config", &root_fixtures()], &[]);
     assert_eq!(
         ran.code,
         Some(0),
@@ -525,7 +528,7 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
         ran.stdout
     );
     for part in [
-        format!("ok   file    {} (given by --config)", root()),
+        format!("ok   file    {} (given by --config)", root_fixtures()),
         "ok   env     OKTA_ORG_URL is unset: the default applies (line 4)".into(),
         "ok   parse   5 app(s), 2 user(s); org_url fake, authorization_server default".into(),
         "is the embedded fake Okta (org_url: fake)".into(),
@@ -547,7 +550,7 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
     // Every user with every app that signs users in, and the service app.
     let ran = run(
         cache.path(),
-        &["doctor", "--config", &root(), "--all-apps"],
+        &["doctor", "--config", &root_fixtures(), "--all-apps"],
         &[],
     );
     assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);

@@ -89,9 +89,9 @@ pub(crate) fn bin() -> &'static Path {
     &BIN
 }
 
-/// The workspace's fixtures.yaml.
-pub(crate) fn root_fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures.yaml")
+/// The workspace's fixtures.yaml, as the text a `--config` argument takes.
+pub(crate) fn root_fixtures() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures.yaml").to_owned()
 }
 
 /// `okta-fixtures <args>` with a private cache folder and no config-related environment.

@@ -93,7 +93,7 @@ async fn a_pinned_address_that_is_taken_is_a_typed_error() {
 #[tokio::test]
 async fn the_root_fixtures_yaml_signs_its_users_in() {
     let path = root_fixtures();
-    let config = okta_fixtures::config::load(&path, &|_| None).unwrap();
+    let config = okta_fixtures::config::load(path.as_ref(), &|_| None).unwrap();
     let fake = FakeOkta::builder()
         .config(&config)
         .key_dir(key_dir())
