@@ -188,6 +188,16 @@ impl Org {
             .unwrap()
     }
 
+    /// The SPA's refresh grant on the default server (a public client, named in the form).
+    pub(crate) async fn spa_refresh(&self, refresh_token: &str) -> Response {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", "spa-client"),
+        ];
+        self.token("default", &form).await
+    }
+
     /// `GET path` on the fake.
     pub(crate) async fn get(&self, path: &str) -> Response {
         self.http.get(self.url(path)).send().await.unwrap()
@@ -234,6 +244,18 @@ impl Org {
             .get("code")
             .unwrap_or_else(|| panic!("no code in {fields:?}"))
             .clone()
+    }
+
+    /// A code for alice from the SPA on `server`.
+    pub(crate) async fn alice_code(&self, server: &str, scope: &str) -> String {
+        self.spa_code(server, "alice@example.com", "correct-horse", scope)
+            .await
+    }
+
+    /// alice's token response from the SPA on the default server.
+    pub(crate) async fn alice_tokens(&self, scope: &str) -> Value {
+        self.spa_tokens("alice@example.com", "correct-horse", scope)
+            .await
     }
 
     /// The SPA's token response for a fresh code.

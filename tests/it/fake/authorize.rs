@@ -137,9 +137,7 @@ const INVALID_CODE: &str = "The authorization code is invalid or has expired.";
 #[tokio::test]
 async fn a_code_is_single_use() {
     let org = Org::start().await;
-    let code = org
-        .spa_code("default", "alice@example.com", "correct-horse", "openid")
-        .await;
+    let code = org.alice_code("default", "openid").await;
     let form = spa_redemption(&code);
     assert_eq!(org.token("default", &form).await.status(), 200);
     assert_oauth_error(
@@ -213,9 +211,7 @@ async fn codes_are_bound_and_expire(
     #[case] description: &str,
 ) {
     let org = Org::start().await;
-    let code = org
-        .spa_code("default", "alice@example.com", "correct-horse", "openid")
-        .await;
+    let code = org.alice_code("default", "openid").await;
     org.clock.advance(Duration::from_secs(wait_secs));
     let form = edited(spa_redemption(&code), changes);
     assert_oauth_error(org.token(server, &form).await, 400, error, description).await;

@@ -230,8 +230,6 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
     );
 
     // Still serving, start to end.
-    let tokens = org
-        .spa_tokens("alice@example.com", "correct-horse", "openid")
-        .await;
+    let tokens = org.alice_tokens("openid").await;
     assert!(tokens["id_token"].is_string());
 }

@@ -123,16 +123,7 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
         spec(FaultEndpoint::Token, FaultKind::Status(503)),
         "spa-client",
     ));
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &refresh),
-                ("client_id", "spa-client"),
-            ],
-        )
-        .await;
+    let res = org.spa_refresh(&refresh).await;
     assert_oauth_error(
         res,
         503,

@@ -8,13 +8,7 @@ use crate::support::*;
 #[tokio::test]
 async fn introspect_and_revoke() {
     let org = Org::start().await;
-    let v = org
-        .spa_tokens(
-            "alice@example.com",
-            "correct-horse",
-            "openid offline_access",
-        )
-        .await;
+    let v = org.alice_tokens("openid offline_access").await;
     let (at, rt, id) = (
         v["access_token"].as_str().unwrap().to_owned(),
         v["refresh_token"].as_str().unwrap().to_owned(),
@@ -116,16 +110,7 @@ async fn introspect_and_revoke() {
         r#"Bearer error="invalid_token", error_description="The access token has been revoked.""#
     );
     assert_eq!(post(REVOKE, rt.clone(), None).await.status(), 200);
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &rt),
-                ("client_id", "spa-client"),
-            ],
-        )
-        .await;
+    let res = org.spa_refresh(&rt).await;
     assert_oauth_error(res, 400, "invalid_grant", INVALID_REFRESH).await;
     assert_eq!(
         post(REVOKE, "never-issued".into(), None).await.status(),

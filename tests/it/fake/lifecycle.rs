@@ -106,11 +106,7 @@ async fn the_root_fixtures_yaml_signs_its_users_in() {
         http: client(),
     };
     let v = org
-        .spa_tokens(
-            "alice@example.com",
-            "correct-horse",
-            "openid profile email offline_access",
-        )
+        .alice_tokens("openid profile email offline_access")
         .await;
     let at = claims(v["access_token"].as_str().unwrap());
     assert_eq!(at["aud"], "api://default");
