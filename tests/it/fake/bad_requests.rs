@@ -44,13 +44,12 @@ async fn malformed_token_forms_get_oauth_errors(
 ) {
     let org = Org::start().await;
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            "/oauth2/default/v1/token",
+            "application/x-www-form-urlencoded",
+            body,
+        )
+        .await;
     assert_oauth_error(res, status, error, description).await;
     // Still serving.
     org.alice().await;
@@ -67,13 +66,8 @@ async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
 
     let huge = "a".repeat(100 * 1024);
     let res = org
-        .http
-        .post(org.url("/api/v1/authn"))
-        .header(CONTENT_TYPE, "application/json")
-        .body(huge.clone())
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/api/v1/authn", "application/json", huge.clone())
+        .await;
     assert_not_well_formed(res).await;
     let res = org
         .get("/oauth2/default/v1/authorize?client_id=%FF&redirect_uri=%E0%80")
@@ -166,25 +160,19 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
 
     // Bodies past the 64 KiB any endpoint reads: Okta-shaped refusals, never a hang.
     let big = "a=".to_owned() + &"b".repeat(256 * 1024);
-    let post = |path: &str, content_type: &str| {
-        org.http
-            .post(org.url(path))
-            .header(CONTENT_TYPE, content_type)
-            .body(big.clone())
-            .send()
-    };
+    let post = |path, content_type| org.post_raw(path, content_type, big.clone());
     let form = "application/x-www-form-urlencoded";
-    let res = post("/api/v1/authn", "application/json").await.unwrap();
+    let res = post("/api/v1/authn", "application/json").await;
     assert_not_well_formed(res).await;
     for path in [
         "/oauth2/default/v1/token",
         "/oauth2/default/v1/introspect",
         "/oauth2/default/v1/revoke",
     ] {
-        let res = post(path, form).await.unwrap();
+        let res = post(path, form).await;
         assert_oauth_error(res, 400, "invalid_request", "Invalid request").await;
     }
-    let res = post("/oauth2/default/v1/userinfo", form).await.unwrap();
+    let res = post("/oauth2/default/v1/userinfo", form).await;
     assert_eq!(res.status(), 400);
     assert!(
         res.headers()["www-authenticate"]
@@ -192,10 +180,10 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
             .unwrap()
             .contains("invalid_request")
     );
-    let res = post("/oauth2/default/v1/authorize", form).await.unwrap();
+    let res = post("/oauth2/default/v1/authorize", form).await;
     assert_eq!(res.status(), 400);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
-    let res = post("/_fake/faults", "application/json").await.unwrap();
+    let res = post("/_fake/faults", "application/json").await;
     assert_not_well_formed(res).await;
 
     // A 40 KB query string and repeated parameters: the 400 page, not a redirect.
