@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
+use rstest::rstest;
 use serde_json::Value;
 
 use crate::support::{Running, SECRETS, command, root_fixtures, temp_dir};
@@ -358,39 +359,33 @@ async fn a_service_app_needs_no_user_and_scopes_replace_the_apps() {
     drop(fake);
 }
 
-#[test]
-fn naming_the_wrong_user_or_app_exits_1_with_what_to_write() {
-    let cache = temp_dir("token-names");
-    // Nothing is signed in for these, so no org need answer.
-    let org = "http://127.0.0.1:9";
-    let ran = token(cache.path(), org, &["alise"], &[]);
-    let stderr = ran.failure();
-    assert!(
-        stderr.contains("unknown user `alise`, did you mean `alice`?"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("fixtures.yaml"), "names the file: {stderr}");
+/// Nothing is signed in for these, so no org need answer.
+const NO_ORG: &str = "http://127.0.0.1:9";
 
-    let ran = token(cache.path(), org, &[], &[]);
+#[rstest]
+#[case::a_misspelt_user(
+    &["alise"],
+    &["unknown user `alise`, did you mean `alice`?", "fixtures.yaml"]
+)]
+#[case::neither_user_nor_app(&[], &["users: `alice`, `bob`", "service apps: `reports`"])]
+#[case::a_user_app_alone(&["--app", "spa"], &["`okta-fixtures token <USER> --app spa`"])]
+#[case::a_user_with_a_service_app(&["alice", "--app", "reports"], &["leave out the user `alice`"])]
+fn naming_the_wrong_user_or_app_exits_1_with_what_to_write(
+    #[case] args: &[&str],
+    #[case] parts: &[&str],
+) {
+    let cache = temp_dir("token-names");
+    let ran = token(cache.path(), NO_ORG, args, &[]);
     let stderr = ran.failure();
-    assert!(
-        stderr.contains("users: `alice`, `bob`") && stderr.contains("service apps: `reports`"),
-        "{stderr}"
-    );
-    let ran = token(cache.path(), org, &["--app", "spa"], &[]);
-    assert!(
-        ran.failure()
-            .contains("`okta-fixtures token <USER> --app spa`"),
-        "{}",
-        ran.stderr
-    );
-    let ran = token(cache.path(), org, &["alice", "--app", "reports"], &[]);
-    assert!(
-        ran.failure().contains("leave out the user `alice`"),
-        "{}",
-        ran.stderr
-    );
-    let ran = token(cache.path(), org, &["alice", "--print", "all"], &[]);
+    for part in parts {
+        assert!(stderr.contains(part), "{part:?} missing from:\n{stderr}");
+    }
+}
+
+#[test]
+fn an_unknown_print_kind_is_a_usage_error() {
+    let cache = temp_dir("token-print");
+    let ran = token(cache.path(), NO_ORG, &["alice", "--print", "all"], &[]);
     assert_eq!(ran.code, Some(2), "a usage error: {}", ran.stderr);
 }
 
