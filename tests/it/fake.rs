@@ -220,18 +220,23 @@ impl Org {
     }
 
     /// `POST /oauth2/default/v1/token` with `form`, as `client` (id, secret) in HTTP Basic.
-    pub(crate) async fn token_as(
+    pub(crate) async fn token_as(&self, client: (&str, &str), form: &[(&str, &str)]) -> Response {
+        self.post_form("/oauth2/default/v1/token", Some(client), form)
+            .await
+    }
+
+    /// `POST path` with `form`, as `client` (id, secret) in HTTP Basic when there is one.
+    pub(crate) async fn post_form(
         &self,
-        (id, secret): (&str, &str),
+        path: &str,
+        client: Option<(&str, &str)>,
         form: &[(&str, &str)],
     ) -> Response {
-        self.http
-            .post(self.url("/oauth2/default/v1/token"))
-            .basic_auth(id, Some(secret))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        let mut req = self.http.post(self.url(path)).form(form);
+        if let Some((id, secret)) = client {
+            req = req.basic_auth(id, Some(secret));
+        }
+        req.send().await.unwrap()
     }
 
     /// `GET {server}/v1/userinfo` with `access_token` as bearer token.

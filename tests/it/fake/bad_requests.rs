@@ -74,12 +74,12 @@ async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
         .await;
     assert_eq!(res.status(), 400);
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/authorize?client_id=spa-client"))
-        .form(&[("client_id", "spa-client")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/oauth2/default/v1/authorize?client_id=spa-client",
+            None,
+            &[("client_id", "spa-client")],
+        )
+        .await;
     assert_eq!(res.status(), 400);
     // A control character in a header: HTTP clients refuse to send one, so a raw connection
     // does. hyper refuses the header (400) or the fake the token (401): never a crash.
@@ -98,13 +98,12 @@ async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
         "{answer}"
     );
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/introspect"))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[("token", "eyJ.eyJ.sig"), ("token_type_hint", "id_token")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/oauth2/default/v1/introspect",
+            Some(("web-client", "web-secret")),
+            &[("token", "eyJ.eyJ.sig"), ("token_type_hint", "id_token")],
+        )
+        .await;
     assert_eq!(json_of(res).await.2, json!({"active": false}));
     // Still serving.
     org.alice().await;

@@ -132,16 +132,14 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
     )
     .await;
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/token"))
-        .basic_auth("reports-client", Some("reports-secret"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "reports:read"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .token_as(
+            ("reports-client", "reports-secret"),
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "reports:read"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 200, "another client is not faulted");
 }
 
@@ -174,13 +172,12 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
         .fake
         .fault(spec(FaultEndpoint::Introspect, FaultKind::Status(500)));
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/introspect"))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[("token", "x")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/oauth2/default/v1/introspect",
+            Some(("web-client", "web-secret")),
+            &[("token", "x")],
+        )
+        .await;
     assert_oauth_error(
         res,
         500,

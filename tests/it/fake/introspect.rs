@@ -17,16 +17,11 @@ async fn introspect_and_revoke() {
     let post = |path: &'static str, token: String, hint: Option<&'static str>| {
         let org = &org;
         async move {
-            let mut form = vec![("token", token), ("client_id", "spa-client".to_owned())];
+            let mut form = vec![("token", token.as_str()), ("client_id", "spa-client")];
             if let Some(h) = hint {
-                form.push(("token_type_hint", h.to_owned()));
+                form.push(("token_type_hint", h));
             }
-            org.http
-                .post(org.url(path))
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
+            org.post_form(path, None, &form).await
         }
     };
     const INTROSPECT: &str = "/oauth2/default/v1/introspect";
@@ -59,24 +54,15 @@ async fn introspect_and_revoke() {
         .unwrap();
     assert_eq!(json_of(res).await.2["active"], true);
     assert_oauth_error(
-        org.http
-            .post(org.url(INTROSPECT))
-            .form(&[("token", "x")])
-            .send()
-            .await
-            .unwrap(),
+        org.post_form(INTROSPECT, None, &[("token", "x")]).await,
         401,
         "invalid_client",
         "No client credentials found.",
     )
     .await;
     assert_oauth_error(
-        org.http
-            .post(org.url(INTROSPECT))
-            .form(&[("client_id", "spa-client")])
-            .send()
-            .await
-            .unwrap(),
+        org.post_form(INTROSPECT, None, &[("client_id", "spa-client")])
+            .await,
         400,
         "invalid_request",
         "The 'token' parameter is required.",
@@ -85,13 +71,12 @@ async fn introspect_and_revoke() {
 
     // Another client cannot revoke it.
     let res = org
-        .http
-        .post(org.url(REVOKE))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[("token", at.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            REVOKE,
+            Some(("web-client", "web-secret")),
+            &[("token", at.as_str())],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         json_of(post(INTROSPECT, at.clone(), None).await).await.2["active"],

@@ -220,13 +220,12 @@ async fn client_credentials(
 ) -> Response {
     let mut form = vec![("grant_type", "client_credentials")];
     form.extend(scope.map(|s| ("scope", s)));
-    org.http
-        .post(org.url(&format!("{}/v1/token", prefix(server))))
-        .basic_auth(id, Some(secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+    org.post_form(
+        &format!("{}/v1/token", prefix(server)),
+        Some((id, secret)),
+        &form,
+    )
+    .await
 }
 
 const REPORTS: (&str, &str) = ("reports-client", "reports-secret");
