@@ -287,6 +287,12 @@ pub(crate) async fn assert_not_well_formed(res: Response) {
     .await;
 }
 
+/// Okta's 404 for a `kind` of resource (`AuthorizationServer`, `Fault`) named `name`.
+pub(crate) async fn assert_not_found(res: Response, name: &str, kind: &str) {
+    let summary = format!("Not found: Resource not found: {name} ({kind})");
+    assert_okta_error(res, 404, "E0000007", &summary).await;
+}
+
 /// The named inputs of a form_post page, decoded (empty when the page has no form).
 pub(crate) fn form_fields(page: &str) -> BTreeMap<String, String> {
     let page = Html::parse_document(page);

@@ -367,13 +367,7 @@ async fn repeated_parameters_and_unknown_servers_are_refused() {
     let res = org
         .authorize("nosuch", &[("client_id", "spa-client")])
         .await;
-    assert_okta_error(
-        res,
-        404,
-        "E0000007",
-        "Not found: Resource not found: nosuch (AuthorizationServer)",
-    )
-    .await;
+    assert_not_found(res, "nosuch", "AuthorizationServer").await;
 }
 
 /// `/authorize` on the default server for the SPA, with alice's sessionToken, `state=s-9`,
