@@ -37,34 +37,20 @@ async fn keys_are_kept_across_starts_unless_fresh() {
                 .collect::<Vec<_>>()
         }
     };
-    let first = FakeOkta::builder()
-        .config(&config)
-        .key_dir(dir.path().to_path_buf())
-        .start()
-        .await
-        .unwrap();
-    let second = FakeOkta::builder()
-        .config(&config)
-        .key_dir(dir.path().to_path_buf())
-        .start()
-        .await
-        .unwrap();
+    let start = |fresh_key: bool| {
+        let builder = FakeOkta::builder()
+            .config(&config)
+            .key_dir(dir.path().to_path_buf())
+            .fresh_key(fresh_key);
+        async move { builder.start().await.unwrap() }
+    };
+    let first = start(false).await;
+    let second = start(false).await;
     assert_eq!(kids(&first).await, kids(&second).await);
-    let fresh = FakeOkta::builder()
-        .config(&config)
-        .key_dir(dir.path().to_path_buf())
-        .fresh_key(true)
-        .start()
-        .await
-        .unwrap();
+    let fresh = start(true).await;
     let fresh_kids = kids(&fresh).await;
     assert_ne!(kids(&first).await, fresh_kids);
-    let after = FakeOkta::builder()
-        .config(&config)
-        .key_dir(dir.path().to_path_buf())
-        .start()
-        .await
-        .unwrap();
+    let after = start(false).await;
     assert_eq!(kids(&after).await, fresh_kids);
 }
 
