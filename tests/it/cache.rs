@@ -22,7 +22,7 @@ use okta_fixtures::fake::{Clock, FakeOkta, FakeState, Stats, router};
 use okta_fixtures::{Fixtures, Tokens};
 use serde_json::Value;
 
-use crate::support::{bin, command, isolated, runtime, temp_dir};
+use crate::support::{command, isolated, runtime, temp_dir};
 
 /// How long anything may take before the test calls it a hang.
 const PATIENCE: Duration = Duration::from_secs(120);
@@ -838,9 +838,7 @@ mod disk {
         let f = process(&path, &dir.cache(), &served.clock);
         let t = f.request("alice").blocking_tokens().unwrap();
         let run = |args: &[&str]| {
-            let out = Command::new(bin())
-                .args(args)
-                .env(okta_fixtures::dirs::CACHE_DIR_ENV, dir.cache())
+            let out = command(&dir.cache(), args)
                 .output()
                 .expect("the binary runs");
             assert!(out.status.success(), "{args:?}: {out:?}");
