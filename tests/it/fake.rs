@@ -180,12 +180,8 @@ impl Org {
     }
 
     pub(crate) async fn token(&self, server: &str, form: &[(&str, &str)]) -> Response {
-        self.http
-            .post(self.url(&format!("{}/v1/token", prefix(server))))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        let path = format!("{}/v1/token", prefix(server));
+        self.post_form(&path, None, form).await
     }
 
     /// The SPA's refresh grant on the default server (a public client, named in the form).
