@@ -24,6 +24,11 @@ fn spec(endpoint: FaultEndpoint, kind: FaultKind) -> FaultSpec {
     }
 }
 
+/// A fault answering `endpoint` with `code` and its Okta body.
+fn status_fault(endpoint: FaultEndpoint, code: u16) -> FaultSpec {
+    spec(endpoint, FaultKind::Status(code))
+}
+
 fn for_user(mut spec: FaultSpec, user: &str) -> FaultSpec {
     spec.user = Some(user.to_owned());
     spec
@@ -121,7 +126,7 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
 
     // Scoped by the refresh token's user, and by client id.
     let _guard = org.fake.fault(for_client(
-        spec(FaultEndpoint::Token, FaultKind::Status(503)),
+        status_fault(FaultEndpoint::Token, 503),
         "spa-client",
     ));
     let res = org.spa_refresh(&refresh).await;
@@ -149,18 +154,14 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     let org = Org::start().await;
     let st = org.alice().await;
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Authn, FaultKind::Status(500)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Authn, 500));
     let res = org
         .authn(json!({"username": "bob@example.com", "password": "battery-staple"}))
         .await;
     assert_okta_error(res, 500, "E0000009", "Internal Server Error").await;
     drop(_g);
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Authorize, FaultKind::Status(503)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Authorize, 503));
     let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
@@ -169,9 +170,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     assert!(form_fields(&page).is_empty());
     drop(_g);
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Introspect, FaultKind::Status(500)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Introspect, 500));
     let res = org
         .post_form(
             "/oauth2/default/v1/introspect",
@@ -188,9 +187,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     .await;
     drop(_g);
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Userinfo, FaultKind::Status(401)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Userinfo, 401));
     let res = org.userinfo("default", "whatever").await;
     assert_eq!(res.status(), 401);
     assert!(
@@ -201,9 +198,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     );
     drop(_g);
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Discovery, FaultKind::Status(404)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Discovery, 404));
     let res = org
         .get("/oauth2/default/.well-known/openid-configuration")
         .await;
@@ -211,9 +206,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     drop(_g);
 
     // A 429 status is a rate limit, headers and all.
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Token, FaultKind::Status(429)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Token, 429));
     let res = org.token("default", &spa_redemption("any-code")).await;
     assert!(header(&res, "x-rate-limit-reset") > 0);
     assert_oauth_error(res, 429, "invalid_grant", RATE_LIMITED).await;
