@@ -114,16 +114,18 @@ fn assert_no_secret(what: &str, text: &str, more: &[&str]) {
     }
 }
 
-/// `GET /userinfo` with `authorization` as the header value, as curl would send it.
-async fn userinfo(org: &str, authorization: &str) -> (u16, Value) {
+/// The `email` `GET /userinfo` answers with `authorization` as the header value (as curl
+/// would send it), checked to be a 200.
+async fn userinfo_email(org: &str, authorization: &str) -> Value {
     let res = reqwest::Client::new()
         .get(format!("{org}/oauth2/default/v1/userinfo"))
         .header("Authorization", authorization)
         .send()
         .await
         .expect("the fake answers");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    assert_eq!(res.status(), 200, "userinfo");
+    let info: Value = res.json().await.expect("a JSON body");
+    info["email"].clone()
 }
 
 /// `POST /introspect` of the default server, as `client_id` (with its secret, if any).
@@ -172,11 +174,8 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     let access = token(cache.path(), &org, &["alice"], &[]);
     let access_token = access.line().to_owned();
     assert_jwt(&access_token);
-    let (status, info) = userinfo(&org, &format!("Bearer {access_token}")).await;
-    assert_eq!(
-        (status, &info["email"]),
-        (200, &Value::from("alice@example.com"))
-    );
+    let email = userinfo_email(&org, &format!("Bearer {access_token}")).await;
+    assert_eq!(email, "alice@example.com");
     seen.push(access);
 
     let header = token(cache.path(), &org, &["alice", "--print", "header"], &[]);
@@ -184,11 +183,8 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     let bearer = value.strip_prefix("Bearer ").expect("`Bearer …`");
     assert_jwt(bearer);
     // What `curl -H "Authorization: $(okta-fixtures token alice --print header)"` sends.
-    let (status, info) = userinfo(&org, &value).await;
-    assert_eq!(
-        (status, &info["email"]),
-        (200, &Value::from("alice@example.com"))
-    );
+    let email = userinfo_email(&org, &value).await;
+    assert_eq!(email, "alice@example.com");
     seen.push(header);
 
     let id = token(cache.path(), &org, &["alice", "--print", "id"], &[]);
@@ -217,7 +213,7 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     }
     assert!(response["refresh_token"].is_string(), "{response}");
     let bearer = format!("Bearer {}", response["access_token"].as_str().unwrap_or(""));
-    assert_eq!(userinfo(&org, &bearer).await.0, 200);
+    assert_eq!(userinfo_email(&org, &bearer).await, "alice@example.com");
     seen.push(json);
 
     let tokens = [
