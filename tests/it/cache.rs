@@ -22,7 +22,7 @@ use okta_fixtures::fake::{Clock, FakeOkta, FakeState, Stats, router};
 use okta_fixtures::{Fixtures, Tokens};
 use serde_json::Value;
 
-use crate::support::{bin, command, runtime, temp_dir};
+use crate::support::{command, isolated, runtime, temp_dir};
 
 /// How long anything may take before the test calls it a hang.
 const PATIENCE: Duration = Duration::from_secs(120);
@@ -108,22 +108,15 @@ fn fingerprint(t: &Tokens) -> String {
 
 /// This binary in the child role, for the config at `config` and the cache in `cache`.
 fn child(config: &Path, cache: &Path) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().expect("the test binary"));
-    cmd.args([
+    let exe = std::env::current_exe().expect("the test binary");
+    let args = [
         "cache::child_process",
         "--exact",
         "--ignored",
         "--nocapture",
-        "--test-threads=1",
-        "-q",
-    ])
-    .env(CHILD_ENV, config)
-    .env(okta_fixtures::dirs::CACHE_DIR_ENV, cache)
-    .env_remove("OKTA_FIXTURES_CONFIG")
-    .env_remove("RUST_LOG")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    ];
+    let mut cmd = isolated(&exe, cache, &args);
+    cmd.args(["--test-threads=1", "-q"]).env(CHILD_ENV, config);
     cmd
 }
 
@@ -845,9 +838,7 @@ mod disk {
         let f = process(&path, &dir.cache(), &served.clock);
         let t = f.request("alice").blocking_tokens().unwrap();
         let run = |args: &[&str]| {
-            let out = Command::new(bin())
-                .args(args)
-                .env(okta_fixtures::dirs::CACHE_DIR_ENV, dir.cache())
+            let out = command(&dir.cache(), args)
                 .output()
                 .expect("the binary runs");
             assert!(out.status.success(), "{args:?}: {out:?}");

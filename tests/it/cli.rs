@@ -2,6 +2,8 @@
 //! line, its stderr, its exit code, and the signals that stop it.
 
 use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -24,6 +26,14 @@ async fn kids(org_url: &str) -> Vec<String> {
         .collect();
     kids.sort();
     kids
+}
+
+/// `okta-fixtures fake --config <root fixtures.yaml> <more>`.
+fn fake_with_root(cache: &Path, more: &[&str]) -> Command {
+    let config = root_fixtures();
+    let mut args = vec!["fake", "--config", &config];
+    args.extend_from_slice(more);
+    command(cache, &args)
 }
 
 fn free_port() -> u16 {
@@ -91,18 +101,8 @@ async fn fake_prints_its_url_serves_discovery_and_stops_on_sigterm() {
 async fn addr_pins_the_port_and_ctrl_c_stops_cleanly() {
     let cache = temp_dir("cli-addr");
     let port = free_port();
-    let config = root_fixtures();
     let addr = format!("127.0.0.1:{port}");
-    let fake = Running::start(command(
-        cache.path(),
-        &[
-            "fake",
-            "--config",
-            config.to_str().expect("utf-8 path"),
-            "--addr",
-            &addr,
-        ],
-    ));
+    let fake = Running::start(fake_with_root(cache.path(), &["--addr", &addr]));
     assert_eq!(fake.org_url, format!("http://127.0.0.1:{port}"));
     let doc = json(&format!(
         "{}/.well-known/openid-configuration",
@@ -123,15 +123,9 @@ async fn addr_pins_the_port_and_ctrl_c_stops_cleanly() {
 #[tokio::test]
 async fn the_key_is_kept_across_restarts_unless_fresh_key() {
     let cache = temp_dir("cli-keys");
-    let config = root_fixtures();
-    let config = config.to_str().expect("utf-8 path");
     let mut seen = Vec::new();
-    for args in [
-        &["fake", "--config", config, "--fresh-key"][..],
-        &["fake", "--config", config],
-        &["fake", "--config", config, "--fresh-key"],
-    ] {
-        let fake = Running::start(command(cache.path(), args));
+    for args in [&["--fresh-key"][..], &[], &["--fresh-key"]] {
+        let fake = Running::start(fake_with_root(cache.path(), args));
         seen.push(kids(&fake.org_url).await);
         let (status, _, stderr) = fake.stop("TERM");
         assert_eq!(
@@ -223,19 +217,9 @@ fn a_taken_address_exits_1_with_the_cause() {
     let cache = temp_dir("cli-taken");
     let taken = TcpListener::bind("127.0.0.1:0").expect("a listener");
     let addr = taken.local_addr().expect("its address").to_string();
-    let config = root_fixtures();
-    let out = command(
-        cache.path(),
-        &[
-            "fake",
-            "--config",
-            config.to_str().expect("utf-8 path"),
-            "--addr",
-            &addr,
-        ],
-    )
-    .output()
-    .expect("the binary runs");
+    let out = fake_with_root(cache.path(), &["--addr", &addr])
+        .output()
+        .expect("the binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(

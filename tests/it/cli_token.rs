@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
+use rstest::rstest;
 use serde_json::Value;
 
 use crate::support::{Running, SECRETS, command, root_fixtures, temp_dir};
@@ -73,20 +74,19 @@ fn run(cache: &Path, args: &[&str], vars: &[(&str, &str)]) -> Ran {
         .into()
 }
 
-fn root() -> String {
-    root_fixtures().to_str().expect("utf-8 path").to_owned()
-}
-
 /// A standalone fake serving the root fixtures.yaml, with a cache folder of its own.
 fn standalone(tag: &str) -> (Running, tempfile::TempDir) {
     let cache = temp_dir(tag);
-    let fake = Running::start(command(cache.path(), &["fake", "--config", &root()]));
+    let fake = Running::start(command(
+        cache.path(),
+        &["fake", "--config", &root_fixtures()],
+    ));
     (fake, cache)
 }
 
 /// `token <args> --config <root>` against the org at `org`.
 fn token(cache: &Path, org: &str, args: &[&str], vars: &[(&str, &str)]) -> Ran {
-    let root = root();
+    let root = root_fixtures();
     let mut all = vec!["token"];
     all.extend_from_slice(args);
     all.extend(["--config", &root]);
@@ -114,16 +114,18 @@ fn assert_no_secret(what: &str, text: &str, more: &[&str]) {
     }
 }
 
-/// `GET /userinfo` with `authorization` as the header value, as curl would send it.
-async fn userinfo(org: &str, authorization: &str) -> (u16, Value) {
+/// The `email` `GET /userinfo` answers with `authorization` as the header value (as curl
+/// would send it), checked to be a 200.
+async fn userinfo_email(org: &str, authorization: &str) -> Value {
     let res = reqwest::Client::new()
         .get(format!("{org}/oauth2/default/v1/userinfo"))
         .header("Authorization", authorization)
         .send()
         .await
         .expect("the fake answers");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    assert_eq!(res.status(), 200, "userinfo");
+    let info: Value = res.json().await.expect("a JSON body");
+    info["email"].clone()
 }
 
 /// `POST /introspect` of the default server, as `client_id` (with its secret, if any).
@@ -172,11 +174,8 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     let access = token(cache.path(), &org, &["alice"], &[]);
     let access_token = access.line().to_owned();
     assert_jwt(&access_token);
-    let (status, info) = userinfo(&org, &format!("Bearer {access_token}")).await;
-    assert_eq!(
-        (status, &info["email"]),
-        (200, &Value::from("alice@example.com"))
-    );
+    let email = userinfo_email(&org, &format!("Bearer {access_token}")).await;
+    assert_eq!(email, "alice@example.com");
     seen.push(access);
 
     let header = token(cache.path(), &org, &["alice", "--print", "header"], &[]);
@@ -184,11 +183,8 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     let bearer = value.strip_prefix("Bearer ").expect("`Bearer …`");
     assert_jwt(bearer);
     // What `curl -H "Authorization: $(okta-fixtures token alice --print header)"` sends.
-    let (status, info) = userinfo(&org, &value).await;
-    assert_eq!(
-        (status, &info["email"]),
-        (200, &Value::from("alice@example.com"))
-    );
+    let email = userinfo_email(&org, &value).await;
+    assert_eq!(email, "alice@example.com");
     seen.push(header);
 
     let id = token(cache.path(), &org, &["alice", "--print", "id"], &[]);
@@ -217,7 +213,7 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     }
     assert!(response["refresh_token"].is_string(), "{response}");
     let bearer = format!("Bearer {}", response["access_token"].as_str().unwrap_or(""));
-    assert_eq!(userinfo(&org, &bearer).await.0, 200);
+    assert_eq!(userinfo_email(&org, &bearer).await, "alice@example.com");
     seen.push(json);
 
     let tokens = [
@@ -359,50 +355,48 @@ async fn a_service_app_needs_no_user_and_scopes_replace_the_apps() {
     drop(fake);
 }
 
-#[test]
-fn naming_the_wrong_user_or_app_exits_1_with_what_to_write() {
-    let cache = temp_dir("token-names");
-    // Nothing is signed in for these, so no org need answer.
-    let org = "http://127.0.0.1:9";
-    let ran = token(cache.path(), org, &["alise"], &[]);
-    let stderr = ran.failure();
-    assert!(
-        stderr.contains("unknown user `alise`, did you mean `alice`?"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("fixtures.yaml"), "names the file: {stderr}");
+/// Nothing is signed in for these, so no org need answer.
+const NO_ORG: &str = "http://127.0.0.1:9";
 
-    let ran = token(cache.path(), org, &[], &[]);
+#[rstest]
+#[case::a_misspelt_user(
+    &["alise"],
+    &["unknown user `alise`, did you mean `alice`?", "fixtures.yaml"]
+)]
+#[case::neither_user_nor_app(&[], &["users: `alice`, `bob`", "service apps: `reports`"])]
+#[case::a_user_app_alone(&["--app", "spa"], &["`okta-fixtures token <USER> --app spa`"])]
+#[case::a_user_with_a_service_app(&["alice", "--app", "reports"], &["leave out the user `alice`"])]
+fn naming_the_wrong_user_or_app_exits_1_with_what_to_write(
+    #[case] args: &[&str],
+    #[case] parts: &[&str],
+) {
+    let cache = temp_dir("token-names");
+    let ran = token(cache.path(), NO_ORG, args, &[]);
     let stderr = ran.failure();
-    assert!(
-        stderr.contains("users: `alice`, `bob`") && stderr.contains("service apps: `reports`"),
-        "{stderr}"
-    );
-    let ran = token(cache.path(), org, &["--app", "spa"], &[]);
-    assert!(
-        ran.failure()
-            .contains("`okta-fixtures token <USER> --app spa`"),
-        "{}",
-        ran.stderr
-    );
-    let ran = token(cache.path(), org, &["alice", "--app", "reports"], &[]);
-    assert!(
-        ran.failure().contains("leave out the user `alice`"),
-        "{}",
-        ran.stderr
-    );
-    let ran = token(cache.path(), org, &["alice", "--print", "all"], &[]);
+    for part in parts {
+        assert!(stderr.contains(part), "{part:?} missing from:\n{stderr}");
+    }
+}
+
+#[test]
+fn an_unknown_print_kind_is_a_usage_error() {
+    let cache = temp_dir("token-print");
+    let ran = token(cache.path(), NO_ORG, &["alice", "--print", "all"], &[]);
     assert_eq!(ran.code, Some(2), "a usage error: {}", ran.stderr);
 }
 
 #[test]
 fn org_url_fake_is_refused_with_how_to_run_a_fake_that_lasts() {
     let cache = temp_dir("token-refuse");
-    let ran = run(cache.path(), &["token", "alice", "--config", &root()], &[]);
+    let ran = run(
+        cache.path(),
+        &["token", "alice", "--config", &root_fixtures()],
+        &[],
+    );
     let stderr = ran.failure();
     for part in [
         "org_url is `fake`",
-        &format!("`okta-fixtures fake --config {}`", root()),
+        &format!("`okta-fixtures fake --config {}`", root_fixtures()),
         "set OKTA_ORG_URL to the URL it prints",
     ] {
         assert!(stderr.contains(part), "{part:?} missing from:\n{stderr}");
@@ -501,7 +495,7 @@ fn checks(stdout: &str) -> Vec<(bool, String)> {
 #[test]
 fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
     let cache = temp_dir("doctor-root");
-    let ran = run(cache.path(), &["doctor", "--config", &root()], &[]);
+    let ran = run(cache.path(), &["doctor", "--config", &root_fixtures()], &[]);
     assert_eq!(
         ran.code,
         Some(0),
@@ -525,7 +519,7 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
         ran.stdout
     );
     for part in [
-        format!("ok   file    {} (given by --config)", root()),
+        format!("ok   file    {} (given by --config)", root_fixtures()),
         "ok   env     OKTA_ORG_URL is unset: the default applies (line 4)".into(),
         "ok   parse   5 app(s), 2 user(s); org_url fake, authorization_server default".into(),
         "is the embedded fake Okta (org_url: fake)".into(),
@@ -547,7 +541,7 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
     // Every user with every app that signs users in, and the service app.
     let ran = run(
         cache.path(),
-        &["doctor", "--config", &root(), "--all-apps"],
+        &["doctor", "--config", &root_fixtures(), "--all-apps"],
         &[],
     );
     assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);

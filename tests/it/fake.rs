@@ -145,6 +145,20 @@ impl Org {
         v["sessionToken"].as_str().unwrap().to_owned()
     }
 
+    /// A fresh sessionToken for alice.
+    pub(crate) async fn alice(&self) -> String {
+        self.session_token("alice@example.com", "correct-horse")
+            .await
+    }
+
+    /// `authorize` with a fresh sessionToken for alice after `params`.
+    pub(crate) async fn authorize_alice(&self, server: &str, params: &[(&str, &str)]) -> Response {
+        let st = self.alice().await;
+        let mut params = params.to_vec();
+        params.push(("sessionToken", &st));
+        self.authorize(server, &params).await
+    }
+
     pub(crate) async fn authorize(&self, server: &str, params: &[(&str, &str)]) -> Response {
         self.authorize_with(server, params, None).await
     }
@@ -166,9 +180,31 @@ impl Org {
     }
 
     pub(crate) async fn token(&self, server: &str, form: &[(&str, &str)]) -> Response {
+        let path = format!("{}/v1/token", prefix(server));
+        self.post_form(&path, None, form).await
+    }
+
+    /// The SPA's refresh grant on the default server (a public client, named in the form).
+    pub(crate) async fn spa_refresh(&self, refresh_token: &str) -> Response {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", "spa-client"),
+        ];
+        self.token("default", &form).await
+    }
+
+    /// `POST path` with `body` as it is, labelled `content_type`.
+    pub(crate) async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
         self.http
-            .post(self.url(&format!("{}/v1/token", prefix(server))))
-            .form(form)
+            .post(self.url(path))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
             .send()
             .await
             .unwrap()
@@ -180,18 +216,23 @@ impl Org {
     }
 
     /// `POST /oauth2/default/v1/token` with `form`, as `client` (id, secret) in HTTP Basic.
-    pub(crate) async fn token_as(
+    pub(crate) async fn token_as(&self, client: (&str, &str), form: &[(&str, &str)]) -> Response {
+        self.post_form("/oauth2/default/v1/token", Some(client), form)
+            .await
+    }
+
+    /// `POST path` with `form`, as `client` (id, secret) in HTTP Basic when there is one.
+    pub(crate) async fn post_form(
         &self,
-        (id, secret): (&str, &str),
+        path: &str,
+        client: Option<(&str, &str)>,
         form: &[(&str, &str)],
     ) -> Response {
-        self.http
-            .post(self.url("/oauth2/default/v1/token"))
-            .basic_auth(id, Some(secret))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        let mut req = self.http.post(self.url(path)).form(form);
+        if let Some((id, secret)) = client {
+            req = req.basic_auth(id, Some(secret));
+        }
+        req.send().await.unwrap()
     }
 
     /// `GET {server}/v1/userinfo` with `access_token` as bearer token.
@@ -220,6 +261,18 @@ impl Org {
             .get("code")
             .unwrap_or_else(|| panic!("no code in {fields:?}"))
             .clone()
+    }
+
+    /// A code for alice from the SPA on `server`.
+    pub(crate) async fn alice_code(&self, server: &str, scope: &str) -> String {
+        self.spa_code(server, "alice@example.com", "correct-horse", scope)
+            .await
+    }
+
+    /// alice's token response from the SPA on the default server.
+    pub(crate) async fn alice_tokens(&self, scope: &str) -> Value {
+        self.spa_tokens("alice@example.com", "correct-horse", scope)
+            .await
     }
 
     /// The SPA's token response for a fresh code.
@@ -262,11 +315,8 @@ pub(crate) fn spa_redemption(code: &str) -> Vec<(&str, &str)> {
 /// A code for alice from the web app on the default server (a 302 with the code in the query,
 /// no PKCE).
 pub(crate) async fn web_code(org: &Org, scope: &str) -> String {
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
     let res = org
-        .authorize(
+        .authorize_alice(
             "default",
             &[
                 ("client_id", "web-client"),
@@ -274,7 +324,6 @@ pub(crate) async fn web_code(org: &Org, scope: &str) -> String {
                 ("scope", scope),
                 ("redirect_uri", WEB_CB),
                 ("state", "s"),
-                ("sessionToken", &st),
             ],
         )
         .await;

@@ -175,7 +175,7 @@ fn app() -> axum::Router {
     let config = okta_fixtures::config::parse_str(YAML, None, &|_| None).unwrap();
     let state = FakeOkta::builder()
         .config(&config)
-        .key_dir(std::env::temp_dir().join("okta-fixtures-it-fake-keys"))
+        .key_dir(crate::fake::key_dir())
         .build("http://127.0.0.1:1")
         .unwrap();
     router(state)

@@ -89,16 +89,22 @@ pub(crate) fn bin() -> &'static Path {
     &BIN
 }
 
-/// The workspace's fixtures.yaml.
-pub(crate) fn root_fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures.yaml")
+/// The workspace's fixtures.yaml, as the text a `--config` argument takes.
+pub(crate) fn root_fixtures() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures.yaml").to_owned()
 }
 
 /// `okta-fixtures <args>` with a private cache folder and no config-related environment.
 pub(crate) fn command(cache: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(bin());
+    isolated(bin(), cache, args)
+}
+
+/// `program <args>` as [`command`] runs the binary: a private cache folder, no config-related
+/// environment, no stdin, output piped.
+pub(crate) fn isolated(program: &Path, cache: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
     cmd.args(args)
-        .env("OKTA_FIXTURES_CACHE_DIR", cache)
+        .env(okta_fixtures::dirs::CACHE_DIR_ENV, cache)
         .env_remove("OKTA_FIXTURES_CONFIG")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
@@ -279,6 +285,12 @@ pub(crate) async fn assert_not_well_formed(res: Response) {
         "The request body was not well-formed.",
     )
     .await;
+}
+
+/// Okta's 404 for a `kind` of resource (`AuthorizationServer`, `Fault`) named `name`.
+pub(crate) async fn assert_not_found(res: Response, name: &str, kind: &str) {
+    let summary = format!("Not found: Resource not found: {name} ({kind})");
+    assert_okta_error(res, 404, "E0000007", &summary).await;
 }
 
 /// The named inputs of a form_post page, decoded (empty when the page has no form).

@@ -46,9 +46,7 @@ fn verify(token: &str, set: &JwkSet, iss: &str, aud: &str) -> Result<Value, Erro
 async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
     let org = Org::start().await;
     let issuer = org.fake.issuer("default");
-    let first = org
-        .spa_tokens("alice@example.com", "correct-horse", "openid profile")
-        .await;
+    let first = org.alice_tokens("openid profile").await;
     let first_at = first["access_token"].as_str().unwrap().to_owned();
     let before = jwks(&org, "default").await;
     assert_eq!(kids(&before), [kid(&first_at)]);
@@ -102,13 +100,7 @@ async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
 #[tokio::test]
 async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
     let org = Org::start().await;
-    let tokens = org
-        .spa_tokens(
-            "alice@example.com",
-            "correct-horse",
-            "openid offline_access",
-        )
-        .await;
+    let tokens = org.alice_tokens("openid offline_access").await;
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let code = org
@@ -148,13 +140,8 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
         "The authorization code is invalid or has expired.",
     )
     .await;
-    let refresh_form = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh.as_str()),
-        ("client_id", "spa-client"),
-    ];
     assert_oauth_error(
-        org.token("default", &refresh_form).await,
+        org.spa_refresh(&refresh).await,
         400,
         "invalid_grant",
         INVALID_REFRESH,
@@ -170,8 +157,7 @@ async fn reset_forgets_counts_codes_sessions_refresh_tokens_and_faults() {
     // Keys stay: tokens issued before still work.
     assert_eq!(org.userinfo("default", &access).await.status(), 200);
 
-    org.session_token("alice@example.com", "correct-horse")
-        .await;
+    org.alice().await;
     assert_eq!(org.fake.stats().requests("authn"), 1);
     org.fake.reset();
     assert_eq!(org.fake.stats().requests("authn"), 0);

@@ -77,13 +77,8 @@ async fn authn_failures_are_okta_errors(#[case] username: &str, #[case] password
 async fn malformed_authn_bodies_are_okta_errors() {
     let org = Org::start().await;
     let res = org
-        .http
-        .post(org.url("/api/v1/authn"))
-        .header(CONTENT_TYPE, "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/api/v1/authn", "application/json", "{not json")
+        .await;
     assert_not_well_formed(res).await;
     let res = org.authn(json!({"username": 42, "password": "x"})).await;
     assert_not_well_formed(res).await;

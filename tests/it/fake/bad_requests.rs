@@ -2,11 +2,58 @@
 //! repeated parameters get Okta-shaped refusals, and the fake keeps serving.
 
 use reqwest::header::CONTENT_TYPE;
+use rstest::rstest;
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::*;
 use crate::support::*;
+
+/// Form bodies `/v1/token` cannot take: oversized, repeated, too many or undecodable parameters.
+#[rstest]
+#[case::an_oversized_parameter(
+    format!("grant_type=x&scope={}", "a".repeat(100 * 1024)),
+    400,
+    "invalid_request",
+    "Invalid request"
+)]
+#[case::a_repeated_parameter(
+    "client_id=spa-client&grant_type=a&grant_type=b".into(),
+    400,
+    "invalid_request",
+    "The request contained multiple parameters with the same name."
+)]
+#[case::too_many_parameters(
+    (0..200).map(|i| format!("p{i}=v&")).collect(),
+    400,
+    "invalid_request",
+    "Invalid request"
+)]
+#[case::an_undecodable_client_id(
+    "client_id=%FF%FE%ZZ&grant_type=%00".into(),
+    401,
+    "invalid_client",
+    "Invalid value for 'client_id' parameter."
+)]
+#[tokio::test]
+async fn malformed_token_forms_get_oauth_errors(
+    #[case] body: String,
+    #[case] status: u16,
+    #[case] error: &str,
+    #[case] description: &str,
+) {
+    let org = Org::start().await;
+    let res = org
+        .post_raw(
+            "/oauth2/default/v1/token",
+            "application/x-www-form-urlencoded",
+            body,
+        )
+        .await;
+    assert_oauth_error(res, status, error, description).await;
+    // Still serving.
+    org.alice().await;
+}
 
 #[tokio::test]
 async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
@@ -19,74 +66,20 @@ async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
 
     let huge = "a".repeat(100 * 1024);
     let res = org
-        .http
-        .post(org.url("/api/v1/authn"))
-        .header(CONTENT_TYPE, "application/json")
-        .body(huge.clone())
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/api/v1/authn", "application/json", huge.clone())
+        .await;
     assert_not_well_formed(res).await;
-    let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(format!("grant_type=x&scope={huge}"))
-        .send()
-        .await
-        .unwrap();
-    assert_oauth_error(res, 400, "invalid_request", "Invalid request").await;
-    let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body("client_id=spa-client&grant_type=a&grant_type=b")
-        .send()
-        .await
-        .unwrap();
-    assert_oauth_error(
-        res,
-        400,
-        "invalid_request",
-        "The request contained multiple parameters with the same name.",
-    )
-    .await;
-    let many: String = (0..200).map(|i| format!("p{i}=v&")).collect();
-    let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(many)
-        .send()
-        .await
-        .unwrap();
-    assert_oauth_error(res, 400, "invalid_request", "Invalid request").await;
-    let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body("client_id=%FF%FE%ZZ&grant_type=%00")
-        .send()
-        .await
-        .unwrap();
-    assert_oauth_error(
-        res,
-        401,
-        "invalid_client",
-        "Invalid value for 'client_id' parameter.",
-    )
-    .await;
     let res = org
         .get("/oauth2/default/v1/authorize?client_id=%FF&redirect_uri=%E0%80")
         .await;
     assert_eq!(res.status(), 400);
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/authorize?client_id=spa-client"))
-        .form(&[("client_id", "spa-client")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/oauth2/default/v1/authorize?client_id=spa-client",
+            None,
+            &[("client_id", "spa-client")],
+        )
+        .await;
     assert_eq!(res.status(), 400);
     // A control character in a header: HTTP clients refuse to send one, so a raw connection
     // does. hyper refuses the header (400) or the fake the token (401): never a crash.
@@ -105,17 +98,15 @@ async fn hostile_input_gets_okta_errors_and_the_fake_keeps_serving() {
         "{answer}"
     );
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/introspect"))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[("token", "eyJ.eyJ.sig"), ("token_type_hint", "id_token")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/oauth2/default/v1/introspect",
+            Some(("web-client", "web-secret")),
+            &[("token", "eyJ.eyJ.sig"), ("token_type_hint", "id_token")],
+        )
+        .await;
     assert_eq!(json_of(res).await.2, json!({"active": false}));
     // Still serving.
-    org.session_token("alice@example.com", "correct-horse")
-        .await;
+    org.alice().await;
 }
 
 #[tokio::test]
@@ -168,25 +159,19 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
 
     // Bodies past the 64 KiB any endpoint reads: Okta-shaped refusals, never a hang.
     let big = "a=".to_owned() + &"b".repeat(256 * 1024);
-    let post = |path: &str, content_type: &str| {
-        org.http
-            .post(org.url(path))
-            .header(CONTENT_TYPE, content_type)
-            .body(big.clone())
-            .send()
-    };
+    let post = |path, content_type| org.post_raw(path, content_type, big.clone());
     let form = "application/x-www-form-urlencoded";
-    let res = post("/api/v1/authn", "application/json").await.unwrap();
+    let res = post("/api/v1/authn", "application/json").await;
     assert_not_well_formed(res).await;
     for path in [
         "/oauth2/default/v1/token",
         "/oauth2/default/v1/introspect",
         "/oauth2/default/v1/revoke",
     ] {
-        let res = post(path, form).await.unwrap();
+        let res = post(path, form).await;
         assert_oauth_error(res, 400, "invalid_request", "Invalid request").await;
     }
-    let res = post("/oauth2/default/v1/userinfo", form).await.unwrap();
+    let res = post("/oauth2/default/v1/userinfo", form).await;
     assert_eq!(res.status(), 400);
     assert!(
         res.headers()["www-authenticate"]
@@ -194,10 +179,10 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
             .unwrap()
             .contains("invalid_request")
     );
-    let res = post("/oauth2/default/v1/authorize", form).await.unwrap();
+    let res = post("/oauth2/default/v1/authorize", form).await;
     assert_eq!(res.status(), 400);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
-    let res = post("/_fake/faults", "application/json").await.unwrap();
+    let res = post("/_fake/faults", "application/json").await;
     assert_not_well_formed(res).await;
 
     // A 40 KB query string and repeated parameters: the 400 page, not a redirect.
@@ -232,8 +217,6 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
     );
 
     // Still serving, start to end.
-    let tokens = org
-        .spa_tokens("alice@example.com", "correct-horse", "openid")
-        .await;
+    let tokens = org.alice_tokens("openid").await;
     assert!(tokens["id_token"].is_string());
 }

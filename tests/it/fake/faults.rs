@@ -10,7 +10,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::{Org, RATE_LIMITED, YAML, spa_authorize, spa_redemption};
 use crate::support::{
-    assert_not_well_formed, assert_oauth_error, assert_okta_error, form_fields, json_of,
+    assert_not_found, assert_not_well_formed, assert_oauth_error, assert_okta_error, form_fields,
+    json_of,
 };
 
 fn spec(endpoint: FaultEndpoint, kind: FaultKind) -> FaultSpec {
@@ -21,6 +22,11 @@ fn spec(endpoint: FaultEndpoint, kind: FaultKind) -> FaultSpec {
         client_id: None,
         times: None,
     }
+}
+
+/// A fault answering `endpoint` with `code` and its Okta body.
+fn status_fault(endpoint: FaultEndpoint, code: u16) -> FaultSpec {
+    spec(endpoint, FaultKind::Status(code))
 }
 
 fn for_user(mut spec: FaultSpec, user: &str) -> FaultSpec {
@@ -71,8 +77,7 @@ async fn faults_from_fixtures_yaml_act_from_start() {
     assert!((now + 6..=now + 8).contains(&reset), "{reset} vs {now}");
     assert_okta_error(res, 429, "E0000047", RATE_LIMITED).await;
     // Scoped to bob: alice signs in.
-    org.session_token("alice@example.com", "correct-horse")
-        .await;
+    org.alice().await;
     // Clearing removes fixtures.yaml's faults too.
     org.fake.clear_faults();
     org.session_token("bob@example.com", "battery-staple").await;
@@ -81,9 +86,7 @@ async fn faults_from_fixtures_yaml_act_from_start() {
 #[tokio::test]
 async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
     let org = Org::start().await;
-    let alice_st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let alice_st = org.alice().await;
     // On /authorize, scoped by the sessionToken's user: alice's token is not spent.
     let guard = org.fake.fault(times(
         for_user(
@@ -123,19 +126,10 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
 
     // Scoped by the refresh token's user, and by client id.
     let _guard = org.fake.fault(for_client(
-        spec(FaultEndpoint::Token, FaultKind::Status(503)),
+        status_fault(FaultEndpoint::Token, 503),
         "spa-client",
     ));
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &refresh),
-                ("client_id", "spa-client"),
-            ],
-        )
-        .await;
+    let res = org.spa_refresh(&refresh).await;
     assert_oauth_error(
         res,
         503,
@@ -144,38 +138,30 @@ async fn a_user_scoped_rate_limit_spends_nothing_and_spares_others() {
     )
     .await;
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/token"))
-        .basic_auth("reports-client", Some("reports-secret"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "reports:read"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .token_as(
+            ("reports-client", "reports-secret"),
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "reports:read"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 200, "another client is not faulted");
 }
 
 #[tokio::test]
 async fn status_faults_answer_with_each_endpoints_okta_body() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let st = org.alice().await;
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Authn, FaultKind::Status(500)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Authn, 500));
     let res = org
         .authn(json!({"username": "bob@example.com", "password": "battery-staple"}))
         .await;
     assert_okta_error(res, 500, "E0000009", "Internal Server Error").await;
     drop(_g);
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Authorize, FaultKind::Status(503)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Authorize, 503));
     let res = org.authorize("default", &spa_authorize(&st, SCOPE)).await;
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()[CONTENT_TYPE], "text/html;charset=utf-8");
@@ -184,17 +170,14 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     assert!(form_fields(&page).is_empty());
     drop(_g);
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Introspect, FaultKind::Status(500)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Introspect, 500));
     let res = org
-        .http
-        .post(org.url("/oauth2/default/v1/introspect"))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[("token", "x")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/oauth2/default/v1/introspect",
+            Some(("web-client", "web-secret")),
+            &[("token", "x")],
+        )
+        .await;
     assert_oauth_error(
         res,
         500,
@@ -204,9 +187,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     .await;
     drop(_g);
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Userinfo, FaultKind::Status(401)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Userinfo, 401));
     let res = org.userinfo("default", "whatever").await;
     assert_eq!(res.status(), 401);
     assert!(
@@ -217,9 +198,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     );
     drop(_g);
 
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Discovery, FaultKind::Status(404)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Discovery, 404));
     let res = org
         .get("/oauth2/default/.well-known/openid-configuration")
         .await;
@@ -227,9 +206,7 @@ async fn status_faults_answer_with_each_endpoints_okta_body() {
     drop(_g);
 
     // A 429 status is a rate limit, headers and all.
-    let _g = org
-        .fake
-        .fault(spec(FaultEndpoint::Token, FaultKind::Status(429)));
+    let _g = org.fake.fault(status_fault(FaultEndpoint::Token, 429));
     let res = org.token("default", &spa_redemption("any-code")).await;
     assert!(header(&res, "x-rate-limit-reset") > 0);
     assert_oauth_error(res, 429, "invalid_grant", RATE_LIMITED).await;
@@ -308,9 +285,7 @@ async fn drop_closes_the_connection_without_a_byte() {
 #[tokio::test]
 async fn a_malformed_page_has_no_form_and_spends_no_session_token() {
     let org = Org::start().await;
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
+    let st = org.alice().await;
     let guard = org.fake.fault(for_user(
         spec(FaultEndpoint::Authorize, FaultKind::MalformedPage),
         "alice@example.com",
@@ -367,13 +342,7 @@ async fn faults_over_http_can_be_listed_and_deleted() {
     );
     assert_eq!(org.get(keys).await.status(), 200);
     let res = del(format!("/_fake/faults/{id}")).await.unwrap();
-    assert_okta_error(
-        res,
-        404,
-        "E0000007",
-        &format!("Not found: Resource not found: {id} (Fault)"),
-    )
-    .await;
+    assert_not_found(res, &id.to_string(), "Fault").await;
     assert_eq!(del("/_fake/faults".into()).await.unwrap().status(), 204);
     let (_, _, listed) = json_of(org.get("/_fake/faults").await).await;
     assert_eq!(listed, json!({"faults": []}));
@@ -438,8 +407,7 @@ async fn okta_refuses_the_fifth_authn_of_a_user_within_a_second() {
     org.session_token("bob@example.com", "battery-staple").await;
     // A second later alice gets through again.
     clock.advance(Duration::from_secs(1));
-    org.session_token("alice@example.com", "correct-horse")
-        .await;
+    org.alice().await;
     assert_eq!(org.fake.stats().requests("authn"), 7);
 }
 
@@ -493,8 +461,7 @@ async fn okta_limits_password_and_refresh_grants_per_user_at_token() {
 async fn the_per_user_limit_can_be_turned_off() {
     let org = Org::with(YAML, Clock::frozen(), |b| b.per_user_rate_limit(false)).await;
     for _ in 0..10 {
-        org.session_token("alice@example.com", "correct-horse")
-            .await;
+        org.alice().await;
     }
     assert_eq!(org.fake.stats().requests("authn"), 10);
 }

@@ -8,13 +8,7 @@ use crate::support::*;
 #[tokio::test]
 async fn introspect_and_revoke() {
     let org = Org::start().await;
-    let v = org
-        .spa_tokens(
-            "alice@example.com",
-            "correct-horse",
-            "openid offline_access",
-        )
-        .await;
+    let v = org.alice_tokens("openid offline_access").await;
     let (at, rt, id) = (
         v["access_token"].as_str().unwrap().to_owned(),
         v["refresh_token"].as_str().unwrap().to_owned(),
@@ -23,16 +17,11 @@ async fn introspect_and_revoke() {
     let post = |path: &'static str, token: String, hint: Option<&'static str>| {
         let org = &org;
         async move {
-            let mut form = vec![("token", token), ("client_id", "spa-client".to_owned())];
+            let mut form = vec![("token", token.as_str()), ("client_id", "spa-client")];
             if let Some(h) = hint {
-                form.push(("token_type_hint", h.to_owned()));
+                form.push(("token_type_hint", h));
             }
-            org.http
-                .post(org.url(path))
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
+            org.post_form(path, None, &form).await
         }
     };
     const INTROSPECT: &str = "/oauth2/default/v1/introspect";
@@ -65,24 +54,15 @@ async fn introspect_and_revoke() {
         .unwrap();
     assert_eq!(json_of(res).await.2["active"], true);
     assert_oauth_error(
-        org.http
-            .post(org.url(INTROSPECT))
-            .form(&[("token", "x")])
-            .send()
-            .await
-            .unwrap(),
+        org.post_form(INTROSPECT, None, &[("token", "x")]).await,
         401,
         "invalid_client",
         "No client credentials found.",
     )
     .await;
     assert_oauth_error(
-        org.http
-            .post(org.url(INTROSPECT))
-            .form(&[("client_id", "spa-client")])
-            .send()
-            .await
-            .unwrap(),
+        org.post_form(INTROSPECT, None, &[("client_id", "spa-client")])
+            .await,
         400,
         "invalid_request",
         "The 'token' parameter is required.",
@@ -91,13 +71,12 @@ async fn introspect_and_revoke() {
 
     // Another client cannot revoke it.
     let res = org
-        .http
-        .post(org.url(REVOKE))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[("token", at.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            REVOKE,
+            Some(("web-client", "web-secret")),
+            &[("token", at.as_str())],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         json_of(post(INTROSPECT, at.clone(), None).await).await.2["active"],
@@ -116,16 +95,7 @@ async fn introspect_and_revoke() {
         r#"Bearer error="invalid_token", error_description="The access token has been revoked.""#
     );
     assert_eq!(post(REVOKE, rt.clone(), None).await.status(), 200);
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &rt),
-                ("client_id", "spa-client"),
-            ],
-        )
-        .await;
+    let res = org.spa_refresh(&rt).await;
     assert_oauth_error(res, 400, "invalid_grant", INVALID_REFRESH).await;
     assert_eq!(
         post(REVOKE, "never-issued".into(), None).await.status(),

@@ -11,7 +11,7 @@ async fn fakes_are_independent_and_stop_on_shutdown() {
     let a = Org::start().await;
     let b = Org::start().await;
     assert_ne!(a.fake.org_url(), b.fake.org_url());
-    a.session_token("alice@example.com", "correct-horse").await;
+    a.alice().await;
     assert_eq!(a.fake.stats().requests("authn"), 1);
     assert_eq!(b.fake.stats().requests("authn"), 0);
     let url = b.url("/.well-known/openid-configuration");
@@ -37,34 +37,20 @@ async fn keys_are_kept_across_starts_unless_fresh() {
                 .collect::<Vec<_>>()
         }
     };
-    let first = FakeOkta::builder()
-        .config(&config)
-        .key_dir(dir.path().to_path_buf())
-        .start()
-        .await
-        .unwrap();
-    let second = FakeOkta::builder()
-        .config(&config)
-        .key_dir(dir.path().to_path_buf())
-        .start()
-        .await
-        .unwrap();
+    let start = |fresh_key: bool| {
+        let builder = FakeOkta::builder()
+            .config(&config)
+            .key_dir(dir.path().to_path_buf())
+            .fresh_key(fresh_key);
+        async move { builder.start().await.unwrap() }
+    };
+    let first = start(false).await;
+    let second = start(false).await;
     assert_eq!(kids(&first).await, kids(&second).await);
-    let fresh = FakeOkta::builder()
-        .config(&config)
-        .key_dir(dir.path().to_path_buf())
-        .fresh_key(true)
-        .start()
-        .await
-        .unwrap();
+    let fresh = start(true).await;
     let fresh_kids = kids(&fresh).await;
     assert_ne!(kids(&first).await, fresh_kids);
-    let after = FakeOkta::builder()
-        .config(&config)
-        .key_dir(dir.path().to_path_buf())
-        .start()
-        .await
-        .unwrap();
+    let after = start(false).await;
     assert_eq!(kids(&after).await, fresh_kids);
 }
 
@@ -93,7 +79,7 @@ async fn a_pinned_address_that_is_taken_is_a_typed_error() {
 #[tokio::test]
 async fn the_root_fixtures_yaml_signs_its_users_in() {
     let path = root_fixtures();
-    let config = okta_fixtures::config::load(&path, &|_| None).unwrap();
+    let config = okta_fixtures::config::load(path.as_ref(), &|_| None).unwrap();
     let fake = FakeOkta::builder()
         .config(&config)
         .key_dir(key_dir())
@@ -106,11 +92,7 @@ async fn the_root_fixtures_yaml_signs_its_users_in() {
         http: client(),
     };
     let v = org
-        .spa_tokens(
-            "alice@example.com",
-            "correct-horse",
-            "openid profile email offline_access",
-        )
+        .alice_tokens("openid profile email offline_access")
         .await;
     let at = claims(v["access_token"].as_str().unwrap());
     assert_eq!(at["aud"], "api://default");

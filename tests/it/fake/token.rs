@@ -39,11 +39,8 @@ async fn web_app_with_query_mode_and_both_secret_methods() {
     );
 
     // client_secret_post app.
-    let st = org
-        .session_token("alice@example.com", "correct-horse")
-        .await;
     let res = org
-        .authorize(
+        .authorize_alice(
             "default",
             &[
                 ("client_id", "post-client"),
@@ -51,7 +48,6 @@ async fn web_app_with_query_mode_and_both_secret_methods() {
                 ("scope", "openid"),
                 ("redirect_uri", "http://localhost:8080/post/callback"),
                 ("state", "s"),
-                ("sessionToken", &st),
             ],
         )
         .await;
@@ -138,13 +134,7 @@ const WEB_BASIC: &str = "Basic d2ViLWNsaWVudDp3ZWItc2VjcmV0";
 #[tokio::test]
 async fn refresh_tokens_rotate_for_spas_with_grace_and_reuse_detection() {
     let org = Org::start().await;
-    let v = org
-        .spa_tokens(
-            "alice@example.com",
-            "correct-horse",
-            "openid profile offline_access",
-        )
-        .await;
+    let v = org.alice_tokens("openid profile offline_access").await;
     let first = v["refresh_token"].as_str().unwrap().to_owned();
     let refresh = |t: String, scope: Option<&'static str>| {
         let org = &org;
@@ -214,21 +204,10 @@ async fn refresh_tokens_are_static_for_web_apps_and_need_offline_access() {
         assert_eq!(v["refresh_token"], rt.as_str());
     }
     // Another client cannot use it.
-    let res = org
-        .token(
-            "default",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &rt),
-                ("client_id", "spa-client"),
-            ],
-        )
-        .await;
+    let res = org.spa_refresh(&rt).await;
     assert_oauth_error(res, 400, "invalid_grant", INVALID_REFRESH).await;
     // Without offline_access there is none.
-    let v = org
-        .spa_tokens("alice@example.com", "correct-horse", "openid")
-        .await;
+    let v = org.alice_tokens("openid").await;
     assert!(v.get("refresh_token").is_none());
 }
 
@@ -241,13 +220,12 @@ async fn client_credentials(
 ) -> Response {
     let mut form = vec![("grant_type", "client_credentials")];
     form.extend(scope.map(|s| ("scope", s)));
-    org.http
-        .post(org.url(&format!("{}/v1/token", prefix(server))))
-        .basic_auth(id, Some(secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+    org.post_form(
+        &format!("{}/v1/token", prefix(server)),
+        Some((id, secret)),
+        &form,
+    )
+    .await
 }
 
 const REPORTS: (&str, &str) = ("reports-client", "reports-secret");
@@ -380,14 +358,7 @@ async fn password_grant_only_where_enabled() {
 #[tokio::test]
 async fn browser_requests_to_token_follow_okta_rules() {
     let org = Org::start().await;
-    let code = org
-        .spa_code(
-            "default",
-            "alice@example.com",
-            "correct-horse",
-            "openid offline_access",
-        )
-        .await;
+    let code = org.alice_code("default", "openid offline_access").await;
     let res = org
         .http
         .post(org.url("/oauth2/default/v1/token"))

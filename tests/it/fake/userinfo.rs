@@ -10,9 +10,7 @@ use crate::support::*;
 #[tokio::test]
 async fn userinfo_answers_by_scope_and_refuses_bad_tokens() {
     let org = Org::start().await;
-    let v = org
-        .spa_tokens("alice@example.com", "correct-horse", "openid profile email")
-        .await;
+    let v = org.alice_tokens("openid profile email").await;
     let at = v["access_token"].as_str().unwrap().to_owned();
     let url = org.url("/oauth2/default/v1/userinfo");
     let (s, _, u) = json_of(org.userinfo("default", &at).await).await;

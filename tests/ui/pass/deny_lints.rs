@@ -12,17 +12,21 @@
 )]
 #[okta_fixtures::okta_user("bob")]
 #[rstest::rstest]
-#[case(1)]
+#[case("orders:read")]
 #[tokio::test]
-async fn every_option(token: okta_fixtures::Tokens, bob: &okta_fixtures::Tokens, #[case] n: u8) {
-    assert!(n > 0);
+async fn every_option(
+    token: okta_fixtures::Tokens,
+    bob: &okta_fixtures::Tokens,
+    #[case] scope: &str,
+) {
+    assert!(token.scopes().iter().any(|s| s == scope));
     assert_ne!(token.user(), bob.user());
 }
 
 #[okta_fixtures::okta_users("alice", "bob")]
 #[rstest::rstest]
-fn matrix(token: &okta_fixtures::Tokens, #[values(1, 2)] n: u8) {
-    assert!(n > 0 && token.user().is_some());
+fn matrix(token: &okta_fixtures::Tokens, #[values("openid", "email")] scope: &str) {
+    assert!(token.user().is_some() && token.scopes().iter().any(|s| s == scope));
 }
 
 fn main() {}
