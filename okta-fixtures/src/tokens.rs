@@ -60,6 +60,26 @@ pub(crate) struct TokenParts {
     pub(crate) scopes: Vec<String>,
 }
 
+#[cfg(test)]
+impl TokenParts {
+    /// Alice's tokens for app `spa`, for unit tests to vary with `..TokenParts::sample()`.
+    pub(crate) fn sample() -> Self {
+        TokenParts {
+            user: Some("alice".into()),
+            username: Some("alice@example.com".into()),
+            app: "spa".into(),
+            client_id: "spa-client".into(),
+            server: "default".into(),
+            token_type: "Bearer".into(),
+            access_token: Some("access-SECRET".into()),
+            id_token: Some("id-SECRET".into()),
+            refresh_token: Some("refresh-SECRET".into()),
+            expires_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(10_000),
+            scopes: vec!["openid".into(), "profile".into()],
+        }
+    }
+}
+
 impl Tokens {
     pub(crate) fn new(p: TokenParts) -> Self {
         Tokens(Arc::new(Inner {
@@ -241,7 +261,6 @@ pub(crate) fn decode_claims(jwt: &str) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn jwt(claims: &str) -> String {
         format!(
@@ -253,17 +272,9 @@ mod tests {
 
     fn sample(access: Option<&str>) -> Tokens {
         Tokens::new(TokenParts {
-            user: Some("alice".into()),
-            username: Some("alice@example.com".into()),
-            app: "spa".into(),
-            client_id: "spa-client".into(),
-            server: "default".into(),
-            token_type: "Bearer".into(),
             access_token: access.map(Secret::from),
             id_token: Some(Secret::from(jwt(r#"{"sub":"00u1","nonce":"n"}"#))),
-            refresh_token: Some(Secret::from("refresh-SECRET-xyz")),
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
-            scopes: vec!["openid".into(), "profile".into()],
+            ..TokenParts::sample()
         })
     }
 
@@ -276,7 +287,7 @@ mod tests {
         for secret in [
             access.as_str(),
             t.id_token().unwrap(),
-            "refresh-SECRET-xyz",
+            "refresh-SECRET",
             // A fragment of each, in case a formatter truncates.
             &access[..20],
         ] {

@@ -337,17 +337,11 @@ pub(crate) mod tests {
             b64(format!(r#"{{"sub":"alice@example.com","n":{nanos}}}"#))
         );
         Tokens::new(TokenParts {
-            user: Some("alice".into()),
-            username: Some("alice@example.com".into()),
-            app: "spa".into(),
-            client_id: "spa-client".into(),
-            server: "default".into(),
-            token_type: "Bearer".into(),
             access_token: Some(access.into()),
-            id_token: Some("id.token.here".into()),
             refresh_token: refresh.map(Secret::from),
             expires_at: at,
             scopes: vec!["openid".into()],
+            ..TokenParts::sample()
         })
     }
 

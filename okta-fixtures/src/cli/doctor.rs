@@ -639,30 +639,10 @@ users:
         assert!(line.contains("lines 5, 6 give no default"), "{line}");
     }
 
-    const YAML: &str = "
-org_url: https://dev-1.okta.com
-authorization_server: default
-apps:
-  spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
-  legacy:
-    client_id: legacy-client
-    redirect_uri: 'http://localhost/implicit'
-    flow: implicit
-    authorization_server: org
-  reports:
-    client_id: reports-client
-    client_secret: reports-secret
-    flow: client_credentials
-    scopes: [reports:read]
-    authorization_server: reports
-users:
-  alice: { username: alice@example.com, password: pw, app: spa }
-  bob: { username: bob@example.com, password: pw }
-";
-
     #[test]
     fn sign_ins_are_default_apps_or_every_app() {
-        let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
+        let config =
+            okta_fixtures_config::parse_str(crate::cli::tests::YAML, None, &|_| None).unwrap();
         let jobs = sign_ins(&config, false);
         assert_eq!(jobs.len(), 2);
         assert_eq!(
@@ -694,22 +674,13 @@ users:
     #[test]
     fn a_sign_in_line_lists_tokens_not_their_values() {
         let tokens = Tokens::new(crate::tokens::TokenParts {
-            user: Some("alice".into()),
-            username: Some("alice@example.com".into()),
-            app: "spa".into(),
-            client_id: "spa-client".into(),
-            server: "default".into(),
-            token_type: "Bearer".into(),
-            access_token: Some("access-SECRET".into()),
-            id_token: Some("id-SECRET".into()),
-            refresh_token: Some("refresh-SECRET".into()),
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(4_600),
             scopes: vec!["openid".into(), "offline_access".into()],
+            ..crate::tokens::TokenParts::sample()
         });
         let line = signed_in(
             "user `alice` with app `spa` (server `default`)",
             &tokens,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(6_400),
         );
         assert_eq!(
             line,

@@ -160,6 +160,29 @@ fn report(e: &Failure) -> String {
 mod tests {
     use super::*;
 
+    /// One app per flow, on three servers; alice names her app, bob does not.
+    pub(super) const YAML: &str = "
+org_url: https://dev-1.okta.com
+authorization_server: default
+apps:
+  spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
+  legacy:
+    client_id: legacy-client
+    redirect_uri: 'http://localhost/implicit'
+    flow: implicit
+    response_type: [id_token]
+    authorization_server: org
+  reports:
+    client_id: reports-client
+    client_secret: reports-secret
+    flow: client_credentials
+    scopes: [reports:read]
+    authorization_server: reports
+users:
+  alice: { username: alice@example.com, password: pw, app: spa }
+  bob: { username: bob@example.com, password: pw }
+";
+
     #[test]
     fn report_lists_the_source_chain() {
         let e = Failure::Io {

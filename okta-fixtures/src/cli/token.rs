@@ -384,26 +384,8 @@ mod tests {
         }
     }
 
-    const YAML: &str = "
-org_url: https://dev-1.okta.com
-apps:
-  spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
-  legacy:
-    client_id: legacy-client
-    redirect_uri: 'http://localhost/implicit'
-    flow: implicit
-    response_type: [id_token]
-  reports:
-    client_id: reports-client
-    client_secret: reports-secret
-    flow: client_credentials
-    scopes: [reports:read]
-users:
-  alice: { username: alice@example.com, password: pw, app: spa }
-";
-
     fn config() -> Config {
-        okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap()
+        okta_fixtures_config::parse_str(crate::cli::tests::YAML, None, &|_| None).unwrap()
     }
 
     fn tokens(user: Option<&str>, app: &str, access: Option<&str>, id: Option<&str>) -> Tokens {
@@ -412,13 +394,10 @@ users:
             username: user.map(|u| format!("{u}@example.com")),
             app: app.into(),
             client_id: format!("{app}-client"),
-            server: "default".into(),
-            token_type: "Bearer".into(),
             access_token: access.map(Into::into),
             id_token: id.map(Into::into),
             refresh_token: None,
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(10_000),
-            scopes: vec!["openid".into(), "profile".into()],
+            ..TokenParts::sample()
         })
     }
 
