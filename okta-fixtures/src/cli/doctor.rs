@@ -53,9 +53,8 @@ pub(crate) struct DoctorError {
 /// Runs the checks against the process environment and the current folder.
 pub(crate) fn run(args: DoctorArgs) -> Result<(), Failure> {
     let cwd = std::env::current_dir().map_err(Failure::io("cannot read the current folder"))?;
-    let env = |name: &str| std::env::var(name).ok();
     let mut report = Report::new(io::stdout());
-    check(&args, &cwd, &env, &mut report)?;
+    check(&args, &cwd, &crate::env::var, &mut report)?;
     report.finish()
 }
 

@@ -147,8 +147,7 @@ pub(crate) enum TokenError {
 /// Loads the config, gets the tokens and prints the one thing asked for.
 pub(crate) fn run(args: TokenArgs) -> Result<(), Failure> {
     let cwd = std::env::current_dir().map_err(Failure::io("cannot read the current folder"))?;
-    let env = |name: &str| std::env::var(name).ok();
-    let path = okta_fixtures_config::discover(args.config.as_deref(), &env, &cwd)?;
+    let path = okta_fixtures_config::discover(args.config.as_deref(), &crate::env::var, &cwd)?;
     let fixtures = Fixtures::load(&path)?;
     if fixtures.config().org_url == OrgUrl::Fake {
         return Err(TokenError::FakeOrg { file: path }.into());
