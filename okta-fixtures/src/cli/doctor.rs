@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use okta_fixtures_config::{Config, Flow, ORG_SERVER, OrgUrl, Origin};
 
-use super::Failure;
+use super::CommandError;
 use crate::{Fixtures, Org, Tokens};
 
 /// Arguments of `okta-fixtures doctor`.
@@ -51,8 +51,9 @@ pub(crate) struct DoctorError {
 }
 
 /// Runs the checks against the process environment and the current folder.
-pub(crate) fn run(args: DoctorArgs) -> Result<(), Failure> {
-    let cwd = std::env::current_dir().map_err(Failure::io("cannot read the current folder"))?;
+pub(crate) fn run(args: DoctorArgs) -> Result<(), CommandError> {
+    let cwd =
+        std::env::current_dir().map_err(CommandError::io("cannot read the current folder"))?;
     let mut report = Report::new(io::stdout());
     check(&args, &cwd, &crate::env::var, &mut report)?;
     report.finish()
@@ -74,16 +75,16 @@ impl<W: Write> Report<W> {
         }
     }
 
-    fn ok(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), Failure> {
+    fn ok(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), CommandError> {
         self.line(true, check, detail.as_ref())
     }
 
-    fn fail(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), Failure> {
+    fn fail(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), CommandError> {
         self.line(false, check, detail.as_ref())
     }
 
     /// Writes at once: sign-ins against a real org take a while, and people watch.
-    fn line(&mut self, ok: bool, check: &str, detail: &str) -> Result<(), Failure> {
+    fn line(&mut self, ok: bool, check: &str, detail: &str) -> Result<(), CommandError> {
         self.total += 1;
         if !ok {
             self.failed += 1;
@@ -91,10 +92,10 @@ impl<W: Write> Report<W> {
         let status = if ok { "ok" } else { "FAIL" };
         writeln!(self.out, "{status:<4} {check:<7} {detail}")
             .and_then(|()| self.out.flush())
-            .map_err(Failure::io("cannot write the report to stdout"))
+            .map_err(CommandError::io("cannot write the report to stdout"))
     }
 
-    fn finish(self) -> Result<(), Failure> {
+    fn finish(self) -> Result<(), CommandError> {
         if self.failed == 0 {
             Ok(())
         } else {
@@ -112,7 +113,7 @@ fn check(
     cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
     report: &mut Report<impl Write>,
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     // 1. Which file, and why.
     let path = match okta_fixtures_config::discover_with_origin(args.config.as_deref(), env, cwd) {
         Ok((path, origin)) => {
@@ -167,7 +168,7 @@ fn check(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(Failure::io("cannot start the tokio runtime"))?;
+        .map_err(CommandError::io("cannot start the tokio runtime"))?;
     let client = reqwest::Client::builder()
         .timeout(config.http.timeout)
         .redirect(reqwest::redirect::Policy::none())

@@ -50,14 +50,14 @@ enum Command {
     /// failed. With `org_url: fake` it checks against the embedded fake, started in-process.
     Doctor(doctor::DoctorArgs),
 
-    /// List or clear the disk token cache ($OKTA_FIXTURES_CACHE_DIR, else okta-fixtures-<uid>
+    /// List or clear the disk token cache ($OKTA_FIXTURES_CACHE_DIR, else `okta-fixtures-<uid>`
     /// in the temp folder), shared by test processes. `list` never prints a token.
     Cache(cache::CacheArgs),
 }
 
 /// Why a command failed: a library error, or an I/O failure of the command itself.
 #[derive(Debug, thiserror::Error)]
-enum Failure {
+enum CommandError {
     /// An error of the library (config, fake start-up, ...), shown as it is.
     #[error(transparent)]
     Okta(#[from] crate::Error),
@@ -81,15 +81,18 @@ enum Failure {
     },
 }
 
-impl From<okta_fixtures_config::Error> for Failure {
+// The name `fake.rs` imports until its owner switches to `CommandError`.
+use CommandError as Failure;
+
+impl From<okta_fixtures_config::Error> for CommandError {
     fn from(e: okta_fixtures_config::Error) -> Self {
-        Failure::Okta(e.into())
+        CommandError::Okta(e.into())
     }
 }
 
-impl Failure {
-    fn io(what: &'static str) -> impl FnOnce(io::Error) -> Failure {
-        move |source| Failure::Io { what, source }
+impl CommandError {
+    fn io(what: &'static str) -> impl FnOnce(io::Error) -> CommandError {
+        move |source| CommandError::Io { what, source }
     }
 }
 
@@ -146,7 +149,7 @@ fn init_logs() {
 }
 
 /// `error: …` followed by one `caused by: …` line per source.
-fn report(e: &Failure) -> String {
+fn report(e: &CommandError) -> String {
     let mut text = format!("error: {e}");
     let mut cause = e.source();
     while let Some(c) = cause {
@@ -185,7 +188,7 @@ users:
 
     #[test]
     fn report_lists_the_source_chain() {
-        let e = Failure::Io {
+        let e = CommandError::Io {
             what: "cannot write the org URL to stdout",
             source: io::Error::new(io::ErrorKind::BrokenPipe, "broken pipe"),
         };
@@ -198,7 +201,7 @@ users:
     #[test]
     fn report_of_a_config_error_names_the_file() {
         let missing = std::path::PathBuf::from("/nowhere/fixtures.yaml");
-        let e: Failure = okta_fixtures_config::Error::MissingFile {
+        let e: CommandError = okta_fixtures_config::Error::MissingFile {
             path: missing,
             origin: okta_fixtures_config::Origin::Explicit,
         }

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use okta_fixtures_config::{Config, Flow, OrgUrl, ResponseType};
 use serde::Serialize;
 
-use super::Failure;
+use super::CommandError;
 use crate::{Fixtures, TokenRequest, Tokens};
 
 /// Arguments of `okta-fixtures token`.
@@ -145,8 +145,9 @@ pub(crate) enum TokenError {
 }
 
 /// Loads the config, gets the tokens and prints the one thing asked for.
-pub(crate) fn run(args: TokenArgs) -> Result<(), Failure> {
-    let cwd = std::env::current_dir().map_err(Failure::io("cannot read the current folder"))?;
+pub(crate) fn run(args: TokenArgs) -> Result<(), CommandError> {
+    let cwd =
+        std::env::current_dir().map_err(CommandError::io("cannot read the current folder"))?;
     let path = okta_fixtures_config::discover(args.config.as_deref(), &crate::env::var, &cwd)?;
     let fixtures = Fixtures::load(&path)?;
     if fixtures.config().org_url == OrgUrl::Fake {
@@ -162,11 +163,11 @@ pub(crate) fn run(args: TokenArgs) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
-        .map_err(Failure::io("cannot write the token to stdout"))
+        .map_err(CommandError::io("cannot write the token to stdout"))
 }
 
 /// The request the arguments describe, checked for who signs in with what.
-fn request(fixtures: &Fixtures, args: &TokenArgs) -> Result<TokenRequest, Failure> {
+fn request(fixtures: &Fixtures, args: &TokenArgs) -> Result<TokenRequest, CommandError> {
     let config = fixtures.config();
     let mut request = match (&args.user, &args.app) {
         (Some(user), None) => fixtures.request(user),
