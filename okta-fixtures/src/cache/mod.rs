@@ -305,10 +305,11 @@ pub(crate) mod tests {
     use crate::error::SignIn;
     use crate::tokens::TokenParts;
     use okta_fixtures_config::Flow;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Mutex, mpsc};
     use std::time::SystemTime;
+    use tempfile::TempDir;
 
     pub(crate) fn key(user: &str) -> Key {
         Key::new(
@@ -347,29 +348,6 @@ pub(crate) mod tests {
 
     fn tokens(expires_in: Duration) -> Tokens {
         tokens_until(SystemTime::now() + expires_in, None)
-    }
-
-    /// A fresh folder under the system temp folder, removed on drop.
-    pub(crate) struct TempDir(pub(crate) PathBuf);
-
-    impl TempDir {
-        pub(crate) fn new(tag: &str) -> Self {
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "okta-fixtures-unit-cache-{tag}-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
     }
 
     fn cache() -> Arc<Cache> {
@@ -627,16 +605,16 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn a_second_process_reads_the_disk_entry_instead_of_signing_in() {
-        let root = TempDir::new("two-processes");
+        let root = TempDir::new().unwrap();
         let calls = Arc::new(Calls::default());
         let k = key("alice");
-        let first = disk_cache(&root.0, false);
+        let first = disk_cache(root.path(), false);
         let t = get(&first, &k, &calls, Some("rt-first"), None).await;
         assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 1);
 
         // Another process: its own memory, the same disk. The leader's read finds the entry
         // without a lock and without the worker.
-        let second = disk_cache(&root.0, false);
+        let second = disk_cache(root.path(), false);
         let (w, rx) = channel();
         assert_eq!(second.fetch(&k, w, |_| panic!("no renewal")), Fetch::Hit);
         let read = rx.recv().unwrap().unwrap();
@@ -648,10 +626,10 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn without_persist_refresh_a_new_process_signs_in_again_and_with_it_refreshes() {
         for persist in [false, true] {
-            let root = TempDir::new("persist");
+            let root = TempDir::new().unwrap();
             let calls = Arc::new(Calls::default());
             let k = key("alice");
-            let first = disk_cache(&root.0, persist);
+            let first = disk_cache(root.path(), persist);
             // The first process got tokens that are now too close to expiry.
             let (w, _rx) = channel();
             let mut lead = None;
@@ -677,7 +655,7 @@ pub(crate) mod tests {
             .unwrap();
             assert_eq!(entry.contains("rt-disk"), persist);
 
-            let second = disk_cache(&root.0, persist);
+            let second = disk_cache(root.path(), persist);
             let t = get(&second, &k, &calls, None, Some("rt-disk")).await;
             let refreshes = calls.refreshes.lock().unwrap().clone();
             if persist {
@@ -689,7 +667,7 @@ pub(crate) mod tests {
                 assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 1);
             }
             // The renewed entry serves a third process.
-            let third = disk_cache(&root.0, persist);
+            let third = disk_cache(root.path(), persist);
             assert_eq!(
                 get(&third, &k, &calls, None, None).await.access_token(),
                 t.access_token()
@@ -699,11 +677,11 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn under_the_lock_the_entry_is_read_again() {
-        let root = TempDir::new("reread");
+        let root = TempDir::new().unwrap();
         let calls = Arc::new(Calls::default());
         let k = key("alice");
-        let a = disk_cache(&root.0, false);
-        let b = disk_cache(&root.0, false);
+        let a = disk_cache(root.path(), false);
+        let b = disk_cache(root.path(), false);
         // Both miss at once; b leads its flight but a holds the key's lock and writes first.
         let held = a.disk().unwrap().lock(&k, Duration::from_secs(5)).unwrap();
         let (w, rx) = channel();
@@ -781,7 +759,7 @@ pub(crate) mod tests {
     #[test]
     fn events_name_hit_miss_refresh_and_sign_in_never_a_token() {
         let recorder = Recorder::global().expect("no other global subscriber");
-        let root = TempDir::new("events");
+        let root = TempDir::new().unwrap();
         let calls = Arc::new(Calls::default());
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -789,7 +767,7 @@ pub(crate) mod tests {
         // A current-thread runtime: every event of the renewals is on this thread.
         let got = {
             rt.block_on(async {
-                let cache = disk_cache(&root.0, true);
+                let cache = disk_cache(root.path(), true);
                 let k = key("alice");
                 let first = get(&cache, &k, &calls, Some("rt-SECRET-1"), None).await;
                 let hit = get(&cache, &k, &calls, None, None).await;
