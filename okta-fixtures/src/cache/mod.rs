@@ -167,20 +167,20 @@ impl Cache {
         RF: Future<Output = Result<Tokens>>,
     {
         let in_memory = stale.as_ref().and_then(refresh_token);
-        if self.disk.is_none() {
-            tracing::debug!(key = %key, renewable = in_memory.is_some(), "token cache miss");
-            return self.renew_with(in_memory, sign_in, refresh).await;
-        }
-        // Waiting for the lock blocks: a blocking thread does it, never an async worker.
-        let (cache, k) = (Arc::clone(self), key.clone());
-        let (locked, on_disk) = tokio::task::spawn_blocking(move || {
-            let disk = cache.disk.as_ref().ok_or(Error::WorkerStopped)?;
-            let locked = disk.lock(&k, cache.lock_wait)?;
-            let on_disk = locked.read(&k, cache.clock.now());
-            Ok::<_, Error>((locked, on_disk))
-        })
-        .await
-        .map_err(|_| Error::WorkerStopped)??;
+        let (locked, on_disk) = if self.disk.is_some() {
+            // Waiting for the lock blocks: a blocking thread does it, never an async worker.
+            let (cache, k) = (Arc::clone(self), key.clone());
+            tokio::task::spawn_blocking(move || {
+                let disk = cache.disk.as_ref().ok_or(Error::WorkerStopped)?;
+                let locked = disk.lock(&k, cache.lock_wait)?;
+                let on_disk = locked.read(&k, cache.clock.now());
+                Ok::<_, Error>((Some(locked), on_disk))
+            })
+            .await
+            .map_err(|_| Error::WorkerStopped)??
+        } else {
+            (None, None)
+        };
         if let Some(t) = on_disk.as_ref().filter(|t| self.usable(t)) {
             tracing::debug!(
                 user = t.user(),
@@ -192,46 +192,41 @@ impl Cache {
         // A refresh token on disk is the newest: another process may have rotated ours.
         let renewable = on_disk.as_ref().and_then(refresh_token).or(in_memory);
         tracing::debug!(key = %key, renewable = renewable.is_some(), "token cache miss");
-        let result = self.renew_with(renewable, sign_in, refresh).await;
-        let (cache, k, tokens) = (Arc::clone(self), key.clone(), result.as_ref().ok().cloned());
+        let refreshed = match renewable {
+            Some(rt) => {
+                tracing::info!("refreshing the tokens with their refresh token");
+                let refreshed = refresh(rt).await;
+                refreshed
+                    .inspect_err(
+                        |e| tracing::info!(error = %e, "the refresh failed; signing in again"),
+                    )
+                    .ok()
+            }
+            None => {
+                tracing::info!("signing in");
+                None
+            }
+        };
+        let result = match refreshed {
+            Some(t) => Ok(t),
+            None => sign_in().await,
+        }
+        .map(|t| self.clock.rebase(t));
+        let (Some(locked), Ok(tokens)) = (locked, &result) else {
+            return result;
+        };
+        let (cache, k, tokens) = (Arc::clone(self), key.clone(), tokens.clone());
         let written = tokio::task::spawn_blocking(move || {
-            let tokens = tokens?;
-            let now = cache.clock.now();
-            let written = locked.write(&k, &tokens, cache.persist_refresh, now);
+            let written = locked.write(&k, &tokens, cache.persist_refresh, cache.clock.now());
             // The lock goes only once the entry is in place.
             drop(locked);
-            Some(written)
+            written
         })
         .await;
-        if let Ok(Some(Err(e))) = written {
+        if let Ok(Err(e)) = written {
             tracing::warn!(key = %key, error = %e, "could not write the token cache entry; other processes will sign in again");
         }
         result
-    }
-
-    /// Renews with `refresh_token` when there is one, else (or when it is refused) signs in.
-    async fn renew_with<S, SF, R, RF>(
-        &self,
-        refresh_token: Option<Secret>,
-        sign_in: S,
-        refresh: R,
-    ) -> Result<Tokens>
-    where
-        S: FnOnce() -> SF,
-        SF: Future<Output = Result<Tokens>>,
-        R: FnOnce(Secret) -> RF,
-        RF: Future<Output = Result<Tokens>>,
-    {
-        if let Some(rt) = refresh_token {
-            tracing::info!("refreshing the tokens with their refresh token");
-            match refresh(rt).await {
-                Ok(t) => return Ok(self.clock.rebase(t)),
-                Err(e) => tracing::info!(error = %e, "the refresh failed; signing in again"),
-            }
-        } else {
-            tracing::info!("signing in");
-        }
-        sign_in().await.map(|t| self.clock.rebase(t))
     }
 }
 
