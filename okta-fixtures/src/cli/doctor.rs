@@ -541,6 +541,8 @@ fn without_comment(line: &str) -> &str {
 mod tests {
     use clap::Parser as _;
 
+    use rstest::rstest;
+
     use super::*;
     use crate::cli::{Cli, Command};
 
@@ -600,43 +602,48 @@ users:
         assert!(references("org_url: fake\n").is_empty());
     }
 
-    #[test]
-    fn comments_end_lines_outside_quotes_only() {
-        assert_eq!(without_comment("a: b # c"), "a: b ");
-        assert_eq!(without_comment("# all"), "");
-        assert_eq!(without_comment("a: b#c"), "a: b#c");
-        assert_eq!(without_comment("a: 'b # c' # d"), "a: 'b # c' ");
-        assert_eq!(without_comment(r#"a: "b \" # c" # d"#), r#"a: "b \" # c" "#);
-        assert_eq!(without_comment("a: it's # d"), "a: it's ");
-        assert_eq!(without_comment("a: 'it''s # x' # d"), "a: 'it''s # x' ");
+    #[rstest]
+    #[case("a: b # c", "a: b ")]
+    #[case("# all", "")]
+    #[case("a: b#c", "a: b#c")]
+    #[case("a: 'b # c' # d", "a: 'b # c' ")]
+    #[case(r#"a: "b \" # c" # d"#, r#"a: "b \" # c" "#)]
+    #[case("a: it's # d", "a: it's ")]
+    #[case("a: 'it''s # x' # d", "a: 'it''s # x' ")]
+    fn comments_end_lines_outside_quotes_only(#[case] line: &str, #[case] kept: &str) {
+        assert_eq!(without_comment(line), kept);
     }
 
-    #[test]
-    fn status_names_the_variable_and_never_its_value() {
+    #[rstest]
+    #[case::set(reference("SET", &[], &[3, 9]), true, "SET is set (lines 3, 9)")]
+    #[case::defaulted(
+        reference("UNSET", &[4], &[]), true, "UNSET is unset: the default applies (line 4)"
+    )]
+    #[case::empty_defaulted(
+        reference("EMPTY", &[4], &[]), true,
+        "EMPTY is set but empty, which counts as unset: the default applies (line 4)"
+    )]
+    #[case::missing(
+        reference("GONE", &[2], &[5]), false,
+        "GONE is not set and line 5 gives no default: set it, or write `${GONE:-default}` in \
+         fixtures.yaml"
+    )]
+    #[case::empty_required(
+        reference("EMPTY", &[], &[5, 6]), false,
+        "EMPTY is set but empty (which counts as unset) and lines 5, 6 give no default: set it, \
+         or write `${EMPTY:-default}` in fixtures.yaml"
+    )]
+    fn status_names_the_variable_and_never_its_value(
+        #[case] var: Reference,
+        #[case] ok: bool,
+        #[case] line: &str,
+    ) {
         let env = |name: &str| match name {
             "SET" => Some("hunter2-value".to_owned()),
             "EMPTY" => Some(String::new()),
             _ => None,
         };
-        let (ok, line) = reference("SET", &[], &[3, 9]).status(&env);
-        assert!(ok);
-        assert_eq!(line, "SET is set (lines 3, 9)");
-        let (ok, line) = reference("UNSET", &[4], &[]).status(&env);
-        assert!(ok);
-        assert_eq!(line, "UNSET is unset: the default applies (line 4)");
-        let (ok, line) = reference("EMPTY", &[4], &[]).status(&env);
-        assert!(ok, "{line}");
-        assert!(line.contains("set but empty"), "{line}");
-        let (ok, line) = reference("GONE", &[2], &[5]).status(&env);
-        assert!(!ok);
-        assert_eq!(
-            line,
-            "GONE is not set and line 5 gives no default: set it, or write `${GONE:-default}` in \
-             fixtures.yaml"
-        );
-        let (ok, line) = reference("EMPTY", &[], &[5, 6]).status(&env);
-        assert!(!ok);
-        assert!(line.contains("lines 5, 6 give no default"), "{line}");
+        assert_eq!(var.status(&env), (ok, line.to_owned()));
     }
 
     #[test]
