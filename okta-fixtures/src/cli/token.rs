@@ -371,6 +371,8 @@ mod tests {
 
     use clap::Parser as _;
 
+    use rstest::rstest;
+
     use super::*;
     use crate::cli::{Cli, Command};
     use crate::tokens::TokenParts;
@@ -431,30 +433,27 @@ mod tests {
 
         let a = parse(&["token", "--app", "reports"]).unwrap();
         assert_eq!((a.user, a.print, a.fresh), (None, Print::Access, false));
-        for (word, print) in [
-            ("access", Print::Access),
-            ("id", Print::Id),
-            ("refresh", Print::Refresh),
-            ("header", Print::Header),
-            ("json", Print::Json),
-        ] {
-            assert_eq!(
-                parse(&["token", "alice", "--print", word]).unwrap().print,
-                print
-            );
-        }
     }
 
-    #[test]
-    fn bad_print_modes_and_empty_scopes_are_usage_errors() {
-        for args in [
-            &["token", "alice", "--print", "everything"][..],
-            &["token", "alice", "--scopes", "  "],
-            &["token", "alice", "bob"],
-        ] {
-            let e = parse(args).expect_err("a usage error");
-            assert_eq!(e.exit_code(), 2, "{args:?}");
-        }
+    #[rstest]
+    #[case("access", Print::Access)]
+    #[case("id", Print::Id)]
+    #[case("refresh", Print::Refresh)]
+    #[case("header", Print::Header)]
+    #[case("json", Print::Json)]
+    fn print_takes_each_mode(#[case] word: &str, #[case] print: Print) {
+        assert_eq!(
+            parse(&["token", "alice", "--print", word]).unwrap().print,
+            print
+        );
+    }
+
+    #[rstest]
+    #[case(&["token", "alice", "--print", "everything"])]
+    #[case(&["token", "alice", "--scopes", "  "])]
+    #[case(&["token", "alice", "bob"])]
+    fn bad_print_modes_and_empty_scopes_are_usage_errors(#[case] args: &[&str]) {
+        assert_eq!(parse(args).expect_err("a usage error").exit_code(), 2);
     }
 
     #[test]
@@ -540,39 +539,28 @@ mod tests {
         assert!(e.contains("set OKTA_ORG_URL to the URL it prints"), "{e}");
     }
 
-    #[test]
-    fn requests_check_who_signs_in_with_what() {
+    #[rstest]
+    #[case(&["token"], &["users: `alice`", "service apps: `reports`"])]
+    #[case(&["token", "--app", "spa"], &["`okta-fixtures token <USER> --app spa`"])]
+    #[case(&["token", "alice", "--app", "reports"], &["leave out the user `alice`"])]
+    #[case(&["token", "--app", "reprots"], &["did you mean `reports`"])]
+    #[case(&["token", "alise", "--app", "spa"], &["unknown user `alise`, did you mean `alice`"])]
+    fn requests_check_who_signs_in_with_what(#[case] args: &[&str], #[case] says: &[&str]) {
         let fixtures = Fixtures::new(config());
-        let err = |args: &[&str]| {
-            let args = parse(args).unwrap();
-            let Err(e) = request(&fixtures, &args) else {
-                panic!("{args:?} accepted")
-            };
-            super::super::report(&e)
+        let Err(e) = request(&fixtures, &parse(args).unwrap()) else {
+            panic!("{args:?} accepted")
         };
-        let e = err(&["token"]);
-        assert!(
-            e.contains("users: `alice`") && e.contains("service apps: `reports`"),
-            "{e}"
-        );
-        let e = err(&["token", "--app", "spa"]);
-        assert!(e.contains("`okta-fixtures token <USER> --app spa`"), "{e}");
-        let e = err(&["token", "alice", "--app", "reports"]);
-        assert!(e.contains("leave out the user `alice`"), "{e}");
-        let e = err(&["token", "--app", "reprots"]);
-        assert!(e.contains("did you mean `reports`"), "{e}");
-        let e = err(&["token", "alise", "--app", "spa"]);
-        assert!(
-            e.contains("unknown user `alise`, did you mean `alice`"),
-            "{e}"
-        );
-
-        for ok in [
-            &["token", "alice"][..],
-            &["token", "alice", "--app", "legacy", "--scopes", "openid"],
-            &["token", "--app", "reports", "--fresh"],
-        ] {
-            assert!(request(&fixtures, &parse(ok).unwrap()).is_ok(), "{ok:?}");
+        let e = crate::cli::report(&e);
+        for part in says {
+            assert!(e.contains(part), "{part} missing from {e}");
         }
+    }
+
+    #[rstest]
+    #[case(&["token", "alice"])]
+    #[case(&["token", "alice", "--app", "legacy", "--scopes", "openid"])]
+    #[case(&["token", "--app", "reports", "--fresh"])]
+    fn requests_of_a_user_or_a_service_app_are_taken(#[case] args: &[&str]) {
+        assert!(request(&Fixtures::new(config()), &parse(args).unwrap()).is_ok());
     }
 }
