@@ -162,6 +162,7 @@ fn report(e: &CommandError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
 
     /// One app per flow, on three servers; alice names her app, bob does not.
     pub(super) const YAML: &str = "
@@ -214,17 +215,14 @@ users:
         assert!(text.contains("--config"), "{text}");
     }
 
-    #[test]
-    fn usage_errors_are_refused_with_exit_code_2() {
-        for args in [
-            &["okta-fixtures", "fake", "--addr", "not-an-address"][..],
-            &["okta-fixtures", "fake", "--config"],
-            &["okta-fixtures", "no-such-command"],
-            &["okta-fixtures"],
-        ] {
-            let e = Cli::try_parse_from(args).expect_err("a usage error");
-            assert_eq!(e.exit_code(), 2, "{args:?}");
-        }
+    #[rstest]
+    #[case(&["okta-fixtures", "fake", "--addr", "not-an-address"])]
+    #[case(&["okta-fixtures", "fake", "--config"])]
+    #[case(&["okta-fixtures", "no-such-command"])]
+    #[case(&["okta-fixtures"])]
+    fn usage_errors_are_refused_with_exit_code_2(#[case] args: &[&str]) {
+        let e = Cli::try_parse_from(args).expect_err("a usage error");
+        assert_eq!(e.exit_code(), 2);
     }
 
     #[test]
