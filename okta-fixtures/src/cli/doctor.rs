@@ -142,11 +142,7 @@ fn check(
     }
     for var in &references {
         let (ok, detail) = var.status(env);
-        if ok {
-            report.ok("env", detail)?;
-        } else {
-            report.fail("env", detail)?;
-        }
+        report.line(ok, "env", &detail)?;
     }
 
     // 3. The file as the library reads it.
@@ -226,10 +222,7 @@ fn check(
             .map_or(config.authorization_server.as_str(), |a| {
                 config.server_for(a)
             });
-        let who = match &user {
-            Some(user) => format!("user `{user}` with app `{app}` (server `{server}`)"),
-            None => format!("app `{app}` (server `{server}`)"),
-        };
+        let who = crate::error::SignIn::new(user.as_deref(), &app, server).to_string();
         if !reachable.get(server).copied().unwrap_or(false) {
             report.fail(
                 "sign-in",
