@@ -201,7 +201,7 @@ impl Tokens {
         &self.0.parts.server
     }
 
-    fn who(&self) -> String {
+    pub(crate) fn who(&self) -> String {
         match &self.0.parts.user {
             Some(u) => format!("user `{u}` with app `{}`", self.0.parts.app),
             None => format!("app `{}`", self.0.parts.app),

@@ -264,7 +264,7 @@ fn render(
     now: SystemTime,
 ) -> Result<String, TokenError> {
     let missing = |what: Print| TokenError::Missing {
-        who: who(tokens),
+        who: tokens.who(),
         what: match what {
             Print::Id => "ID token",
             Print::Refresh => "refresh token",
@@ -307,13 +307,6 @@ fn render(
             serde_json::to_string(&response).unwrap_or_default()
         }
     })
-}
-
-fn who(tokens: &Tokens) -> String {
-    match tokens.user() {
-        Some(user) => format!("user `{user}` with app `{}`", tokens.app()),
-        None => format!("app `{}`", tokens.app()),
-    }
 }
 
 /// What to change in fixtures.yaml, the command or Okta to get the token `what`.
