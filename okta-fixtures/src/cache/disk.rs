@@ -94,7 +94,7 @@ impl Disk {
         })
     }
 
-    fn entry_path(&self, digest: &str) -> PathBuf {
+    pub(super) fn entry_path(&self, digest: &str) -> PathBuf {
         self.dir.join(format!("{digest}.json"))
     }
 

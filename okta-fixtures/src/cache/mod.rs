@@ -618,56 +618,53 @@ pub(crate) mod tests {
         assert_eq!(second.lookup(&k).unwrap().access_token(), t.access_token());
     }
 
+    #[rstest::rstest]
+    #[case::not_persisted(false)]
+    #[case::persisted(true)]
     #[tokio::test]
-    async fn without_persist_refresh_a_new_process_signs_in_again_and_with_it_refreshes() {
-        for persist in [false, true] {
-            let root = TempDir::new().unwrap();
-            let calls = Arc::new(Calls::default());
-            let k = key("alice");
-            let first = disk_cache(root.path(), persist);
-            // The first process got tokens that are now too close to expiry.
-            let (w, _rx) = channel();
-            let mut lead = None;
-            first.fetch(&k, w, |l| lead = Some(l));
-            let lead = lead.unwrap();
-            lead.renew(
-                || async {
-                    Ok(tokens_until(
-                        SystemTime::now() + Duration::from_secs(30),
-                        Some("rt-disk"),
-                    ))
-                },
-                |_| async { Err(Error::WorkerStopped) },
-            )
-            .await;
-            let entry = std::fs::read_to_string(
-                first
-                    .disk()
-                    .unwrap()
-                    .dir()
-                    .join(format!("{}.json", k.digest())),
-            )
-            .unwrap();
-            assert_eq!(entry.contains("rt-disk"), persist);
+    async fn without_persist_refresh_a_new_process_signs_in_again_and_with_it_refreshes(
+        #[case] persist: bool,
+    ) {
+        let root = TempDir::new().unwrap();
+        let calls = Arc::new(Calls::default());
+        let k = key("alice");
+        let first = disk_cache(root.path(), persist);
+        // The first process got tokens that are now too close to expiry.
+        let (w, _rx) = channel();
+        let mut lead = None;
+        first.fetch(&k, w, |l| lead = Some(l));
+        let lead = lead.unwrap();
+        lead.renew(
+            || async {
+                Ok(tokens_until(
+                    SystemTime::now() + Duration::from_secs(30),
+                    Some("rt-disk"),
+                ))
+            },
+            |_| async { Err(Error::WorkerStopped) },
+        )
+        .await;
+        let entry = first.disk().unwrap().entry_path(&k.digest());
+        let entry = std::fs::read_to_string(entry).unwrap();
+        assert_eq!(entry.contains("rt-disk"), persist);
 
-            let second = disk_cache(root.path(), persist);
-            let t = get(&second, &k, &calls, None, Some("rt-disk")).await;
-            let refreshes = calls.refreshes.lock().unwrap().clone();
-            if persist {
-                assert_eq!(refreshes, ["rt-disk"]);
-                assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 0);
-                assert_eq!(t.refresh_token(), Some("rotated"));
-            } else {
-                assert!(refreshes.is_empty());
-                assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 1);
-            }
-            // The renewed entry serves a third process.
-            let third = disk_cache(root.path(), persist);
-            assert_eq!(
-                get(&third, &k, &calls, None, None).await.access_token(),
-                t.access_token()
-            );
+        let second = disk_cache(root.path(), persist);
+        let t = get(&second, &k, &calls, None, Some("rt-disk")).await;
+        let refreshes = calls.refreshes.lock().unwrap().clone();
+        if persist {
+            assert_eq!(refreshes, ["rt-disk"]);
+            assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 0);
+            assert_eq!(t.refresh_token(), Some("rotated"));
+        } else {
+            assert!(refreshes.is_empty());
+            assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 1);
         }
+        // The renewed entry serves a third process.
+        let third = disk_cache(root.path(), persist);
+        assert_eq!(
+            get(&third, &k, &calls, None, None).await.access_token(),
+            t.access_token()
+        );
     }
 
     #[tokio::test]
