@@ -455,7 +455,7 @@ mod tests {
                 assert_eq!(mode(&d.dir().join(&name)), 0o600, "{name}");
             }
         }
-        let text = fs::read_to_string(d.dir().join(format!("{}.json", k.digest()))).unwrap();
+        let text = fs::read_to_string(d.entry_path(&k.digest())).unwrap();
         assert!(!text.contains("refresh-SECRET"));
     }
 
@@ -516,7 +516,7 @@ mod tests {
         locked
             .write(&alice, &gone, true, now - Duration::from_secs(10))
             .unwrap();
-        let entry = d.dir().join(format!("{}.json", alice.digest()));
+        let entry = d.entry_path(&alice.digest());
         assert!(entry.exists());
         assert!(locked.read(&alice, now).is_none());
         assert!(
@@ -550,19 +550,24 @@ mod tests {
         assert!(!entry.exists() && !stale_tmp.exists());
 
         for bad in [&b"{\"version\":1,"[..], b"", b"not json"] {
-            fs::write(d.dir().join(format!("{}.json", bob.digest())), bad).unwrap();
+            fs::write(d.entry_path(&bob.digest()), bad).unwrap();
             assert!(d.peek(&bob).is_none());
             assert!(bob_lock.read(&bob, now).is_none());
         }
     }
 
-    #[test]
-    fn entries_and_temp_files_are_told_by_name() {
-        assert_eq!(entry_file("ab12.json"), Some(("ab12", false)));
-        assert_eq!(entry_file("ab12.json.4242.tmp"), Some(("ab12", true)));
-        for other in ["ab12.lock", "ab12", "ab12.json.tmp.x", "ab12.jsonx"] {
-            assert_eq!(entry_file(other), None, "{other}");
-        }
+    #[rstest::rstest]
+    #[case("ab12.json", Some(("ab12", false)))]
+    #[case("ab12.json.4242.tmp", Some(("ab12", true)))]
+    #[case("ab12.lock", None)]
+    #[case("ab12", None)]
+    #[case("ab12.json.tmp.x", None)]
+    #[case("ab12.jsonx", None)]
+    fn entries_and_temp_files_are_told_by_name(
+        #[case] name: &str,
+        #[case] told: Option<(&str, bool)>,
+    ) {
+        assert_eq!(entry_file(name), told);
     }
 
     #[test]
