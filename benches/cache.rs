@@ -27,8 +27,6 @@
 //!
 //! Where the time of a cold hit goes: mostly the kernel mapping in code the new process has not
 //! run yet, so it moves with the binary's size and layout more than with the code on its path.
-//! The hand-written JSON reader, hasher and memo that once saved tens of microseconds there
-//! were removed for plain serde_json and std maps (issue 11).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

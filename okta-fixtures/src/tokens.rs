@@ -29,23 +29,14 @@ pub struct Tokens(Arc<Inner>);
 
 #[derive(Clone)]
 struct Inner {
-    user: Option<String>,
-    username: Option<String>,
-    app: String,
-    client_id: String,
-    server: String,
-    token_type: String,
-    access_token: Option<Secret>,
-    id_token: Option<Secret>,
-    refresh_token: Option<Secret>,
-    expires_at: SystemTime,
-    scopes: Vec<String>,
+    parts: TokenParts,
     /// Decoded on first use: a cache hit read from disk by a new process need not pay for it.
     access_claims: OnceLock<Option<Value>>,
     id_claims: OnceLock<Option<Value>>,
 }
 
 /// The parts a flow hands to [`Tokens::new`].
+#[derive(Clone)]
 pub(crate) struct TokenParts {
     pub(crate) user: Option<String>,
     pub(crate) username: Option<String>,
@@ -60,20 +51,30 @@ pub(crate) struct TokenParts {
     pub(crate) scopes: Vec<String>,
 }
 
+#[cfg(test)]
+impl TokenParts {
+    /// Alice's tokens for app `spa`, for unit tests to vary with `..TokenParts::sample()`.
+    pub(crate) fn sample() -> Self {
+        TokenParts {
+            user: Some("alice".into()),
+            username: Some("alice@example.com".into()),
+            app: "spa".into(),
+            client_id: "spa-client".into(),
+            server: "default".into(),
+            token_type: "Bearer".into(),
+            access_token: Some("access-SECRET".into()),
+            id_token: Some("id-SECRET".into()),
+            refresh_token: Some("refresh-SECRET".into()),
+            expires_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(10_000),
+            scopes: vec!["openid".into(), "profile".into()],
+        }
+    }
+}
+
 impl Tokens {
-    pub(crate) fn new(p: TokenParts) -> Self {
+    pub(crate) fn new(parts: TokenParts) -> Self {
         Tokens(Arc::new(Inner {
-            user: p.user,
-            username: p.username,
-            app: p.app,
-            client_id: p.client_id,
-            server: p.server,
-            token_type: p.token_type,
-            access_token: p.access_token,
-            id_token: p.id_token,
-            refresh_token: p.refresh_token,
-            expires_at: p.expires_at,
-            scopes: p.scopes,
+            parts,
             access_claims: OnceLock::new(),
             id_claims: OnceLock::new(),
         }))
@@ -82,7 +83,7 @@ impl Tokens {
     /// The same tokens, expiring at `at`: the cache moves expiry onto its own clock.
     pub(crate) fn expiring_at(&self, at: SystemTime) -> Tokens {
         let mut inner = Inner::clone(&self.0);
-        inner.expires_at = at;
+        inner.parts.expires_at = at;
         Tokens(Arc::new(inner))
     }
 
@@ -95,42 +96,42 @@ impl Tokens {
     /// to handle that case.
     #[track_caller]
     pub fn access_token(&self) -> &str {
-        match &self.0.access_token {
+        match &self.0.parts.access_token {
             Some(t) => t.expose(),
             None => panic!(
                 "{}: the sign-in produced no access token (the app asks only for an id_token); \
                  add `token` to `response_type` of app `{}` in fixtures.yaml, or call \
                  try_access_token()",
                 self.who(),
-                self.0.app
+                self.0.parts.app
             ),
         }
     }
 
     /// The access token, if the flow produced one.
     pub fn try_access_token(&self) -> Option<&str> {
-        self.0.access_token.as_ref().map(Secret::expose)
+        self.0.parts.access_token.as_ref().map(Secret::expose)
     }
 
     /// The ID token, if the flow produced one (scope `openid`, and `id_token` for an implicit
     /// app).
     pub fn id_token(&self) -> Option<&str> {
-        self.0.id_token.as_ref().map(Secret::expose)
+        self.0.parts.id_token.as_ref().map(Secret::expose)
     }
 
     /// The refresh token, if the flow produced one (code flow with scope `offline_access`).
     pub fn refresh_token(&self) -> Option<&str> {
-        self.0.refresh_token.as_ref().map(Secret::expose)
+        self.0.parts.refresh_token.as_ref().map(Secret::expose)
     }
 
     /// When the access token expires (the ID token's expiry when there is no access token).
     pub fn expires_at(&self) -> SystemTime {
-        self.0.expires_at
+        self.0.parts.expires_at
     }
 
     /// The scopes granted (as Okta reported them; the scopes asked for when it did not).
     pub fn scopes(&self) -> &[String] {
-        &self.0.scopes
+        &self.0.parts.scopes
     }
 
     /// `Bearer <access token>`, for an `Authorization` header.
@@ -140,12 +141,12 @@ impl Tokens {
     /// When there is no access token, as [`Tokens::access_token`].
     #[track_caller]
     pub fn authorization_header(&self) -> String {
-        format!("{} {}", self.0.token_type, self.access_token())
+        format!("{} {}", self.0.parts.token_type, self.access_token())
     }
 
     /// The token type Okta reported (`Bearer`).
     pub fn token_type(&self) -> &str {
-        &self.0.token_type
+        &self.0.parts.token_type
     }
 
     /// The access token's claims, decoded without verification (`None` when there is no access
@@ -177,33 +178,33 @@ impl Tokens {
 
     /// The user key of fixtures.yaml (`None` for a service app's tokens).
     pub fn user(&self) -> Option<&str> {
-        self.0.user.as_deref()
+        self.0.parts.user.as_deref()
     }
 
     /// The Okta username the user signed in with (`None` for a service app's tokens).
     pub fn username(&self) -> Option<&str> {
-        self.0.username.as_deref()
+        self.0.parts.username.as_deref()
     }
 
     /// The app key of fixtures.yaml.
     pub fn app(&self) -> &str {
-        &self.0.app
+        &self.0.parts.app
     }
 
     /// The app's client id.
     pub fn client_id(&self) -> &str {
-        &self.0.client_id
+        &self.0.parts.client_id
     }
 
     /// The authorization server id (`org` or a custom server id).
     pub fn server(&self) -> &str {
-        &self.0.server
+        &self.0.parts.server
     }
 
-    fn who(&self) -> String {
-        match &self.0.user {
-            Some(u) => format!("user `{u}` with app `{}`", self.0.app),
-            None => format!("app `{}`", self.0.app),
+    pub(crate) fn who(&self) -> String {
+        match &self.0.parts.user {
+            Some(u) => format!("user `{u}` with app `{}`", self.0.parts.app),
+            None => format!("app `{}`", self.0.parts.app),
         }
     }
 }
@@ -211,7 +212,7 @@ impl Tokens {
 impl fmt::Debug for Tokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // By hand: every token goes through Secret's redacting Debug.
-        let t = &*self.0;
+        let t = &self.0.parts;
         f.debug_struct("Tokens")
             .field("user", &t.user)
             .field("app", &t.app)
@@ -241,7 +242,6 @@ pub(crate) fn decode_claims(jwt: &str) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn jwt(claims: &str) -> String {
         format!(
@@ -253,17 +253,9 @@ mod tests {
 
     fn sample(access: Option<&str>) -> Tokens {
         Tokens::new(TokenParts {
-            user: Some("alice".into()),
-            username: Some("alice@example.com".into()),
-            app: "spa".into(),
-            client_id: "spa-client".into(),
-            server: "default".into(),
-            token_type: "Bearer".into(),
             access_token: access.map(Secret::from),
             id_token: Some(Secret::from(jwt(r#"{"sub":"00u1","nonce":"n"}"#))),
-            refresh_token: Some(Secret::from("refresh-SECRET-xyz")),
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
-            scopes: vec!["openid".into(), "profile".into()],
+            ..TokenParts::sample()
         })
     }
 
@@ -276,7 +268,7 @@ mod tests {
         for secret in [
             access.as_str(),
             t.id_token().unwrap(),
-            "refresh-SECRET-xyz",
+            "refresh-SECRET",
             // A fragment of each, in case a formatter truncates.
             &access[..20],
         ] {

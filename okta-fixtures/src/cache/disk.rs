@@ -94,7 +94,7 @@ impl Disk {
         })
     }
 
-    fn entry_path(&self, digest: &str) -> PathBuf {
+    pub(super) fn entry_path(&self, digest: &str) -> PathBuf {
         self.dir.join(format!("{digest}.json"))
     }
 
@@ -416,17 +416,18 @@ fn same_owner(_: &Path, _: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::tests::{TempDir, key, tokens_until};
+    use crate::cache::tests::{key, tokens_until};
+    use tempfile::TempDir;
 
     fn disk(root: &TempDir) -> Disk {
-        Disk::new(root.0.clone(), Path::new("/w/fixtures.yaml"), true)
+        Disk::new(root.path().into(), Path::new("/w/fixtures.yaml"), true)
     }
 
     const WAIT: Duration = Duration::from_secs(5);
 
     #[test]
     fn folders_are_0700_files_0600_and_names_are_hashes() {
-        let root = TempDir::new("perm");
+        let root = TempDir::new().unwrap();
         let d = disk(&root);
         let k = key("alice");
         let now = SystemTime::now();
@@ -440,7 +441,7 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&root.0.join(TOKENS)), 0o700);
+            assert_eq!(mode(&root.path().join(TOKENS)), 0o700);
             assert_eq!(mode(d.dir()), 0o700);
             let names: Vec<String> = fs::read_dir(d.dir())
                 .unwrap()
@@ -454,13 +455,13 @@ mod tests {
                 assert_eq!(mode(&d.dir().join(&name)), 0o600, "{name}");
             }
         }
-        let text = fs::read_to_string(d.dir().join(format!("{}.json", k.digest()))).unwrap();
+        let text = fs::read_to_string(d.entry_path(&k.digest())).unwrap();
         assert!(!text.contains("refresh-SECRET"));
     }
 
     #[test]
     fn a_held_lock_is_waited_for_then_a_typed_error() {
-        let root = TempDir::new("held");
+        let root = TempDir::new().unwrap();
         let d = disk(&root);
         let k = key("alice");
         let held = d.lock(&k, WAIT).unwrap();
@@ -478,7 +479,7 @@ mod tests {
 
     #[test]
     fn a_waiter_gets_the_lock_when_its_holder_lets_go() {
-        let root = TempDir::new("handover");
+        let root = TempDir::new().unwrap();
         let d = Arc::new(disk(&root));
         let k = key("alice");
         let held = d.lock(&k, WAIT).unwrap();
@@ -505,7 +506,7 @@ mod tests {
 
     #[test]
     fn spent_entries_are_deleted_and_bad_ones_read_as_absent() {
-        let root = TempDir::new("spent");
+        let root = TempDir::new().unwrap();
         let d = disk(&root);
         let (alice, bob) = (key("alice"), key("bob"));
         let now = SystemTime::now();
@@ -515,7 +516,7 @@ mod tests {
         locked
             .write(&alice, &gone, true, now - Duration::from_secs(10))
             .unwrap();
-        let entry = d.dir().join(format!("{}.json", alice.digest()));
+        let entry = d.entry_path(&alice.digest());
         assert!(entry.exists());
         assert!(locked.read(&alice, now).is_none());
         assert!(
@@ -549,26 +550,31 @@ mod tests {
         assert!(!entry.exists() && !stale_tmp.exists());
 
         for bad in [&b"{\"version\":1,"[..], b"", b"not json"] {
-            fs::write(d.dir().join(format!("{}.json", bob.digest())), bad).unwrap();
+            fs::write(d.entry_path(&bob.digest()), bad).unwrap();
             assert!(d.peek(&bob).is_none());
             assert!(bob_lock.read(&bob, now).is_none());
         }
     }
 
-    #[test]
-    fn entries_and_temp_files_are_told_by_name() {
-        assert_eq!(entry_file("ab12.json"), Some(("ab12", false)));
-        assert_eq!(entry_file("ab12.json.4242.tmp"), Some(("ab12", true)));
-        for other in ["ab12.lock", "ab12", "ab12.json.tmp.x", "ab12.jsonx"] {
-            assert_eq!(entry_file(other), None, "{other}");
-        }
+    #[rstest::rstest]
+    #[case("ab12.json", Some(("ab12", false)))]
+    #[case("ab12.json.4242.tmp", Some(("ab12", true)))]
+    #[case("ab12.lock", None)]
+    #[case("ab12", None)]
+    #[case("ab12.json.tmp.x", None)]
+    #[case("ab12.jsonx", None)]
+    fn entries_and_temp_files_are_told_by_name(
+        #[case] name: &str,
+        #[case] told: Option<(&str, bool)>,
+    ) {
+        assert_eq!(entry_file(name), told);
     }
 
     #[test]
     fn list_and_clear() {
-        let root = TempDir::new("list");
-        assert_eq!(list(&root.0).unwrap().len(), 0);
-        assert_eq!(clear(&root.0, WAIT).unwrap(), (0, 0));
+        let root = TempDir::new().unwrap();
+        assert_eq!(list(root.path()).unwrap().len(), 0);
+        assert_eq!(clear(root.path(), WAIT).unwrap(), (0, 0));
         let d = disk(&root);
         let now = SystemTime::now();
         for user in ["alice", "bob"] {
@@ -582,36 +588,39 @@ mod tests {
             )
             .unwrap();
         }
-        let listed = list(&root.0).unwrap();
+        let listed = list(root.path()).unwrap();
         assert_eq!(listed.len(), 2);
         assert!(listed[0].file.starts_with(d.dir()));
         let s = listed[0].summary.as_ref().unwrap();
         assert_eq!(s.app, "spa");
         assert_eq!(s.config, "/w/fixtures.yaml");
         let held = d.lock(&key("bob"), WAIT).unwrap();
-        assert_eq!(clear(&root.0, Duration::from_millis(20)).unwrap(), (1, 1));
+        assert_eq!(
+            clear(root.path(), Duration::from_millis(20)).unwrap(),
+            (1, 1)
+        );
         drop(held);
-        assert_eq!(clear(&root.0, WAIT).unwrap(), (1, 0));
-        assert_eq!(list(&root.0).unwrap().len(), 0);
+        assert_eq!(clear(root.path(), WAIT).unwrap(), (1, 0));
+        assert_eq!(list(root.path()).unwrap().len(), 0);
     }
 
     #[cfg(unix)]
     #[test]
     fn a_root_owned_by_someone_else_is_refused() {
-        let root = TempDir::new("owner");
+        let root = TempDir::new().unwrap();
         let d = disk(&root);
         d.prepare().unwrap();
-        assert!(same_owner(&root.0, d.dir()));
+        assert!(same_owner(root.path(), d.dir()));
         // Only root can give a folder away; as anyone else, the comparison above is the test.
-        if std::os::unix::fs::chown(&root.0, Some(4_000_000), None).is_ok() {
+        if std::os::unix::fs::chown(root.path(), Some(4_000_000), None).is_ok() {
             let e = d.prepare().expect_err("a foreign root is refused");
             assert!(
-                matches!(&e, Error::Cache { path, action: "used", .. } if *path == root.0),
+                matches!(&e, Error::Cache { path, action: "used", .. } if *path == root.path()),
                 "{e:?}"
             );
             assert!(e.to_string().contains("OKTA_FIXTURES_CACHE_DIR"), "{e}");
             // A folder the user named is theirs to choose.
-            Disk::new(root.0.clone(), Path::new("/w/fixtures.yaml"), false)
+            Disk::new(root.path().into(), Path::new("/w/fixtures.yaml"), false)
                 .prepare()
                 .unwrap();
         }

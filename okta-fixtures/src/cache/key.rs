@@ -170,6 +170,7 @@ impl fmt::Display for Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
 
     fn key(scopes: &[&str]) -> Key {
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
@@ -193,78 +194,52 @@ mod tests {
         assert_ne!(key(&["openid"]), key(&["openid", "email"]));
     }
 
+    fn implicit(response_types: &[ResponseType]) -> Key {
+        let scopes = ["openid".into()];
+        Key::new(
+            "o",
+            "s",
+            "c",
+            Some("u"),
+            Flow::Implicit,
+            response_types,
+            &scopes,
+        )
+    }
+
+    #[rstest]
+    #[case::org("dev-2", "default", "spa", "alice", Flow::Code, &[])]
+    #[case::server("dev-1", "org", "spa", "alice", Flow::Code, &[])]
+    #[case::client("dev-1", "default", "web", "alice", Flow::Code, &[])]
+    #[case::user("dev-1", "default", "spa", "bob", Flow::Code, &[])]
+    #[case::flow("dev-1", "default", "spa", "alice", Flow::Implicit, &[ResponseType::IdToken])]
+    fn everything_that_changes_tokens_is_in_the_key(
+        #[case] org: &str,
+        #[case] server: &str,
+        #[case] client: &str,
+        #[case] user: &str,
+        #[case] flow: Flow,
+        #[case] response_types: &[ResponseType],
+    ) {
+        let org = format!("https://{org}.okta.com");
+        let (client, user) = (format!("{client}-client"), format!("{user}@example.com"));
+        let scopes = ["openid".into()];
+        let other = Key::new(
+            &org,
+            server,
+            &client,
+            Some(&user),
+            flow,
+            response_types,
+            &scopes,
+        );
+        assert_ne!(key(&["openid"]), other);
+    }
+
     #[test]
-    fn everything_that_changes_tokens_is_in_the_key() {
-        let base = key(&["openid"]);
-        let scopes = vec!["openid".to_string()];
-        for other in [
-            Key::new(
-                "https://dev-2.okta.com",
-                "default",
-                "spa-client",
-                Some("alice@example.com"),
-                Flow::Code,
-                &[],
-                &scopes,
-            ),
-            Key::new(
-                "https://dev-1.okta.com",
-                "org",
-                "spa-client",
-                Some("alice@example.com"),
-                Flow::Code,
-                &[],
-                &scopes,
-            ),
-            Key::new(
-                "https://dev-1.okta.com",
-                "default",
-                "web-client",
-                Some("alice@example.com"),
-                Flow::Code,
-                &[],
-                &scopes,
-            ),
-            Key::new(
-                "https://dev-1.okta.com",
-                "default",
-                "spa-client",
-                Some("bob@example.com"),
-                Flow::Code,
-                &[],
-                &scopes,
-            ),
-            Key::new(
-                "https://dev-1.okta.com",
-                "default",
-                "spa-client",
-                Some("alice@example.com"),
-                Flow::Implicit,
-                &[ResponseType::IdToken],
-                &scopes,
-            ),
-        ] {
-            assert_ne!(base, other);
-        }
-        let a = Key::new(
-            "o",
-            "s",
-            "c",
-            Some("u"),
-            Flow::Implicit,
-            &[ResponseType::Token, ResponseType::IdToken],
-            &scopes,
-        );
-        let b = Key::new(
-            "o",
-            "s",
-            "c",
-            Some("u"),
-            Flow::Implicit,
-            &[ResponseType::IdToken, ResponseType::Token],
-            &scopes,
-        );
-        assert_eq!(a, b);
+    fn response_type_order_does_not_matter() {
+        let a = implicit(&[ResponseType::Token, ResponseType::IdToken]);
+        assert_eq!(a, implicit(&[ResponseType::IdToken, ResponseType::Token]));
         assert_eq!(a.to_string(), "u c s implicit id_token token [openid] o");
     }
 
@@ -304,28 +279,7 @@ mod tests {
         let json = serde_json::to_string(&record).unwrap();
         let back: KeyRecord = serde_json::from_str(&json).unwrap();
         assert!(a.matches(&back));
-        let implicit = Key::new(
-            "o",
-            "s",
-            "c",
-            Some("u"),
-            Flow::Implicit,
-            &[ResponseType::Token],
-            &[],
-        );
-        assert!(
-            !implicit.matches(
-                &Key::new(
-                    "o",
-                    "s",
-                    "c",
-                    Some("u"),
-                    Flow::Implicit,
-                    &[ResponseType::IdToken],
-                    &[]
-                )
-                .record()
-            )
-        );
+        let token = implicit(&[ResponseType::Token]);
+        assert!(!token.matches(&implicit(&[ResponseType::IdToken]).record()));
     }
 }

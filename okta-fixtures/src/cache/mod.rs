@@ -167,20 +167,20 @@ impl Cache {
         RF: Future<Output = Result<Tokens>>,
     {
         let in_memory = stale.as_ref().and_then(refresh_token);
-        if self.disk.is_none() {
-            tracing::debug!(key = %key, renewable = in_memory.is_some(), "token cache miss");
-            return self.renew_with(in_memory, sign_in, refresh).await;
-        }
-        // Waiting for the lock blocks: a blocking thread does it, never an async worker.
-        let (cache, k) = (Arc::clone(self), key.clone());
-        let (locked, on_disk) = tokio::task::spawn_blocking(move || {
-            let disk = cache.disk.as_ref().ok_or(Error::WorkerStopped)?;
-            let locked = disk.lock(&k, cache.lock_wait)?;
-            let on_disk = locked.read(&k, cache.clock.now());
-            Ok::<_, Error>((locked, on_disk))
-        })
-        .await
-        .map_err(|_| Error::WorkerStopped)??;
+        let (locked, on_disk) = if self.disk.is_some() {
+            // Waiting for the lock blocks: a blocking thread does it, never an async worker.
+            let (cache, k) = (Arc::clone(self), key.clone());
+            tokio::task::spawn_blocking(move || {
+                let disk = cache.disk.as_ref().ok_or(Error::WorkerStopped)?;
+                let locked = disk.lock(&k, cache.lock_wait)?;
+                let on_disk = locked.read(&k, cache.clock.now());
+                Ok::<_, Error>((Some(locked), on_disk))
+            })
+            .await
+            .map_err(|_| Error::WorkerStopped)??
+        } else {
+            (None, None)
+        };
         if let Some(t) = on_disk.as_ref().filter(|t| self.usable(t)) {
             tracing::debug!(
                 user = t.user(),
@@ -192,46 +192,41 @@ impl Cache {
         // A refresh token on disk is the newest: another process may have rotated ours.
         let renewable = on_disk.as_ref().and_then(refresh_token).or(in_memory);
         tracing::debug!(key = %key, renewable = renewable.is_some(), "token cache miss");
-        let result = self.renew_with(renewable, sign_in, refresh).await;
-        let (cache, k, tokens) = (Arc::clone(self), key.clone(), result.as_ref().ok().cloned());
+        let refreshed = match renewable {
+            Some(rt) => {
+                tracing::info!("refreshing the tokens with their refresh token");
+                let refreshed = refresh(rt).await;
+                refreshed
+                    .inspect_err(
+                        |e| tracing::info!(error = %e, "the refresh failed; signing in again"),
+                    )
+                    .ok()
+            }
+            None => {
+                tracing::info!("signing in");
+                None
+            }
+        };
+        let result = match refreshed {
+            Some(t) => Ok(t),
+            None => sign_in().await,
+        }
+        .map(|t| self.clock.rebase(t));
+        let (Some(locked), Ok(tokens)) = (locked, &result) else {
+            return result;
+        };
+        let (cache, k, tokens) = (Arc::clone(self), key.clone(), tokens.clone());
         let written = tokio::task::spawn_blocking(move || {
-            let tokens = tokens?;
-            let now = cache.clock.now();
-            let written = locked.write(&k, &tokens, cache.persist_refresh, now);
+            let written = locked.write(&k, &tokens, cache.persist_refresh, cache.clock.now());
             // The lock goes only once the entry is in place.
             drop(locked);
-            Some(written)
+            written
         })
         .await;
-        if let Ok(Some(Err(e))) = written {
+        if let Ok(Err(e)) = written {
             tracing::warn!(key = %key, error = %e, "could not write the token cache entry; other processes will sign in again");
         }
         result
-    }
-
-    /// Renews with `refresh_token` when there is one, else (or when it is refused) signs in.
-    async fn renew_with<S, SF, R, RF>(
-        &self,
-        refresh_token: Option<Secret>,
-        sign_in: S,
-        refresh: R,
-    ) -> Result<Tokens>
-    where
-        S: FnOnce() -> SF,
-        SF: Future<Output = Result<Tokens>>,
-        R: FnOnce(Secret) -> RF,
-        RF: Future<Output = Result<Tokens>>,
-    {
-        if let Some(rt) = refresh_token {
-            tracing::info!("refreshing the tokens with their refresh token");
-            match refresh(rt).await {
-                Ok(t) => return Ok(self.clock.rebase(t)),
-                Err(e) => tracing::info!(error = %e, "the refresh failed; signing in again"),
-            }
-        } else {
-            tracing::info!("signing in");
-        }
-        sign_in().await.map(|t| self.clock.rebase(t))
     }
 }
 
@@ -305,10 +300,11 @@ pub(crate) mod tests {
     use crate::error::SignIn;
     use crate::tokens::TokenParts;
     use okta_fixtures_config::Flow;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Mutex, mpsc};
     use std::time::SystemTime;
+    use tempfile::TempDir;
 
     pub(crate) fn key(user: &str) -> Key {
         Key::new(
@@ -337,45 +333,16 @@ pub(crate) mod tests {
             b64(format!(r#"{{"sub":"alice@example.com","n":{nanos}}}"#))
         );
         Tokens::new(TokenParts {
-            user: Some("alice".into()),
-            username: Some("alice@example.com".into()),
-            app: "spa".into(),
-            client_id: "spa-client".into(),
-            server: "default".into(),
-            token_type: "Bearer".into(),
             access_token: Some(access.into()),
-            id_token: Some("id.token.here".into()),
             refresh_token: refresh.map(Secret::from),
             expires_at: at,
             scopes: vec!["openid".into()],
+            ..TokenParts::sample()
         })
     }
 
     fn tokens(expires_in: Duration) -> Tokens {
         tokens_until(SystemTime::now() + expires_in, None)
-    }
-
-    /// A fresh folder under the system temp folder, removed on drop.
-    pub(crate) struct TempDir(pub(crate) PathBuf);
-
-    impl TempDir {
-        pub(crate) fn new(tag: &str) -> Self {
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "okta-fixtures-unit-cache-{tag}-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
     }
 
     fn cache() -> Arc<Cache> {
@@ -633,16 +600,16 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn a_second_process_reads_the_disk_entry_instead_of_signing_in() {
-        let root = TempDir::new("two-processes");
+        let root = TempDir::new().unwrap();
         let calls = Arc::new(Calls::default());
         let k = key("alice");
-        let first = disk_cache(&root.0, false);
+        let first = disk_cache(root.path(), false);
         let t = get(&first, &k, &calls, Some("rt-first"), None).await;
         assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 1);
 
         // Another process: its own memory, the same disk. The leader's read finds the entry
         // without a lock and without the worker.
-        let second = disk_cache(&root.0, false);
+        let second = disk_cache(root.path(), false);
         let (w, rx) = channel();
         assert_eq!(second.fetch(&k, w, |_| panic!("no renewal")), Fetch::Hit);
         let read = rx.recv().unwrap().unwrap();
@@ -651,65 +618,62 @@ pub(crate) mod tests {
         assert_eq!(second.lookup(&k).unwrap().access_token(), t.access_token());
     }
 
+    #[rstest::rstest]
+    #[case::not_persisted(false)]
+    #[case::persisted(true)]
     #[tokio::test]
-    async fn without_persist_refresh_a_new_process_signs_in_again_and_with_it_refreshes() {
-        for persist in [false, true] {
-            let root = TempDir::new("persist");
-            let calls = Arc::new(Calls::default());
-            let k = key("alice");
-            let first = disk_cache(&root.0, persist);
-            // The first process got tokens that are now too close to expiry.
-            let (w, _rx) = channel();
-            let mut lead = None;
-            first.fetch(&k, w, |l| lead = Some(l));
-            let lead = lead.unwrap();
-            lead.renew(
-                || async {
-                    Ok(tokens_until(
-                        SystemTime::now() + Duration::from_secs(30),
-                        Some("rt-disk"),
-                    ))
-                },
-                |_| async { Err(Error::WorkerStopped) },
-            )
-            .await;
-            let entry = std::fs::read_to_string(
-                first
-                    .disk()
-                    .unwrap()
-                    .dir()
-                    .join(format!("{}.json", k.digest())),
-            )
-            .unwrap();
-            assert_eq!(entry.contains("rt-disk"), persist);
+    async fn without_persist_refresh_a_new_process_signs_in_again_and_with_it_refreshes(
+        #[case] persist: bool,
+    ) {
+        let root = TempDir::new().unwrap();
+        let calls = Arc::new(Calls::default());
+        let k = key("alice");
+        let first = disk_cache(root.path(), persist);
+        // The first process got tokens that are now too close to expiry.
+        let (w, _rx) = channel();
+        let mut lead = None;
+        first.fetch(&k, w, |l| lead = Some(l));
+        let lead = lead.unwrap();
+        lead.renew(
+            || async {
+                Ok(tokens_until(
+                    SystemTime::now() + Duration::from_secs(30),
+                    Some("rt-disk"),
+                ))
+            },
+            |_| async { Err(Error::WorkerStopped) },
+        )
+        .await;
+        let entry = first.disk().unwrap().entry_path(&k.digest());
+        let entry = std::fs::read_to_string(entry).unwrap();
+        assert_eq!(entry.contains("rt-disk"), persist);
 
-            let second = disk_cache(&root.0, persist);
-            let t = get(&second, &k, &calls, None, Some("rt-disk")).await;
-            let refreshes = calls.refreshes.lock().unwrap().clone();
-            if persist {
-                assert_eq!(refreshes, ["rt-disk"]);
-                assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 0);
-                assert_eq!(t.refresh_token(), Some("rotated"));
-            } else {
-                assert!(refreshes.is_empty());
-                assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 1);
-            }
-            // The renewed entry serves a third process.
-            let third = disk_cache(&root.0, persist);
-            assert_eq!(
-                get(&third, &k, &calls, None, None).await.access_token(),
-                t.access_token()
-            );
+        let second = disk_cache(root.path(), persist);
+        let t = get(&second, &k, &calls, None, Some("rt-disk")).await;
+        let refreshes = calls.refreshes.lock().unwrap().clone();
+        if persist {
+            assert_eq!(refreshes, ["rt-disk"]);
+            assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 0);
+            assert_eq!(t.refresh_token(), Some("rotated"));
+        } else {
+            assert!(refreshes.is_empty());
+            assert_eq!(calls.sign_ins.load(Ordering::SeqCst), 1);
         }
+        // The renewed entry serves a third process.
+        let third = disk_cache(root.path(), persist);
+        assert_eq!(
+            get(&third, &k, &calls, None, None).await.access_token(),
+            t.access_token()
+        );
     }
 
     #[tokio::test]
     async fn under_the_lock_the_entry_is_read_again() {
-        let root = TempDir::new("reread");
+        let root = TempDir::new().unwrap();
         let calls = Arc::new(Calls::default());
         let k = key("alice");
-        let a = disk_cache(&root.0, false);
-        let b = disk_cache(&root.0, false);
+        let a = disk_cache(root.path(), false);
+        let b = disk_cache(root.path(), false);
         // Both miss at once; b leads its flight but a holds the key's lock and writes first.
         let held = a.disk().unwrap().lock(&k, Duration::from_secs(5)).unwrap();
         let (w, rx) = channel();
@@ -787,7 +751,7 @@ pub(crate) mod tests {
     #[test]
     fn events_name_hit_miss_refresh_and_sign_in_never_a_token() {
         let recorder = Recorder::global().expect("no other global subscriber");
-        let root = TempDir::new("events");
+        let root = TempDir::new().unwrap();
         let calls = Arc::new(Calls::default());
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -795,7 +759,7 @@ pub(crate) mod tests {
         // A current-thread runtime: every event of the renewals is on this thread.
         let got = {
             rt.block_on(async {
-                let cache = disk_cache(&root.0, true);
+                let cache = disk_cache(root.path(), true);
                 let k = key("alice");
                 let first = get(&cache, &k, &calls, Some("rt-SECRET-1"), None).await;
                 let hit = get(&cache, &k, &calls, None, None).await;

@@ -5,7 +5,7 @@ use std::io::{self, Write as _};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use super::Failure;
+use super::CommandError;
 use crate::cache::{Listed, clear, list};
 
 /// How long `clear` waits for a test process renewing an entry before skipping it.
@@ -31,11 +31,11 @@ pub(crate) enum CacheAction {
 }
 
 /// Runs `cache list` or `cache clear` on `crate::dirs::cache_root()`.
-pub(crate) fn run(args: CacheArgs) -> Result<(), Failure> {
+pub(crate) fn run(args: CacheArgs) -> Result<(), CommandError> {
     let root = crate::dirs::cache_root();
     match args.action {
         CacheAction::List => {
-            let listed = list(&root).map_err(Failure::io("cannot read the token cache"))?;
+            let listed = list(&root).map_err(CommandError::io("cannot read the token cache"))?;
             if listed.is_empty() {
                 eprintln!("no cached tokens in {}", root.join("tokens").display());
             }
@@ -43,11 +43,11 @@ pub(crate) fn run(args: CacheArgs) -> Result<(), Failure> {
             io::stdout()
                 .lock()
                 .write_all(text.as_bytes())
-                .map_err(Failure::io("cannot write the list to stdout"))
+                .map_err(CommandError::io("cannot write the list to stdout"))
         }
         CacheAction::Clear => {
-            let (deleted, busy) =
-                clear(&root, CLEAR_WAIT).map_err(Failure::io("cannot clear the token cache"))?;
+            let (deleted, busy) = clear(&root, CLEAR_WAIT)
+                .map_err(CommandError::io("cannot clear the token cache"))?;
             eprintln!("{}", cleared(&root, deleted, busy));
             Ok(())
         }

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use okta_fixtures_config::{Config, Flow, ORG_SERVER, OrgUrl, Origin};
 
-use super::Failure;
+use super::CommandError;
 use crate::{Fixtures, Org, Tokens};
 
 /// Arguments of `okta-fixtures doctor`.
@@ -51,11 +51,11 @@ pub(crate) struct DoctorError {
 }
 
 /// Runs the checks against the process environment and the current folder.
-pub(crate) fn run(args: DoctorArgs) -> Result<(), Failure> {
-    let cwd = std::env::current_dir().map_err(Failure::io("cannot read the current folder"))?;
-    let env = |name: &str| std::env::var(name).ok();
+pub(crate) fn run(args: DoctorArgs) -> Result<(), CommandError> {
+    let cwd =
+        std::env::current_dir().map_err(CommandError::io("cannot read the current folder"))?;
     let mut report = Report::new(io::stdout());
-    check(&args, &cwd, &env, &mut report)?;
+    check(&args, &cwd, &crate::env::var, &mut report)?;
     report.finish()
 }
 
@@ -75,16 +75,16 @@ impl<W: Write> Report<W> {
         }
     }
 
-    fn ok(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), Failure> {
+    fn ok(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), CommandError> {
         self.line(true, check, detail.as_ref())
     }
 
-    fn fail(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), Failure> {
+    fn fail(&mut self, check: &str, detail: impl AsRef<str>) -> Result<(), CommandError> {
         self.line(false, check, detail.as_ref())
     }
 
     /// Writes at once: sign-ins against a real org take a while, and people watch.
-    fn line(&mut self, ok: bool, check: &str, detail: &str) -> Result<(), Failure> {
+    fn line(&mut self, ok: bool, check: &str, detail: &str) -> Result<(), CommandError> {
         self.total += 1;
         if !ok {
             self.failed += 1;
@@ -92,10 +92,10 @@ impl<W: Write> Report<W> {
         let status = if ok { "ok" } else { "FAIL" };
         writeln!(self.out, "{status:<4} {check:<7} {detail}")
             .and_then(|()| self.out.flush())
-            .map_err(Failure::io("cannot write the report to stdout"))
+            .map_err(CommandError::io("cannot write the report to stdout"))
     }
 
-    fn finish(self) -> Result<(), Failure> {
+    fn finish(self) -> Result<(), CommandError> {
         if self.failed == 0 {
             Ok(())
         } else {
@@ -113,7 +113,7 @@ fn check(
     cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
     report: &mut Report<impl Write>,
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     // 1. Which file, and why.
     let path = match okta_fixtures_config::discover_with_origin(args.config.as_deref(), env, cwd) {
         Ok((path, origin)) => {
@@ -142,11 +142,7 @@ fn check(
     }
     for var in &references {
         let (ok, detail) = var.status(env);
-        if ok {
-            report.ok("env", detail)?;
-        } else {
-            report.fail("env", detail)?;
-        }
+        report.line(ok, "env", &detail)?;
     }
 
     // 3. The file as the library reads it.
@@ -168,7 +164,7 @@ fn check(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(Failure::io("cannot start the tokio runtime"))?;
+        .map_err(CommandError::io("cannot start the tokio runtime"))?;
     let client = reqwest::Client::builder()
         .timeout(config.http.timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -226,10 +222,7 @@ fn check(
             .map_or(config.authorization_server.as_str(), |a| {
                 config.server_for(a)
             });
-        let who = match &user {
-            Some(user) => format!("user `{user}` with app `{app}` (server `{server}`)"),
-            None => format!("app `{app}` (server `{server}`)"),
-        };
+        let who = crate::error::SignIn::new(user.as_deref(), &app, server).to_string();
         if !reachable.get(server).copied().unwrap_or(false) {
             report.fail(
                 "sign-in",
@@ -541,6 +534,8 @@ fn without_comment(line: &str) -> &str {
 mod tests {
     use clap::Parser as _;
 
+    use rstest::rstest;
+
     use super::*;
     use crate::cli::{Cli, Command};
 
@@ -600,69 +595,54 @@ users:
         assert!(references("org_url: fake\n").is_empty());
     }
 
-    #[test]
-    fn comments_end_lines_outside_quotes_only() {
-        assert_eq!(without_comment("a: b # c"), "a: b ");
-        assert_eq!(without_comment("# all"), "");
-        assert_eq!(without_comment("a: b#c"), "a: b#c");
-        assert_eq!(without_comment("a: 'b # c' # d"), "a: 'b # c' ");
-        assert_eq!(without_comment(r#"a: "b \" # c" # d"#), r#"a: "b \" # c" "#);
-        assert_eq!(without_comment("a: it's # d"), "a: it's ");
-        assert_eq!(without_comment("a: 'it''s # x' # d"), "a: 'it''s # x' ");
+    #[rstest]
+    #[case("a: b # c", "a: b ")]
+    #[case("# all", "")]
+    #[case("a: b#c", "a: b#c")]
+    #[case("a: 'b # c' # d", "a: 'b # c' ")]
+    #[case(r#"a: "b \" # c" # d"#, r#"a: "b \" # c" "#)]
+    #[case("a: it's # d", "a: it's ")]
+    #[case("a: 'it''s # x' # d", "a: 'it''s # x' ")]
+    fn comments_end_lines_outside_quotes_only(#[case] line: &str, #[case] kept: &str) {
+        assert_eq!(without_comment(line), kept);
     }
 
-    #[test]
-    fn status_names_the_variable_and_never_its_value() {
+    #[rstest]
+    #[case::set(reference("SET", &[], &[3, 9]), true, "SET is set (lines 3, 9)")]
+    #[case::defaulted(
+        reference("UNSET", &[4], &[]), true, "UNSET is unset: the default applies (line 4)"
+    )]
+    #[case::empty_defaulted(
+        reference("EMPTY", &[4], &[]), true,
+        "EMPTY is set but empty, which counts as unset: the default applies (line 4)"
+    )]
+    #[case::missing(
+        reference("GONE", &[2], &[5]), false,
+        "GONE is not set and line 5 gives no default: set it, or write `${GONE:-default}` in \
+         fixtures.yaml"
+    )]
+    #[case::empty_required(
+        reference("EMPTY", &[], &[5, 6]), false,
+        "EMPTY is set but empty (which counts as unset) and lines 5, 6 give no default: set it, \
+         or write `${EMPTY:-default}` in fixtures.yaml"
+    )]
+    fn status_names_the_variable_and_never_its_value(
+        #[case] var: Reference,
+        #[case] ok: bool,
+        #[case] line: &str,
+    ) {
         let env = |name: &str| match name {
             "SET" => Some("hunter2-value".to_owned()),
             "EMPTY" => Some(String::new()),
             _ => None,
         };
-        let (ok, line) = reference("SET", &[], &[3, 9]).status(&env);
-        assert!(ok);
-        assert_eq!(line, "SET is set (lines 3, 9)");
-        let (ok, line) = reference("UNSET", &[4], &[]).status(&env);
-        assert!(ok);
-        assert_eq!(line, "UNSET is unset: the default applies (line 4)");
-        let (ok, line) = reference("EMPTY", &[4], &[]).status(&env);
-        assert!(ok, "{line}");
-        assert!(line.contains("set but empty"), "{line}");
-        let (ok, line) = reference("GONE", &[2], &[5]).status(&env);
-        assert!(!ok);
-        assert_eq!(
-            line,
-            "GONE is not set and line 5 gives no default: set it, or write `${GONE:-default}` in \
-             fixtures.yaml"
-        );
-        let (ok, line) = reference("EMPTY", &[], &[5, 6]).status(&env);
-        assert!(!ok);
-        assert!(line.contains("lines 5, 6 give no default"), "{line}");
+        assert_eq!(var.status(&env), (ok, line.to_owned()));
     }
-
-    const YAML: &str = "
-org_url: https://dev-1.okta.com
-authorization_server: default
-apps:
-  spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
-  legacy:
-    client_id: legacy-client
-    redirect_uri: 'http://localhost/implicit'
-    flow: implicit
-    authorization_server: org
-  reports:
-    client_id: reports-client
-    client_secret: reports-secret
-    flow: client_credentials
-    scopes: [reports:read]
-    authorization_server: reports
-users:
-  alice: { username: alice@example.com, password: pw, app: spa }
-  bob: { username: bob@example.com, password: pw }
-";
 
     #[test]
     fn sign_ins_are_default_apps_or_every_app() {
-        let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
+        let config =
+            okta_fixtures_config::parse_str(crate::cli::tests::YAML, None, &|_| None).unwrap();
         let jobs = sign_ins(&config, false);
         assert_eq!(jobs.len(), 2);
         assert_eq!(
@@ -694,22 +674,13 @@ users:
     #[test]
     fn a_sign_in_line_lists_tokens_not_their_values() {
         let tokens = Tokens::new(crate::tokens::TokenParts {
-            user: Some("alice".into()),
-            username: Some("alice@example.com".into()),
-            app: "spa".into(),
-            client_id: "spa-client".into(),
-            server: "default".into(),
-            token_type: "Bearer".into(),
-            access_token: Some("access-SECRET".into()),
-            id_token: Some("id-SECRET".into()),
-            refresh_token: Some("refresh-SECRET".into()),
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(4_600),
             scopes: vec!["openid".into(), "offline_access".into()],
+            ..crate::tokens::TokenParts::sample()
         });
         let line = signed_in(
             "user `alice` with app `spa` (server `default`)",
             &tokens,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(6_400),
         );
         assert_eq!(
             line,

@@ -50,14 +50,14 @@ enum Command {
     /// failed. With `org_url: fake` it checks against the embedded fake, started in-process.
     Doctor(doctor::DoctorArgs),
 
-    /// List or clear the disk token cache ($OKTA_FIXTURES_CACHE_DIR, else okta-fixtures-<uid>
+    /// List or clear the disk token cache ($OKTA_FIXTURES_CACHE_DIR, else `okta-fixtures-<uid>`
     /// in the temp folder), shared by test processes. `list` never prints a token.
     Cache(cache::CacheArgs),
 }
 
 /// Why a command failed: a library error, or an I/O failure of the command itself.
 #[derive(Debug, thiserror::Error)]
-enum Failure {
+enum CommandError {
     /// An error of the library (config, fake start-up, ...), shown as it is.
     #[error(transparent)]
     Okta(#[from] crate::Error),
@@ -81,15 +81,18 @@ enum Failure {
     },
 }
 
-impl From<okta_fixtures_config::Error> for Failure {
+// The name `fake.rs` imports until its owner switches to `CommandError`.
+use CommandError as Failure;
+
+impl From<okta_fixtures_config::Error> for CommandError {
     fn from(e: okta_fixtures_config::Error) -> Self {
-        Failure::Okta(e.into())
+        CommandError::Okta(e.into())
     }
 }
 
-impl Failure {
-    fn io(what: &'static str) -> impl FnOnce(io::Error) -> Failure {
-        move |source| Failure::Io { what, source }
+impl CommandError {
+    fn io(what: &'static str) -> impl FnOnce(io::Error) -> CommandError {
+        move |source| CommandError::Io { what, source }
     }
 }
 
@@ -146,7 +149,7 @@ fn init_logs() {
 }
 
 /// `error: …` followed by one `caused by: …` line per source.
-fn report(e: &Failure) -> String {
+fn report(e: &CommandError) -> String {
     let mut text = format!("error: {e}");
     let mut cause = e.source();
     while let Some(c) = cause {
@@ -159,10 +162,34 @@ fn report(e: &Failure) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
+
+    /// One app per flow, on three servers; alice names her app, bob does not.
+    pub(super) const YAML: &str = "
+org_url: https://dev-1.okta.com
+authorization_server: default
+apps:
+  spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
+  legacy:
+    client_id: legacy-client
+    redirect_uri: 'http://localhost/implicit'
+    flow: implicit
+    response_type: [id_token]
+    authorization_server: org
+  reports:
+    client_id: reports-client
+    client_secret: reports-secret
+    flow: client_credentials
+    scopes: [reports:read]
+    authorization_server: reports
+users:
+  alice: { username: alice@example.com, password: pw, app: spa }
+  bob: { username: bob@example.com, password: pw }
+";
 
     #[test]
     fn report_lists_the_source_chain() {
-        let e = Failure::Io {
+        let e = CommandError::Io {
             what: "cannot write the org URL to stdout",
             source: io::Error::new(io::ErrorKind::BrokenPipe, "broken pipe"),
         };
@@ -175,7 +202,7 @@ mod tests {
     #[test]
     fn report_of_a_config_error_names_the_file() {
         let missing = std::path::PathBuf::from("/nowhere/fixtures.yaml");
-        let e: Failure = okta_fixtures_config::Error::MissingFile {
+        let e: CommandError = okta_fixtures_config::Error::MissingFile {
             path: missing,
             origin: okta_fixtures_config::Origin::Explicit,
         }
@@ -188,17 +215,14 @@ mod tests {
         assert!(text.contains("--config"), "{text}");
     }
 
-    #[test]
-    fn usage_errors_are_refused_with_exit_code_2() {
-        for args in [
-            &["okta-fixtures", "fake", "--addr", "not-an-address"][..],
-            &["okta-fixtures", "fake", "--config"],
-            &["okta-fixtures", "no-such-command"],
-            &["okta-fixtures"],
-        ] {
-            let e = Cli::try_parse_from(args).expect_err("a usage error");
-            assert_eq!(e.exit_code(), 2, "{args:?}");
-        }
+    #[rstest]
+    #[case(&["okta-fixtures", "fake", "--addr", "not-an-address"])]
+    #[case(&["okta-fixtures", "fake", "--config"])]
+    #[case(&["okta-fixtures", "no-such-command"])]
+    #[case(&["okta-fixtures"])]
+    fn usage_errors_are_refused_with_exit_code_2(#[case] args: &[&str]) {
+        let e = Cli::try_parse_from(args).expect_err("a usage error");
+        assert_eq!(e.exit_code(), 2);
     }
 
     #[test]

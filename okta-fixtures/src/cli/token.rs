@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use okta_fixtures_config::{Config, Flow, OrgUrl, ResponseType};
 use serde::Serialize;
 
-use super::Failure;
+use super::CommandError;
 use crate::{Fixtures, TokenRequest, Tokens};
 
 /// Arguments of `okta-fixtures token`.
@@ -145,10 +145,10 @@ pub(crate) enum TokenError {
 }
 
 /// Loads the config, gets the tokens and prints the one thing asked for.
-pub(crate) fn run(args: TokenArgs) -> Result<(), Failure> {
-    let cwd = std::env::current_dir().map_err(Failure::io("cannot read the current folder"))?;
-    let env = |name: &str| std::env::var(name).ok();
-    let path = okta_fixtures_config::discover(args.config.as_deref(), &env, &cwd)?;
+pub(crate) fn run(args: TokenArgs) -> Result<(), CommandError> {
+    let cwd =
+        std::env::current_dir().map_err(CommandError::io("cannot read the current folder"))?;
+    let path = okta_fixtures_config::discover(args.config.as_deref(), &crate::env::var, &cwd)?;
     let fixtures = Fixtures::load(&path)?;
     if fixtures.config().org_url == OrgUrl::Fake {
         return Err(TokenError::FakeOrg { file: path }.into());
@@ -163,11 +163,11 @@ pub(crate) fn run(args: TokenArgs) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
-        .map_err(Failure::io("cannot write the token to stdout"))
+        .map_err(CommandError::io("cannot write the token to stdout"))
 }
 
 /// The request the arguments describe, checked for who signs in with what.
-fn request(fixtures: &Fixtures, args: &TokenArgs) -> Result<TokenRequest, Failure> {
+fn request(fixtures: &Fixtures, args: &TokenArgs) -> Result<TokenRequest, CommandError> {
     let config = fixtures.config();
     let mut request = match (&args.user, &args.app) {
         (Some(user), None) => fixtures.request(user),
@@ -264,7 +264,7 @@ fn render(
     now: SystemTime,
 ) -> Result<String, TokenError> {
     let missing = |what: Print| TokenError::Missing {
-        who: who(tokens),
+        who: tokens.who(),
         what: match what {
             Print::Id => "ID token",
             Print::Refresh => "refresh token",
@@ -307,13 +307,6 @@ fn render(
             serde_json::to_string(&response).unwrap_or_default()
         }
     })
-}
-
-fn who(tokens: &Tokens) -> String {
-    match tokens.user() {
-        Some(user) => format!("user `{user}` with app `{}`", tokens.app()),
-        None => format!("app `{}`", tokens.app()),
-    }
 }
 
 /// What to change in fixtures.yaml, the command or Okta to get the token `what`.
@@ -371,6 +364,8 @@ mod tests {
 
     use clap::Parser as _;
 
+    use rstest::rstest;
+
     use super::*;
     use crate::cli::{Cli, Command};
     use crate::tokens::TokenParts;
@@ -384,26 +379,8 @@ mod tests {
         }
     }
 
-    const YAML: &str = "
-org_url: https://dev-1.okta.com
-apps:
-  spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
-  legacy:
-    client_id: legacy-client
-    redirect_uri: 'http://localhost/implicit'
-    flow: implicit
-    response_type: [id_token]
-  reports:
-    client_id: reports-client
-    client_secret: reports-secret
-    flow: client_credentials
-    scopes: [reports:read]
-users:
-  alice: { username: alice@example.com, password: pw, app: spa }
-";
-
     fn config() -> Config {
-        okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap()
+        okta_fixtures_config::parse_str(crate::cli::tests::YAML, None, &|_| None).unwrap()
     }
 
     fn tokens(user: Option<&str>, app: &str, access: Option<&str>, id: Option<&str>) -> Tokens {
@@ -412,13 +389,10 @@ users:
             username: user.map(|u| format!("{u}@example.com")),
             app: app.into(),
             client_id: format!("{app}-client"),
-            server: "default".into(),
-            token_type: "Bearer".into(),
             access_token: access.map(Into::into),
             id_token: id.map(Into::into),
             refresh_token: None,
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(10_000),
-            scopes: vec!["openid".into(), "profile".into()],
+            ..TokenParts::sample()
         })
     }
 
@@ -452,30 +426,27 @@ users:
 
         let a = parse(&["token", "--app", "reports"]).unwrap();
         assert_eq!((a.user, a.print, a.fresh), (None, Print::Access, false));
-        for (word, print) in [
-            ("access", Print::Access),
-            ("id", Print::Id),
-            ("refresh", Print::Refresh),
-            ("header", Print::Header),
-            ("json", Print::Json),
-        ] {
-            assert_eq!(
-                parse(&["token", "alice", "--print", word]).unwrap().print,
-                print
-            );
-        }
     }
 
-    #[test]
-    fn bad_print_modes_and_empty_scopes_are_usage_errors() {
-        for args in [
-            &["token", "alice", "--print", "everything"][..],
-            &["token", "alice", "--scopes", "  "],
-            &["token", "alice", "bob"],
-        ] {
-            let e = parse(args).expect_err("a usage error");
-            assert_eq!(e.exit_code(), 2, "{args:?}");
-        }
+    #[rstest]
+    #[case("access", Print::Access)]
+    #[case("id", Print::Id)]
+    #[case("refresh", Print::Refresh)]
+    #[case("header", Print::Header)]
+    #[case("json", Print::Json)]
+    fn print_takes_each_mode(#[case] word: &str, #[case] print: Print) {
+        assert_eq!(
+            parse(&["token", "alice", "--print", word]).unwrap().print,
+            print
+        );
+    }
+
+    #[rstest]
+    #[case(&["token", "alice", "--print", "everything"])]
+    #[case(&["token", "alice", "--scopes", "  "])]
+    #[case(&["token", "alice", "bob"])]
+    fn bad_print_modes_and_empty_scopes_are_usage_errors(#[case] args: &[&str]) {
+        assert_eq!(parse(args).expect_err("a usage error").exit_code(), 2);
     }
 
     #[test]
@@ -561,39 +532,28 @@ users:
         assert!(e.contains("set OKTA_ORG_URL to the URL it prints"), "{e}");
     }
 
-    #[test]
-    fn requests_check_who_signs_in_with_what() {
+    #[rstest]
+    #[case(&["token"], &["users: `alice`", "service apps: `reports`"])]
+    #[case(&["token", "--app", "spa"], &["`okta-fixtures token <USER> --app spa`"])]
+    #[case(&["token", "alice", "--app", "reports"], &["leave out the user `alice`"])]
+    #[case(&["token", "--app", "reprots"], &["did you mean `reports`"])]
+    #[case(&["token", "alise", "--app", "spa"], &["unknown user `alise`, did you mean `alice`"])]
+    fn requests_check_who_signs_in_with_what(#[case] args: &[&str], #[case] says: &[&str]) {
         let fixtures = Fixtures::new(config());
-        let err = |args: &[&str]| {
-            let args = parse(args).unwrap();
-            let Err(e) = request(&fixtures, &args) else {
-                panic!("{args:?} accepted")
-            };
-            super::super::report(&e)
+        let Err(e) = request(&fixtures, &parse(args).unwrap()) else {
+            panic!("{args:?} accepted")
         };
-        let e = err(&["token"]);
-        assert!(
-            e.contains("users: `alice`") && e.contains("service apps: `reports`"),
-            "{e}"
-        );
-        let e = err(&["token", "--app", "spa"]);
-        assert!(e.contains("`okta-fixtures token <USER> --app spa`"), "{e}");
-        let e = err(&["token", "alice", "--app", "reports"]);
-        assert!(e.contains("leave out the user `alice`"), "{e}");
-        let e = err(&["token", "--app", "reprots"]);
-        assert!(e.contains("did you mean `reports`"), "{e}");
-        let e = err(&["token", "alise", "--app", "spa"]);
-        assert!(
-            e.contains("unknown user `alise`, did you mean `alice`"),
-            "{e}"
-        );
-
-        for ok in [
-            &["token", "alice"][..],
-            &["token", "alice", "--app", "legacy", "--scopes", "openid"],
-            &["token", "--app", "reports", "--fresh"],
-        ] {
-            assert!(request(&fixtures, &parse(ok).unwrap()).is_ok(), "{ok:?}");
+        let e = crate::cli::report(&e);
+        for part in says {
+            assert!(e.contains(part), "{part} missing from {e}");
         }
+    }
+
+    #[rstest]
+    #[case(&["token", "alice"])]
+    #[case(&["token", "alice", "--app", "legacy", "--scopes", "openid"])]
+    #[case(&["token", "--app", "reports", "--fresh"])]
+    fn requests_of_a_user_or_a_service_app_are_taken(#[case] args: &[&str]) {
+        assert!(request(&Fixtures::new(config()), &parse(args).unwrap()).is_ok());
     }
 }

@@ -220,22 +220,32 @@ pub(super) fn page(page: &AuthorizePage) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
 
-    #[test]
-    fn hints_follow_the_status_error_and_description() {
-        assert!(authn("LOCKED_OUT").contains("unlock the user"));
-        assert!(authn("SOMETHING_NEW").contains("status SUCCESS"));
-        assert!(authorize("login_required", Some("MFA required")).contains("second factor"));
-        assert!(authorize("login_required", None).contains("did not accept the sessionToken"));
-        assert!(token("invalid_grant", Some("PKCE verification failed")).contains("pkce: false"));
-        assert!(token("invalid_grant", None).contains("300 s"));
-        assert_eq!(okta("E0000000"), "");
-        assert_ne!(redirect(true), redirect(false));
-        assert_eq!(quoted(&Some(String::new())), "");
-        assert_eq!(quoted(&Some("bad".into())), " (\"bad\")");
-        assert_eq!(rate_limit(3, None), " after 3 retries");
-        assert!(rate_limit(3, Some(Duration::from_secs(70))).contains("resets in 70s"));
-        let other_form = AuthorizePage::OtherForm { action: "x".into() };
-        assert!(page(&other_form).contains("redirect_uri"));
+    #[rstest]
+    #[case::locked_out(authn("LOCKED_OUT"), "unlock the user")]
+    #[case::new_status(authn("SOMETHING_NEW"), "status SUCCESS")]
+    #[case::mfa(authorize("login_required", Some("MFA required")), "second factor")]
+    #[case::no_session(authorize("login_required", None), "did not accept the sessionToken")]
+    #[case::pkce(
+        token("invalid_grant", Some("PKCE verification failed")),
+        "pkce: false"
+    )]
+    #[case::spent_code(token("invalid_grant", None), "300 s")]
+    #[case::to_redirect_uri(redirect(true), "form_post")]
+    #[case::elsewhere(redirect(false), "interactive sign-in")]
+    #[case::reset(&rate_limit(3, Some(Duration::from_secs(70))), "resets in 70s")]
+    #[case::other_form(page(&AuthorizePage::OtherForm { action: "x".into() }), "redirect_uri")]
+    fn hints_follow_the_status_error_and_description(#[case] hint: &str, #[case] says: &str) {
+        assert!(hint.contains(says), "{says} missing from {hint}");
+    }
+
+    #[rstest]
+    #[case::unknown_code(okta("E0000000"), "")]
+    #[case::empty_description(&quoted(&Some(String::new())), "")]
+    #[case::description(&quoted(&Some("bad".into())), " (\"bad\")")]
+    #[case::no_reset(&rate_limit(3, None), " after 3 retries")]
+    fn without_advice_a_hint_is_short_or_empty(#[case] hint: &str, #[case] expected: &str) {
+        assert_eq!(hint, expected);
     }
 }

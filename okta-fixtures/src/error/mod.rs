@@ -482,35 +482,33 @@ impl fmt::Display for IdTokenProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
 
     fn alice() -> Box<SignIn> {
         Box::new(SignIn::new(Some("alice"), "spa", "default"))
     }
 
-    #[test]
-    fn messages_name_the_user_app_and_fix() {
-        let e = Error::AuthnStatus {
+    #[rstest]
+    #[case::authn_status(
+        Error::AuthnStatus { sign_in: alice(), status: "MFA_REQUIRED".into() },
+        &["MFA_REQUIRED", "exempt the"]
+    )]
+    #[case::authn_rejected(
+        Error::AuthnRejected {
             sign_in: alice(),
-            status: "MFA_REQUIRED".into(),
-        };
+            username: "alice@example.com".into(),
+            code: "E0000004".into(),
+            summary: "Authentication failed".into(),
+        },
+        &["users.alice.password", "locked", "federated"]
+    )]
+    fn messages_name_the_user_app_and_fix(#[case] e: Error, #[case] parts: &[&str]) {
         let msg = e.to_string();
         assert!(
             msg.starts_with("user `alice` with app `spa` (server `default`)"),
             "{msg}"
         );
-        assert!(
-            msg.contains("MFA_REQUIRED") && msg.contains("exempt the"),
-            "{msg}"
-        );
-
-        let e = Error::AuthnRejected {
-            sign_in: alice(),
-            username: "alice@example.com".into(),
-            code: "E0000004".into(),
-            summary: "Authentication failed".into(),
-        };
-        let msg = e.to_string();
-        for part in ["users.alice.password", "locked", "federated"] {
+        for part in parts {
             assert!(msg.contains(part), "{part} missing from {msg}");
         }
     }
