@@ -2,7 +2,7 @@
 //! ID-token check.
 //!
 //! [`sign_in`] reads top to bottom as those steps; a `client_credentials` service app makes
-//! only the `/token` call ([`service_tokens`]). [`refresh`] renews a user's tokens later.
+//! only the `/token` call ([`service_tokens`]). [`refresh()`] renews a user's tokens later.
 
 mod authn;
 mod authorize;
