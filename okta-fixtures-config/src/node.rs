@@ -5,7 +5,7 @@
 //! back as a fixed description plus the YAML path, and the parser's own message (which may
 //! quote a value) is never shown.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -62,6 +62,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxProblem> {
     let seed = Build {
         path: YamlPath::root(),
         failed: &failed,
+        seek: None,
     };
     match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
         Ok(node) => Ok(node),
@@ -231,6 +232,74 @@ const PROBLEMS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What a node at a sought path is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Empty,
+    Scalar,
+    Collection,
+}
+
+/// How far a sought path was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// The text is not a tree we accept.
+    Nothing,
+    Node(Kind),
+    /// The key of the path's last segment.
+    Key,
+    /// Only the first `n` segments exist.
+    Absent(usize),
+}
+
+/// A path being sought. Reading stops where it is, with an error that the parser marks with
+/// the position of the node (or key) being read: `yaml_serde` keeps no other positions.
+pub(crate) struct Seek<'p> {
+    target: &'p [Seg],
+    at_key: bool,
+    /// How many segments of `target` the text holds so far.
+    depth: Cell<usize>,
+    found: Cell<Option<Found>>,
+}
+
+impl Seek<'_> {
+    fn reached<E: de::Error>(&self, path: &YamlPath, found: Found) -> Result<(), E> {
+        let segs = path.segs();
+        if self.target.starts_with(segs) {
+            self.depth.set(self.depth.get().max(segs.len()));
+        }
+        if self.target != segs {
+            return Ok(());
+        }
+        self.found.set(Some(found));
+        Err(E::custom(""))
+    }
+}
+
+/// Reads `text` until `target` (its key, when `at_key` and the path ends in a key): the
+/// position found and how much of the path exists.
+pub(crate) fn seek(text: &str, target: &[Seg], at_key: bool) -> (Option<(usize, usize)>, Found) {
+    let failed = RefCell::new(None);
+    let seek = Seek {
+        target,
+        at_key,
+        depth: Cell::new(0),
+        found: Cell::new(None),
+    };
+    let seed = Build {
+        path: YamlPath::root(),
+        failed: &failed,
+        seek: Some(&seek),
+    };
+    match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
+        Ok(_) => (None, Found::Absent(seek.depth.get())),
+        Err(e) => match seek.found.get() {
+            Some(found) => (e.location().map(|l| (l.line(), l.column())), found),
+            None => (None, Found::Nothing),
+        },
+    }
+}
+
 type Failed<'f> = &'f RefCell<Option<(YamlPath, &'static str)>>;
 
 /// Records a failure of our own and returns the error that stops the parser (which marks it
@@ -243,6 +312,22 @@ fn fail<E: de::Error>(failed: Failed<'_>, path: YamlPath, what: &'static str) ->
 struct Build<'f> {
     path: YamlPath,
     failed: Failed<'f>,
+    seek: Option<&'f Seek<'f>>,
+}
+
+impl Build<'_> {
+    /// Returns `node`, or stops the read when it is the node sought.
+    fn leaf<E: de::Error>(&self, node: Node) -> Result<Node, E> {
+        if let Some(seek) = self.seek {
+            let kind = match node {
+                Node::Null => Kind::Empty,
+                Node::Seq(_) | Node::Map(_) => Kind::Collection,
+                _ => Kind::Scalar,
+            };
+            seek.reached(&self.path, Found::Node(kind))?;
+        }
+        Ok(node)
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Build<'_> {
@@ -260,38 +345,39 @@ impl<'de> Visitor<'de> for Build<'_> {
         f.write_str("a YAML node")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Bool(v))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+        self.leaf(Node::Bool(v))
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Int(v.into()))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+        self.leaf(Node::Int(v.into()))
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-        Ok(Node::Int(v.into()))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+        self.leaf(Node::Int(v.into()))
     }
 
-    fn visit_i128<E>(self, v: i128) -> Result<Node, E> {
-        Ok(Node::Int(v))
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Node, E> {
+        self.leaf(Node::Int(v))
     }
 
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node, E> {
-        i128::try_from(v)
-            .map(Node::Int)
-            .map_err(|_| fail(self.failed, self.path, "a number too large to read"))
+        match i128::try_from(v) {
+            Ok(v) => self.leaf(Node::Int(v)),
+            Err(_) => Err(fail(self.failed, self.path, "a number too large to read")),
+        }
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
-        Ok(Node::Float(v))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        self.leaf(Node::Float(v))
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Str(v.to_owned()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+        self.leaf(Node::Str(v.to_owned()))
     }
 
-    fn visit_string<E>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Str(v))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+        self.leaf(Node::Str(v))
     }
 
     fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Node, E> {
@@ -302,12 +388,12 @@ impl<'de> Visitor<'de> for Build<'_> {
         ))
     }
 
-    fn visit_unit<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        self.leaf(Node::Null)
     }
 
-    fn visit_none<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        self.leaf(Node::Null)
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
@@ -329,10 +415,11 @@ impl<'de> Visitor<'de> for Build<'_> {
             let seed = Build {
                 path: self.path.index(items.len()),
                 failed: self.failed,
+                seek: self.seek,
             };
             match seq.next_element_seed(seed)? {
                 Some(item) => items.push(item),
-                None => return Ok(Node::Seq(items)),
+                None => return self.leaf(Node::Seq(items)),
             }
         }
     }
@@ -345,6 +432,7 @@ impl<'de> Visitor<'de> for Build<'_> {
                 path: &self.path,
                 seen: &entries,
                 failed: self.failed,
+                seek: self.seek,
             };
             let Some(key) = map.next_key_seed(key_seed)? else {
                 break;
@@ -353,6 +441,7 @@ impl<'de> Visitor<'de> for Build<'_> {
             let value = map.next_value_seed(Build {
                 path: path.clone(),
                 failed: self.failed,
+                seek: self.seek,
             })?;
             if key == "<<" {
                 merges.push((path, value));
@@ -385,7 +474,7 @@ impl<'de> Visitor<'de> for Build<'_> {
                 }
             }
         }
-        Ok(Node::Map(entries))
+        self.leaf(Node::Map(entries))
     }
 }
 
@@ -394,6 +483,7 @@ struct Key<'a> {
     path: &'a YamlPath,
     seen: &'a [(String, Node)],
     failed: Failed<'a>,
+    seek: Option<&'a Seek<'a>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
@@ -422,6 +512,9 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        if let Some(seek) = self.seek.filter(|s| s.at_key) {
+            seek.reached(&self.path.key(v), Found::Key)?;
+        }
         if v != "<<" && self.seen.iter().any(|(k, _)| k == v) {
             return Err(fail(
                 self.failed,
