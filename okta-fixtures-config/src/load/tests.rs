@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rstest::rstest;
 
 use super::*;
 use crate::{Names, Origin, parse_names};
@@ -650,50 +651,50 @@ fn wrong_types_say_what_was_expected_and_never_the_value() {
     }
 }
 
+#[rstest]
+#[case(
+    "apps:\n  spa:\n    client_id: x\n    flow: code\n",
+    "apps.spa",
+    "redirect_uri"
+)]
+#[case(
+    "apps:\n  spa:\n    redirect_uri: http://a/b\n    flow: code\n",
+    "apps.spa",
+    "client_id"
+)]
+#[case("apps:\n  spa:\n", "apps.spa", "flow")]
+#[case("users:\n  alice:\n    username: a\n", "users.alice", "password")]
+#[case(
+    "apps:\n  svc:\n    client_id: x\n    flow: client_credentials\n    scopes: [a]\n",
+    "apps.svc",
+    "client_secret"
+)]
+#[case(
+    "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n",
+    "apps.svc",
+    "scopes"
+)]
+fn missing_required_keys_point_at_the_mapping_that_lacks_them(
+    #[case] yaml: &str,
+    #[case] path: &str,
+    #[case] key: &str,
+) {
+    let e = err(yaml);
+    assert!(
+        matches!(&e, Error::Missing { key: k, .. } if k == key),
+        "{e:?}"
+    );
+    assert_at(&e, path, (2, 3));
+}
+
 #[test]
-fn missing_required_keys_point_at_the_mapping_that_lacks_them() {
-    let e = err("apps:\n  spa:\n    client_id: x\n    flow: code\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "redirect_uri"),
-        "{e:?}"
-    );
-    assert_at(&e, "apps.spa", (2, 3));
-    let e = err("apps:\n  spa:\n    redirect_uri: http://a/b\n    flow: code\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "client_id"),
-        "{e:?}"
-    );
-    let e = err("apps:\n  spa:\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "flow"),
-        "{e:?}"
-    );
-    assert_at(&e, "apps.spa", (2, 3));
-    let e = err("users:\n  alice:\n    username: a\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "password"),
-        "{e:?}"
-    );
-    assert_at(&e, "users.alice", (2, 3));
+fn a_missing_key_of_a_list_item_points_at_the_item() {
     let e = err("fake:\n  faults:\n    - endpoint: token\n      kind: status\n");
     assert!(
         matches!(&e, Error::Missing { key, .. } if key == "status"),
         "{e:?}"
     );
     assert_at(&e, "fake.faults[0]", (3, 7));
-    let e = err("apps:\n  svc:\n    client_id: x\n    flow: client_credentials\n    scopes: [a]\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "client_secret"),
-        "{e:?}"
-    );
-    let e = err(
-        "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n",
-    );
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "scopes"),
-        "{e:?}"
-    );
-    assert_at(&e, "apps.svc", (2, 3));
 }
 
 #[test]
