@@ -94,6 +94,15 @@ const ROTATIONS: &[(&str, Rotation)] =
 
 const FAULT_KINDS: &[&str] = &["rate_limit", "status", "latency", "drop", "malformed_page"];
 
+/// What `read` makes of a setting the file gives, else `default`.
+fn setting_or<S, T>(
+    setting: &Option<S>,
+    default: T,
+    read: impl FnOnce(&S) -> Result<T>,
+) -> Result<T> {
+    setting.as_ref().map_or(Ok(default), read)
+}
+
 /// Grant types an Okta app can enable.
 const GRANT_TYPES: &[&str] = &[
     "authorization_code",
@@ -246,61 +255,41 @@ impl Resolver<'_> {
         for (name, user) in &raw.users {
             users.insert(name.clone(), self.user(name, user)?);
         }
+        let d = CacheSettings::default();
         let cache = match &raw.cache {
-            None => CacheSettings::default(),
-            Some(c) => {
-                let d = CacheSettings::default();
-                CacheSettings {
-                    store: c
-                        .store
-                        .as_ref()
-                        .map_or(Ok(d.store), |s| self.one_of(s, CACHE_STORES))?,
-                    refresh_before: c
-                        .refresh_before
-                        .as_ref()
-                        .map_or(Ok(d.refresh_before), |s| self.duration(s))?,
-                    persist_refresh: c
-                        .persist_refresh
-                        .as_ref()
-                        .map_or(Ok(d.persist_refresh), |s| self.bool(s))?,
-                }
-            }
+            None => d,
+            Some(c) => CacheSettings {
+                store: setting_or(&c.store, d.store, |s| self.one_of(s, CACHE_STORES))?,
+                refresh_before: setting_or(&c.refresh_before, d.refresh_before, |s| {
+                    self.duration(s)
+                })?,
+                persist_refresh: setting_or(&c.persist_refresh, d.persist_refresh, |s| {
+                    self.bool(s)
+                })?,
+            },
         };
+        let d = VerifySettings::default();
         let verify = match &raw.verify {
-            None => VerifySettings::default(),
-            Some(v) => {
-                let d = VerifySettings::default();
-                VerifySettings {
-                    id_token: v
-                        .id_token
-                        .as_ref()
-                        .map_or(Ok(d.id_token), |s| self.bool(s))?,
-                    leeway: v
-                        .leeway
-                        .as_ref()
-                        .map_or(Ok(d.leeway), |s| self.duration(s))?,
-                }
-            }
+            None => d,
+            Some(v) => VerifySettings {
+                id_token: setting_or(&v.id_token, d.id_token, |s| self.bool(s))?,
+                leeway: setting_or(&v.leeway, d.leeway, |s| self.duration(s))?,
+            },
         };
+        let d = HttpSettings::default();
         let http = match &raw.http {
-            None => HttpSettings::default(),
-            Some(h) => {
-                let d = HttpSettings::default();
-                HttpSettings {
-                    timeout: h
-                        .timeout
-                        .as_ref()
-                        .map_or(Ok(d.timeout), |s| self.positive_duration(s))?,
-                    rate_limit_retries: h
-                        .rate_limit_retries
-                        .as_ref()
-                        .map_or(Ok(d.rate_limit_retries), |s| self.number(s, 0, 100))?,
-                    max_rate_limit_wait: h
-                        .max_rate_limit_wait
-                        .as_ref()
-                        .map_or(Ok(d.max_rate_limit_wait), |s| self.duration(s))?,
-                }
-            }
+            None => d,
+            Some(h) => HttpSettings {
+                timeout: setting_or(&h.timeout, d.timeout, |s| self.positive_duration(s))?,
+                rate_limit_retries: setting_or(&h.rate_limit_retries, d.rate_limit_retries, |s| {
+                    self.number(s, 0, 100)
+                })?,
+                max_rate_limit_wait: setting_or(
+                    &h.max_rate_limit_wait,
+                    d.max_rate_limit_wait,
+                    |s| self.duration(s),
+                )?,
+            },
         };
         let fake = match &raw.fake {
             None => FakeSettings::default(),
@@ -740,10 +729,7 @@ impl Resolver<'_> {
             only_for(&f.reset, "reset", "rate_limit")?;
             let kind = match kind_name.as_str() {
                 "rate_limit" => FaultKind::RateLimit {
-                    reset: f
-                        .reset
-                        .as_ref()
-                        .map_or(Ok(1), |s| self.number(s, 0, 3600))?,
+                    reset: setting_or(&f.reset, 1, |s| self.number(s, 0, 3600))?,
                 },
                 "status" => match &f.status {
                     Some(s) => FaultKind::Status(self.number(s, 100, 599)?),
