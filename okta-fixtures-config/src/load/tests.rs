@@ -788,20 +788,6 @@ fn unknown_enum_values_list_the_choices_and_suggest_one() {
     }
 }
 
-#[test]
-fn flow_and_app_names_must_be_literal() {
-    let e = err(
-        "apps:\n  spa:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: ${FLOW:-code}\n",
-    );
-    assert_at(&e, "apps.spa.flow", (5, 11));
-    assert!(e.to_string().contains("never expanded"), "{e}");
-    let e = err(&format!(
-        "{SPA}users:\n  alice:\n    username: a\n    password: b\n    app: ${{APP:-spa}}\n"
-    ));
-    assert_at(&e, "users.alice.app", (10, 10));
-    assert!(e.to_string().contains("never expanded"), "{e}");
-}
-
 // ---------------------------------------------------------------- cross-references
 
 #[test]
@@ -854,52 +840,7 @@ users:
     );
 }
 
-#[test]
-fn fake_sections_name_only_known_users_and_apps() {
-    let base = format!("{SPA}users:\n  alice: {{username: a, password: b}}\n");
-    let e = err(&format!(
-        "{base}fake:\n  users:\n    alcie:\n      groups: [x]\n"
-    ));
-    assert!(
-        matches!(&e, Error::UnknownName { kind: "user", .. }),
-        "{e:?}"
-    );
-    assert_at(&e, "fake.users.alcie", (10, 5));
-    assert!(e.to_string().ends_with("did you mean `alice`?"), "{e}");
-    let e = err(&format!(
-        "{base}fake:\n  users:\n    alice:\n      apps: [spa, sap]\n"
-    ));
-    assert_at(&e, "fake.users.alice.apps[1]", (11, 19));
-    let e = err(&format!("{base}fake:\n  apps:\n    sap: {{}}\n"));
-    assert!(
-        matches!(&e, Error::UnknownName { kind: "app", .. }),
-        "{e:?}"
-    );
-    assert_at(&e, "fake.apps.sap", (10, 5));
-}
-
 // ---------------------------------------------------------------- app rules
-
-#[test]
-fn pkce_rules() {
-    let implicit = "apps:\n  old:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: implicit\n    pkce: true\n";
-    let e = err(implicit);
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "apps.old.pkce", (6, 5));
-    assert!(e.to_string().contains("implicit flow has no PKCE"), "{e}");
-
-    let e = err(&format!("{SPA}    pkce: false\n"));
-    assert_at(&e, "apps.spa.pkce", (6, 5));
-    assert!(e.to_string().contains("must use PKCE"), "{e}");
-
-    let e = err(
-        "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n    scopes: [a]\n    pkce: false\n",
-    );
-    assert_at(&e, "apps.svc.pkce", (7, 5));
-
-    let web = "apps:\n  web:\n    client_id: x\n    client_secret: y\n    redirect_uri: http://a/b\n    flow: code\n    pkce: false\n";
-    assert!(!parse(web).unwrap().apps["web"].pkce);
-}
 
 #[test]
 fn redirect_uris_must_be_absolute_urls() {
@@ -943,46 +884,110 @@ fn redirect_uris_must_be_absolute_urls() {
     assert_at(&e, "fake.apps.spa.redirect_uris[1]", (9, 35));
 }
 
-#[test]
-fn other_app_rules() {
-    let e = err(&format!("{SPA}    response_type: [token]\n"));
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "apps.spa.response_type", (6, 5));
-    let e = err(&format!(
-        "{SPA}    token_endpoint_auth: client_secret_post\n"
-    ));
+// ---------------------------------------------------------------- rules
+
+fn spa(extra: &str) -> String {
+    format!("{SPA}{extra}")
+}
+
+/// A file that breaks one rule: the error's variant, where it points and what it says.
+#[rstest]
+#[case::flow_from_a_variable(
+    "apps:\n  spa:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: ${FLOW:-code}\n",
+    "Invalid", "apps.spa.flow", (5, 11), "never expanded"
+)]
+#[case::app_from_a_variable(
+    spa("users:\n  alice:\n    username: a\n    password: b\n    app: ${APP:-spa}\n"),
+    "Invalid", "users.alice.app", (10, 10), "never expanded"
+)]
+#[case::unknown_fake_user(
+    spa("users:\n  alice: {username: a, password: b}\nfake:\n  users:\n    alcie:\n      groups: [x]\n"),
+    "UnknownName", "fake.users.alcie", (10, 5), "unknown user `alcie`, did you mean `alice`?"
+)]
+#[case::unknown_app_of_a_fake_user(
+    spa("users:\n  alice: {username: a, password: b}\nfake:\n  users:\n    alice:\n      apps: [spa, sap]\n"),
+    "UnknownName", "fake.users.alice.apps[1]", (11, 19), "unknown app `sap`"
+)]
+#[case::unknown_fake_app(
+    spa("users:\n  alice: {username: a, password: b}\nfake:\n  apps:\n    sap: {}\n"),
+    "UnknownName", "fake.apps.sap", (10, 5), "unknown app `sap`"
+)]
+#[case::pkce_on_implicit(
+    "apps:\n  old:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: implicit\n    pkce: true\n",
+    "Conflict", "apps.old.pkce", (6, 5), "implicit flow has no PKCE"
+)]
+#[case::no_pkce_for_a_public_app(
+    spa("    pkce: false\n"),
+    "Conflict", "apps.spa.pkce", (6, 5), "must use PKCE"
+)]
+#[case::pkce_on_client_credentials(
+    "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n    scopes: [a]\n    pkce: false\n",
+    "Conflict", "apps.svc.pkce", (7, 5), "pkce"
+)]
+#[case::response_type_for_code(
+    spa("    response_type: [token]\n"),
+    "Conflict", "apps.spa.response_type", (6, 5), "response_type"
+)]
+#[case::secret_auth_without_secret(
+    spa("    token_endpoint_auth: client_secret_post\n"),
+    "Missing", "apps.spa", (2, 3), "`client_secret`"
+)]
+#[case::no_auth_with_a_secret(
+    spa("    client_secret: s\n    token_endpoint_auth: none\n"),
+    "Conflict", "apps.spa.token_endpoint_auth", (7, 5), "none"
+)]
+#[case::no_scopes(
+    spa("    scopes: []\n"),
+    "Invalid", "apps.spa.scopes", (6, 13), "at least one scope"
+)]
+#[case::server_as_a_url(
+    spa("    authorization_server: https://dev-1.okta.com/oauth2/default\n"),
+    "Invalid", "apps.spa.authorization_server", (6, 27), "authorization server"
+)]
+#[case::server_with_a_slash(
+    "authorization_server: a/b\n",
+    "Invalid", "authorization_server", (1, 23), "authorization server"
+)]
+#[case::empty_secret(
+    spa("    client_secret: ${EMPTY:-}\n"),
+    "Invalid", "apps.spa.client_secret", (6, 20), "`client_secret` is empty"
+)]
+#[case::fault_status(
+    "fake:\n  faults:\n    - endpoint: token\n      kind: status\n      status: 700\n",
+    "Invalid", "fake.faults[0].status", (5, 15), "from 100 to 599"
+)]
+#[case::latency_on_drop(
+    "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      latency: 1s\n",
+    "Conflict", "fake.faults[0].latency", (5, 7), "latency"
+)]
+#[case::fault_times_zero(
+    "fake:\n  faults:\n    - {endpoint: authn, kind: drop, times: 0}\n",
+    "Invalid", "fake.faults[0].times", (3, 44), "times"
+)]
+fn a_broken_rule_is_located_and_named(
+    #[case] yaml: String,
+    #[case] variant: &str,
+    #[case] path: &str,
+    #[case] line_col: (usize, usize),
+    #[case] says: &str,
+) {
+    let e = err(&yaml);
     assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "client_secret"),
+        format!("{e:?}").starts_with(&format!("{variant} ")),
         "{e:?}"
     );
-    let e = err(&format!(
-        "{SPA}    client_secret: s\n    token_endpoint_auth: none\n"
-    ));
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "apps.spa.token_endpoint_auth", (7, 5));
-    let e = err(&format!("{SPA}    scopes: []\n"));
-    assert_at(&e, "apps.spa.scopes", (6, 13));
-    assert!(e.to_string().contains("at least one scope"), "{e}");
-    let e = err(&format!(
-        "{SPA}    authorization_server: https://dev-1.okta.com/oauth2/default\n"
-    ));
-    assert_at(&e, "apps.spa.authorization_server", (6, 27));
-    let e = err("authorization_server: a/b\n");
-    assert_at(&e, "authorization_server", (1, 23));
-    let e = err(&format!("{SPA}    client_secret: ${{EMPTY:-}}\n"));
-    assert!(e.to_string().contains("`client_secret` is empty"), "{e}");
+    assert_at(&e, path, line_col);
+    assert!(e.to_string().contains(says), "{e}");
 }
 
 #[test]
-fn fault_rules() {
-    let e = err("fake:\n  faults:\n    - endpoint: token\n      kind: status\n      status: 700\n");
-    assert_at(&e, "fake.faults[0].status", (5, 15));
-    assert!(e.to_string().contains("from 100 to 599"), "{e}");
-    let e = err("fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      latency: 1s\n");
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "fake.faults[0].latency", (5, 7));
-    let e = err("fake:\n  faults:\n    - {endpoint: authn, kind: drop, times: 0}\n");
-    assert_at(&e, "fake.faults[0].times", (3, 44));
+fn a_confidential_web_app_may_turn_pkce_off() {
+    let web = "apps:\n  web:\n    client_id: x\n    client_secret: y\n    redirect_uri: http://a/b\n    flow: code\n    pkce: false\n";
+    assert!(!parse(web).unwrap().apps["web"].pkce);
+}
+
+#[test]
+fn a_rate_limit_fault_defaults_its_reset() {
     let c = parse("fake:\n  faults:\n    - {endpoint: authn, kind: rate_limit}\n").unwrap();
     assert_eq!(c.fake.faults[0].kind, FaultKind::RateLimit { reset: 1 });
     assert_eq!(c.fake.faults[0].times, None);
