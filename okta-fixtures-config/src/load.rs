@@ -103,6 +103,11 @@ fn setting_or<S, T>(
     setting.as_ref().map_or(Ok(default), read)
 }
 
+/// What `read` makes of a setting the file gives, if it gives one.
+fn optional<S, T>(setting: &Option<S>, read: impl FnOnce(&S) -> Result<T>) -> Result<Option<T>> {
+    setting.as_ref().map(read).transpose()
+}
+
 /// Grant types an Okta app can enable.
 const GRANT_TYPES: &[&str] = &[
     "authorization_code",
@@ -129,10 +134,6 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     fn text(&self, t: &Text) -> Result<String> {
         expand(&t.value, self.env, || self.doc.at(&t.path, Target::Value))
-    }
-
-    fn opt(&self, t: Option<&Text>) -> Result<Option<String>> {
-        t.map(|t| self.text(t)).transpose()
     }
 
     /// Expanded, and not empty.
@@ -471,11 +472,7 @@ impl Resolver<'_> {
             }
             (None, flow) => flow == Flow::Code,
         };
-        let authorization_server = raw
-            .authorization_server
-            .as_ref()
-            .map(|t| self.server_id(t))
-            .transpose()?;
+        let authorization_server = optional(&raw.authorization_server, |t| self.server_id(t))?;
         Ok(App {
             name: name.to_owned(),
             client_id,
@@ -619,18 +616,14 @@ impl Resolver<'_> {
             users.insert(
                 name.clone(),
                 FakeUser {
-                    id: self.opt(u.id.as_ref())?,
-                    given_name: self.opt(u.given_name.as_ref())?,
-                    family_name: self.opt(u.family_name.as_ref())?,
-                    name: self.opt(u.name.as_ref())?,
-                    email: self.opt(u.email.as_ref())?,
+                    id: optional(&u.id, |t| self.text(t))?,
+                    given_name: optional(&u.given_name, |t| self.text(t))?,
+                    family_name: optional(&u.family_name, |t| self.text(t))?,
+                    name: optional(&u.name, |t| self.text(t))?,
+                    email: optional(&u.email, |t| self.text(t))?,
                     groups: self.list(&u.groups)?,
                     claims: self.json_claims(&u.claims)?,
-                    status: u
-                        .status
-                        .as_ref()
-                        .map(|s| self.one_of(s, AUTHN_STATUSES))
-                        .transpose()?,
+                    status: optional(&u.status, |s| self.one_of(s, AUTHN_STATUSES))?,
                     apps: u
                         .apps
                         .as_ref()
@@ -654,15 +647,11 @@ impl Resolver<'_> {
             servers.insert(
                 id.clone(),
                 FakeServer {
-                    audience: self.opt(s.audience.as_ref())?,
+                    audience: optional(&s.audience, |t| self.text(t))?,
                     scopes: self.list(&s.scopes)?,
                     access_claims: self.server_claims(&s.access_claims)?,
                     id_claims: self.server_claims(&s.id_claims)?,
-                    lifetimes: s
-                        .lifetimes
-                        .as_ref()
-                        .map(|l| self.lifetimes(l, &lifetimes))
-                        .transpose()?,
+                    lifetimes: optional(&s.lifetimes, |l| self.lifetimes(l, &lifetimes))?,
                 },
             );
         }
@@ -696,17 +685,9 @@ impl Resolver<'_> {
                 name.clone(),
                 FakeApp {
                     grant_types,
-                    rotation: a
-                        .rotation
-                        .as_ref()
-                        .map(|r| self.one_of(r, ROTATIONS))
-                        .transpose()?,
-                    rotation_grace: a
-                        .rotation_grace
-                        .as_ref()
-                        .map(|d| self.duration(d))
-                        .transpose()?,
-                    pkce_required: a.pkce_required.as_ref().map(|b| self.bool(b)).transpose()?,
+                    rotation: optional(&a.rotation, |r| self.one_of(r, ROTATIONS))?,
+                    rotation_grace: optional(&a.rotation_grace, |d| self.duration(d))?,
+                    pkce_required: optional(&a.pkce_required, |b| self.bool(b))?,
                     redirect_uris,
                 },
             );
@@ -748,17 +729,13 @@ impl Resolver<'_> {
             faults.push(FaultSpec {
                 endpoint,
                 kind,
-                user: self.opt(f.user.as_ref())?,
-                client_id: self.opt(f.client_id.as_ref())?,
-                times: f
-                    .times
-                    .as_ref()
-                    .map(|s| self.number(s, 1, i128::from(u32::MAX)))
-                    .transpose()?,
+                user: optional(&f.user, |t| self.text(t))?,
+                client_id: optional(&f.client_id, |t| self.text(t))?,
+                times: optional(&f.times, |s| self.number(s, 1, i128::from(u32::MAX)))?,
             });
         }
         Ok(FakeSettings {
-            org_name: self.opt(raw.org_name.as_ref())?,
+            org_name: optional(&raw.org_name, |t| self.text(t))?,
             users,
             servers,
             apps,
