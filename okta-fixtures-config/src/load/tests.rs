@@ -53,6 +53,11 @@ apps:
     flow: code
 ";
 
+/// [`SPA`] followed by `extra`.
+fn spa(extra: &str) -> String {
+    format!("{SPA}{extra}")
+}
+
 // ---------------------------------------------------------------- the example file
 
 #[test]
@@ -710,82 +715,47 @@ fn an_empty_value_is_an_absent_key() {
 
 // ---------------------------------------------------------------- enum values
 
-#[test]
-fn unknown_enum_values_list_the_choices_and_suggest_one() {
-    let cases: &[(&str, &str, (usize, usize), &str)] = &[
-        (
-            "apps:\n  spa:\n    client_id: x\n    flow: cod\n",
-            "apps.spa.flow",
-            (4, 11),
-            "did you mean `code`?",
-        ),
-        (
-            "apps:\n  web:\n    client_id: x\n    client_secret: s\n    redirect_uri: http://a/b\n    flow: code\n    token_endpoint_auth: client_secret_bsic\n",
-            "apps.web.token_endpoint_auth",
-            (7, 26),
-            "did you mean `client_secret_basic`?",
-        ),
-        (
-            "apps:\n  old:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: implicit\n    response_type: [id_token, tokn]\n",
-            "apps.old.response_type[1]",
-            (6, 31),
-            "did you mean `token`?",
-        ),
-        (
-            "cache:\n  store: dsk\n",
-            "cache.store",
-            (2, 10),
-            "did you mean `disk`?",
-        ),
-        (
-            "fake:\n  faults:\n    - endpoint: authz\n      kind: drop\n",
-            "fake.faults[0].endpoint",
-            (3, 17),
-            "expected one of: authn, authorize",
-        ),
-        (
-            "fake:\n  faults:\n    - endpoint: authn\n      kind: rate_limt\n",
-            "fake.faults[0].kind",
-            (4, 13),
-            "did you mean `rate_limit`?",
-        ),
-        (
-            "fake:\n  users:\n    alice:\n      status: LOCKED\n",
-            "fake.users.alice.status",
-            (4, 15),
-            "expected one of: SUCCESS",
-        ),
-        (
-            "fake:\n  apps:\n    spa:\n      rotation: rotating\n",
-            "fake.apps.spa.rotation",
-            (4, 17),
-            "expected one of: rotate, static",
-        ),
-        (
-            "fake:\n  apps:\n    spa:\n      grant_types: [authorisation_code]\n",
-            "fake.apps.spa.grant_types[0]",
-            (4, 21),
-            "did you mean `authorization_code`?",
-        ),
-    ];
-    for (yaml, path, pos, text) in cases {
-        let yaml = if yaml.starts_with("fake:\n  users:\n    alice") {
-            format!("users:\n  alice: {{username: a, password: b}}\n{yaml}")
-        } else if yaml.starts_with("fake:\n  apps:\n    spa") {
-            format!("{SPA}{yaml}")
-        } else {
-            (*yaml).to_owned()
-        };
-        let e = err(&yaml);
-        assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
-        let shift = yaml.lines().count()
-            - yaml
-                .lines()
-                .skip_while(|l| !l.starts_with(path.split('.').next().unwrap()))
-                .count();
-        assert_at(&e, path, (pos.0 + shift, pos.1));
-        assert!(e.to_string().contains(text), "{e}");
-    }
+#[rstest]
+#[case("apps:\n  spa:\n    client_id: x\n    flow: cod\n", "apps.spa.flow", (4, 11), "did you mean `code`?")]
+#[case(
+    "apps:\n  web:\n    client_id: x\n    client_secret: s\n    redirect_uri: http://a/b\n    flow: code\n    token_endpoint_auth: client_secret_bsic\n",
+    "apps.web.token_endpoint_auth", (7, 26), "did you mean `client_secret_basic`?"
+)]
+#[case(
+    "apps:\n  old:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: implicit\n    response_type: [id_token, tokn]\n",
+    "apps.old.response_type[1]", (6, 31), "did you mean `token`?"
+)]
+#[case("cache:\n  store: dsk\n", "cache.store", (2, 10), "did you mean `disk`?")]
+#[case(
+    "fake:\n  faults:\n    - endpoint: authz\n      kind: drop\n",
+    "fake.faults[0].endpoint", (3, 17), "expected one of: authn, authorize"
+)]
+#[case(
+    "fake:\n  faults:\n    - endpoint: authn\n      kind: rate_limt\n",
+    "fake.faults[0].kind", (4, 13), "did you mean `rate_limit`?"
+)]
+#[case(
+    "users:\n  alice: {username: a, password: b}\nfake:\n  users:\n    alice:\n      status: LOCKED\n",
+    "fake.users.alice.status", (6, 15), "expected one of: SUCCESS"
+)]
+#[case(
+    spa("fake:\n  apps:\n    spa:\n      rotation: rotating\n"),
+    "fake.apps.spa.rotation", (9, 17), "expected one of: rotate, static"
+)]
+#[case(
+    spa("fake:\n  apps:\n    spa:\n      grant_types: [authorisation_code]\n"),
+    "fake.apps.spa.grant_types[0]", (9, 21), "did you mean `authorization_code`?"
+)]
+fn unknown_enum_values_list_the_choices_and_suggest_one(
+    #[case] yaml: String,
+    #[case] path: &str,
+    #[case] line_col: (usize, usize),
+    #[case] says: &str,
+) {
+    let e = err(&yaml);
+    assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
+    assert_at(&e, path, line_col);
+    assert!(e.to_string().contains(says), "{e}");
 }
 
 // ---------------------------------------------------------------- cross-references
@@ -885,10 +855,6 @@ fn redirect_uris_must_be_absolute_urls() {
 }
 
 // ---------------------------------------------------------------- rules
-
-fn spa(extra: &str) -> String {
-    format!("{SPA}{extra}")
-}
 
 /// A file that breaks one rule: the error's variant, where it points and what it says.
 #[rstest]
