@@ -716,7 +716,10 @@ fn an_empty_value_is_an_absent_key() {
 // ---------------------------------------------------------------- enum values
 
 #[rstest]
-#[case("apps:\n  spa:\n    client_id: x\n    flow: cod\n", "apps.spa.flow", (4, 11), "did you mean `code`?")]
+#[case(
+    "apps:\n  spa:\n    client_id: x\n    flow: cod\n",
+    "apps.spa.flow", (4, 11), "did you mean `code`?"
+)]
 #[case(
     "apps:\n  web:\n    client_id: x\n    client_secret: s\n    redirect_uri: http://a/b\n    flow: code\n    token_endpoint_auth: client_secret_bsic\n",
     "apps.web.token_endpoint_auth", (7, 26), "did you mean `client_secret_basic`?"
@@ -759,56 +762,6 @@ fn unknown_enum_values_list_the_choices_and_suggest_one(
 }
 
 // ---------------------------------------------------------------- cross-references
-
-#[test]
-fn a_user_naming_an_unknown_app_gets_a_suggestion() {
-    let e = err(&format!(
-        "{SPA}users:\n  alice:\n    username: a\n    password: b\n    app: sap\n"
-    ));
-    assert!(
-        matches!(&e, Error::UnknownName { kind: "app", name, .. } if name == "sap"),
-        "{e:?}"
-    );
-    assert_at(&e, "users.alice.app", (10, 10));
-    assert!(
-        e.to_string()
-            .ends_with("unknown app `sap`, did you mean `spa`?"),
-        "{e}"
-    );
-    let e = err(&format!(
-        "{SPA}users:\n  alice:\n    username: a\n    password: b\n    app: mobile\n"
-    ));
-    assert!(
-        e.to_string()
-            .ends_with("unknown app `mobile`, expected one of: `spa`"),
-        "{e}"
-    );
-}
-
-#[test]
-fn a_user_naming_a_client_credentials_app_is_a_conflict() {
-    let yaml = "\
-apps:
-  reports:
-    client_id: r
-    client_secret: s
-    flow: client_credentials
-    scopes: [reports:read]
-users:
-  alice:
-    username: a
-    password: b
-    app: reports
-";
-    let e = err(yaml);
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "users.alice.app", (11, 5));
-    assert!(
-        e.to_string()
-            .contains("`reports` uses `flow: client_credentials`"),
-        "{e}"
-    );
-}
 
 // ---------------------------------------------------------------- app rules
 
@@ -926,6 +879,44 @@ fn redirect_uris_must_be_absolute_urls() {
     "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      latency: 1s\n",
     "Conflict", "fake.faults[0].latency", (5, 7), "latency"
 )]
+#[case::unknown_app_of_a_user(
+    spa("users:\n  alice:\n    username: a\n    password: b\n    app: sap\n"),
+    "UnknownName", "users.alice.app", (10, 10), "unknown app `sap`, did you mean `spa`?"
+)]
+#[case::far_from_any_app(
+    spa("users:\n  alice:\n    username: a\n    password: b\n    app: mobile\n"),
+    "UnknownName", "users.alice.app", (10, 10), "unknown app `mobile`, expected one of: `spa`"
+)]
+#[case::user_of_a_client_credentials_app(
+    "apps:\n  reports:\n    client_id: r\n    client_secret: s\n    flow: client_credentials\n    scopes: [reports:read]\nusers:\n  alice:\n    username: a\n    password: b\n    app: reports\n",
+    "Conflict", "users.alice.app", (11, 5), "`reports` uses `flow: client_credentials`"
+)]
+#[case::missing_password_variable(
+    spa("users:\n  alice:\n    username: a\n    password: ${OKTA_ALICE_PASSWORD}\n"),
+    "MissingEnv", "users.alice.password", (9, 15), "variable `OKTA_ALICE_PASSWORD` is not set"
+)]
+#[case::missing_fault_variable(
+    "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      user: ${FAULT_USER}\n",
+    "MissingEnv", "fake.faults[0].user", (5, 13), "variable `FAULT_USER` is not set"
+)]
+#[case::missing_duration_variable(
+    "http:\n  timeout: ${TIMEOUT}\n",
+    "MissingEnv", "http.timeout", (2, 12), "variable `TIMEOUT` is not set"
+)]
+#[case::bad_duration("http:\n  timeout: 3x\n", "Invalid", "http.timeout", (2, 12), "duration")]
+#[case::zero_timeout("http:\n  timeout: 0\n", "Invalid", "http.timeout", (2, 12), "duration")]
+#[case::fractional_duration(
+    "verify:\n  leeway: 1.5\n",
+    "Invalid", "verify.leeway", (2, 11), "duration"
+)]
+#[case::boolean_duration(
+    "cache:\n  refresh_before: true\n",
+    "Invalid", "cache.refresh_before", (2, 19), "duration"
+)]
+#[case::word_duration(
+    "fake:\n  lifetimes:\n    code: soon\n",
+    "Invalid", "fake.lifetimes.code", (3, 11), "duration"
+)]
 #[case::fault_times_zero(
     "fake:\n  faults:\n    - {endpoint: authn, kind: drop, times: 0}\n",
     "Invalid", "fake.faults[0].times", (3, 44), "times"
@@ -1004,52 +995,6 @@ fake:
 }
 
 // ---------------------------------------------------------------- variables and durations
-
-#[test]
-fn a_missing_variable_names_itself_and_the_path() {
-    let e = err(&format!(
-        "{SPA}users:\n  alice:\n    username: a\n    password: ${{OKTA_ALICE_PASSWORD}}\n"
-    ));
-    let Error::MissingEnv { var, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(var, "OKTA_ALICE_PASSWORD");
-    assert_at(&e, "users.alice.password", (9, 15));
-    let e = err(
-        "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      user: ${FAULT_USER}\n",
-    );
-    assert_at(&e, "fake.faults[0].user", (5, 13));
-    let e = err("http:\n  timeout: ${TIMEOUT}\n");
-    assert!(
-        matches!(&e, Error::MissingEnv { var, .. } if var == "TIMEOUT"),
-        "{e:?}"
-    );
-    assert_at(&e, "http.timeout", (2, 12));
-}
-
-#[test]
-fn bad_durations_are_located() {
-    let cases = [
-        ("http:\n  timeout: 3x\n", "http.timeout", (2, 12)),
-        ("http:\n  timeout: 0\n", "http.timeout", (2, 12)),
-        ("verify:\n  leeway: 1.5\n", "verify.leeway", (2, 11)),
-        (
-            "cache:\n  refresh_before: true\n",
-            "cache.refresh_before",
-            (2, 19),
-        ),
-        (
-            "fake:\n  lifetimes:\n    code: soon\n",
-            "fake.lifetimes.code",
-            (3, 11),
-        ),
-    ];
-    for (yaml, path, pos) in cases {
-        let e = err(yaml);
-        assert!(matches!(e, Error::Invalid { .. }), "{yaml}: {e:?}");
-        assert_at(&e, path, pos);
-    }
-}
 
 #[test]
 fn the_expanded_duration_is_checked_at_the_reference() {
