@@ -468,146 +468,6 @@ fn several_documents_are_refused() {
 
 // ---------------------------------------------------------------- shape errors
 
-#[test]
-fn unknown_keys_suggest_the_closest_key_at_every_level() {
-    let cases: &[(&str, &str, &str, (usize, usize))] = &[
-        ("aps: {}\n", "", "apps", (1, 1)),
-        (
-            "apps:\n  spa:\n    clent_id: x\n",
-            "apps.spa",
-            "client_id",
-            (3, 5),
-        ),
-        (
-            "users:\n  alice:\n    pasword: x\n",
-            "users.alice",
-            "password",
-            (3, 5),
-        ),
-        ("http:\n  timout: 3s\n", "http", "timeout", (2, 3)),
-        (
-            "fake:\n  users:\n    alice:\n      grops: []\n",
-            "fake.users.alice",
-            "groups",
-            (4, 7),
-        ),
-        (
-            "fake:\n  faults:\n    - endpoint: authn\n      knd: drop\n",
-            "fake.faults[0]",
-            "kind",
-            (4, 7),
-        ),
-        (
-            "fake:\n  servers:\n    default:\n      acces_claims: {}\n",
-            "fake.servers.default",
-            "access_claims",
-            (4, 7),
-        ),
-    ];
-    for (yaml, path, suggestion, pos) in cases {
-        let e = err(yaml);
-        assert!(matches!(e, Error::UnknownKey { .. }), "{e:?}");
-        assert_at(&e, if path.is_empty() { "" } else { path }, *pos);
-        assert!(
-            e.to_string()
-                .ends_with(&format!("did you mean `{suggestion}`?")),
-            "{e}"
-        );
-    }
-    let e = err("verify:\n  colour: blue\n");
-    assert!(
-        e.to_string()
-            .ends_with("expected one of: `id_token`, `leeway`"),
-        "{e}"
-    );
-}
-
-#[test]
-fn wrong_types_say_what_was_expected_and_never_the_value() {
-    let cases: &[(&str, &str, (usize, usize), &str)] = &[
-        (
-            "apps: [hunter2]\n",
-            "apps",
-            (1, 7),
-            "expected a mapping of apps by name, found a list",
-        ),
-        (
-            "apps:\n  spa: hunter2\n",
-            "apps.spa",
-            (2, 8),
-            "expected a mapping (an app's settings), found text",
-        ),
-        (
-            "apps:\n  spa:\n    client_id: 12345\n",
-            "apps.spa.client_id",
-            (3, 16),
-            "found a number; put the value in quotes",
-        ),
-        (
-            "apps:\n  spa:\n    client_id: [hunter2]\n",
-            "apps.spa.client_id",
-            (3, 16),
-            "expected text, found a list",
-        ),
-        (
-            "apps:\n  spa:\n    client_id: x\n    flow: code\n    redirect_uri: http://a/b\n    scopes: {hunter2: 1}\n",
-            "apps.spa.scopes",
-            (6, 13),
-            "found a mapping",
-        ),
-        (
-            "users:\n  alice:\n    username: a\n    password: {hunter2: x}\n",
-            "users.alice.password",
-            (4, 15),
-            "expected text, found a mapping",
-        ),
-        (
-            "http:\n  rate_limit_retries: hunter2\n",
-            "http.rate_limit_retries",
-            (2, 23),
-            "expected a whole number from 0 to 100",
-        ),
-        (
-            "http:\n  rate_limit_retries: -1\n",
-            "http.rate_limit_retries",
-            (2, 23),
-            "expected a whole number from 0 to 100",
-        ),
-        (
-            "verify:\n  id_token: [hunter2]\n",
-            "verify.id_token",
-            (2, 13),
-            "found a list",
-        ),
-        (
-            "cache:\n  persist_refresh: hunter2\n",
-            "cache.persist_refresh",
-            (2, 20),
-            "expected `true` or `false`",
-        ),
-        (
-            "fake:\n  faults: hunter2\n",
-            "fake.faults",
-            (2, 11),
-            "expected a list of faults, found text",
-        ),
-        (
-            "fake:\n  users:\n    alice:\n      claims: [hunter2]\n",
-            "fake.users.alice.claims",
-            (4, 15),
-            "expected a mapping of claim names",
-        ),
-    ];
-    for (yaml, path, pos, expected) in cases {
-        let e = err(yaml);
-        assert!(matches!(e, Error::Invalid { .. }), "{yaml}: {e:?}");
-        assert_at(&e, path, *pos);
-        assert!(e.to_string().contains(expected), "{e}");
-        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
-        assert!(!format!("{e} {e:?}").contains("12345"), "{e:?}");
-    }
-}
-
 #[rstest]
 #[case(
     "apps:\n  spa:\n    client_id: x\n    flow: code\n",
@@ -713,8 +573,6 @@ fn unknown_enum_values_list_the_choices_and_suggest_one(
     assert!(e.to_string().contains(says), "{e}");
 }
 
-// ---------------------------------------------------------------- cross-references
-
 // ---------------------------------------------------------------- app rules
 
 #[test]
@@ -759,14 +617,85 @@ fn redirect_uris_must_be_absolute_urls() {
     assert_at(&e, "fake.apps.spa.redirect_uris[1]", (9, 35));
 }
 
-// ---------------------------------------------------------------- rules
+// ---------------------------------------------------------------- every mistake, located
 
-/// A file that breaks one rule: the error's variant, where it points and what it says, never
+/// A file with one mistake: the error's variant, where it points and what it says, never
 /// quoting a value.
 #[rstest]
+#[case("aps: {}\n", "UnknownKey", "", (1, 1), "did you mean `apps`?")]
+#[case(
+    "apps:\n  spa:\n    clent_id: x\n",
+    "UnknownKey", "apps.spa", (3, 5), "did you mean `client_id`?"
+)]
+#[case(
+    "users:\n  alice:\n    pasword: x\n",
+    "UnknownKey", "users.alice", (3, 5), "did you mean `password`?"
+)]
+#[case("http:\n  timout: 3s\n", "UnknownKey", "http", (2, 3), "did you mean `timeout`?")]
+#[case(
+    "fake:\n  users:\n    alice:\n      grops: []\n",
+    "UnknownKey", "fake.users.alice", (4, 7), "did you mean `groups`?"
+)]
+#[case(
+    "fake:\n  faults:\n    - endpoint: authn\n      knd: drop\n",
+    "UnknownKey", "fake.faults[0]", (4, 7), "did you mean `kind`?"
+)]
+#[case(
+    "fake:\n  servers:\n    default:\n      acces_claims: {}\n",
+    "UnknownKey", "fake.servers.default", (4, 7), "did you mean `access_claims`?"
+)]
+#[case(
+    "verify:\n  colour: blue\n",
+    "UnknownKey", "verify", (2, 3), "expected one of: `id_token`, `leeway`"
+)]
+#[case(
+    "apps: [hunter2]\n",
+    "Invalid", "apps", (1, 7), "expected a mapping of apps by name, found a list"
+)]
+#[case(
+    "apps:\n  spa: hunter2\n",
+    "Invalid", "apps.spa", (2, 8), "expected a mapping (an app's settings), found text"
+)]
+#[case(
+    "apps:\n  spa:\n    client_id: 12345\n",
+    "Invalid", "apps.spa.client_id", (3, 16), "found a number; put the value in quotes"
+)]
+#[case(
+    "apps:\n  spa:\n    client_id: [hunter2]\n",
+    "Invalid", "apps.spa.client_id", (3, 16), "expected text, found a list"
+)]
+#[case(
+    "apps:\n  spa:\n    client_id: x\n    flow: code\n    redirect_uri: http://a/b\n    scopes: {hunter2: 1}\n",
+    "Invalid", "apps.spa.scopes", (6, 13), "found a mapping"
+)]
+#[case(
+    "users:\n  alice:\n    username: a\n    password: {hunter2: x}\n",
+    "Invalid", "users.alice.password", (4, 15), "expected text, found a mapping"
+)]
+#[case(
+    "http:\n  rate_limit_retries: hunter2\n",
+    "Invalid", "http.rate_limit_retries", (2, 23), "expected a whole number from 0 to 100"
+)]
+#[case(
+    "http:\n  rate_limit_retries: -1\n",
+    "Invalid", "http.rate_limit_retries", (2, 23), "expected a whole number from 0 to 100"
+)]
+#[case("verify:\n  id_token: [hunter2]\n", "Invalid", "verify.id_token", (2, 13), "found a list")]
+#[case(
+    "cache:\n  persist_refresh: hunter2\n",
+    "Invalid", "cache.persist_refresh", (2, 20), "expected `true` or `false`"
+)]
+#[case(
+    "fake:\n  faults: hunter2\n",
+    "Invalid", "fake.faults", (2, 11), "expected a list of faults, found text"
+)]
+#[case(
+    "fake:\n  users:\n    alice:\n      claims: [hunter2]\n",
+    "Invalid", "fake.users.alice.claims", (4, 15), "expected a mapping of claim names"
+)]
 #[case::tab_indentation("apps:\n  spa:\n\tclient_id: x\n", "Syntax", "apps.spa", (3, 1), "tab")]
 #[case::unclosed_quote_where_it_opened(
-    "users:\n  alice:\n    username: a\n    password: \"hunter2-PLANTED\n    app: spa\n",
+    "users:\n  alice:\n    username: a\n    password: \"hunter2\n    app: spa\n",
     "Syntax", "users.alice.password", (4, 15), "quoted value is not closed"
 )]
 #[case::bad_indentation(
@@ -777,10 +706,7 @@ fn redirect_uris_must_be_absolute_urls() {
     spa("    flow: implicit\n"),
     "Syntax", "apps.spa.flow", (6, 5), "twice"
 )]
-#[case::tag(
-    "users:\n  alice: !include alice.yaml\n",
-    "Syntax", "users.alice", (2, 10), "tags"
-)]
+#[case::tag("users:\n  alice: !include alice.yaml\n", "Syntax", "users.alice", (2, 10), "tags")]
 #[case::flow_from_a_variable(
     "apps:\n  spa:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: ${FLOW:-code}\n",
     "Invalid", "apps.spa.flow", (5, 11), "never expanded"
@@ -891,7 +817,7 @@ fn redirect_uris_must_be_absolute_urls() {
     "fake:\n  faults:\n    - {endpoint: authn, kind: drop, times: 0}\n",
     "Invalid", "fake.faults[0].times", (3, 44), "times"
 )]
-fn a_broken_rule_is_located_and_named(
+fn a_mistake_is_located_and_named(
     #[case] yaml: String,
     #[case] variant: &str,
     #[case] path: &str,
@@ -905,7 +831,9 @@ fn a_broken_rule_is_located_and_named(
     );
     assert_at(&e, path, line_col);
     assert!(e.to_string().contains(says), "{e}");
-    assert!(!format!("{e} {e:?}").contains("PLANTED"), "{e:?}");
+    for value in ["hunter2", "12345"] {
+        assert!(!format!("{e} {e:?}").contains(value), "{e:?}");
+    }
 }
 
 #[test]
