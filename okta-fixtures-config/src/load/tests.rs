@@ -468,52 +468,6 @@ fn several_documents_are_refused() {
 
 // ---------------------------------------------------------------- shape errors
 
-#[rstest]
-#[case(
-    "apps:\n  spa:\n    client_id: x\n    flow: code\n",
-    "apps.spa",
-    "redirect_uri"
-)]
-#[case(
-    "apps:\n  spa:\n    redirect_uri: http://a/b\n    flow: code\n",
-    "apps.spa",
-    "client_id"
-)]
-#[case("apps:\n  spa:\n", "apps.spa", "flow")]
-#[case("users:\n  alice:\n    username: a\n", "users.alice", "password")]
-#[case(
-    "apps:\n  svc:\n    client_id: x\n    flow: client_credentials\n    scopes: [a]\n",
-    "apps.svc",
-    "client_secret"
-)]
-#[case(
-    "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n",
-    "apps.svc",
-    "scopes"
-)]
-fn missing_required_keys_point_at_the_mapping_that_lacks_them(
-    #[case] yaml: &str,
-    #[case] path: &str,
-    #[case] key: &str,
-) {
-    let e = err(yaml);
-    assert!(
-        matches!(&e, Error::Missing { key: k, .. } if k == key),
-        "{e:?}"
-    );
-    assert_at(&e, path, (2, 3));
-}
-
-#[test]
-fn a_missing_key_of_a_list_item_points_at_the_item() {
-    let e = err("fake:\n  faults:\n    - endpoint: token\n      kind: status\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "status"),
-        "{e:?}"
-    );
-    assert_at(&e, "fake.faults[0]", (3, 7));
-}
-
 #[test]
 fn an_empty_value_is_an_absent_key() {
     let e = err("apps:\n  spa:\n    client_id:\n    redirect_uri: http://a/b\n    flow: code\n");
@@ -692,6 +646,28 @@ fn redirect_uris_must_be_absolute_urls() {
 #[case(
     "fake:\n  users:\n    alice:\n      claims: [hunter2]\n",
     "Invalid", "fake.users.alice.claims", (4, 15), "expected a mapping of claim names"
+)]
+#[case(
+    "apps:\n  spa:\n    client_id: x\n    flow: code\n",
+    "Missing", "apps.spa", (2, 3), "`redirect_uri`"
+)]
+#[case(
+    "apps:\n  spa:\n    redirect_uri: http://a/b\n    flow: code\n",
+    "Missing", "apps.spa", (2, 3), "`client_id`"
+)]
+#[case("apps:\n  spa:\n", "Missing", "apps.spa", (2, 3), "`flow`")]
+#[case("users:\n  alice:\n    username: a\n", "Missing", "users.alice", (2, 3), "`password`")]
+#[case(
+    "apps:\n  svc:\n    client_id: x\n    flow: client_credentials\n    scopes: [a]\n",
+    "Missing", "apps.svc", (2, 3), "`client_secret`"
+)]
+#[case(
+    "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n",
+    "Missing", "apps.svc", (2, 3), "`scopes`"
+)]
+#[case(
+    "fake:\n  faults:\n    - endpoint: token\n      kind: status\n",
+    "Missing", "fake.faults[0]", (3, 7), "`status`"
 )]
 #[case::tab_indentation("apps:\n  spa:\n\tclient_id: x\n", "Syntax", "apps.spa", (3, 1), "tab")]
 #[case::unclosed_quote_where_it_opened(
