@@ -642,6 +642,8 @@ fn split_key(line: &str) -> Option<(String, &str)> {
 
 #[cfg(test)]
 mod tests {
+    use rstest::rstest;
+
     use super::*;
 
     fn map(entries: &[(&str, Node)]) -> Node {
@@ -687,52 +689,40 @@ mod tests {
         assert_eq!(top[1].1, map(&[("client_id", s("y")), ("flow", s("code"))]));
     }
 
-    #[test]
-    fn duplicate_key_points_at_the_second_one() {
-        let f = parse("apps:\n  spa:\n    flow: code\n    flow: implicit\n").unwrap_err();
-        assert_eq!(f.what, "this key appears twice in its mapping");
-        assert_eq!(f.path.unwrap().to_string(), "apps.spa.flow");
-        assert_eq!(f.line_col, Some((4, 5)));
-    }
-
-    #[test]
-    fn non_text_keys_and_tags_are_refused() {
-        let f = parse("users:\n  123: {}\n").unwrap_err();
-        assert!(f.what.contains("key must be text"), "{f:?}");
-        assert_eq!(f.path.unwrap().to_string(), "users");
-        assert_eq!(f.line_col, Some((2, 3)));
-        let f = parse("users:\n  alice: !secret x\n").unwrap_err();
-        assert!(f.what.contains("tags"), "{f:?}");
-        assert_eq!(f.path.unwrap().to_string(), "users.alice");
-        let f = parse("a:\n  <<: 3\n").unwrap_err();
-        assert!(f.what.contains("`<<`"), "{f:?}");
-    }
-
-    #[test]
-    fn syntax_errors_get_positions_and_our_words() {
-        let f = parse("a:\n\tb: 1\n").unwrap_err();
-        assert!(f.what.contains("tab"), "{f:?}");
-        assert_eq!(f.line_col, Some((2, 1)));
-        let f = parse("a: \"hunter2\nb: 2\n").unwrap_err();
+    /// Text we refuse: words of our description, the path (when the tree got that far) and
+    /// the position.
+    #[rstest]
+    #[case::duplicate_key(
+        "apps:\n  spa:\n    flow: code\n    flow: implicit\n",
+        "this key appears twice in its mapping", Some("apps.spa.flow"), Some((4, 5))
+    )]
+    #[case::number_key("users:\n  123: {}\n", "key must be text", Some("users"), Some((2, 3)))]
+    #[case::tag("users:\n  alice: !secret x\n", "tags", Some("users.alice"), Some((2, 10)))]
+    #[case::merge_of_a_number("a:\n  <<: 3\n", "`<<`", Some(r#"a."<<""#), Some((2, 3)))]
+    #[case::tab("a:\n\tb: 1\n", "tab", None, Some((2, 1)))]
+    #[case::unclosed_quote(
+        "a: \"hunter2\nb: 2\n",
+        "a quoted value is not closed: add the closing quote", None, Some((1, 4))
+    )]
+    #[case::bad_indentation("a:\n  b: 1\n c: 2\n", "bad indentation", None, Some((3, 2)))]
+    #[case::unclosed_list("a: [1, 2\n", "`[` list is not closed", None, Some((1, 4)))]
+    #[case::colon_in_a_value("a: b: c\n", "`:`", None, Some((1, 5)))]
+    #[case::two_documents("a: 1\n---\nb: 2\n", "more than one YAML document", None, None)]
+    #[case::unknown_alias("a: *nowhere\n", "no anchor", None, Some((1, 4)))]
+    fn refusals_get_positions_and_our_words(
+        #[case] text: &str,
+        #[case] words: &str,
+        #[case] path: Option<&str>,
+        #[case] line_col: Option<(usize, usize)>,
+    ) {
+        let f = parse(text).unwrap_err();
+        assert!(f.what.contains(words), "{f:?}");
         assert_eq!(
-            f.what,
-            "a quoted value is not closed: add the closing quote"
+            f.path.as_ref().map(ToString::to_string).as_deref(),
+            path,
+            "{f:?}"
         );
-        assert_eq!(f.line_col, Some((1, 4)));
-        let f = parse("a:\n  b: 1\n c: 2\n").unwrap_err();
-        assert!(f.what.starts_with("bad indentation"), "{f:?}");
-        assert_eq!(f.line_col, Some((3, 2)));
-        let f = parse("a: [1, 2\n").unwrap_err();
-        assert!(f.what.contains("`[` list is not closed"), "{f:?}");
-        assert_eq!(f.line_col, Some((1, 4)));
-        let f = parse("a: b: c\n").unwrap_err();
-        assert!(f.what.contains("`:`"), "{f:?}");
-        assert_eq!(f.line_col, Some((1, 5)));
-        let f = parse("a: 1\n---\nb: 2\n").unwrap_err();
-        assert!(f.what.contains("more than one YAML document"), "{f:?}");
-        let f = parse("a: *nowhere\n").unwrap_err();
-        assert!(f.what.contains("no anchor"), "{f:?}");
-        assert_eq!(f.line_col, Some((1, 4)));
+        assert_eq!(f.line_col, line_col, "{f:?}");
     }
 
     #[test]
