@@ -669,6 +669,18 @@ fn redirect_uris_must_be_absolute_urls() {
     "fake:\n  faults:\n    - endpoint: token\n      kind: status\n",
     "Missing", "fake.faults[0]", (3, 7), "`status`"
 )]
+#[case(
+    "fake:\n  servers:\n    default:\n      id_claims:\n        x: .nan\n",
+    "Invalid", "fake.servers.default.id_claims.x", (5, 12), "number"
+)]
+#[case(
+    "fake:\n  servers:\n    default:\n      lifetimes:\n        code: 0s\n",
+    "Invalid", "fake.servers.default.lifetimes.code", (5, 15), "greater than zero"
+)]
+#[case(
+    "fake:\n  servers:\n    'a b': {}\n",
+    "Invalid", r#"fake.servers."a b""#, (3, 5), "a server id of letters"
+)]
 #[case::tab_indentation("apps:\n  spa:\n\tclient_id: x\n", "Syntax", "apps.spa", (3, 1), "tab")]
 #[case::unclosed_quote_where_it_opened(
     "users:\n  alice:\n    username: a\n    password: \"hunter2\n    app: spa\n",
@@ -860,13 +872,6 @@ fake:
     );
     assert_eq!(c.fake.lifetimes.access_token, Duration::from_secs(600));
     assert_eq!(c.fake.lifetimes.code, FakeLifetimes::default().code);
-
-    let e = err("fake:\n  servers:\n    default:\n      id_claims:\n        x: .nan\n");
-    assert_at(&e, "fake.servers.default.id_claims.x", (5, 12));
-    let e = err("fake:\n  servers:\n    default:\n      lifetimes:\n        code: 0s\n");
-    assert_at(&e, "fake.servers.default.lifetimes.code", (5, 15));
-    let e = err("fake:\n  servers:\n    'a b': {}\n");
-    assert_at(&e, "fake.servers.\"a b\"", (3, 5));
 }
 
 // ---------------------------------------------------------------- variables and durations
