@@ -63,6 +63,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxProblem> {
         path: YamlPath::root(),
         failed: &failed,
         seek: None,
+        key_of: None,
     };
     match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
         Ok(node) => Ok(node),
@@ -290,6 +291,7 @@ pub(crate) fn seek(text: &str, target: &[Seg], at_key: bool) -> (Option<(usize, 
         path: YamlPath::root(),
         failed: &failed,
         seek: Some(&seek),
+        key_of: None,
     };
     match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
         Ok(_) => (None, Found::Absent(seek.depth.get())),
@@ -302,23 +304,41 @@ pub(crate) fn seek(text: &str, target: &[Seg], at_key: bool) -> (Option<(usize, 
 
 type Failed<'f> = &'f RefCell<Option<(YamlPath, &'static str)>>;
 
-/// Records a failure of our own and returns the error that stops the parser (which marks it
-/// with the position of the node being read).
-fn fail<E: de::Error>(failed: Failed<'_>, path: YamlPath, what: &'static str) -> E {
-    *failed.borrow_mut() = Some((path, what));
-    E::custom("")
-}
+const NOT_TEXT: &str = "a mapping key must be text (put a number, boolean or null key in quotes)";
 
 struct Build<'f> {
     path: YamlPath,
     failed: Failed<'f>,
     seek: Option<&'f Seek<'f>>,
+    /// Reading a key of the mapping at `path`: the entries before it.
+    key_of: Option<&'f [(String, Node)]>,
 }
 
 impl Build<'_> {
-    /// Returns `node`, or stops the read when it is the node sought.
+    /// Records a failure of our own (any failure of a key is that it is not text) and returns
+    /// the error that stops the parser, which marks it with the position of the node read.
+    fn fail<E: de::Error>(&self, path: &YamlPath, what: &'static str) -> E {
+        let what = self.key_of.map_or(what, |_| NOT_TEXT);
+        *self.failed.borrow_mut() = Some((path.clone(), what));
+        E::custom("")
+    }
+
+    /// Returns `node`, or stops the read when it is the node (or key) sought. A key must be
+    /// text, and not a repeat of an earlier key of its mapping.
     fn leaf<E: de::Error>(&self, node: Node) -> Result<Node, E> {
-        if let Some(seek) = self.seek {
+        if let Some(seen) = self.key_of {
+            let Node::Str(key) = &node else {
+                return Err(self.fail(&self.path, NOT_TEXT));
+            };
+            if let Some(seek) = self.seek.filter(|s| s.at_key) {
+                seek.reached(&self.path.key(key), Found::Key)?;
+            }
+            if key != "<<" && seen.iter().any(|(k, _)| k == key) {
+                let path = self.path.key(key);
+                *self.failed.borrow_mut() = Some((path, "this key appears twice in its mapping"));
+                return Err(E::custom(""));
+            }
+        } else if let Some(seek) = self.seek {
             let kind = match node {
                 Node::Null => Kind::Empty,
                 Node::Seq(_) | Node::Map(_) => Kind::Collection,
@@ -364,7 +384,7 @@ impl<'de> Visitor<'de> for Build<'_> {
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node, E> {
         match i128::try_from(v) {
             Ok(v) => self.leaf(Node::Int(v)),
-            Err(_) => Err(fail(self.failed, self.path, "a number too large to read")),
+            Err(_) => Err(self.fail(&self.path, "a number too large to read")),
         }
     }
 
@@ -381,11 +401,7 @@ impl<'de> Visitor<'de> for Build<'_> {
     }
 
     fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Node, E> {
-        Err(fail(
-            self.failed,
-            self.path,
-            "binary values are not supported",
-        ))
+        Err(self.fail(&self.path, "binary values are not supported"))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
@@ -402,20 +418,23 @@ impl<'de> Visitor<'de> for Build<'_> {
 
     fn visit_enum<A: de::EnumAccess<'de>>(self, _: A) -> Result<Node, A::Error> {
         // yaml_serde reads a tagged node (`!name value`) as an enum.
-        Err(fail(
-            self.failed,
-            self.path,
+        Err(self.fail(
+            &self.path,
             "YAML tags such as `!name` are not supported; remove the tag",
         ))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        if self.key_of.is_some() {
+            return Err(self.fail(&self.path, NOT_TEXT));
+        }
         let mut items = Vec::new();
         loop {
             let seed = Build {
                 path: self.path.index(items.len()),
                 failed: self.failed,
                 seek: self.seek,
+                key_of: None,
             };
             match seq.next_element_seed(seed)? {
                 Some(item) => items.push(item),
@@ -425,16 +444,20 @@ impl<'de> Visitor<'de> for Build<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        if self.key_of.is_some() {
+            return Err(self.fail(&self.path, NOT_TEXT));
+        }
         let mut entries: Vec<(String, Node)> = Vec::new();
         let mut merges = Vec::new();
         loop {
-            let key_seed = Key {
-                path: &self.path,
-                seen: &entries,
+            let key_seed = Build {
+                path: self.path.clone(),
                 failed: self.failed,
                 seek: self.seek,
+                key_of: Some(&entries),
             };
-            let Some(key) = map.next_key_seed(key_seed)? else {
+            // `leaf` lets only text through as a key.
+            let Some(Node::Str(key)) = map.next_key_seed(key_seed)? else {
                 break;
             };
             let path = self.path.key(&key);
@@ -442,6 +465,7 @@ impl<'de> Visitor<'de> for Build<'_> {
                 path: path.clone(),
                 failed: self.failed,
                 seek: self.seek,
+                key_of: None,
             })?;
             if key == "<<" {
                 merges.push((path, value));
@@ -461,11 +485,7 @@ impl<'de> Visitor<'de> for Build<'_> {
                     })
                     .collect(),
                 _ => {
-                    return Err(fail(
-                        self.failed,
-                        path,
-                        "`<<` merges a mapping or a list of mappings",
-                    ));
+                    return Err(self.fail(&path, "`<<` merges a mapping or a list of mappings"));
                 }
             };
             for (k, v) in sources.into_iter().flatten() {
@@ -475,90 +495,6 @@ impl<'de> Visitor<'de> for Build<'_> {
             }
         }
         self.leaf(Node::Map(entries))
-    }
-}
-
-/// Reads one mapping key: text, and not a repeat of an earlier key of the same mapping.
-struct Key<'a> {
-    path: &'a YamlPath,
-    seen: &'a [(String, Node)],
-    failed: Failed<'a>,
-    seek: Option<&'a Seek<'a>>,
-}
-
-impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = String;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl Key<'_> {
-    fn not_text<E: de::Error>(self) -> E {
-        fail(
-            self.failed,
-            self.path.clone(),
-            "a mapping key must be text (put a number, boolean or null key in quotes)",
-        )
-    }
-}
-
-impl<'de> Visitor<'de> for Key<'_> {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a mapping key")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        if let Some(seek) = self.seek.filter(|s| s.at_key) {
-            seek.reached(&self.path.key(v), Found::Key)?;
-        }
-        if v != "<<" && self.seen.iter().any(|(k, _)| k == v) {
-            return Err(fail(
-                self.failed,
-                self.path.key(v),
-                "this key appears twice in its mapping",
-            ));
-        }
-        Ok(v.to_owned())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.not_text())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.not_text())
-    }
-
-    fn visit_enum<A: de::EnumAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.not_text())
     }
 }
 
@@ -697,6 +633,10 @@ mod tests {
         "this key appears twice in its mapping", Some("apps.spa.flow"), Some((4, 5))
     )]
     #[case::number_key("users:\n  123: {}\n", "key must be text", Some("users"), Some((2, 3)))]
+    #[case::list_key("a:\n  [x, !t y]: 1\n", "key must be text", Some("a"), Some((2, 3)))]
+    #[case::mapping_key("a:\n  {x: 1}: 2\n", "key must be text", Some("a"), Some((2, 3)))]
+    #[case::tagged_key("a:\n  !t k: 1\n", "key must be text", Some("a"), Some((2, 3)))]
+    #[case::null_key("a:\n  ~: 1\n", "key must be text", Some("a"), Some((2, 3)))]
     #[case::tag("users:\n  alice: !secret x\n", "tags", Some("users.alice"), Some((2, 10)))]
     #[case::merge_of_a_number("a:\n  <<: 3\n", "`<<`", Some(r#"a."<<""#), Some((2, 3)))]
     #[case::tab("a:\n\tb: 1\n", "tab", None, Some((2, 1)))]
