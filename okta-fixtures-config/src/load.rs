@@ -94,6 +94,20 @@ const ROTATIONS: &[(&str, Rotation)] =
 
 const FAULT_KINDS: &[&str] = &["rate_limit", "status", "latency", "drop", "malformed_page"];
 
+/// What `read` makes of a setting the file gives, else `default`.
+fn setting_or<S, T>(
+    setting: &Option<S>,
+    default: T,
+    read: impl FnOnce(&S) -> Result<T>,
+) -> Result<T> {
+    setting.as_ref().map_or(Ok(default), read)
+}
+
+/// What `read` makes of a setting the file gives, if it gives one.
+fn optional<S, T>(setting: &Option<S>, read: impl FnOnce(&S) -> Result<T>) -> Result<Option<T>> {
+    setting.as_ref().map(read).transpose()
+}
+
 /// Grant types an Okta app can enable.
 const GRANT_TYPES: &[&str] = &[
     "authorization_code",
@@ -120,10 +134,6 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     fn text(&self, t: &Text) -> Result<String> {
         expand(&t.value, self.env, || self.doc.at(&t.path, Target::Value))
-    }
-
-    fn opt(&self, t: Option<&Text>) -> Result<Option<String>> {
-        t.map(|t| self.text(t)).transpose()
     }
 
     /// Expanded, and not empty.
@@ -246,61 +256,41 @@ impl Resolver<'_> {
         for (name, user) in &raw.users {
             users.insert(name.clone(), self.user(name, user)?);
         }
+        let d = CacheSettings::default();
         let cache = match &raw.cache {
-            None => CacheSettings::default(),
-            Some(c) => {
-                let d = CacheSettings::default();
-                CacheSettings {
-                    store: c
-                        .store
-                        .as_ref()
-                        .map_or(Ok(d.store), |s| self.one_of(s, CACHE_STORES))?,
-                    refresh_before: c
-                        .refresh_before
-                        .as_ref()
-                        .map_or(Ok(d.refresh_before), |s| self.duration(s))?,
-                    persist_refresh: c
-                        .persist_refresh
-                        .as_ref()
-                        .map_or(Ok(d.persist_refresh), |s| self.bool(s))?,
-                }
-            }
+            None => d,
+            Some(c) => CacheSettings {
+                store: setting_or(&c.store, d.store, |s| self.one_of(s, CACHE_STORES))?,
+                refresh_before: setting_or(&c.refresh_before, d.refresh_before, |s| {
+                    self.duration(s)
+                })?,
+                persist_refresh: setting_or(&c.persist_refresh, d.persist_refresh, |s| {
+                    self.bool(s)
+                })?,
+            },
         };
+        let d = VerifySettings::default();
         let verify = match &raw.verify {
-            None => VerifySettings::default(),
-            Some(v) => {
-                let d = VerifySettings::default();
-                VerifySettings {
-                    id_token: v
-                        .id_token
-                        .as_ref()
-                        .map_or(Ok(d.id_token), |s| self.bool(s))?,
-                    leeway: v
-                        .leeway
-                        .as_ref()
-                        .map_or(Ok(d.leeway), |s| self.duration(s))?,
-                }
-            }
+            None => d,
+            Some(v) => VerifySettings {
+                id_token: setting_or(&v.id_token, d.id_token, |s| self.bool(s))?,
+                leeway: setting_or(&v.leeway, d.leeway, |s| self.duration(s))?,
+            },
         };
+        let d = HttpSettings::default();
         let http = match &raw.http {
-            None => HttpSettings::default(),
-            Some(h) => {
-                let d = HttpSettings::default();
-                HttpSettings {
-                    timeout: h
-                        .timeout
-                        .as_ref()
-                        .map_or(Ok(d.timeout), |s| self.positive_duration(s))?,
-                    rate_limit_retries: h
-                        .rate_limit_retries
-                        .as_ref()
-                        .map_or(Ok(d.rate_limit_retries), |s| self.number(s, 0, 100))?,
-                    max_rate_limit_wait: h
-                        .max_rate_limit_wait
-                        .as_ref()
-                        .map_or(Ok(d.max_rate_limit_wait), |s| self.duration(s))?,
-                }
-            }
+            None => d,
+            Some(h) => HttpSettings {
+                timeout: setting_or(&h.timeout, d.timeout, |s| self.positive_duration(s))?,
+                rate_limit_retries: setting_or(&h.rate_limit_retries, d.rate_limit_retries, |s| {
+                    self.number(s, 0, 100)
+                })?,
+                max_rate_limit_wait: setting_or(
+                    &h.max_rate_limit_wait,
+                    d.max_rate_limit_wait,
+                    |s| self.duration(s),
+                )?,
+            },
         };
         let fake = match &raw.fake {
             None => FakeSettings::default(),
@@ -482,11 +472,7 @@ impl Resolver<'_> {
             }
             (None, flow) => flow == Flow::Code,
         };
-        let authorization_server = raw
-            .authorization_server
-            .as_ref()
-            .map(|t| self.server_id(t))
-            .transpose()?;
+        let authorization_server = optional(&raw.authorization_server, |t| self.server_id(t))?;
         Ok(App {
             name: name.to_owned(),
             client_id,
@@ -630,18 +616,14 @@ impl Resolver<'_> {
             users.insert(
                 name.clone(),
                 FakeUser {
-                    id: self.opt(u.id.as_ref())?,
-                    given_name: self.opt(u.given_name.as_ref())?,
-                    family_name: self.opt(u.family_name.as_ref())?,
-                    name: self.opt(u.name.as_ref())?,
-                    email: self.opt(u.email.as_ref())?,
+                    id: optional(&u.id, |t| self.text(t))?,
+                    given_name: optional(&u.given_name, |t| self.text(t))?,
+                    family_name: optional(&u.family_name, |t| self.text(t))?,
+                    name: optional(&u.name, |t| self.text(t))?,
+                    email: optional(&u.email, |t| self.text(t))?,
                     groups: self.list(&u.groups)?,
                     claims: self.json_claims(&u.claims)?,
-                    status: u
-                        .status
-                        .as_ref()
-                        .map(|s| self.one_of(s, AUTHN_STATUSES))
-                        .transpose()?,
+                    status: optional(&u.status, |s| self.one_of(s, AUTHN_STATUSES))?,
                     apps: u
                         .apps
                         .as_ref()
@@ -665,15 +647,11 @@ impl Resolver<'_> {
             servers.insert(
                 id.clone(),
                 FakeServer {
-                    audience: self.opt(s.audience.as_ref())?,
+                    audience: optional(&s.audience, |t| self.text(t))?,
                     scopes: self.list(&s.scopes)?,
                     access_claims: self.server_claims(&s.access_claims)?,
                     id_claims: self.server_claims(&s.id_claims)?,
-                    lifetimes: s
-                        .lifetimes
-                        .as_ref()
-                        .map(|l| self.lifetimes(l, &lifetimes))
-                        .transpose()?,
+                    lifetimes: optional(&s.lifetimes, |l| self.lifetimes(l, &lifetimes))?,
                 },
             );
         }
@@ -707,17 +685,9 @@ impl Resolver<'_> {
                 name.clone(),
                 FakeApp {
                     grant_types,
-                    rotation: a
-                        .rotation
-                        .as_ref()
-                        .map(|r| self.one_of(r, ROTATIONS))
-                        .transpose()?,
-                    rotation_grace: a
-                        .rotation_grace
-                        .as_ref()
-                        .map(|d| self.duration(d))
-                        .transpose()?,
-                    pkce_required: a.pkce_required.as_ref().map(|b| self.bool(b)).transpose()?,
+                    rotation: optional(&a.rotation, |r| self.one_of(r, ROTATIONS))?,
+                    rotation_grace: optional(&a.rotation_grace, |d| self.duration(d))?,
+                    pkce_required: optional(&a.pkce_required, |b| self.bool(b))?,
                     redirect_uris,
                 },
             );
@@ -740,10 +710,7 @@ impl Resolver<'_> {
             only_for(&f.reset, "reset", "rate_limit")?;
             let kind = match kind_name.as_str() {
                 "rate_limit" => FaultKind::RateLimit {
-                    reset: f
-                        .reset
-                        .as_ref()
-                        .map_or(Ok(1), |s| self.number(s, 0, 3600))?,
+                    reset: setting_or(&f.reset, 1, |s| self.number(s, 0, 3600))?,
                 },
                 "status" => match &f.status {
                     Some(s) => FaultKind::Status(self.number(s, 100, 599)?),
@@ -762,17 +729,13 @@ impl Resolver<'_> {
             faults.push(FaultSpec {
                 endpoint,
                 kind,
-                user: self.opt(f.user.as_ref())?,
-                client_id: self.opt(f.client_id.as_ref())?,
-                times: f
-                    .times
-                    .as_ref()
-                    .map(|s| self.number(s, 1, i128::from(u32::MAX)))
-                    .transpose()?,
+                user: optional(&f.user, |t| self.text(t))?,
+                client_id: optional(&f.client_id, |t| self.text(t))?,
+                times: optional(&f.times, |s| self.number(s, 1, i128::from(u32::MAX)))?,
             });
         }
         Ok(FakeSettings {
-            org_name: self.opt(raw.org_name.as_ref())?,
+            org_name: optional(&raw.org_name, |t| self.text(t))?,
             users,
             servers,
             apps,

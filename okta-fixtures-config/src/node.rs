@@ -5,7 +5,7 @@
 //! back as a fixed description plus the YAML path, and the parser's own message (which may
 //! quote a value) is never shown.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -62,6 +62,8 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxProblem> {
     let seed = Build {
         path: YamlPath::root(),
         failed: &failed,
+        seek: None,
+        key_of: None,
     };
     match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
         Ok(node) => Ok(node),
@@ -231,18 +233,121 @@ const PROBLEMS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What a node at a sought path is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Empty,
+    Scalar,
+    Collection,
+}
+
+/// How far a sought path was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// The text is not a tree we accept.
+    Nothing,
+    Node(Kind),
+    /// The key of the path's last segment.
+    Key,
+    /// Only the first `n` segments exist.
+    Absent(usize),
+}
+
+/// A path being sought. Reading stops where it is, with an error that the parser marks with
+/// the position of the node (or key) being read: `yaml_serde` keeps no other positions.
+pub(crate) struct Seek<'p> {
+    target: &'p [Seg],
+    at_key: bool,
+    /// How many segments of `target` the text holds so far.
+    depth: Cell<usize>,
+    found: Cell<Option<Found>>,
+}
+
+impl Seek<'_> {
+    fn reached<E: de::Error>(&self, path: &YamlPath, found: Found) -> Result<(), E> {
+        let segs = path.segs();
+        if self.target.starts_with(segs) {
+            self.depth.set(self.depth.get().max(segs.len()));
+        }
+        if self.target != segs {
+            return Ok(());
+        }
+        self.found.set(Some(found));
+        Err(E::custom(""))
+    }
+}
+
+/// Reads `text` until `target` (its key, when `at_key` and the path ends in a key): the
+/// position found and how much of the path exists.
+pub(crate) fn seek(text: &str, target: &[Seg], at_key: bool) -> (Option<(usize, usize)>, Found) {
+    let failed = RefCell::new(None);
+    let seek = Seek {
+        target,
+        at_key,
+        depth: Cell::new(0),
+        found: Cell::new(None),
+    };
+    let seed = Build {
+        path: YamlPath::root(),
+        failed: &failed,
+        seek: Some(&seek),
+        key_of: None,
+    };
+    match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
+        Ok(_) => (None, Found::Absent(seek.depth.get())),
+        Err(e) => match seek.found.get() {
+            Some(found) => (e.location().map(|l| (l.line(), l.column())), found),
+            None => (None, Found::Nothing),
+        },
+    }
+}
+
 type Failed<'f> = &'f RefCell<Option<(YamlPath, &'static str)>>;
 
-/// Records a failure of our own and returns the error that stops the parser (which marks it
-/// with the position of the node being read).
-fn fail<E: de::Error>(failed: Failed<'_>, path: YamlPath, what: &'static str) -> E {
-    *failed.borrow_mut() = Some((path, what));
-    E::custom("")
-}
+const NOT_TEXT: &str = "a mapping key must be text (put a number, boolean or null key in quotes)";
 
 struct Build<'f> {
     path: YamlPath,
     failed: Failed<'f>,
+    seek: Option<&'f Seek<'f>>,
+    /// Reading a key of the mapping at `path`: the entries before it.
+    key_of: Option<&'f [(String, Node)]>,
+}
+
+impl Build<'_> {
+    /// Records a failure of our own (any failure of a key is that it is not text) and returns
+    /// the error that stops the parser, which marks it with the position of the node read.
+    fn fail<E: de::Error>(&self, path: &YamlPath, what: &'static str) -> E {
+        let what = self.key_of.map_or(what, |_| NOT_TEXT);
+        *self.failed.borrow_mut() = Some((path.clone(), what));
+        E::custom("")
+    }
+
+    /// Returns `node`, or stops the read when it is the node (or key) sought. A key must be
+    /// text, and not a repeat of an earlier key of its mapping.
+    fn leaf<E: de::Error>(&self, node: Node) -> Result<Node, E> {
+        if let Some(seen) = self.key_of {
+            let Node::Str(key) = &node else {
+                return Err(self.fail(&self.path, NOT_TEXT));
+            };
+            if let Some(seek) = self.seek.filter(|s| s.at_key) {
+                seek.reached(&self.path.key(key), Found::Key)?;
+            }
+            if key != "<<" && seen.iter().any(|(k, _)| k == key) {
+                let path = self.path.key(key);
+                *self.failed.borrow_mut() = Some((path, "this key appears twice in its mapping"));
+                return Err(E::custom(""));
+            }
+        } else if let Some(seek) = self.seek {
+            let kind = match node {
+                Node::Null => Kind::Empty,
+                Node::Seq(_) | Node::Map(_) => Kind::Collection,
+                _ => Kind::Scalar,
+            };
+            seek.reached(&self.path, Found::Node(kind))?;
+        }
+        Ok(node)
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Build<'_> {
@@ -260,54 +365,51 @@ impl<'de> Visitor<'de> for Build<'_> {
         f.write_str("a YAML node")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Bool(v))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+        self.leaf(Node::Bool(v))
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Int(v.into()))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+        self.leaf(Node::Int(v.into()))
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-        Ok(Node::Int(v.into()))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+        self.leaf(Node::Int(v.into()))
     }
 
-    fn visit_i128<E>(self, v: i128) -> Result<Node, E> {
-        Ok(Node::Int(v))
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Node, E> {
+        self.leaf(Node::Int(v))
     }
 
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node, E> {
-        i128::try_from(v)
-            .map(Node::Int)
-            .map_err(|_| fail(self.failed, self.path, "a number too large to read"))
+        match i128::try_from(v) {
+            Ok(v) => self.leaf(Node::Int(v)),
+            Err(_) => Err(self.fail(&self.path, "a number too large to read")),
+        }
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
-        Ok(Node::Float(v))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        self.leaf(Node::Float(v))
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Str(v.to_owned()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+        self.leaf(Node::Str(v.to_owned()))
     }
 
-    fn visit_string<E>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Str(v))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+        self.leaf(Node::Str(v))
     }
 
     fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Node, E> {
-        Err(fail(
-            self.failed,
-            self.path,
-            "binary values are not supported",
-        ))
+        Err(self.fail(&self.path, "binary values are not supported"))
     }
 
-    fn visit_unit<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        self.leaf(Node::Null)
     }
 
-    fn visit_none<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        self.leaf(Node::Null)
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
@@ -316,43 +418,54 @@ impl<'de> Visitor<'de> for Build<'_> {
 
     fn visit_enum<A: de::EnumAccess<'de>>(self, _: A) -> Result<Node, A::Error> {
         // yaml_serde reads a tagged node (`!name value`) as an enum.
-        Err(fail(
-            self.failed,
-            self.path,
+        Err(self.fail(
+            &self.path,
             "YAML tags such as `!name` are not supported; remove the tag",
         ))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        if self.key_of.is_some() {
+            return Err(self.fail(&self.path, NOT_TEXT));
+        }
         let mut items = Vec::new();
         loop {
             let seed = Build {
                 path: self.path.index(items.len()),
                 failed: self.failed,
+                seek: self.seek,
+                key_of: None,
             };
             match seq.next_element_seed(seed)? {
                 Some(item) => items.push(item),
-                None => return Ok(Node::Seq(items)),
+                None => return self.leaf(Node::Seq(items)),
             }
         }
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        if self.key_of.is_some() {
+            return Err(self.fail(&self.path, NOT_TEXT));
+        }
         let mut entries: Vec<(String, Node)> = Vec::new();
         let mut merges = Vec::new();
         loop {
-            let key_seed = Key {
-                path: &self.path,
-                seen: &entries,
+            let key_seed = Build {
+                path: self.path.clone(),
                 failed: self.failed,
+                seek: self.seek,
+                key_of: Some(&entries),
             };
-            let Some(key) = map.next_key_seed(key_seed)? else {
+            // `leaf` lets only text through as a key.
+            let Some(Node::Str(key)) = map.next_key_seed(key_seed)? else {
                 break;
             };
             let path = self.path.key(&key);
             let value = map.next_value_seed(Build {
                 path: path.clone(),
                 failed: self.failed,
+                seek: self.seek,
+                key_of: None,
             })?;
             if key == "<<" {
                 merges.push((path, value));
@@ -372,11 +485,7 @@ impl<'de> Visitor<'de> for Build<'_> {
                     })
                     .collect(),
                 _ => {
-                    return Err(fail(
-                        self.failed,
-                        path,
-                        "`<<` merges a mapping or a list of mappings",
-                    ));
+                    return Err(self.fail(&path, "`<<` merges a mapping or a list of mappings"));
                 }
             };
             for (k, v) in sources.into_iter().flatten() {
@@ -385,87 +494,7 @@ impl<'de> Visitor<'de> for Build<'_> {
                 }
             }
         }
-        Ok(Node::Map(entries))
-    }
-}
-
-/// Reads one mapping key: text, and not a repeat of an earlier key of the same mapping.
-struct Key<'a> {
-    path: &'a YamlPath,
-    seen: &'a [(String, Node)],
-    failed: Failed<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = String;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl Key<'_> {
-    fn not_text<E: de::Error>(self) -> E {
-        fail(
-            self.failed,
-            self.path.clone(),
-            "a mapping key must be text (put a number, boolean or null key in quotes)",
-        )
-    }
-}
-
-impl<'de> Visitor<'de> for Key<'_> {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a mapping key")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        if v != "<<" && self.seen.iter().any(|(k, _)| k == v) {
-            return Err(fail(
-                self.failed,
-                self.path.key(v),
-                "this key appears twice in its mapping",
-            ));
-        }
-        Ok(v.to_owned())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<String, E> {
-        Err(self.not_text())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.not_text())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.not_text())
-    }
-
-    fn visit_enum<A: de::EnumAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.not_text())
+        self.leaf(Node::Map(entries))
     }
 }
 
@@ -549,6 +578,8 @@ fn split_key(line: &str) -> Option<(String, &str)> {
 
 #[cfg(test)]
 mod tests {
+    use rstest::rstest;
+
     use super::*;
 
     fn map(entries: &[(&str, Node)]) -> Node {
@@ -594,52 +625,44 @@ mod tests {
         assert_eq!(top[1].1, map(&[("client_id", s("y")), ("flow", s("code"))]));
     }
 
-    #[test]
-    fn duplicate_key_points_at_the_second_one() {
-        let f = parse("apps:\n  spa:\n    flow: code\n    flow: implicit\n").unwrap_err();
-        assert_eq!(f.what, "this key appears twice in its mapping");
-        assert_eq!(f.path.unwrap().to_string(), "apps.spa.flow");
-        assert_eq!(f.line_col, Some((4, 5)));
-    }
-
-    #[test]
-    fn non_text_keys_and_tags_are_refused() {
-        let f = parse("users:\n  123: {}\n").unwrap_err();
-        assert!(f.what.contains("key must be text"), "{f:?}");
-        assert_eq!(f.path.unwrap().to_string(), "users");
-        assert_eq!(f.line_col, Some((2, 3)));
-        let f = parse("users:\n  alice: !secret x\n").unwrap_err();
-        assert!(f.what.contains("tags"), "{f:?}");
-        assert_eq!(f.path.unwrap().to_string(), "users.alice");
-        let f = parse("a:\n  <<: 3\n").unwrap_err();
-        assert!(f.what.contains("`<<`"), "{f:?}");
-    }
-
-    #[test]
-    fn syntax_errors_get_positions_and_our_words() {
-        let f = parse("a:\n\tb: 1\n").unwrap_err();
-        assert!(f.what.contains("tab"), "{f:?}");
-        assert_eq!(f.line_col, Some((2, 1)));
-        let f = parse("a: \"hunter2\nb: 2\n").unwrap_err();
+    /// Text we refuse: words of our description, the path (when the tree got that far) and
+    /// the position.
+    #[rstest]
+    #[case::duplicate_key(
+        "apps:\n  spa:\n    flow: code\n    flow: implicit\n",
+        "this key appears twice in its mapping", Some("apps.spa.flow"), Some((4, 5))
+    )]
+    #[case::number_key("users:\n  123: {}\n", "key must be text", Some("users"), Some((2, 3)))]
+    #[case::list_key("a:\n  [x, !t y]: 1\n", "key must be text", Some("a"), Some((2, 3)))]
+    #[case::mapping_key("a:\n  {x: 1}: 2\n", "key must be text", Some("a"), Some((2, 3)))]
+    #[case::tagged_key("a:\n  !t k: 1\n", "key must be text", Some("a"), Some((2, 3)))]
+    #[case::null_key("a:\n  ~: 1\n", "key must be text", Some("a"), Some((2, 3)))]
+    #[case::tag("users:\n  alice: !secret x\n", "tags", Some("users.alice"), Some((2, 10)))]
+    #[case::merge_of_a_number("a:\n  <<: 3\n", "`<<`", Some(r#"a."<<""#), Some((2, 3)))]
+    #[case::tab("a:\n\tb: 1\n", "tab", None, Some((2, 1)))]
+    #[case::unclosed_quote(
+        "a: \"hunter2\nb: 2\n",
+        "a quoted value is not closed: add the closing quote", None, Some((1, 4))
+    )]
+    #[case::bad_indentation("a:\n  b: 1\n c: 2\n", "bad indentation", None, Some((3, 2)))]
+    #[case::unclosed_list("a: [1, 2\n", "`[` list is not closed", None, Some((1, 4)))]
+    #[case::colon_in_a_value("a: b: c\n", "`:`", None, Some((1, 5)))]
+    #[case::two_documents("a: 1\n---\nb: 2\n", "more than one YAML document", None, None)]
+    #[case::unknown_alias("a: *nowhere\n", "no anchor", None, Some((1, 4)))]
+    fn refusals_get_positions_and_our_words(
+        #[case] text: &str,
+        #[case] words: &str,
+        #[case] path: Option<&str>,
+        #[case] line_col: Option<(usize, usize)>,
+    ) {
+        let f = parse(text).unwrap_err();
+        assert!(f.what.contains(words), "{f:?}");
         assert_eq!(
-            f.what,
-            "a quoted value is not closed: add the closing quote"
+            f.path.as_ref().map(ToString::to_string).as_deref(),
+            path,
+            "{f:?}"
         );
-        assert_eq!(f.line_col, Some((1, 4)));
-        let f = parse("a:\n  b: 1\n c: 2\n").unwrap_err();
-        assert!(f.what.starts_with("bad indentation"), "{f:?}");
-        assert_eq!(f.line_col, Some((3, 2)));
-        let f = parse("a: [1, 2\n").unwrap_err();
-        assert!(f.what.contains("`[` list is not closed"), "{f:?}");
-        assert_eq!(f.line_col, Some((1, 4)));
-        let f = parse("a: b: c\n").unwrap_err();
-        assert!(f.what.contains("`:`"), "{f:?}");
-        assert_eq!(f.line_col, Some((1, 5)));
-        let f = parse("a: 1\n---\nb: 2\n").unwrap_err();
-        assert!(f.what.contains("more than one YAML document"), "{f:?}");
-        let f = parse("a: *nowhere\n").unwrap_err();
-        assert!(f.what.contains("no anchor"), "{f:?}");
-        assert_eq!(f.line_col, Some((1, 4)));
+        assert_eq!(f.line_col, line_col, "{f:?}");
     }
 
     #[test]

@@ -267,39 +267,37 @@ fn config(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
         authorization_server: f.text("authorization_server")?,
         apps: f.entries("apps", |path, node| app(doc, path, node))?,
         users: f.entries("users", |path, node| user(doc, path, node))?,
-        cache: f
-            .mapping("cache", CACHE_KEYS, "cache settings")?
-            .map(|c| -> Result<_> {
-                Ok(RawCache {
-                    store: c.text("store")?,
-                    refresh_before: c.setting("refresh_before")?,
-                    persist_refresh: c.setting("persist_refresh")?,
-                })
+        cache: f.mapping("cache", CACHE_KEYS, "cache settings", |c| {
+            Ok(RawCache {
+                store: c.text("store")?,
+                refresh_before: c.setting("refresh_before")?,
+                persist_refresh: c.setting("persist_refresh")?,
             })
-            .transpose()?,
-        verify: f
-            .mapping("verify", VERIFY_KEYS, "ID token verification settings")?
-            .map(|v| -> Result<_> {
+        })?,
+        verify: f.mapping(
+            "verify",
+            VERIFY_KEYS,
+            "ID token verification settings",
+            |v| {
                 Ok(RawVerify {
                     id_token: v.setting("id_token")?,
                     leeway: v.setting("leeway")?,
                 })
+            },
+        )?,
+        http: f.mapping("http", HTTP_KEYS, "HTTP settings", |h| {
+            Ok(RawHttp {
+                timeout: h.setting("timeout")?,
+                rate_limit_retries: h.setting("rate_limit_retries")?,
+                max_rate_limit_wait: h.setting("max_rate_limit_wait")?,
             })
-            .transpose()?,
-        http: f
-            .mapping("http", HTTP_KEYS, "HTTP settings")?
-            .map(|h| -> Result<_> {
-                Ok(RawHttp {
-                    timeout: h.setting("timeout")?,
-                    rate_limit_retries: h.setting("rate_limit_retries")?,
-                    max_rate_limit_wait: h.setting("max_rate_limit_wait")?,
-                })
-            })
-            .transpose()?,
-        fake: f
-            .mapping("fake", FAKE_KEYS, "settings of the embedded fake Okta")?
-            .map(|f| fake(doc, &f))
-            .transpose()?,
+        })?,
+        fake: f.mapping(
+            "fake",
+            FAKE_KEYS,
+            "settings of the embedded fake Okta",
+            |f| fake(doc, f),
+        )?,
     })
 }
 
@@ -357,17 +355,15 @@ fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
 
 fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
     let lifetimes = |f: &Mapping<'_, '_>| -> Result<Option<RawLifetimes>> {
-        f.mapping("lifetimes", LIFETIME_KEYS, "token lifetimes")?
-            .map(|l| -> Result<_> {
-                Ok(RawLifetimes {
-                    access_token: l.setting("access_token")?,
-                    id_token: l.setting("id_token")?,
-                    refresh_token: l.setting("refresh_token")?,
-                    code: l.setting("code")?,
-                    session_token: l.setting("session_token")?,
-                })
+        f.mapping("lifetimes", LIFETIME_KEYS, "token lifetimes", |l| {
+            Ok(RawLifetimes {
+                access_token: l.setting("access_token")?,
+                id_token: l.setting("id_token")?,
+                refresh_token: l.setting("refresh_token")?,
+                code: l.setting("code")?,
+                session_token: l.setting("session_token")?,
             })
-            .transpose()
+        })
     };
     Ok(RawFake {
         org_name: f.text("org_name")?,
@@ -611,14 +607,16 @@ impl<'d, 'n> Mapping<'d, 'n> {
         }))
     }
 
-    fn mapping(
+    /// The mapping at `key`, checked for `known` keys and read by `read`.
+    fn mapping<T>(
         &self,
         key: &'static str,
         known: &[&str],
         what: &str,
-    ) -> Result<Option<Mapping<'d, 'n>>> {
+        read: impl FnOnce(&Mapping<'d, 'n>) -> Result<T>,
+    ) -> Result<Option<T>> {
         self.get(key)
-            .map(|(node, path)| Mapping::new(self.doc, node, path, known, what))
+            .map(|(node, path)| read(&Mapping::new(self.doc, node, path, known, what)?))
             .transpose()
     }
 

@@ -2,7 +2,7 @@
 //! `app = "…"`, `scopes = "…"`, `server = "…"`, `fresh`.
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::{Parse, ParseStream, Parser};
+use syn::parse::{ParseStream, Parser};
 use syn::{Ident, LitStr, Token};
 
 mod kw {
@@ -12,16 +12,9 @@ mod kw {
     syn::custom_keyword!(fresh);
 }
 
-/// `#[okta_user("alice", …)]`: one user and its options.
-pub(crate) struct UserArgs {
-    pub(crate) user: LitStr,
-    pub(crate) options: Options,
-    /// Mistakes that did not stop the parse (a repeated option), reported with the others.
-    pub(crate) problems: Errors,
-}
-
-/// `#[okta_users("alice", "bob", …)]`: the users to run the test as, and their shared options.
-pub(crate) struct UsersArgs {
+/// `#[okta_user("alice", …)]` (one user) or `#[okta_users("alice", "bob", …)]`: the users to
+/// run the test as, and their shared options.
+pub(crate) struct Args {
     pub(crate) users: Vec<LitStr>,
     pub(crate) options: Options,
     /// Mistakes that did not stop the parse (a repeated option or user), reported with the
@@ -42,70 +35,68 @@ pub(crate) struct Options {
     pub(crate) fresh: Option<Span>,
 }
 
-impl Parse for UserArgs {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.is_empty() {
-            return Err(syn::Error::new(
-                Span::call_site(),
-                "missing the user: write `#[okta_user(\"alice\")]` with a key of `users` in fixtures.yaml",
-            ));
-        }
-        let user = user_key(input)?;
-        let mut errors = Errors::default();
-        if !input.is_empty() {
-            input.parse::<Token![,]>()?;
-        }
-        if input.peek(LitStr) {
-            let extra: LitStr = input.parse()?;
-            return Err(syn::Error::new(
-                extra.span(),
-                "one user per `#[okta_user]`: stack another `#[okta_user(\"…\")]`, or write \
-                 `#[okta_users(\"…\", \"…\")]` to run the test once per user",
-            ));
-        }
-        let options = Options::parse_rest(input, &mut errors)?;
-        Ok(UserArgs {
-            user,
-            options,
-            problems: errors,
-        })
+/// Parses `#[okta_user]`'s arguments: exactly one user.
+pub(crate) fn user(input: ParseStream) -> syn::Result<Args> {
+    if input.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "missing the user: write `#[okta_user(\"alice\")]` with a key of `users` in fixtures.yaml",
+        ));
     }
+    let user = user_key(input)?;
+    let mut errors = Errors::default();
+    if !input.is_empty() {
+        input.parse::<Token![,]>()?;
+    }
+    if input.peek(LitStr) {
+        let extra: LitStr = input.parse()?;
+        return Err(syn::Error::new(
+            extra.span(),
+            "one user per `#[okta_user]`: stack another `#[okta_user(\"…\")]`, or write \
+                 `#[okta_users(\"…\", \"…\")]` to run the test once per user",
+        ));
+    }
+    let options = Options::parse_rest(input, &mut errors)?;
+    Ok(Args {
+        users: vec![user],
+        options,
+        problems: errors,
+    })
 }
 
-impl Parse for UsersArgs {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+/// Parses `#[okta_users]`'s arguments: one user or more.
+pub(crate) fn users(input: ParseStream) -> syn::Result<Args> {
+    if input.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "missing the users: write `#[okta_users(\"alice\", \"bob\")]` with keys of `users` in fixtures.yaml",
+        ));
+    }
+    let mut errors = Errors::default();
+    let mut users: Vec<LitStr> = vec![user_key(input)?];
+    loop {
         if input.is_empty() {
-            return Err(syn::Error::new(
-                Span::call_site(),
-                "missing the users: write `#[okta_users(\"alice\", \"bob\")]` with keys of `users` in fixtures.yaml",
+            break;
+        }
+        input.parse::<Token![,]>()?;
+        if !input.peek(LitStr) {
+            break;
+        }
+        let user = user_key(input)?;
+        if users.iter().any(|u| u.value() == user.value()) {
+            errors.push(syn::Error::new(
+                user.span(),
+                format!("user `{}` is listed twice", user.value()),
             ));
         }
-        let mut errors = Errors::default();
-        let mut users: Vec<LitStr> = vec![user_key(input)?];
-        loop {
-            if input.is_empty() {
-                break;
-            }
-            input.parse::<Token![,]>()?;
-            if !input.peek(LitStr) {
-                break;
-            }
-            let user = user_key(input)?;
-            if users.iter().any(|u| u.value() == user.value()) {
-                errors.push(syn::Error::new(
-                    user.span(),
-                    format!("user `{}` is listed twice", user.value()),
-                ));
-            }
-            users.push(user);
-        }
-        let options = Options::parse_rest(input, &mut errors)?;
-        Ok(UsersArgs {
-            users,
-            options,
-            problems: errors,
-        })
+        users.push(user);
     }
+    let options = Options::parse_rest(input, &mut errors)?;
+    Ok(Args {
+        users,
+        options,
+        problems: errors,
+    })
 }
 
 /// A user's key: a non-empty string literal. A bare identifier gets a hint to quote it.
@@ -275,14 +266,16 @@ mod tests {
     use super::*;
 
     /// Parses, turning the problems that do not stop the parse into errors too.
-    fn user(args: TokenStream) -> syn::Result<UserArgs> {
-        let mut parsed: UserArgs = syn::parse2(args)?;
-        std::mem::take(&mut parsed.problems).finish()?;
-        Ok(parsed)
+    fn user(args: TokenStream) -> syn::Result<Args> {
+        parse(super::user, args)
     }
 
-    fn users(args: TokenStream) -> syn::Result<UsersArgs> {
-        let mut parsed: UsersArgs = syn::parse2(args)?;
+    fn users(args: TokenStream) -> syn::Result<Args> {
+        parse(super::users, args)
+    }
+
+    fn parse(parser: fn(ParseStream) -> syn::Result<Args>, args: TokenStream) -> syn::Result<Args> {
+        let mut parsed = parser.parse2(args)?;
         std::mem::take(&mut parsed.problems).finish()?;
         Ok(parsed)
     }
@@ -308,7 +301,7 @@ mod tests {
             fresh
         ))
         .unwrap();
-        assert_eq!(args.user.value(), "bob");
+        assert_eq!(args.users[0].value(), "bob");
         assert_eq!(args.options.app.unwrap().value(), "web");
         assert_eq!(args.options.scopes.unwrap().value(), "openid orders:write");
         assert_eq!(args.options.server.unwrap().value(), "aus1");
@@ -318,7 +311,7 @@ mod tests {
     #[test]
     fn options_are_optional_and_a_trailing_comma_is_fine() {
         let args = user(quote::quote!("alice",)).unwrap();
-        assert_eq!(args.user.value(), "alice");
+        assert_eq!(args.users[0].value(), "alice");
         assert!(args.options.app.is_none() && args.options.fresh.is_none());
     }
 

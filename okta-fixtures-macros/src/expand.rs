@@ -9,10 +9,11 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, ItemFn, LitStr, Pat, Stmt, Type, parse_quote};
 
-use crate::args::{self, Errors, Options, UserArgs, UsersArgs};
+use crate::args::{self, Errors, Options};
 use crate::check::{self, Fixtures};
 use crate::select::{self, Wanted};
 
@@ -30,21 +31,8 @@ pub(crate) fn okta_user(
         return not_a_fn("okta_user", item);
     };
     let mut errors = Errors::default();
-    let (user, options) = match syn::parse2::<UserArgs>(args.clone()) {
-        Ok(UserArgs {
-            user,
-            options,
-            problems,
-        }) => {
-            errors.append(problems);
-            check_names(fixtures, std::slice::from_ref(&user), &options, &mut errors);
-            (user, options)
-        }
-        Err(e) => {
-            errors.push(e);
-            (fallback_users(args).swap_remove(0), Options::default())
-        }
-    };
+    let (mut users, options) = parse_args(args::user, args, fixtures, &mut errors);
+    let user = users.swap_remove(0);
     let claimed = select::claimed_names(&func.attrs);
     let fill = match select::select(&func.sig, &Wanted::User(&user.value()), &claimed) {
         Ok(index) => vec![index],
@@ -69,21 +57,7 @@ pub(crate) fn okta_users(
         return not_a_fn("okta_users", item);
     };
     let mut errors = Errors::default();
-    let (users, options) = match syn::parse2::<UsersArgs>(args.clone()) {
-        Ok(UsersArgs {
-            users,
-            options,
-            problems,
-        }) => {
-            errors.append(problems);
-            check_names(fixtures, &users, &options, &mut errors);
-            (users, options)
-        }
-        Err(e) => {
-            errors.push(e);
-            (fallback_users(args), Options::default())
-        }
-    };
+    let (users, options) = parse_args(args::users, args, fixtures, &mut errors);
     let has_rstest = func.attrs.iter().any(|a| last_segment_is(a, "rstest"));
     if !has_rstest {
         errors.push(syn::Error::new(
@@ -297,6 +271,27 @@ fn finish(mut func: ItemFn, fixtures: Option<&Fixtures>, errors: &Errors) -> Tok
     quote! {
         #errors
         #func
+    }
+}
+
+/// Parses the arguments and checks their names against the fixtures; when they do not parse,
+/// the users that could be read, with no options.
+fn parse_args(
+    parser: fn(ParseStream) -> syn::Result<args::Args>,
+    args: TokenStream,
+    fixtures: Option<&Fixtures>,
+    errors: &mut Errors,
+) -> (Vec<LitStr>, Options) {
+    match parser.parse2(args.clone()) {
+        Ok(parsed) => {
+            errors.append(parsed.problems);
+            check_names(fixtures, &parsed.users, &parsed.options, errors);
+            (parsed.users, parsed.options)
+        }
+        Err(e) => {
+            errors.push(e);
+            (fallback_users(args), Options::default())
+        }
     }
 }
 

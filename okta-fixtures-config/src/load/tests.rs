@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rstest::rstest;
 
 use super::*;
 use crate::{Names, Origin, parse_names};
@@ -51,6 +52,11 @@ apps:
     redirect_uri: http://localhost:8080/login/callback
     flow: code
 ";
+
+/// [`SPA`] followed by `extra`.
+fn spa(extra: &str) -> String {
+    format!("{SPA}{extra}")
+}
 
 // ---------------------------------------------------------------- the example file
 
@@ -452,55 +458,7 @@ fn flow_style_yaml_is_read_and_located() {
 // ---------------------------------------------------------------- syntax errors
 
 #[test]
-fn a_tab_in_the_indentation_is_located() {
-    let e = err("apps:\n  spa:\n\tclient_id: x\n");
-    let Error::Syntax { what, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert!(what.contains("tab"), "{what}");
-    assert_at(&e, "apps.spa", (3, 1));
-}
-
-#[test]
-fn an_unclosed_quote_points_at_where_it_opened_and_quotes_nothing() {
-    let e =
-        err("users:\n  alice:\n    username: a\n    password: \"hunter2-PLANTED\n    app: spa\n");
-    let Error::Syntax { what, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert!(what.contains("quoted value is not closed"), "{what}");
-    assert_at(&e, "users.alice.password", (4, 15));
-    assert!(!format!("{e} {e:?}").contains("PLANTED"));
-}
-
-#[test]
-fn bad_indentation_is_located() {
-    let e = err("apps:\n  spa:\n    client_id: x\n   flow: code\n");
-    let Error::Syntax { what, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert!(what.starts_with("bad indentation"), "{what}");
-    assert_eq!(e.location().unwrap().line_col, Some((4, 4)));
-}
-
-#[test]
-fn a_duplicate_key_is_located_at_the_repeat() {
-    let e = err(&format!("{SPA}    flow: implicit\n"));
-    let Error::Syntax { what, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert!(what.contains("twice"), "{what}");
-    assert_at(&e, "apps.spa.flow", (6, 5));
-}
-
-#[test]
-fn tags_and_several_documents_are_refused() {
-    let e = err("users:\n  alice: !include alice.yaml\n");
-    assert!(
-        matches!(&e, Error::Syntax { what, .. } if what.contains("tags")),
-        "{e:?}"
-    );
-    assert_at(&e, "users.alice", (2, 10));
+fn several_documents_are_refused() {
     let e = err("org_url: fake\n---\norg_url: fake\n");
     assert!(
         matches!(&e, Error::Syntax { what, .. } if what.contains("more than one")),
@@ -509,192 +467,6 @@ fn tags_and_several_documents_are_refused() {
 }
 
 // ---------------------------------------------------------------- shape errors
-
-#[test]
-fn unknown_keys_suggest_the_closest_key_at_every_level() {
-    let cases: &[(&str, &str, &str, (usize, usize))] = &[
-        ("aps: {}\n", "", "apps", (1, 1)),
-        (
-            "apps:\n  spa:\n    clent_id: x\n",
-            "apps.spa",
-            "client_id",
-            (3, 5),
-        ),
-        (
-            "users:\n  alice:\n    pasword: x\n",
-            "users.alice",
-            "password",
-            (3, 5),
-        ),
-        ("http:\n  timout: 3s\n", "http", "timeout", (2, 3)),
-        (
-            "fake:\n  users:\n    alice:\n      grops: []\n",
-            "fake.users.alice",
-            "groups",
-            (4, 7),
-        ),
-        (
-            "fake:\n  faults:\n    - endpoint: authn\n      knd: drop\n",
-            "fake.faults[0]",
-            "kind",
-            (4, 7),
-        ),
-        (
-            "fake:\n  servers:\n    default:\n      acces_claims: {}\n",
-            "fake.servers.default",
-            "access_claims",
-            (4, 7),
-        ),
-    ];
-    for (yaml, path, suggestion, pos) in cases {
-        let e = err(yaml);
-        assert!(matches!(e, Error::UnknownKey { .. }), "{e:?}");
-        assert_at(&e, if path.is_empty() { "" } else { path }, *pos);
-        assert!(
-            e.to_string()
-                .ends_with(&format!("did you mean `{suggestion}`?")),
-            "{e}"
-        );
-    }
-    let e = err("verify:\n  colour: blue\n");
-    assert!(
-        e.to_string()
-            .ends_with("expected one of: `id_token`, `leeway`"),
-        "{e}"
-    );
-}
-
-#[test]
-fn wrong_types_say_what_was_expected_and_never_the_value() {
-    let cases: &[(&str, &str, (usize, usize), &str)] = &[
-        (
-            "apps: [hunter2]\n",
-            "apps",
-            (1, 7),
-            "expected a mapping of apps by name, found a list",
-        ),
-        (
-            "apps:\n  spa: hunter2\n",
-            "apps.spa",
-            (2, 8),
-            "expected a mapping (an app's settings), found text",
-        ),
-        (
-            "apps:\n  spa:\n    client_id: 12345\n",
-            "apps.spa.client_id",
-            (3, 16),
-            "found a number; put the value in quotes",
-        ),
-        (
-            "apps:\n  spa:\n    client_id: [hunter2]\n",
-            "apps.spa.client_id",
-            (3, 16),
-            "expected text, found a list",
-        ),
-        (
-            "apps:\n  spa:\n    client_id: x\n    flow: code\n    redirect_uri: http://a/b\n    scopes: {hunter2: 1}\n",
-            "apps.spa.scopes",
-            (6, 13),
-            "found a mapping",
-        ),
-        (
-            "users:\n  alice:\n    username: a\n    password: {hunter2: x}\n",
-            "users.alice.password",
-            (4, 15),
-            "expected text, found a mapping",
-        ),
-        (
-            "http:\n  rate_limit_retries: hunter2\n",
-            "http.rate_limit_retries",
-            (2, 23),
-            "expected a whole number from 0 to 100",
-        ),
-        (
-            "http:\n  rate_limit_retries: -1\n",
-            "http.rate_limit_retries",
-            (2, 23),
-            "expected a whole number from 0 to 100",
-        ),
-        (
-            "verify:\n  id_token: [hunter2]\n",
-            "verify.id_token",
-            (2, 13),
-            "found a list",
-        ),
-        (
-            "cache:\n  persist_refresh: hunter2\n",
-            "cache.persist_refresh",
-            (2, 20),
-            "expected `true` or `false`",
-        ),
-        (
-            "fake:\n  faults: hunter2\n",
-            "fake.faults",
-            (2, 11),
-            "expected a list of faults, found text",
-        ),
-        (
-            "fake:\n  users:\n    alice:\n      claims: [hunter2]\n",
-            "fake.users.alice.claims",
-            (4, 15),
-            "expected a mapping of claim names",
-        ),
-    ];
-    for (yaml, path, pos, expected) in cases {
-        let e = err(yaml);
-        assert!(matches!(e, Error::Invalid { .. }), "{yaml}: {e:?}");
-        assert_at(&e, path, *pos);
-        assert!(e.to_string().contains(expected), "{e}");
-        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
-        assert!(!format!("{e} {e:?}").contains("12345"), "{e:?}");
-    }
-}
-
-#[test]
-fn missing_required_keys_point_at_the_mapping_that_lacks_them() {
-    let e = err("apps:\n  spa:\n    client_id: x\n    flow: code\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "redirect_uri"),
-        "{e:?}"
-    );
-    assert_at(&e, "apps.spa", (2, 3));
-    let e = err("apps:\n  spa:\n    redirect_uri: http://a/b\n    flow: code\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "client_id"),
-        "{e:?}"
-    );
-    let e = err("apps:\n  spa:\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "flow"),
-        "{e:?}"
-    );
-    assert_at(&e, "apps.spa", (2, 3));
-    let e = err("users:\n  alice:\n    username: a\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "password"),
-        "{e:?}"
-    );
-    assert_at(&e, "users.alice", (2, 3));
-    let e = err("fake:\n  faults:\n    - endpoint: token\n      kind: status\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "status"),
-        "{e:?}"
-    );
-    assert_at(&e, "fake.faults[0]", (3, 7));
-    let e = err("apps:\n  svc:\n    client_id: x\n    flow: client_credentials\n    scopes: [a]\n");
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "client_secret"),
-        "{e:?}"
-    );
-    let e = err(
-        "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n",
-    );
-    assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "scopes"),
-        "{e:?}"
-    );
-    assert_at(&e, "apps.svc", (2, 3));
-}
 
 #[test]
 fn an_empty_value_is_an_absent_key() {
@@ -709,196 +481,53 @@ fn an_empty_value_is_an_absent_key() {
 
 // ---------------------------------------------------------------- enum values
 
-#[test]
-fn unknown_enum_values_list_the_choices_and_suggest_one() {
-    let cases: &[(&str, &str, (usize, usize), &str)] = &[
-        (
-            "apps:\n  spa:\n    client_id: x\n    flow: cod\n",
-            "apps.spa.flow",
-            (4, 11),
-            "did you mean `code`?",
-        ),
-        (
-            "apps:\n  web:\n    client_id: x\n    client_secret: s\n    redirect_uri: http://a/b\n    flow: code\n    token_endpoint_auth: client_secret_bsic\n",
-            "apps.web.token_endpoint_auth",
-            (7, 26),
-            "did you mean `client_secret_basic`?",
-        ),
-        (
-            "apps:\n  old:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: implicit\n    response_type: [id_token, tokn]\n",
-            "apps.old.response_type[1]",
-            (6, 31),
-            "did you mean `token`?",
-        ),
-        (
-            "cache:\n  store: dsk\n",
-            "cache.store",
-            (2, 10),
-            "did you mean `disk`?",
-        ),
-        (
-            "fake:\n  faults:\n    - endpoint: authz\n      kind: drop\n",
-            "fake.faults[0].endpoint",
-            (3, 17),
-            "expected one of: authn, authorize",
-        ),
-        (
-            "fake:\n  faults:\n    - endpoint: authn\n      kind: rate_limt\n",
-            "fake.faults[0].kind",
-            (4, 13),
-            "did you mean `rate_limit`?",
-        ),
-        (
-            "fake:\n  users:\n    alice:\n      status: LOCKED\n",
-            "fake.users.alice.status",
-            (4, 15),
-            "expected one of: SUCCESS",
-        ),
-        (
-            "fake:\n  apps:\n    spa:\n      rotation: rotating\n",
-            "fake.apps.spa.rotation",
-            (4, 17),
-            "expected one of: rotate, static",
-        ),
-        (
-            "fake:\n  apps:\n    spa:\n      grant_types: [authorisation_code]\n",
-            "fake.apps.spa.grant_types[0]",
-            (4, 21),
-            "did you mean `authorization_code`?",
-        ),
-    ];
-    for (yaml, path, pos, text) in cases {
-        let yaml = if yaml.starts_with("fake:\n  users:\n    alice") {
-            format!("users:\n  alice: {{username: a, password: b}}\n{yaml}")
-        } else if yaml.starts_with("fake:\n  apps:\n    spa") {
-            format!("{SPA}{yaml}")
-        } else {
-            (*yaml).to_owned()
-        };
-        let e = err(&yaml);
-        assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
-        let shift = yaml.lines().count()
-            - yaml
-                .lines()
-                .skip_while(|l| !l.starts_with(path.split('.').next().unwrap()))
-                .count();
-        assert_at(&e, path, (pos.0 + shift, pos.1));
-        assert!(e.to_string().contains(text), "{e}");
-    }
-}
-
-#[test]
-fn flow_and_app_names_must_be_literal() {
-    let e = err(
-        "apps:\n  spa:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: ${FLOW:-code}\n",
-    );
-    assert_at(&e, "apps.spa.flow", (5, 11));
-    assert!(e.to_string().contains("never expanded"), "{e}");
-    let e = err(&format!(
-        "{SPA}users:\n  alice:\n    username: a\n    password: b\n    app: ${{APP:-spa}}\n"
-    ));
-    assert_at(&e, "users.alice.app", (10, 10));
-    assert!(e.to_string().contains("never expanded"), "{e}");
-}
-
-// ---------------------------------------------------------------- cross-references
-
-#[test]
-fn a_user_naming_an_unknown_app_gets_a_suggestion() {
-    let e = err(&format!(
-        "{SPA}users:\n  alice:\n    username: a\n    password: b\n    app: sap\n"
-    ));
-    assert!(
-        matches!(&e, Error::UnknownName { kind: "app", name, .. } if name == "sap"),
-        "{e:?}"
-    );
-    assert_at(&e, "users.alice.app", (10, 10));
-    assert!(
-        e.to_string()
-            .ends_with("unknown app `sap`, did you mean `spa`?"),
-        "{e}"
-    );
-    let e = err(&format!(
-        "{SPA}users:\n  alice:\n    username: a\n    password: b\n    app: mobile\n"
-    ));
-    assert!(
-        e.to_string()
-            .ends_with("unknown app `mobile`, expected one of: `spa`"),
-        "{e}"
-    );
-}
-
-#[test]
-fn a_user_naming_a_client_credentials_app_is_a_conflict() {
-    let yaml = "\
-apps:
-  reports:
-    client_id: r
-    client_secret: s
-    flow: client_credentials
-    scopes: [reports:read]
-users:
-  alice:
-    username: a
-    password: b
-    app: reports
-";
-    let e = err(yaml);
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "users.alice.app", (11, 5));
-    assert!(
-        e.to_string()
-            .contains("`reports` uses `flow: client_credentials`"),
-        "{e}"
-    );
-}
-
-#[test]
-fn fake_sections_name_only_known_users_and_apps() {
-    let base = format!("{SPA}users:\n  alice: {{username: a, password: b}}\n");
-    let e = err(&format!(
-        "{base}fake:\n  users:\n    alcie:\n      groups: [x]\n"
-    ));
-    assert!(
-        matches!(&e, Error::UnknownName { kind: "user", .. }),
-        "{e:?}"
-    );
-    assert_at(&e, "fake.users.alcie", (10, 5));
-    assert!(e.to_string().ends_with("did you mean `alice`?"), "{e}");
-    let e = err(&format!(
-        "{base}fake:\n  users:\n    alice:\n      apps: [spa, sap]\n"
-    ));
-    assert_at(&e, "fake.users.alice.apps[1]", (11, 19));
-    let e = err(&format!("{base}fake:\n  apps:\n    sap: {{}}\n"));
-    assert!(
-        matches!(&e, Error::UnknownName { kind: "app", .. }),
-        "{e:?}"
-    );
-    assert_at(&e, "fake.apps.sap", (10, 5));
+#[rstest]
+#[case(
+    "apps:\n  spa:\n    client_id: x\n    flow: cod\n",
+    "apps.spa.flow", (4, 11), "did you mean `code`?"
+)]
+#[case(
+    "apps:\n  web:\n    client_id: x\n    client_secret: s\n    redirect_uri: http://a/b\n    flow: code\n    token_endpoint_auth: client_secret_bsic\n",
+    "apps.web.token_endpoint_auth", (7, 26), "did you mean `client_secret_basic`?"
+)]
+#[case(
+    "apps:\n  old:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: implicit\n    response_type: [id_token, tokn]\n",
+    "apps.old.response_type[1]", (6, 31), "did you mean `token`?"
+)]
+#[case("cache:\n  store: dsk\n", "cache.store", (2, 10), "did you mean `disk`?")]
+#[case(
+    "fake:\n  faults:\n    - endpoint: authz\n      kind: drop\n",
+    "fake.faults[0].endpoint", (3, 17), "expected one of: authn, authorize"
+)]
+#[case(
+    "fake:\n  faults:\n    - endpoint: authn\n      kind: rate_limt\n",
+    "fake.faults[0].kind", (4, 13), "did you mean `rate_limit`?"
+)]
+#[case(
+    "users:\n  alice: {username: a, password: b}\nfake:\n  users:\n    alice:\n      status: LOCKED\n",
+    "fake.users.alice.status", (6, 15), "expected one of: SUCCESS"
+)]
+#[case(
+    spa("fake:\n  apps:\n    spa:\n      rotation: rotating\n"),
+    "fake.apps.spa.rotation", (9, 17), "expected one of: rotate, static"
+)]
+#[case(
+    spa("fake:\n  apps:\n    spa:\n      grant_types: [authorisation_code]\n"),
+    "fake.apps.spa.grant_types[0]", (9, 21), "did you mean `authorization_code`?"
+)]
+fn unknown_enum_values_list_the_choices_and_suggest_one(
+    #[case] yaml: String,
+    #[case] path: &str,
+    #[case] line_col: (usize, usize),
+    #[case] says: &str,
+) {
+    let e = err(&yaml);
+    assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
+    assert_at(&e, path, line_col);
+    assert!(e.to_string().contains(says), "{e}");
 }
 
 // ---------------------------------------------------------------- app rules
-
-#[test]
-fn pkce_rules() {
-    let implicit = "apps:\n  old:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: implicit\n    pkce: true\n";
-    let e = err(implicit);
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "apps.old.pkce", (6, 5));
-    assert!(e.to_string().contains("implicit flow has no PKCE"), "{e}");
-
-    let e = err(&format!("{SPA}    pkce: false\n"));
-    assert_at(&e, "apps.spa.pkce", (6, 5));
-    assert!(e.to_string().contains("must use PKCE"), "{e}");
-
-    let e = err(
-        "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n    scopes: [a]\n    pkce: false\n",
-    );
-    assert_at(&e, "apps.svc.pkce", (7, 5));
-
-    let web = "apps:\n  web:\n    client_id: x\n    client_secret: y\n    redirect_uri: http://a/b\n    flow: code\n    pkce: false\n";
-    assert!(!parse(web).unwrap().apps["web"].pkce);
-}
 
 #[test]
 fn redirect_uris_must_be_absolute_urls() {
@@ -942,46 +571,267 @@ fn redirect_uris_must_be_absolute_urls() {
     assert_at(&e, "fake.apps.spa.redirect_uris[1]", (9, 35));
 }
 
-#[test]
-fn other_app_rules() {
-    let e = err(&format!("{SPA}    response_type: [token]\n"));
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "apps.spa.response_type", (6, 5));
-    let e = err(&format!(
-        "{SPA}    token_endpoint_auth: client_secret_post\n"
-    ));
+// ---------------------------------------------------------------- every mistake, located
+
+/// A file with one mistake: the error's variant, where it points and what it says, never
+/// quoting a value.
+#[rstest]
+#[case("aps: {}\n", "UnknownKey", "", (1, 1), "did you mean `apps`?")]
+#[case(
+    "apps:\n  spa:\n    clent_id: x\n",
+    "UnknownKey", "apps.spa", (3, 5), "did you mean `client_id`?"
+)]
+#[case(
+    "users:\n  alice:\n    pasword: x\n",
+    "UnknownKey", "users.alice", (3, 5), "did you mean `password`?"
+)]
+#[case("http:\n  timout: 3s\n", "UnknownKey", "http", (2, 3), "did you mean `timeout`?")]
+#[case(
+    "fake:\n  users:\n    alice:\n      grops: []\n",
+    "UnknownKey", "fake.users.alice", (4, 7), "did you mean `groups`?"
+)]
+#[case(
+    "fake:\n  faults:\n    - endpoint: authn\n      knd: drop\n",
+    "UnknownKey", "fake.faults[0]", (4, 7), "did you mean `kind`?"
+)]
+#[case(
+    "fake:\n  servers:\n    default:\n      acces_claims: {}\n",
+    "UnknownKey", "fake.servers.default", (4, 7), "did you mean `access_claims`?"
+)]
+#[case(
+    "verify:\n  colour: blue\n",
+    "UnknownKey", "verify", (2, 3), "expected one of: `id_token`, `leeway`"
+)]
+#[case(
+    "apps: [hunter2]\n",
+    "Invalid", "apps", (1, 7), "expected a mapping of apps by name, found a list"
+)]
+#[case(
+    "apps:\n  spa: hunter2\n",
+    "Invalid", "apps.spa", (2, 8), "expected a mapping (an app's settings), found text"
+)]
+#[case(
+    "apps:\n  spa:\n    client_id: 12345\n",
+    "Invalid", "apps.spa.client_id", (3, 16), "found a number; put the value in quotes"
+)]
+#[case(
+    "apps:\n  spa:\n    client_id: [hunter2]\n",
+    "Invalid", "apps.spa.client_id", (3, 16), "expected text, found a list"
+)]
+#[case(
+    "apps:\n  spa:\n    client_id: x\n    flow: code\n    redirect_uri: http://a/b\n    scopes: {hunter2: 1}\n",
+    "Invalid", "apps.spa.scopes", (6, 13), "found a mapping"
+)]
+#[case(
+    "users:\n  alice:\n    username: a\n    password: {hunter2: x}\n",
+    "Invalid", "users.alice.password", (4, 15), "expected text, found a mapping"
+)]
+#[case(
+    "http:\n  rate_limit_retries: hunter2\n",
+    "Invalid", "http.rate_limit_retries", (2, 23), "expected a whole number from 0 to 100"
+)]
+#[case(
+    "http:\n  rate_limit_retries: -1\n",
+    "Invalid", "http.rate_limit_retries", (2, 23), "expected a whole number from 0 to 100"
+)]
+#[case("verify:\n  id_token: [hunter2]\n", "Invalid", "verify.id_token", (2, 13), "found a list")]
+#[case(
+    "cache:\n  persist_refresh: hunter2\n",
+    "Invalid", "cache.persist_refresh", (2, 20), "expected `true` or `false`"
+)]
+#[case(
+    "fake:\n  faults: hunter2\n",
+    "Invalid", "fake.faults", (2, 11), "expected a list of faults, found text"
+)]
+#[case(
+    "fake:\n  users:\n    alice:\n      claims: [hunter2]\n",
+    "Invalid", "fake.users.alice.claims", (4, 15), "expected a mapping of claim names"
+)]
+#[case(
+    "apps:\n  spa:\n    client_id: x\n    flow: code\n",
+    "Missing", "apps.spa", (2, 3), "`redirect_uri`"
+)]
+#[case(
+    "apps:\n  spa:\n    redirect_uri: http://a/b\n    flow: code\n",
+    "Missing", "apps.spa", (2, 3), "`client_id`"
+)]
+#[case("apps:\n  spa:\n", "Missing", "apps.spa", (2, 3), "`flow`")]
+#[case("users:\n  alice:\n    username: a\n", "Missing", "users.alice", (2, 3), "`password`")]
+#[case(
+    "apps:\n  svc:\n    client_id: x\n    flow: client_credentials\n    scopes: [a]\n",
+    "Missing", "apps.svc", (2, 3), "`client_secret`"
+)]
+#[case(
+    "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n",
+    "Missing", "apps.svc", (2, 3), "`scopes`"
+)]
+#[case(
+    "fake:\n  faults:\n    - endpoint: token\n      kind: status\n",
+    "Missing", "fake.faults[0]", (3, 7), "`status`"
+)]
+#[case(
+    "fake:\n  servers:\n    default:\n      id_claims:\n        x: .nan\n",
+    "Invalid", "fake.servers.default.id_claims.x", (5, 12), "number"
+)]
+#[case(
+    "fake:\n  servers:\n    default:\n      lifetimes:\n        code: 0s\n",
+    "Invalid", "fake.servers.default.lifetimes.code", (5, 15), "greater than zero"
+)]
+#[case(
+    "fake:\n  servers:\n    'a b': {}\n",
+    "Invalid", r#"fake.servers."a b""#, (3, 5), "a server id of letters"
+)]
+#[case::tab_indentation("apps:\n  spa:\n\tclient_id: x\n", "Syntax", "apps.spa", (3, 1), "tab")]
+#[case::unclosed_quote_where_it_opened(
+    "users:\n  alice:\n    username: a\n    password: \"hunter2\n    app: spa\n",
+    "Syntax", "users.alice.password", (4, 15), "quoted value is not closed"
+)]
+#[case::bad_indentation(
+    "apps:\n  spa:\n    client_id: x\n   flow: code\n",
+    "Syntax", "apps.spa.flow", (4, 4), "bad indentation"
+)]
+#[case::duplicate_key_at_the_repeat(
+    spa("    flow: implicit\n"),
+    "Syntax", "apps.spa.flow", (6, 5), "twice"
+)]
+#[case::tag("users:\n  alice: !include alice.yaml\n", "Syntax", "users.alice", (2, 10), "tags")]
+#[case::flow_from_a_variable(
+    "apps:\n  spa:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: ${FLOW:-code}\n",
+    "Invalid", "apps.spa.flow", (5, 11), "never expanded"
+)]
+#[case::app_from_a_variable(
+    spa("users:\n  alice:\n    username: a\n    password: b\n    app: ${APP:-spa}\n"),
+    "Invalid", "users.alice.app", (10, 10), "never expanded"
+)]
+#[case::unknown_fake_user(
+    spa("users:\n  alice: {username: a, password: b}\nfake:\n  users:\n    alcie:\n      groups: [x]\n"),
+    "UnknownName", "fake.users.alcie", (10, 5), "unknown user `alcie`, did you mean `alice`?"
+)]
+#[case::unknown_app_of_a_fake_user(
+    spa("users:\n  alice: {username: a, password: b}\nfake:\n  users:\n    alice:\n      apps: [spa, sap]\n"),
+    "UnknownName", "fake.users.alice.apps[1]", (11, 19), "unknown app `sap`"
+)]
+#[case::unknown_fake_app(
+    spa("users:\n  alice: {username: a, password: b}\nfake:\n  apps:\n    sap: {}\n"),
+    "UnknownName", "fake.apps.sap", (10, 5), "unknown app `sap`"
+)]
+#[case::pkce_on_implicit(
+    "apps:\n  old:\n    client_id: x\n    redirect_uri: http://a/b\n    flow: implicit\n    pkce: true\n",
+    "Conflict", "apps.old.pkce", (6, 5), "implicit flow has no PKCE"
+)]
+#[case::no_pkce_for_a_public_app(
+    spa("    pkce: false\n"),
+    "Conflict", "apps.spa.pkce", (6, 5), "must use PKCE"
+)]
+#[case::pkce_on_client_credentials(
+    "apps:\n  svc:\n    client_id: x\n    client_secret: y\n    flow: client_credentials\n    scopes: [a]\n    pkce: false\n",
+    "Conflict", "apps.svc.pkce", (7, 5), "pkce"
+)]
+#[case::response_type_for_code(
+    spa("    response_type: [token]\n"),
+    "Conflict", "apps.spa.response_type", (6, 5), "response_type"
+)]
+#[case::secret_auth_without_secret(
+    spa("    token_endpoint_auth: client_secret_post\n"),
+    "Missing", "apps.spa", (2, 3), "`client_secret`"
+)]
+#[case::no_auth_with_a_secret(
+    spa("    client_secret: s\n    token_endpoint_auth: none\n"),
+    "Conflict", "apps.spa.token_endpoint_auth", (7, 5), "none"
+)]
+#[case::no_scopes(
+    spa("    scopes: []\n"),
+    "Invalid", "apps.spa.scopes", (6, 13), "at least one scope"
+)]
+#[case::server_as_a_url(
+    spa("    authorization_server: https://dev-1.okta.com/oauth2/default\n"),
+    "Invalid", "apps.spa.authorization_server", (6, 27), "authorization server"
+)]
+#[case::server_with_a_slash(
+    "authorization_server: a/b\n",
+    "Invalid", "authorization_server", (1, 23), "authorization server"
+)]
+#[case::empty_secret(
+    spa("    client_secret: ${EMPTY:-}\n"),
+    "Invalid", "apps.spa.client_secret", (6, 20), "`client_secret` is empty"
+)]
+#[case::fault_status(
+    "fake:\n  faults:\n    - endpoint: token\n      kind: status\n      status: 700\n",
+    "Invalid", "fake.faults[0].status", (5, 15), "from 100 to 599"
+)]
+#[case::latency_on_drop(
+    "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      latency: 1s\n",
+    "Conflict", "fake.faults[0].latency", (5, 7), "latency"
+)]
+#[case::unknown_app_of_a_user(
+    spa("users:\n  alice:\n    username: a\n    password: b\n    app: sap\n"),
+    "UnknownName", "users.alice.app", (10, 10), "unknown app `sap`, did you mean `spa`?"
+)]
+#[case::far_from_any_app(
+    spa("users:\n  alice:\n    username: a\n    password: b\n    app: mobile\n"),
+    "UnknownName", "users.alice.app", (10, 10), "unknown app `mobile`, expected one of: `spa`"
+)]
+#[case::user_of_a_client_credentials_app(
+    "apps:\n  reports:\n    client_id: r\n    client_secret: s\n    flow: client_credentials\n    scopes: [reports:read]\nusers:\n  alice:\n    username: a\n    password: b\n    app: reports\n",
+    "Conflict", "users.alice.app", (11, 5), "`reports` uses `flow: client_credentials`"
+)]
+#[case::missing_password_variable(
+    spa("users:\n  alice:\n    username: a\n    password: ${OKTA_ALICE_PASSWORD}\n"),
+    "MissingEnv", "users.alice.password", (9, 15), "variable `OKTA_ALICE_PASSWORD` is not set"
+)]
+#[case::missing_fault_variable(
+    "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      user: ${FAULT_USER}\n",
+    "MissingEnv", "fake.faults[0].user", (5, 13), "variable `FAULT_USER` is not set"
+)]
+#[case::missing_duration_variable(
+    "http:\n  timeout: ${TIMEOUT}\n",
+    "MissingEnv", "http.timeout", (2, 12), "variable `TIMEOUT` is not set"
+)]
+#[case::bad_duration("http:\n  timeout: 3x\n", "Invalid", "http.timeout", (2, 12), "duration")]
+#[case::zero_timeout("http:\n  timeout: 0\n", "Invalid", "http.timeout", (2, 12), "duration")]
+#[case::fractional_duration(
+    "verify:\n  leeway: 1.5\n",
+    "Invalid", "verify.leeway", (2, 11), "duration"
+)]
+#[case::boolean_duration(
+    "cache:\n  refresh_before: true\n",
+    "Invalid", "cache.refresh_before", (2, 19), "duration"
+)]
+#[case::word_duration(
+    "fake:\n  lifetimes:\n    code: soon\n",
+    "Invalid", "fake.lifetimes.code", (3, 11), "duration"
+)]
+#[case::fault_times_zero(
+    "fake:\n  faults:\n    - {endpoint: authn, kind: drop, times: 0}\n",
+    "Invalid", "fake.faults[0].times", (3, 44), "times"
+)]
+fn a_mistake_is_located_and_named(
+    #[case] yaml: String,
+    #[case] variant: &str,
+    #[case] path: &str,
+    #[case] line_col: (usize, usize),
+    #[case] says: &str,
+) {
+    let e = err(&yaml);
     assert!(
-        matches!(&e, Error::Missing { key, .. } if key == "client_secret"),
+        format!("{e:?}").starts_with(&format!("{variant} ")),
         "{e:?}"
     );
-    let e = err(&format!(
-        "{SPA}    client_secret: s\n    token_endpoint_auth: none\n"
-    ));
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "apps.spa.token_endpoint_auth", (7, 5));
-    let e = err(&format!("{SPA}    scopes: []\n"));
-    assert_at(&e, "apps.spa.scopes", (6, 13));
-    assert!(e.to_string().contains("at least one scope"), "{e}");
-    let e = err(&format!(
-        "{SPA}    authorization_server: https://dev-1.okta.com/oauth2/default\n"
-    ));
-    assert_at(&e, "apps.spa.authorization_server", (6, 27));
-    let e = err("authorization_server: a/b\n");
-    assert_at(&e, "authorization_server", (1, 23));
-    let e = err(&format!("{SPA}    client_secret: ${{EMPTY:-}}\n"));
-    assert!(e.to_string().contains("`client_secret` is empty"), "{e}");
+    assert_at(&e, path, line_col);
+    assert!(e.to_string().contains(says), "{e}");
+    for value in ["hunter2", "12345"] {
+        assert!(!format!("{e} {e:?}").contains(value), "{e:?}");
+    }
 }
 
 #[test]
-fn fault_rules() {
-    let e = err("fake:\n  faults:\n    - endpoint: token\n      kind: status\n      status: 700\n");
-    assert_at(&e, "fake.faults[0].status", (5, 15));
-    assert!(e.to_string().contains("from 100 to 599"), "{e}");
-    let e = err("fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      latency: 1s\n");
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    assert_at(&e, "fake.faults[0].latency", (5, 7));
-    let e = err("fake:\n  faults:\n    - {endpoint: authn, kind: drop, times: 0}\n");
-    assert_at(&e, "fake.faults[0].times", (3, 44));
+fn a_confidential_web_app_may_turn_pkce_off() {
+    let web = "apps:\n  web:\n    client_id: x\n    client_secret: y\n    redirect_uri: http://a/b\n    flow: code\n    pkce: false\n";
+    assert!(!parse(web).unwrap().apps["web"].pkce);
+}
+
+#[test]
+fn a_rate_limit_fault_defaults_its_reset() {
     let c = parse("fake:\n  faults:\n    - {endpoint: authn, kind: rate_limit}\n").unwrap();
     assert_eq!(c.fake.faults[0].kind, FaultKind::RateLimit { reset: 1 });
     assert_eq!(c.fake.faults[0].times, None);
@@ -1022,62 +872,9 @@ fake:
     );
     assert_eq!(c.fake.lifetimes.access_token, Duration::from_secs(600));
     assert_eq!(c.fake.lifetimes.code, FakeLifetimes::default().code);
-
-    let e = err("fake:\n  servers:\n    default:\n      id_claims:\n        x: .nan\n");
-    assert_at(&e, "fake.servers.default.id_claims.x", (5, 12));
-    let e = err("fake:\n  servers:\n    default:\n      lifetimes:\n        code: 0s\n");
-    assert_at(&e, "fake.servers.default.lifetimes.code", (5, 15));
-    let e = err("fake:\n  servers:\n    'a b': {}\n");
-    assert_at(&e, "fake.servers.\"a b\"", (3, 5));
 }
 
 // ---------------------------------------------------------------- variables and durations
-
-#[test]
-fn a_missing_variable_names_itself_and_the_path() {
-    let e = err(&format!(
-        "{SPA}users:\n  alice:\n    username: a\n    password: ${{OKTA_ALICE_PASSWORD}}\n"
-    ));
-    let Error::MissingEnv { var, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(var, "OKTA_ALICE_PASSWORD");
-    assert_at(&e, "users.alice.password", (9, 15));
-    let e = err(
-        "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      user: ${FAULT_USER}\n",
-    );
-    assert_at(&e, "fake.faults[0].user", (5, 13));
-    let e = err("http:\n  timeout: ${TIMEOUT}\n");
-    assert!(
-        matches!(&e, Error::MissingEnv { var, .. } if var == "TIMEOUT"),
-        "{e:?}"
-    );
-    assert_at(&e, "http.timeout", (2, 12));
-}
-
-#[test]
-fn bad_durations_are_located() {
-    let cases = [
-        ("http:\n  timeout: 3x\n", "http.timeout", (2, 12)),
-        ("http:\n  timeout: 0\n", "http.timeout", (2, 12)),
-        ("verify:\n  leeway: 1.5\n", "verify.leeway", (2, 11)),
-        (
-            "cache:\n  refresh_before: true\n",
-            "cache.refresh_before",
-            (2, 19),
-        ),
-        (
-            "fake:\n  lifetimes:\n    code: soon\n",
-            "fake.lifetimes.code",
-            (3, 11),
-        ),
-    ];
-    for (yaml, path, pos) in cases {
-        let e = err(yaml);
-        assert!(matches!(e, Error::Invalid { .. }), "{yaml}: {e:?}");
-        assert_at(&e, path, pos);
-    }
-}
 
 #[test]
 fn the_expanded_duration_is_checked_at_the_reference() {
