@@ -14,7 +14,7 @@ pub struct VarRef<'t> {
     pub has_default: bool,
 }
 
-/// The well-formed `${VAR}` references in `text`, in order, read as [`load`](crate::load)
+/// The well-formed `${VAR}` references in `text`, in order, read as [`load`](crate::load())
 /// expands them: `$$` is a literal `$`, a `$` followed by anything else is text, and a
 /// malformed reference (which `load` refuses) is skipped.
 ///

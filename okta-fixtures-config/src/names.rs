@@ -14,10 +14,10 @@ use crate::{Error, Flow, Location, Result, suggest};
 /// not known. Reading names checks the file's shape (keys, types, required keys) and every
 /// reference from one entry to another: a user's `app`, the keys of `fake.users` and
 /// `fake.apps`, and `fake.users.*.apps`. Values are not expanded, so what depends on them (a
-/// `redirect_uri` that is not a URL, a missing variable) is found by [`crate::load`] only.
+/// `redirect_uri` that is not a URL, a missing variable) is found by [`crate::load()`] only.
 ///
 /// Names are never expanded: a `flow` and a user's `app` must be written literally
-/// (`flow: ${FLOW}` is an error here and in [`crate::load`] alike).
+/// (`flow: ${FLOW}` is an error here and in [`crate::load()`] alike).
 ///
 /// ```
 /// use okta_fixtures_config::{Flow, parse_names};
