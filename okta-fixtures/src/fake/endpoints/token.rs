@@ -318,7 +318,7 @@ fn refresh_token(
                 .map(String::as_str)
                 .collect();
             if !denied.is_empty() {
-                return Err(error::refresh_scopes_denied(&denied));
+                return Err(error::refresh_scopes_denied(&denied.join(", ")));
             }
             if requested.is_empty() {
                 original.scopes.clone()
