@@ -8,6 +8,7 @@ use okta_fixtures_config::FaultEndpoint;
 
 use crate::fake::FakeState;
 use crate::fake::directory::ServerEntry;
+use crate::fake::error::FakeError;
 use crate::fake::faults::{self, Scope};
 use crate::fake::json::Obj;
 use crate::fake::reply;
@@ -52,26 +53,21 @@ const ACCESS_TOKEN_CLAIMS: [&str; 10] = [
 
 /// `GET /.well-known/openid-configuration` (org) or `/oauth2/{id}/.well-known/…` (custom).
 pub(crate) async fn openid_configuration(State(st): State<FakeState>, uri: Uri) -> Response {
-    if let Some(res) = faults::act(&st, FaultEndpoint::Discovery, Scope::default()).await {
-        return res;
-    }
-    document(&st, &uri, true)
+    document(&st, &uri, true).await.into_response()
 }
 
 /// `GET /.well-known/oauth-authorization-server` in its three locations.
 pub(crate) async fn oauth_authorization_server(State(st): State<FakeState>, uri: Uri) -> Response {
-    if let Some(res) = faults::act(&st, FaultEndpoint::Discovery, Scope::default()).await {
-        return res;
-    }
-    document(&st, &uri, false)
+    document(&st, &uri, false).await.into_response()
 }
 
-fn document(st: &FakeState, uri: &Uri, oidc: bool) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    reply::json(StatusCode::OK, metadata(st, server, oidc).finish())
+async fn document(st: &FakeState, uri: &Uri, oidc: bool) -> Result<Response, FakeError> {
+    if let Some(res) = faults::act(st, FaultEndpoint::Discovery, Scope::default()).await {
+        return Ok(res);
+    }
+    let server = st.server_at(uri.path())?;
+    let doc = metadata(st, server, oidc).finish();
+    Ok(reply::json(StatusCode::OK, doc))
 }
 
 /// The metadata document, fields in the order of Okta's own.

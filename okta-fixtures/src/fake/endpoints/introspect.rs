@@ -23,14 +23,9 @@ pub(crate) async fn introspect(
     headers: HeaderMap,
     uri: Uri,
     body: Body,
-) -> Response {
+) -> Result<Response, Response> {
     let (server, authed) =
-        match client_auth::client_request(&st, FaultEndpoint::Introspect, &headers, &uri, body)
-            .await
-        {
-            Ok(r) => r,
-            Err(res) => return res,
-        };
+        client_auth::client_request(&st, FaultEndpoint::Introspect, &headers, &uri, body).await?;
     let result = async {
         let (form, app) = authed?;
         let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
@@ -94,7 +89,7 @@ pub(crate) async fn introspect(
         ))
     }
     .await;
-    result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response())
+    Ok(result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response()))
 }
 
 /// The members an introspection copies from a JWT, in Okta's order.

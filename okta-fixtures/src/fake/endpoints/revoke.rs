@@ -19,12 +19,9 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     uri: Uri,
     body: Body,
-) -> Response {
+) -> Result<Response, Response> {
     let (server, authed) =
-        match client_auth::client_request(&st, FaultEndpoint::Revoke, &headers, &uri, body).await {
-            Ok(r) => r,
-            Err(res) => return res,
-        };
+        client_auth::client_request(&st, FaultEndpoint::Revoke, &headers, &uri, body).await?;
     let result = async {
         let (form, app) = authed?;
         let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
@@ -40,5 +37,5 @@ pub(crate) async fn revoke(
         Ok(reply::empty(StatusCode::OK))
     }
     .await;
-    result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response())
+    Ok(result.unwrap_or_else(|e: OAuthError| FakeError::OAuth(e).into_response()))
 }

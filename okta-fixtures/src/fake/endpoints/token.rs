@@ -32,18 +32,15 @@ pub(crate) async fn token(
     headers: HeaderMap,
     uri: Uri,
     body: Body,
-) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, FakeError> {
+    let server = st.server_at(uri.path())?;
     let origin = headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let form = params::form(&headers, body).await;
     if let Some(res) = fault(&st, &headers, form.as_ref().ok()).await {
-        return res;
+        return Ok(res);
     }
     let result = async {
         let query = Params::from_query(uri.query())?;
@@ -65,7 +62,7 @@ pub(crate) async fn token(
     if let Some(origin) = origin.as_deref().filter(|o| trusted_origin(&st, o)) {
         allow_origin(&mut res, origin);
     }
-    res
+    Ok(res)
 }
 
 /// The fault, if any, for a token request: scoped by the client id it names (Basic header or
