@@ -2,15 +2,17 @@
 //! `client_secret_basic`, `client_secret_post`, with Okta's error for each way it fails.
 
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderMap, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use axum::routing::{MethodRouter, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use okta_fixtures_config::{FaultEndpoint, TokenEndpointAuth};
 
 use super::FakeState;
 use super::directory::{AppEntry, Directory, ServerEntry};
-use super::error::{self, OAuthError};
+use super::error::{self, FakeError, OAuthError};
 use super::faults::{self, Scope};
 use super::params::{self, Params};
 
@@ -123,27 +125,40 @@ fn form_decode(raw: &[u8]) -> Option<String> {
     Some(decoded.into_owned())
 }
 
-/// What introspect and revoke do first: the server of the path (else its error), the fault if
-/// any (the whole answer), then the form and the client it authenticates, or why not.
-pub(crate) async fn client_request<'s>(
-    st: &'s FakeState,
+/// The route of introspect or revoke: the server of the path (else its error), the fault if
+/// any (the whole answer), then the form, the client it authenticates and the `token` it
+/// names, which `answer` turns into the reply; a refusal is OAuth JSON.
+pub(crate) fn token_route(endpoint: FaultEndpoint, answer: TokenAnswer) -> MethodRouter<FakeState> {
+    post(
+        move |State(st): State<FakeState>, headers: HeaderMap, uri: Uri, body: Body| async move {
+            token_request(&st, endpoint, &headers, &uri, body, answer).await
+        },
+    )
+}
+
+/// How introspect or revoke answers an authenticated request for a token.
+pub(crate) type TokenAnswer =
+    fn(&FakeState, &ServerEntry, &Params, &AppEntry, &str) -> Result<Response, OAuthError>;
+
+async fn token_request(
+    st: &FakeState,
     endpoint: FaultEndpoint,
     headers: &HeaderMap,
     uri: &Uri,
     body: Body,
-) -> Result<(&'s ServerEntry, Result<(Params, &'s AppEntry), OAuthError>), Response> {
-    let server = st
-        .server_at(uri.path())
-        .map_err(IntoResponse::into_response)?;
+    answer: TokenAnswer,
+) -> Result<Response, FakeError> {
+    let server = st.server_at(uri.path())?;
     let read = read(headers, uri, body).await;
     if let Some(res) = fault(st, endpoint, headers, read.as_ref().ok()).await {
-        return Err(res);
+        return Ok(res);
     }
-    let authed = read.and_then(|(form, query)| {
+    let answered = read.and_then(|(form, query)| {
         let app = authenticate(&st.dir, headers, &form, query.get("client_id"))?;
-        Ok((form, app))
+        let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
+        answer(st, server, &form, app, token)
     });
-    Ok((server, authed))
+    answered.map_err(FakeError::OAuth)
 }
 
 /// The fault, if any, for an introspect or revoke request, scoped by the client id it names

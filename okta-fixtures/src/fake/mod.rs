@@ -516,9 +516,12 @@ pub fn router(state: FakeState) -> Router {
             )
             .route(
                 &format!("{prefix}/introspect"),
-                post(introspect::introspect),
+                client_auth::token_route(FaultEndpoint::Introspect, introspect::introspect),
             )
-            .route(&format!("{prefix}/revoke"), post(revoke::revoke));
+            .route(
+                &format!("{prefix}/revoke"),
+                client_auth::token_route(FaultEndpoint::Revoke, revoke::revoke),
+            );
     }
     router
         .fallback(not_found)
