@@ -102,6 +102,12 @@ pub(crate) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
     Some((id, secret))
 }
 
+/// The client id of a request's Basic `Authorization` header, if it has a valid one.
+pub(crate) fn basic_client_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    basic_credentials(value.as_bytes()).map(|(id, _)| id)
+}
+
 /// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.
 /// `None` for a `%` not followed by two hex digits (Okta refuses those; the decoder would keep
 /// them literal) or a result that is not UTF-8.
@@ -172,10 +178,7 @@ async fn fault(
     if st.faults.is_empty() {
         return None;
     }
-    let basic_id = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| basic_credentials(v.as_bytes()))
-        .map(|(id, _)| id);
+    let basic_id = basic_client_id(headers);
     let client_id = basic_id.or_else(|| {
         read.and_then(|(form, query)| form.get("client_id").or(query.get("client_id")))
             .map(str::to_owned)
