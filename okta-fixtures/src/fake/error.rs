@@ -241,12 +241,7 @@ impl FakeError {
 
     /// 400 `E0000001` for a missing required field.
     pub(crate) fn validation(field: &'static str) -> Self {
-        FakeError::Api {
-            status: StatusCode::BAD_REQUEST,
-            code: "E0000001",
-            summary: Cow::Owned(format!("Api validation failed: {field}")),
-            causes: vec![format!("{field}: The field cannot be left blank")],
-        }
+        Self::invalid_field(field, "The field cannot be left blank")
     }
 
     /// 401 `E0000011`: unknown or expired stateToken.
