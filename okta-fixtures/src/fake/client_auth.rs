@@ -202,8 +202,11 @@ async fn read(headers: &HeaderMap, uri: &Uri, body: Body) -> Result<(Params, Par
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use axum::http::HeaderValue;
+    use rstest::rstest;
+
+    use super::*;
+    use crate::fake::error::*;
 
     const YAML: &str = r#"
 apps:
@@ -217,98 +220,87 @@ apps:
         Directory::new(&config, "http://127.0.0.1:1")
     }
 
-    fn basic(id: &str, secret: &str) -> HeaderMap {
+    fn authorization(value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        let v = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
         h
+    }
+
+    fn none() -> HeaderMap {
+        HeaderMap::new()
+    }
+
+    fn basic(id: &str, secret: &str) -> HeaderMap {
+        authorization(&format!(
+            "Basic {}",
+            STANDARD.encode(format!("{id}:{secret}"))
+        ))
+    }
+
+    /// `Basic` and base64 of `raw`, which need not be `id:secret`.
+    fn basic_raw(raw: &str) -> HeaderMap {
+        authorization(&format!("Basic {}", STANDARD.encode(raw)))
     }
 
     fn form(s: &str) -> Params {
         Params::parse(s.as_bytes()).unwrap()
     }
 
-    #[test]
-    fn each_method_and_each_failure() {
+    /// Each way to authenticate, and each way it fails: Authorization header, body, and a
+    /// public client's query `client_id`.
+    #[rstest]
+    #[case(none(), "client_id=spa-client", None, Ok("spa-client"))]
+    #[case(none(), "", Some("spa-client"), Ok("spa-client"))]
+    #[case(basic("web-client", "s3cret"), "", None, Ok("web-client"))]
+    #[case(
+        none(),
+        "client_id=post-client&client_secret=p0st",
+        None,
+        Ok("post-client")
+    )]
+    #[case(none(), "", None, Err(NO_CLIENT_CREDENTIALS))]
+    #[case(none(), "client_id=nope", None, Err(INVALID_CLIENT_ID))]
+    #[case(basic("web-client", "wrong"), "", None, Err(INVALID_SECRET))]
+    #[case(basic("nope", "x"), "", None, Err(INVALID_CLIENT_ID))]
+    #[case(none(), "client_id=web-client", None, Err(CLIENT_AUTH_FAILED))]
+    // Configured for basic, used post (and vice versa): Okta refuses the other method.
+    #[case(
+        none(),
+        "client_id=web-client&client_secret=s3cret",
+        None,
+        Err(CLIENT_AUTH_FAILED)
+    )]
+    #[case(basic("post-client", "p0st"), "", None, Err(CLIENT_AUTH_FAILED))]
+    #[case(basic("spa-client", "x"), "", None, Err(CLIENT_AUTH_FAILED))]
+    #[case(
+        basic("web-client", "s3cret"),
+        "client_secret=s3cret",
+        None,
+        Err(MULTIPLE_CREDENTIALS)
+    )]
+    #[case(
+        none(),
+        "client_id=web-client&client_assertion=x",
+        None,
+        Err(CLIENT_AUTH_FAILED)
+    )]
+    // Not Basic, not base64, `:abc` (no id), a broken escape, not UTF-8, no colon at all.
+    #[case(authorization("Bearer abc"), "", None, Err(INVALID_BASIC))]
+    #[case(authorization("Basic !!!"), "", None, Err(INVALID_BASIC))]
+    #[case(authorization("Basic "), "", None, Err(INVALID_BASIC))]
+    #[case(authorization("Basic OmFiYw=="), "", None, Err(INVALID_BASIC))]
+    #[case(basic_raw("web%2:x"), "", None, Err(INVALID_BASIC))]
+    #[case(basic_raw("web%FF:x"), "", None, Err(INVALID_BASIC))]
+    #[case(basic_raw("web-client"), "", None, Err(INVALID_BASIC))]
+    fn each_method_and_each_failure(
+        #[case] headers: HeaderMap,
+        #[case] body: &str,
+        #[case] query_client_id: Option<&str>,
+        #[case] want: Result<&str, OAuthError>,
+    ) {
         let d = dir();
-        let none = HeaderMap::new();
-        let ok = |r: Result<&AppEntry, OAuthError>| r.unwrap().client_id.clone();
-        assert_eq!(
-            ok(authenticate(&d, &none, &form("client_id=spa-client"), None)),
-            "spa-client"
-        );
-        assert_eq!(
-            ok(authenticate(&d, &none, &form(""), Some("spa-client"))),
-            "spa-client"
-        );
-        assert_eq!(
-            ok(authenticate(
-                &d,
-                &basic("web-client", "s3cret"),
-                &form(""),
-                None
-            )),
-            "web-client"
-        );
-        assert_eq!(
-            ok(authenticate(
-                &d,
-                &none,
-                &form("client_id=post-client&client_secret=p0st"),
-                None
-            )),
-            "post-client"
-        );
-        let err = |h: &HeaderMap, f: &str| authenticate(&d, h, &form(f), None).unwrap_err();
-        assert_eq!(err(&none, ""), error::NO_CLIENT_CREDENTIALS);
-        assert_eq!(err(&none, "client_id=nope"), error::INVALID_CLIENT_ID);
-        assert_eq!(
-            err(&basic("web-client", "wrong"), ""),
-            error::INVALID_SECRET
-        );
-        assert_eq!(err(&basic("nope", "x"), ""), error::INVALID_CLIENT_ID);
-        assert_eq!(
-            err(&none, "client_id=web-client"),
-            error::CLIENT_AUTH_FAILED
-        );
-        // Configured for basic, used post (and vice versa): Okta refuses the other method.
-        assert_eq!(
-            err(&none, "client_id=web-client&client_secret=s3cret"),
-            error::CLIENT_AUTH_FAILED
-        );
-        assert_eq!(
-            err(&basic("post-client", "p0st"), ""),
-            error::CLIENT_AUTH_FAILED
-        );
-        assert_eq!(
-            err(&basic("spa-client", "x"), ""),
-            error::CLIENT_AUTH_FAILED
-        );
-        assert_eq!(
-            err(&basic("web-client", "s3cret"), "client_secret=s3cret"),
-            error::MULTIPLE_CREDENTIALS
-        );
-        assert_eq!(
-            err(&none, "client_id=web-client&client_assertion=x"),
-            error::CLIENT_AUTH_FAILED
-        );
-        let mut bad = HeaderMap::new();
-        // `:abc`, `web%2:x` (a broken escape), `web%FF:x` (not UTF-8), no colon at all.
-        let broken_escape = format!("Basic {}", STANDARD.encode("web%2:x"));
-        let not_utf8 = format!("Basic {}", STANDARD.encode("web%FF:x"));
-        let no_colon = format!("Basic {}", STANDARD.encode("web-client"));
-        for v in [
-            "Bearer abc",
-            "Basic !!!",
-            "Basic ",
-            "Basic OmFiYw==",
-            &broken_escape,
-            &not_utf8,
-            &no_colon,
-        ] {
-            bad.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
-            assert_eq!(err(&bad, ""), error::INVALID_BASIC, "{v}");
-        }
+        let got = authenticate(&d, &headers, &form(body), query_client_id);
+        assert_eq!(got.map(|app| app.client_id.as_str()), want);
     }
 
     /// RFC 6749 section 2.3.1, as openid-client sends it: each half form-urlencoded.
@@ -335,22 +327,18 @@ apps:
         assert_eq!(decode("%3A:x"), Some((":".into(), "x".into())));
 
         let d = dir();
-        let mut h = HeaderMap::new();
-        let v = header("web%2Dclient:s3cret");
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        let h = basic_raw("web%2Dclient:s3cret");
         let app = authenticate(&d, &h, &form(""), None).unwrap();
         assert_eq!(app.client_id, "web-client");
         // The body's client_id is compared with the decoded id.
         let app = authenticate(&d, &h, &form("client_id=web-client"), None).unwrap();
         assert_eq!(app.client_id, "web-client");
-        let v = header("web-client:s3cre%74");
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        let h = basic_raw("web-client:s3cre%74");
         assert_eq!(
             authenticate(&d, &h, &form(""), None).unwrap().client_id,
             "web-client"
         );
-        let v = header("web-client:s3cret%2B");
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        let h = basic_raw("web-client:s3cret%2B");
         assert_eq!(
             authenticate(&d, &h, &form(""), None).unwrap_err(),
             error::INVALID_SECRET
