@@ -14,38 +14,13 @@ use crate::fake::json::Obj;
 use crate::fake::reply;
 
 const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+// One table, as Okta lists them; rustfmt would give each claim a line of its own.
+#[rustfmt::skip]
 const ID_TOKEN_CLAIMS: [&str; 31] = [
-    "iss",
-    "ver",
-    "sub",
-    "aud",
-    "iat",
-    "exp",
-    "jti",
-    "auth_time",
-    "amr",
-    "idp",
-    "nonce",
-    "name",
-    "nickname",
-    "preferred_username",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "email",
-    "email_verified",
-    "profile",
-    "zoneinfo",
-    "locale",
-    "address",
-    "phone_number",
-    "picture",
-    "website",
-    "gender",
-    "birthdate",
-    "updated_at",
-    "at_hash",
-    "c_hash",
+    "iss", "ver", "sub", "aud", "iat", "exp", "jti", "auth_time", "amr", "idp", "nonce", "name",
+    "nickname", "preferred_username", "given_name", "middle_name", "family_name", "email",
+    "email_verified", "profile", "zoneinfo", "locale", "address", "phone_number", "picture",
+    "website", "gender", "birthdate", "updated_at", "at_hash", "c_hash",
 ];
 const ACCESS_TOKEN_CLAIMS: [&str; 10] = [
     "ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub",
