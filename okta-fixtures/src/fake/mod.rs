@@ -457,26 +457,6 @@ pub fn router(state: FakeState) -> Router {
         .route("/api/v1/authn", post(authn::primary))
         .route("/api/v1/authn/skip", post(authn::skip))
         .route("/api/v1/authn/cancel", post(authn::cancel))
-        .route(
-            "/.well-known/openid-configuration",
-            get(discovery::openid_configuration),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(discovery::oauth_authorization_server),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server/oauth2/{server}",
-            get(discovery::oauth_authorization_server),
-        )
-        .route(
-            "/oauth2/{server}/.well-known/openid-configuration",
-            get(discovery::openid_configuration),
-        )
-        .route(
-            "/oauth2/{server}/.well-known/oauth-authorization-server",
-            get(discovery::oauth_authorization_server),
-        )
         .route("/_fake/stats", get(admin::stats))
         .route(
             "/_fake/faults",
@@ -487,6 +467,22 @@ pub fn router(state: FakeState) -> Router {
         .route("/_fake/faults/{id}", delete(admin::remove_fault))
         .route("/_fake/keys/rotate", post(admin::rotate_keys))
         .route("/_fake/reset", post(admin::reset));
+    for doc in ["/.well-known", "/oauth2/{server}/.well-known"] {
+        router = router
+            .route(
+                &format!("{doc}/openid-configuration"),
+                get(discovery::openid_configuration),
+            )
+            .route(
+                &format!("{doc}/oauth-authorization-server"),
+                get(discovery::oauth_authorization_server),
+            );
+    }
+    // RFC 8414's form puts the server's path after the well-known name.
+    router = router.route(
+        "/.well-known/oauth-authorization-server/oauth2/{server}",
+        get(discovery::oauth_authorization_server),
+    );
     for prefix in ["/oauth2/v1", "/oauth2/{server}/v1"] {
         router = router
             .route(
