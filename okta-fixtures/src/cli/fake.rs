@@ -222,8 +222,8 @@ fake:
     #[tokio::test]
     async fn summary_names_issuers_apps_and_users_but_no_secret() {
         let config = okta_fixtures_config::parse_str(YAML, None, &|_| None).unwrap();
-        let keys =
-            std::env::temp_dir().join(format!("okta-fixtures-cli-summary-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let keys = tmp.path().to_path_buf();
         let fake = FakeOkta::builder()
             .config(&config)
             .key_dir(keys.clone())
@@ -248,7 +248,6 @@ fake:
             "{real_org}"
         );
         assert!(!this_fake.contains("note:"), "{this_fake}");
-        let _ = std::fs::remove_dir_all(&keys);
 
         for part in [
             format!("issuer org          {org}\n"),

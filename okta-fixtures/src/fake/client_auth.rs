@@ -2,15 +2,17 @@
 //! `client_secret_basic`, `client_secret_post`, with Okta's error for each way it fails.
 
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderMap, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use axum::routing::{MethodRouter, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use okta_fixtures_config::{FaultEndpoint, TokenEndpointAuth};
 
 use super::FakeState;
 use super::directory::{AppEntry, Directory, ServerEntry};
-use super::error::{self, OAuthError};
+use super::error::{self, FakeError, OAuthError};
 use super::faults::{self, Scope};
 use super::params::{self, Params};
 
@@ -100,6 +102,12 @@ pub(crate) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
     Some((id, secret))
 }
 
+/// The client id of a request's Basic `Authorization` header, if it has a valid one.
+pub(crate) fn basic_client_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    basic_credentials(value.as_bytes()).map(|(id, _)| id)
+}
+
 /// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.
 /// `None` for a `%` not followed by two hex digits (Okta refuses those; the decoder would keep
 /// them literal) or a result that is not UTF-8.
@@ -123,27 +131,40 @@ fn form_decode(raw: &[u8]) -> Option<String> {
     Some(decoded.into_owned())
 }
 
-/// What introspect and revoke do first: the server of the path (else its error), the fault if
-/// any (the whole answer), then the form and the client it authenticates, or why not.
-pub(crate) async fn client_request<'s>(
-    st: &'s FakeState,
+/// The route of introspect or revoke: the server of the path (else its error), the fault if
+/// any (the whole answer), then the form, the client it authenticates and the `token` it
+/// names, which `answer` turns into the reply; a refusal is OAuth JSON.
+pub(crate) fn token_route(endpoint: FaultEndpoint, answer: TokenAnswer) -> MethodRouter<FakeState> {
+    post(
+        move |State(st): State<FakeState>, headers: HeaderMap, uri: Uri, body: Body| async move {
+            token_request(&st, endpoint, &headers, &uri, body, answer).await
+        },
+    )
+}
+
+/// How introspect or revoke answers an authenticated request for a token.
+pub(crate) type TokenAnswer =
+    fn(&FakeState, &ServerEntry, &Params, &AppEntry, &str) -> Result<Response, OAuthError>;
+
+async fn token_request(
+    st: &FakeState,
     endpoint: FaultEndpoint,
     headers: &HeaderMap,
     uri: &Uri,
     body: Body,
-) -> Result<(&'s ServerEntry, Result<(Params, &'s AppEntry), OAuthError>), Response> {
-    let server = st
-        .server_at(uri.path())
-        .map_err(IntoResponse::into_response)?;
+    answer: TokenAnswer,
+) -> Result<Response, FakeError> {
+    let server = st.server_at(uri.path())?;
     let read = read(headers, uri, body).await;
     if let Some(res) = fault(st, endpoint, headers, read.as_ref().ok()).await {
-        return Err(res);
+        return Ok(res);
     }
-    let authed = read.and_then(|(form, query)| {
+    let answered = read.and_then(|(form, query)| {
         let app = authenticate(&st.dir, headers, &form, query.get("client_id"))?;
-        Ok((form, app))
+        let token = form.get("token").ok_or(error::TOKEN_REQUIRED)?;
+        answer(st, server, &form, app, token)
     });
-    Ok((server, authed))
+    answered.map_err(FakeError::OAuth)
 }
 
 /// The fault, if any, for an introspect or revoke request, scoped by the client id it names
@@ -157,10 +178,7 @@ async fn fault(
     if st.faults.is_empty() {
         return None;
     }
-    let basic_id = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| basic_credentials(v.as_bytes()))
-        .map(|(id, _)| id);
+    let basic_id = basic_client_id(headers);
     let client_id = basic_id.or_else(|| {
         read.and_then(|(form, query)| form.get("client_id").or(query.get("client_id")))
             .map(str::to_owned)
@@ -184,8 +202,11 @@ async fn read(headers: &HeaderMap, uri: &Uri, body: Body) -> Result<(Params, Par
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use axum::http::HeaderValue;
+    use rstest::rstest;
+
+    use super::*;
+    use crate::fake::error::*;
 
     const YAML: &str = r#"
 apps:
@@ -199,98 +220,87 @@ apps:
         Directory::new(&config, "http://127.0.0.1:1")
     }
 
-    fn basic(id: &str, secret: &str) -> HeaderMap {
+    fn authorization(value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        let v = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
         h
+    }
+
+    fn none() -> HeaderMap {
+        HeaderMap::new()
+    }
+
+    fn basic(id: &str, secret: &str) -> HeaderMap {
+        authorization(&format!(
+            "Basic {}",
+            STANDARD.encode(format!("{id}:{secret}"))
+        ))
+    }
+
+    /// `Basic` and base64 of `raw`, which need not be `id:secret`.
+    fn basic_raw(raw: &str) -> HeaderMap {
+        authorization(&format!("Basic {}", STANDARD.encode(raw)))
     }
 
     fn form(s: &str) -> Params {
         Params::parse(s.as_bytes()).unwrap()
     }
 
-    #[test]
-    fn each_method_and_each_failure() {
+    /// Each way to authenticate, and each way it fails: Authorization header, body, and a
+    /// public client's query `client_id`.
+    #[rstest]
+    #[case(none(), "client_id=spa-client", None, Ok("spa-client"))]
+    #[case(none(), "", Some("spa-client"), Ok("spa-client"))]
+    #[case(basic("web-client", "s3cret"), "", None, Ok("web-client"))]
+    #[case(
+        none(),
+        "client_id=post-client&client_secret=p0st",
+        None,
+        Ok("post-client")
+    )]
+    #[case(none(), "", None, Err(NO_CLIENT_CREDENTIALS))]
+    #[case(none(), "client_id=nope", None, Err(INVALID_CLIENT_ID))]
+    #[case(basic("web-client", "wrong"), "", None, Err(INVALID_SECRET))]
+    #[case(basic("nope", "x"), "", None, Err(INVALID_CLIENT_ID))]
+    #[case(none(), "client_id=web-client", None, Err(CLIENT_AUTH_FAILED))]
+    // Configured for basic, used post (and vice versa): Okta refuses the other method.
+    #[case(
+        none(),
+        "client_id=web-client&client_secret=s3cret",
+        None,
+        Err(CLIENT_AUTH_FAILED)
+    )]
+    #[case(basic("post-client", "p0st"), "", None, Err(CLIENT_AUTH_FAILED))]
+    #[case(basic("spa-client", "x"), "", None, Err(CLIENT_AUTH_FAILED))]
+    #[case(
+        basic("web-client", "s3cret"),
+        "client_secret=s3cret",
+        None,
+        Err(MULTIPLE_CREDENTIALS)
+    )]
+    #[case(
+        none(),
+        "client_id=web-client&client_assertion=x",
+        None,
+        Err(CLIENT_AUTH_FAILED)
+    )]
+    // Not Basic, not base64, `:abc` (no id), a broken escape, not UTF-8, no colon at all.
+    #[case(authorization("Bearer abc"), "", None, Err(INVALID_BASIC))]
+    #[case(authorization("Basic !!!"), "", None, Err(INVALID_BASIC))]
+    #[case(authorization("Basic "), "", None, Err(INVALID_BASIC))]
+    #[case(authorization("Basic OmFiYw=="), "", None, Err(INVALID_BASIC))]
+    #[case(basic_raw("web%2:x"), "", None, Err(INVALID_BASIC))]
+    #[case(basic_raw("web%FF:x"), "", None, Err(INVALID_BASIC))]
+    #[case(basic_raw("web-client"), "", None, Err(INVALID_BASIC))]
+    fn each_method_and_each_failure(
+        #[case] headers: HeaderMap,
+        #[case] body: &str,
+        #[case] query_client_id: Option<&str>,
+        #[case] want: Result<&str, OAuthError>,
+    ) {
         let d = dir();
-        let none = HeaderMap::new();
-        let ok = |r: Result<&AppEntry, OAuthError>| r.unwrap().client_id.clone();
-        assert_eq!(
-            ok(authenticate(&d, &none, &form("client_id=spa-client"), None)),
-            "spa-client"
-        );
-        assert_eq!(
-            ok(authenticate(&d, &none, &form(""), Some("spa-client"))),
-            "spa-client"
-        );
-        assert_eq!(
-            ok(authenticate(
-                &d,
-                &basic("web-client", "s3cret"),
-                &form(""),
-                None
-            )),
-            "web-client"
-        );
-        assert_eq!(
-            ok(authenticate(
-                &d,
-                &none,
-                &form("client_id=post-client&client_secret=p0st"),
-                None
-            )),
-            "post-client"
-        );
-        let err = |h: &HeaderMap, f: &str| authenticate(&d, h, &form(f), None).unwrap_err();
-        assert_eq!(err(&none, ""), error::NO_CLIENT_CREDENTIALS);
-        assert_eq!(err(&none, "client_id=nope"), error::INVALID_CLIENT_ID);
-        assert_eq!(
-            err(&basic("web-client", "wrong"), ""),
-            error::INVALID_SECRET
-        );
-        assert_eq!(err(&basic("nope", "x"), ""), error::INVALID_CLIENT_ID);
-        assert_eq!(
-            err(&none, "client_id=web-client"),
-            error::CLIENT_AUTH_FAILED
-        );
-        // Configured for basic, used post (and vice versa): Okta refuses the other method.
-        assert_eq!(
-            err(&none, "client_id=web-client&client_secret=s3cret"),
-            error::CLIENT_AUTH_FAILED
-        );
-        assert_eq!(
-            err(&basic("post-client", "p0st"), ""),
-            error::CLIENT_AUTH_FAILED
-        );
-        assert_eq!(
-            err(&basic("spa-client", "x"), ""),
-            error::CLIENT_AUTH_FAILED
-        );
-        assert_eq!(
-            err(&basic("web-client", "s3cret"), "client_secret=s3cret"),
-            error::MULTIPLE_CREDENTIALS
-        );
-        assert_eq!(
-            err(&none, "client_id=web-client&client_assertion=x"),
-            error::CLIENT_AUTH_FAILED
-        );
-        let mut bad = HeaderMap::new();
-        // `:abc`, `web%2:x` (a broken escape), `web%FF:x` (not UTF-8), no colon at all.
-        let broken_escape = format!("Basic {}", STANDARD.encode("web%2:x"));
-        let not_utf8 = format!("Basic {}", STANDARD.encode("web%FF:x"));
-        let no_colon = format!("Basic {}", STANDARD.encode("web-client"));
-        for v in [
-            "Bearer abc",
-            "Basic !!!",
-            "Basic ",
-            "Basic OmFiYw==",
-            &broken_escape,
-            &not_utf8,
-            &no_colon,
-        ] {
-            bad.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
-            assert_eq!(err(&bad, ""), error::INVALID_BASIC, "{v}");
-        }
+        let got = authenticate(&d, &headers, &form(body), query_client_id);
+        assert_eq!(got.map(|app| app.client_id.as_str()), want);
     }
 
     /// RFC 6749 section 2.3.1, as openid-client sends it: each half form-urlencoded.
@@ -317,22 +327,18 @@ apps:
         assert_eq!(decode("%3A:x"), Some((":".into(), "x".into())));
 
         let d = dir();
-        let mut h = HeaderMap::new();
-        let v = header("web%2Dclient:s3cret");
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        let h = basic_raw("web%2Dclient:s3cret");
         let app = authenticate(&d, &h, &form(""), None).unwrap();
         assert_eq!(app.client_id, "web-client");
         // The body's client_id is compared with the decoded id.
         let app = authenticate(&d, &h, &form("client_id=web-client"), None).unwrap();
         assert_eq!(app.client_id, "web-client");
-        let v = header("web-client:s3cre%74");
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        let h = basic_raw("web-client:s3cre%74");
         assert_eq!(
             authenticate(&d, &h, &form(""), None).unwrap().client_id,
             "web-client"
         );
-        let v = header("web-client:s3cret%2B");
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+        let h = basic_raw("web-client:s3cret%2B");
         assert_eq!(
             authenticate(&d, &h, &form(""), None).unwrap_err(),
             error::INVALID_SECRET

@@ -53,366 +53,109 @@ const fn oauth(status: u16, error: &'static str, description: &'static str) -> O
     }
 }
 
-fn oauth_owned(status: StatusCode, error: &'static str, description: String) -> OAuthError {
-    OAuthError {
-        status,
-        error,
-        description: Cow::Owned(description),
-    }
+/// The catalog, one entry a line (`NAME = status "error" "error_description";`), so the texts
+/// read as the table they are copied from.
+macro_rules! catalog {
+    ($($name:ident = $status:literal $error:literal $description:literal;)*) => {
+        $(pub(crate) const $name: OAuthError = oauth($status, $error, $description);)*
+    };
 }
 
-// Request shape.
-pub(crate) const DUPLICATE_PARAMS: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "The request contained multiple parameters with the same name.",
-);
-pub(crate) const INVALID_REQUEST: OAuthError = oauth(400, "invalid_request", "Invalid request");
-
-// /authorize, before the redirect URI is trusted (HTML page).
-pub(crate) const INVALID_CLIENT_ID: OAuthError = oauth(
-    401,
-    "invalid_client",
-    "Invalid value for 'client_id' parameter.",
-);
-pub(crate) const MISSING_REDIRECT_URI: OAuthError =
-    oauth(400, "missing_redirect_uri", "redirect_uri is missing.");
-pub(crate) const INVALID_STATE: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "The authentication request has an invalid 'state' parameter.",
-);
-
-pub(crate) fn illegal_redirect_uri(admin_url: &str) -> OAuthError {
-    oauth_owned(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        format!(
-            "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings: {admin_url}"
-        ),
-    )
+catalog! {
+    // Request shape.
+    DUPLICATE_PARAMS = 400 "invalid_request" "The request contained multiple parameters with the same name.";
+    INVALID_REQUEST = 400 "invalid_request" "Invalid request";
+    // /authorize, before the redirect URI is trusted (HTML page).
+    INVALID_CLIENT_ID = 401 "invalid_client" "Invalid value for 'client_id' parameter.";
+    MISSING_REDIRECT_URI = 400 "missing_redirect_uri" "redirect_uri is missing.";
+    INVALID_STATE = 400 "invalid_request" "The authentication request has an invalid 'state' parameter.";
+    // /authorize, delivered to the redirect URI.
+    UNSUPPORTED_RESPONSE_MODE = 400 "unsupported_response_mode" "The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].";
+    QUERY_WITH_TOKENS = 400 "unsupported_response_mode" "'query' response mode cannot be used with either the 'id_token' or 'token' response types.";
+    POST_MESSAGE_WITH_CODE = 400 "unsupported_response_mode" "'okta_post_message' response mode cannot be used with the 'code' response type.";
+    NONCE_REQUIRED = 400 "invalid_request" "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..";
+    PKCE_ILLEGAL_CHALLENGE = 400 "invalid_request" "PKCE code challenge contains illegal characters.";
+    PKCE_METHOD = 400 "invalid_request" "PKCE code challenge method is not supported. Valid values: [S256]";
+    PKCE_CHALLENGE_REQUIRED = 400 "invalid_request" "PKCE code challenge is required by the application.";
+    INVALID_PROMPT = 400 "invalid_request" "Invalid value for 'prompt' parameter. Supported values: [none, login, consent, login consent]";
+    INVALID_MAX_AGE = 400 "invalid_request" "Invalid value for 'max_age' parameter. It should be within range 0 - 2^31-1.";
+    PROMPT_NONE_ZERO_MAX_AGE = 400 "invalid_request" "'prompt' parameter must not have the value 'none' for request with 'zero' as max_age.";
+    REQUEST_OBJECT_NOT_SUPPORTED = 400 "request_not_supported" "The authorize request object is not supported by this client.";
+    REQUEST_URI_NOT_SUPPORTED = 400 "request_uri_not_supported" "The authorize request uri is not supported by this client.";
+    LOGIN_REQUIRED = 400 "login_required" "The client specified not to prompt, but the user is not logged in.";
+    USER_NOT_ASSIGNED = 400 "access_denied" "User is not assigned to the client application.";
+    // Scopes.
+    INVALID_SCOPE = 400 "invalid_scope" "The requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner.";
+    NO_MATCHING_SCOPE = 400 "invalid_scope" "One or more scopes are not configured for the authorization server resource.";
+    OPENID_REQUIRED = 400 "invalid_scope" "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.";
+    OPENID_CLIENT_CREDENTIALS = 400 "invalid_scope" "Cannot request 'openid' scopes using client credentials.";
+    MISSING_SCOPES = 400 "invalid_scope" "No scopes were requested.";
+    NO_DEFAULT_SCOPES = 400 "invalid_scope" "The authorization server resource does not have any configured default scopes, 'scope' must be provided.";
+    BROWSER_OFFLINE_ACCESS = 400 "invalid_scope" "Browser requests to the token endpoint may not include the offline_access scope.";
+    // Client authentication.
+    NO_CLIENT_CREDENTIALS = 401 "invalid_client" "No client credentials found.";
+    INVALID_BASIC = 401 "invalid_client" "Found Authentication header but was not valid client credentials.";
+    CLIENT_AUTH_FAILED = 401 "invalid_client" "Client authentication failed. Either the client or the client credentials are invalid.";
+    INVALID_SECRET = 401 "invalid_client" "The client secret supplied for a confidential client is invalid.";
+    MULTIPLE_CREDENTIALS = 401 "invalid_request" "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.";
+    CREDENTIALS_IN_QUERY = 400 "invalid_request" "Client credentials cannot be supplied via query parameters.";
+    ORG_CLIENT_CREDENTIALS = 401 "invalid_client" "Client Credentials requests to the Org Authorization Server must use the private_key_jwt token_endpoint_auth_method.";
+    // Browser (Origin) requests to /token.
+    BROWSER_PKCE = 401 "invalid_client" "Browser requests to the token endpoint must use Proof Key for Code Exchange.";
+    BROWSER_GRANT = 400 "unauthorized_client" "Browser requests to the token endpoint may only use the authorization_code grant_type.";
+    BROWSER_ORIGIN = 400 "invalid_request" "Browser requests to the token endpoint must be part of at least one whitelisted redirect_uri.";
+    // /token grants.
+    INVALID_CODE = 400 "invalid_grant" "The authorization code is invalid or has expired.";
+    MISMATCHED_CLIENT = 400 "invalid_grant" "The grant was issued to another client. Please make sure the 'client_id' matches the one used at the authorize request.";
+    MISMATCHED_REDIRECT_URI = 400 "invalid_grant" "The 'redirect_uri' does not match the redirection URI used in the authorization request.";
+    MISMATCHED_SERVER = 400 "invalid_request" "The grant was issued for another authorization server.";
+    PKCE_FAILED = 400 "invalid_grant" "PKCE verification failed.";
+    PKCE_VERIFIER_LENGTH = 400 "invalid_grant" "PKCE verification failed: The code_verifier must have a minimum length of 43 characters and a maximum length of 128 characters..";
+    PKCE_NO_CHALLENGE = 400 "invalid_request" "PKCE code challenge should be specified in the authorize request for code verification.";
+    PKCE_VERIFIER_REQUIRED = 400 "invalid_request" "PKCE code verifier is required by the application.";
+    INVALID_REFRESH = 400 "invalid_grant" "The refresh token is invalid or expired.";
+    INVALID_PASSWORD_CREDENTIALS = 400 "invalid_grant" "The credentials provided were invalid.";
+    PASSWORD_MFA = 400 "invalid_grant" "Resource owner password credentials cannot be used with MFA enabled.";
+    PASSWORD_EXPIRED = 400 "invalid_grant" "Password has expired.";
+    // Rate limits and server trouble.
+    USER_RATE_LIMITED = 429 "invalid_grant" "API call exceeded rate limit due to too many requests.";
+    ACCESS_DENIED = 403 "access_denied" "The resource owner or authorization server denied the request.";
+    SERVER_ERROR = 500 "server_error" "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.";
+    TEMPORARILY_UNAVAILABLE = 503 "temporarily_unavailable" "The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.";
+    // /introspect, /revoke, /userinfo.
+    TOKEN_REQUIRED = 400 "invalid_request" "The 'token' parameter is required.";
+    ACCESS_TOKEN_MISSING = 401 "invalid_request" "The access token is missing.";
+    ACCESS_TOKEN_IN_QUERY = 400 "invalid_request" "The access token cannot be presented in a query string.";
+    ACCESS_TOKEN_DUPLICATE = 400 "invalid_request" "The access token cannot be specified in both the Authorization header and the request-body.";
+    ACCESS_TOKEN_INVALID = 401 "invalid_token" "The access token is invalid.";
+    TOKEN_EXPIRED = 401 "invalid_token" "The token has expired.";
+    ACCESS_TOKEN_REVOKED = 401 "invalid_token" "The access token has been revoked.";
+    USERINFO_SCOPE = 403 "insufficient_scope" "The access token must provide access to at least one of these scopes - profile, email, address or phone";
 }
 
-pub(crate) fn service_app_endpoint(endpoint: &str) -> OAuthError {
-    oauth_owned(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        format!(
-            "Clients with 'application_type' of 'service' are not allowed to access the '{endpoint}' endpoint."
-        ),
-    )
+/// The catalog's entries with a value filled in (`{0}` in Okta's), each sent with 400.
+macro_rules! templated {
+    ($($name:ident($arg:ident) = $error:literal $description:literal;)*) => {
+        $(pub(crate) fn $name($arg: &str) -> OAuthError {
+            OAuthError {
+                status: StatusCode::BAD_REQUEST,
+                error: $error,
+                description: Cow::Owned(format!($description)),
+            }
+        })*
+    };
 }
 
-// /authorize, delivered to the redirect URI.
-pub(crate) fn unsupported_response_type(configured: &str) -> OAuthError {
-    oauth_owned(
-        StatusCode::BAD_REQUEST,
-        "unsupported_response_type",
-        format!(
-            "The response type is not supported by the authorization server. Configured response types: {configured}."
-        ),
-    )
+templated! {
+    illegal_redirect_uri(admin_url) = "invalid_request" "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings: {admin_url}";
+    service_app_endpoint(endpoint) = "invalid_request" "Clients with 'application_type' of 'service' are not allowed to access the '{endpoint}' endpoint.";
+    unsupported_response_type(configured) = "unsupported_response_type" "The response type is not supported by the authorization server. Configured response types: {configured}.";
+    missing_grant_type(valid) = "invalid_request" "The token request must specify a 'grant_type'. Valid values: {valid}";
+    unsupported_grant_type(configured) = "unsupported_grant_type" "The authorization grant type is not supported by the authorization server. Configured grant types: {configured}.";
+    unauthorized_client(configured) = "unauthorized_client" "The client is not authorized to use the provided grant type. Configured grant types: {configured}.";
+    missing_parameter(name) = "invalid_request" "The required parameter '{name}' is missing.";
+    refresh_scopes_denied(denied) = "access_denied" "Some of the scopes requested for the refresh request were not granted in the original authorize request. Denied scopes: [{denied}].";
 }
-pub(crate) const UNSUPPORTED_RESPONSE_MODE: OAuthError = oauth(
-    400,
-    "unsupported_response_mode",
-    "The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].",
-);
-pub(crate) const QUERY_WITH_TOKENS: OAuthError = oauth(
-    400,
-    "unsupported_response_mode",
-    "'query' response mode cannot be used with either the 'id_token' or 'token' response types.",
-);
-pub(crate) const POST_MESSAGE_WITH_CODE: OAuthError = oauth(
-    400,
-    "unsupported_response_mode",
-    "'okta_post_message' response mode cannot be used with the 'code' response type.",
-);
-pub(crate) const NONCE_REQUIRED: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..",
-);
-pub(crate) const PKCE_ILLEGAL_CHALLENGE: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "PKCE code challenge contains illegal characters.",
-);
-pub(crate) const PKCE_METHOD: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "PKCE code challenge method is not supported. Valid values: [S256]",
-);
-pub(crate) const PKCE_CHALLENGE_REQUIRED: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "PKCE code challenge is required by the application.",
-);
-pub(crate) const INVALID_PROMPT: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "Invalid value for 'prompt' parameter. Supported values: [none, login, consent, login consent]",
-);
-pub(crate) const INVALID_MAX_AGE: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "Invalid value for 'max_age' parameter. It should be within range 0 - 2^31-1.",
-);
-pub(crate) const PROMPT_NONE_ZERO_MAX_AGE: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "'prompt' parameter must not have the value 'none' for request with 'zero' as max_age.",
-);
-pub(crate) const REQUEST_OBJECT_NOT_SUPPORTED: OAuthError = oauth(
-    400,
-    "request_not_supported",
-    "The authorize request object is not supported by this client.",
-);
-pub(crate) const REQUEST_URI_NOT_SUPPORTED: OAuthError = oauth(
-    400,
-    "request_uri_not_supported",
-    "The authorize request uri is not supported by this client.",
-);
-pub(crate) const LOGIN_REQUIRED: OAuthError = oauth(
-    400,
-    "login_required",
-    "The client specified not to prompt, but the user is not logged in.",
-);
-pub(crate) const USER_NOT_ASSIGNED: OAuthError = oauth(
-    400,
-    "access_denied",
-    "User is not assigned to the client application.",
-);
-
-// Scopes.
-pub(crate) const INVALID_SCOPE: OAuthError = oauth(
-    400,
-    "invalid_scope",
-    "The requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner.",
-);
-pub(crate) const NO_MATCHING_SCOPE: OAuthError = oauth(
-    400,
-    "invalid_scope",
-    "One or more scopes are not configured for the authorization server resource.",
-);
-pub(crate) const OPENID_REQUIRED: OAuthError = oauth(
-    400,
-    "invalid_scope",
-    "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.",
-);
-pub(crate) const OPENID_CLIENT_CREDENTIALS: OAuthError = oauth(
-    400,
-    "invalid_scope",
-    "Cannot request 'openid' scopes using client credentials.",
-);
-pub(crate) const MISSING_SCOPES: OAuthError =
-    oauth(400, "invalid_scope", "No scopes were requested.");
-pub(crate) const NO_DEFAULT_SCOPES: OAuthError = oauth(
-    400,
-    "invalid_scope",
-    "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
-);
-pub(crate) const BROWSER_OFFLINE_ACCESS: OAuthError = oauth(
-    400,
-    "invalid_scope",
-    "Browser requests to the token endpoint may not include the offline_access scope.",
-);
-
-// Client authentication.
-pub(crate) const NO_CLIENT_CREDENTIALS: OAuthError =
-    oauth(401, "invalid_client", "No client credentials found.");
-pub(crate) const INVALID_BASIC: OAuthError = oauth(
-    401,
-    "invalid_client",
-    "Found Authentication header but was not valid client credentials.",
-);
-pub(crate) const CLIENT_AUTH_FAILED: OAuthError = oauth(
-    401,
-    "invalid_client",
-    "Client authentication failed. Either the client or the client credentials are invalid.",
-);
-pub(crate) const INVALID_SECRET: OAuthError = oauth(
-    401,
-    "invalid_client",
-    "The client secret supplied for a confidential client is invalid.",
-);
-pub(crate) const MULTIPLE_CREDENTIALS: OAuthError = oauth(
-    401,
-    "invalid_request",
-    "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.",
-);
-pub(crate) const CREDENTIALS_IN_QUERY: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "Client credentials cannot be supplied via query parameters.",
-);
-pub(crate) const ORG_CLIENT_CREDENTIALS: OAuthError = oauth(
-    401,
-    "invalid_client",
-    "Client Credentials requests to the Org Authorization Server must use the private_key_jwt token_endpoint_auth_method.",
-);
-
-// Browser (Origin) requests to /token.
-pub(crate) const BROWSER_PKCE: OAuthError = oauth(
-    401,
-    "invalid_client",
-    "Browser requests to the token endpoint must use Proof Key for Code Exchange.",
-);
-pub(crate) const BROWSER_GRANT: OAuthError = oauth(
-    400,
-    "unauthorized_client",
-    "Browser requests to the token endpoint may only use the authorization_code grant_type.",
-);
-pub(crate) const BROWSER_ORIGIN: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "Browser requests to the token endpoint must be part of at least one whitelisted redirect_uri.",
-);
-
-// /token grants.
-pub(crate) fn missing_grant_type(valid: &str) -> OAuthError {
-    oauth_owned(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        format!("The token request must specify a 'grant_type'. Valid values: {valid}"),
-    )
-}
-pub(crate) fn unsupported_grant_type(configured: &str) -> OAuthError {
-    oauth_owned(
-        StatusCode::BAD_REQUEST,
-        "unsupported_grant_type",
-        format!(
-            "The authorization grant type is not supported by the authorization server. Configured grant types: {configured}."
-        ),
-    )
-}
-pub(crate) fn unauthorized_client(configured: &str) -> OAuthError {
-    oauth_owned(
-        StatusCode::BAD_REQUEST,
-        "unauthorized_client",
-        format!(
-            "The client is not authorized to use the provided grant type. Configured grant types: {configured}."
-        ),
-    )
-}
-pub(crate) fn missing_parameter(name: &str) -> OAuthError {
-    oauth_owned(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        format!("The required parameter '{name}' is missing."),
-    )
-}
-pub(crate) const INVALID_CODE: OAuthError = oauth(
-    400,
-    "invalid_grant",
-    "The authorization code is invalid or has expired.",
-);
-pub(crate) const MISMATCHED_CLIENT: OAuthError = oauth(
-    400,
-    "invalid_grant",
-    "The grant was issued to another client. Please make sure the 'client_id' matches the one used at the authorize request.",
-);
-pub(crate) const MISMATCHED_REDIRECT_URI: OAuthError = oauth(
-    400,
-    "invalid_grant",
-    "The 'redirect_uri' does not match the redirection URI used in the authorization request.",
-);
-pub(crate) const MISMATCHED_SERVER: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "The grant was issued for another authorization server.",
-);
-pub(crate) const PKCE_FAILED: OAuthError = oauth(400, "invalid_grant", "PKCE verification failed.");
-pub(crate) const PKCE_VERIFIER_LENGTH: OAuthError = oauth(
-    400,
-    "invalid_grant",
-    "PKCE verification failed: The code_verifier must have a minimum length of 43 characters and a maximum length of 128 characters..",
-);
-pub(crate) const PKCE_NO_CHALLENGE: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "PKCE code challenge should be specified in the authorize request for code verification.",
-);
-pub(crate) const PKCE_VERIFIER_REQUIRED: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "PKCE code verifier is required by the application.",
-);
-pub(crate) const INVALID_REFRESH: OAuthError = oauth(
-    400,
-    "invalid_grant",
-    "The refresh token is invalid or expired.",
-);
-pub(crate) fn refresh_scopes_denied(denied: &[&str]) -> OAuthError {
-    oauth_owned(
-        StatusCode::BAD_REQUEST,
-        "access_denied",
-        format!(
-            "Some of the scopes requested for the refresh request were not granted in the original authorize request. Denied scopes: [{}].",
-            denied.join(", ")
-        ),
-    )
-}
-pub(crate) const INVALID_PASSWORD_CREDENTIALS: OAuthError = oauth(
-    400,
-    "invalid_grant",
-    "The credentials provided were invalid.",
-);
-pub(crate) const PASSWORD_MFA: OAuthError = oauth(
-    400,
-    "invalid_grant",
-    "Resource owner password credentials cannot be used with MFA enabled.",
-);
-pub(crate) const PASSWORD_EXPIRED: OAuthError =
-    oauth(400, "invalid_grant", "Password has expired.");
-
-// Rate limits and server trouble.
-pub(crate) const USER_RATE_LIMITED: OAuthError = oauth(
-    429,
-    "invalid_grant",
-    "API call exceeded rate limit due to too many requests.",
-);
-pub(crate) const ACCESS_DENIED: OAuthError = oauth(
-    403,
-    "access_denied",
-    "The resource owner or authorization server denied the request.",
-);
-pub(crate) const SERVER_ERROR: OAuthError = oauth(
-    500,
-    "server_error",
-    "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
-);
-pub(crate) const TEMPORARILY_UNAVAILABLE: OAuthError = oauth(
-    503,
-    "temporarily_unavailable",
-    "The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.",
-);
-
-// /introspect, /revoke, /userinfo.
-pub(crate) const TOKEN_REQUIRED: OAuthError =
-    oauth(400, "invalid_request", "The 'token' parameter is required.");
-pub(crate) const ACCESS_TOKEN_MISSING: OAuthError =
-    oauth(401, "invalid_request", "The access token is missing.");
-pub(crate) const ACCESS_TOKEN_IN_QUERY: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "The access token cannot be presented in a query string.",
-);
-pub(crate) const ACCESS_TOKEN_DUPLICATE: OAuthError = oauth(
-    400,
-    "invalid_request",
-    "The access token cannot be specified in both the Authorization header and the request-body.",
-);
-pub(crate) const ACCESS_TOKEN_INVALID: OAuthError =
-    oauth(401, "invalid_token", "The access token is invalid.");
-pub(crate) const TOKEN_EXPIRED: OAuthError = oauth(401, "invalid_token", "The token has expired.");
-pub(crate) const ACCESS_TOKEN_REVOKED: OAuthError =
-    oauth(401, "invalid_token", "The access token has been revoked.");
-pub(crate) const USERINFO_SCOPE: OAuthError = oauth(
-    403,
-    "insufficient_scope",
-    "The access token must provide access to at least one of these scopes - profile, email, address or phone",
-);
 
 /// Everything a fake endpoint answers other than success.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -498,12 +241,7 @@ impl FakeError {
 
     /// 400 `E0000001` for a missing required field.
     pub(crate) fn validation(field: &'static str) -> Self {
-        FakeError::Api {
-            status: StatusCode::BAD_REQUEST,
-            code: "E0000001",
-            summary: Cow::Owned(format!("Api validation failed: {field}")),
-            causes: vec![format!("{field}: The field cannot be left blank")],
-        }
+        Self::invalid_field(field, "The field cannot be left blank")
     }
 
     /// 401 `E0000011`: unknown or expired stateToken.

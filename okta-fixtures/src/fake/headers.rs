@@ -8,6 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use okta_fixtures_config::FaultEndpoint;
 
 use super::FakeState;
 use super::ids;
@@ -28,15 +29,13 @@ impl RateWindows {
     /// The bucket and per-minute limit of an endpoint; keys and discovery are not limited.
     fn bucket(endpoint: Endpoint) -> Option<(&'static str, u64)> {
         // Limits as recorded from a real org (section 0.4).
-        Some(match endpoint {
-            Endpoint::Authn | Endpoint::AuthnSkip | Endpoint::AuthnCancel => ("authn", 1200),
-            Endpoint::Authorize => ("authorize", 10_000),
-            Endpoint::Token => ("token", 10_000),
-            Endpoint::Userinfo => ("userinfo", 10_000),
-            Endpoint::Introspect => ("introspect", 10_000),
-            Endpoint::Revoke => ("revoke", 10_000),
-            Endpoint::Keys | Endpoint::Discovery => return None,
-        })
+        match endpoint {
+            Endpoint::Named(FaultEndpoint::Authn) | Endpoint::AuthnSkip | Endpoint::AuthnCancel => {
+                Some(("authn", 1200))
+            }
+            Endpoint::Named(FaultEndpoint::Keys | FaultEndpoint::Discovery) => None,
+            Endpoint::Named(e) => Some((e.name(), 10_000)),
+        }
     }
 
     /// Starts every bucket afresh.
@@ -100,14 +99,16 @@ pub(crate) async fn okta_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use FaultEndpoint as F;
 
     #[test]
     fn windows_count_down_and_reset() {
         let r = RateWindows::default();
-        assert_eq!(r.hit(Endpoint::Authn, 1000), Some((1200, 1199, 1060)));
+        let hit = |e, now| r.hit(Endpoint::Named(e), now);
+        assert_eq!(hit(F::Authn, 1000), Some((1200, 1199, 1060)));
         assert_eq!(r.hit(Endpoint::AuthnSkip, 1030), Some((1200, 1198, 1060)));
-        assert_eq!(r.hit(Endpoint::Token, 1030), Some((10_000, 9_999, 1090)));
-        assert_eq!(r.hit(Endpoint::Authn, 1060), Some((1200, 1199, 1120)));
-        assert_eq!(r.hit(Endpoint::Keys, 1060), None);
+        assert_eq!(hit(F::Token, 1030), Some((10_000, 9_999, 1090)));
+        assert_eq!(hit(F::Authn, 1060), Some((1200, 1199, 1120)));
+        assert_eq!(hit(F::Keys, 1060), None);
     }
 }

@@ -397,14 +397,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn temp_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "okta-fixtures-keys-test-{tag}-{}-{}",
-            std::process::id(),
-            super::super::ids::random_base62(6)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        dir
+    /// A key folder that does not exist yet, inside a temporary one: load_or_create makes it
+    /// (and makes it private) itself.
+    fn key_dir() -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("keys");
+        (tmp, dir)
     }
 
     #[test]
@@ -441,7 +439,7 @@ mod tests {
 
     #[test]
     fn keys_are_kept_and_reused_unless_fresh() {
-        let dir = temp_dir("reuse");
+        let (_tmp, dir) = key_dir();
         let first = KeySet::load_or_create(&dir, false).unwrap();
         assert_ne!(first.id.kid(), first.org_access.kid());
         let second = KeySet::load_or_create(&dir, false).unwrap();
@@ -465,12 +463,11 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn rotation_keeps_one_retired_set_verifying() {
-        let dir = temp_dir("rotate");
+        let (_tmp, dir) = key_dir();
         let first = KeySet::load_or_create(&dir, false).unwrap();
         let ring = KeyRing::new(first.clone());
         let kids =
@@ -513,12 +510,11 @@ mod tests {
         let throwaway = ring.throwaway().unwrap().kid().to_owned();
         assert_eq!(ring.throwaway().unwrap().kid(), throwaway);
         assert!(![first.id.kid(), second.id.kid(), third.id.kid()].contains(&throwaway.as_str()));
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn corrupt_key_file_is_replaced() {
-        let dir = temp_dir("corrupt");
+        let (_tmp, dir) = key_dir();
         let first = KeySet::load_or_create(&dir, false).unwrap();
         fs::write(dir.join(ID_KEY_FILE), b"not a key").unwrap();
         let second = KeySet::load_or_create(&dir, false).unwrap();
@@ -526,6 +522,5 @@ mod tests {
         assert_eq!(first.org_access.kid(), second.org_access.kid());
         let third = KeySet::load_or_create(&dir, false).unwrap();
         assert_eq!(second.id.kid(), third.id.kid());
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

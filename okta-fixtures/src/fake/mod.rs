@@ -311,27 +311,15 @@ impl Drop for FakeOkta {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct FakeBuilder {
     config: Option<Config>,
     key_dir: Option<PathBuf>,
     fresh_key: bool,
     addr: Option<SocketAddr>,
     clock: Option<Clock>,
-    per_user_rate_limit: bool,
-}
-
-impl Default for FakeBuilder {
-    fn default() -> Self {
-        Self {
-            config: None,
-            key_dir: None,
-            fresh_key: false,
-            addr: None,
-            clock: None,
-            per_user_rate_limit: true,
-        }
-    }
+    /// `None` until set: on, as on every real org.
+    per_user_rate_limit: Option<bool>,
 }
 
 impl FakeBuilder {
@@ -374,7 +362,7 @@ impl FakeBuilder {
     /// fifth answered with 429 and `X-Rate-Limit-*` headers as Okta does. Default true, as
     /// on every real org; turn it off for load tests. (fixtures.yaml has no key for it.)
     pub fn per_user_rate_limit(mut self, enabled: bool) -> Self {
-        self.per_user_rate_limit = enabled;
+        self.per_user_rate_limit = Some(enabled);
         self
     }
 
@@ -438,7 +426,7 @@ impl FakeBuilder {
                 key_dir,
                 clock: self.clock.unwrap_or_default(),
                 faults: config.fake.faults.clone(),
-                per_user_rate_limit: self.per_user_rate_limit,
+                per_user_rate_limit: self.per_user_rate_limit.unwrap_or(true),
             },
         ))
     }
@@ -469,26 +457,6 @@ pub fn router(state: FakeState) -> Router {
         .route("/api/v1/authn", post(authn::primary))
         .route("/api/v1/authn/skip", post(authn::skip))
         .route("/api/v1/authn/cancel", post(authn::cancel))
-        .route(
-            "/.well-known/openid-configuration",
-            get(discovery::openid_configuration),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(discovery::oauth_authorization_server),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server/oauth2/{server}",
-            get(discovery::oauth_authorization_server),
-        )
-        .route(
-            "/oauth2/{server}/.well-known/openid-configuration",
-            get(discovery::openid_configuration),
-        )
-        .route(
-            "/oauth2/{server}/.well-known/oauth-authorization-server",
-            get(discovery::oauth_authorization_server),
-        )
         .route("/_fake/stats", get(admin::stats))
         .route(
             "/_fake/faults",
@@ -499,6 +467,22 @@ pub fn router(state: FakeState) -> Router {
         .route("/_fake/faults/{id}", delete(admin::remove_fault))
         .route("/_fake/keys/rotate", post(admin::rotate_keys))
         .route("/_fake/reset", post(admin::reset));
+    for doc in ["/.well-known", "/oauth2/{server}/.well-known"] {
+        router = router
+            .route(
+                &format!("{doc}/openid-configuration"),
+                get(discovery::openid_configuration),
+            )
+            .route(
+                &format!("{doc}/oauth-authorization-server"),
+                get(discovery::oauth_authorization_server),
+            );
+    }
+    // RFC 8414's form puts the server's path after the well-known name.
+    router = router.route(
+        "/.well-known/oauth-authorization-server/oauth2/{server}",
+        get(discovery::oauth_authorization_server),
+    );
     for prefix in ["/oauth2/v1", "/oauth2/{server}/v1"] {
         router = router
             .route(
@@ -516,9 +500,12 @@ pub fn router(state: FakeState) -> Router {
             )
             .route(
                 &format!("{prefix}/introspect"),
-                post(introspect::introspect),
+                client_auth::token_route(FaultEndpoint::Introspect, introspect::introspect),
             )
-            .route(&format!("{prefix}/revoke"), post(revoke::revoke));
+            .route(
+                &format!("{prefix}/revoke"),
+                client_auth::token_route(FaultEndpoint::Revoke, revoke::revoke),
+            );
     }
     router
         .fallback(not_found)
@@ -582,24 +569,34 @@ users:
             .unwrap()
     }
 
+    async fn json<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> T {
+        req.send().await.unwrap().json().await.unwrap()
+    }
+
     async fn session_token(http: &reqwest::Client, url: &str) -> String {
-        let v: Value = http
-            .post(format!("{url}/api/v1/authn"))
-            .json(
-                &serde_json::json!({"username": "alice@example.com", "password": "correct-horse"}),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let creds =
+            serde_json::json!({"username": "alice@example.com", "password": "correct-horse"});
+        let v: Value = json(http.post(format!("{url}/api/v1/authn")).json(&creds)).await;
         v["sessionToken"].as_str().unwrap().to_owned()
     }
 
-    /// The hidden inputs of a form_post page, read with a real HTML parser.
-    fn form(page: &str) -> HashMap<String, String> {
-        let doc = Html::parse_document(page);
+    /// The hidden inputs of the form_post page `/authorize` answers, read with a real HTML
+    /// parser.
+    async fn form_post(
+        http: &reqwest::Client,
+        uri: &str,
+        query: &[(&str, &str)],
+    ) -> HashMap<String, String> {
+        let page = http
+            .get(uri)
+            .query(query)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let doc = Html::parse_document(&page);
         doc.select(&Selector::parse("form#appForm input[type=hidden]").unwrap())
             .map(|i| {
                 (
@@ -611,7 +608,7 @@ users:
     }
 
     async fn jwks(http: &reqwest::Client, uri: &str) -> JwkSet {
-        http.get(uri).send().await.unwrap().json().await.unwrap()
+        json(http.get(uri)).await
     }
 
     fn verify(token: &str, keys: &JwkSet, iss: &str, aud: &str) -> Value {
@@ -629,24 +626,20 @@ users:
     async fn code_flow_tokens_verify_against_the_served_jwks() {
         let (url, state) = serve().await;
         let http = http();
-        let discovery: Value = http
-            .get(format!(
-                "{url}/oauth2/default/.well-known/openid-configuration"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let discovery: Value = json(http.get(format!(
+            "{url}/oauth2/default/.well-known/openid-configuration"
+        )))
+        .await;
         let issuer = discovery["issuer"].as_str().unwrap().to_owned();
         assert_eq!(issuer, state.issuer("default"));
         let st = session_token(&http, &url).await;
         let verifier = "M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag";
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        let page = http
-            .get(discovery["authorization_endpoint"].as_str().unwrap())
-            .query(&[
+        let authorize = discovery["authorization_endpoint"].as_str().unwrap();
+        let fields = form_post(
+            &http,
+            authorize,
+            &[
                 ("client_id", "spa-client"),
                 ("response_type", "code"),
                 ("response_mode", "form_post"),
@@ -658,30 +651,22 @@ users:
                 ("code_challenge_method", "S256"),
                 ("prompt", "none"),
                 ("sessionToken", &st),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let fields = form(&page);
+            ],
+        )
+        .await;
         assert_eq!(fields["state"], "state-1");
-        let tokens: Value = http
-            .post(discovery["token_endpoint"].as_str().unwrap())
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", &fields["code"]),
-                ("redirect_uri", "http://localhost:8080/cb"),
-                ("client_id", "spa-client"),
-                ("code_verifier", verifier),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let redeem = [
+            ("grant_type", "authorization_code"),
+            ("code", &fields["code"]),
+            ("redirect_uri", "http://localhost:8080/cb"),
+            ("client_id", "spa-client"),
+            ("code_verifier", verifier),
+        ];
+        let tokens: Value = json(
+            http.post(discovery["token_endpoint"].as_str().unwrap())
+                .form(&redeem),
+        )
+        .await;
         let keys = jwks(&http, discovery["jwks_uri"].as_str().unwrap()).await;
         let access = tokens["access_token"].as_str().unwrap();
         let at = verify(access, &keys, &issuer, "api://default");
@@ -711,9 +696,10 @@ users:
         let (url, _) = serve().await;
         let http = http();
         let st = session_token(&http, &url).await;
-        let page = http
-            .get(format!("{url}/oauth2/v1/authorize"))
-            .query(&[
+        let fields = form_post(
+            &http,
+            &format!("{url}/oauth2/v1/authorize"),
+            &[
                 ("client_id", "legacy-client"),
                 ("response_type", "id_token token"),
                 ("response_mode", "form_post"),
@@ -722,14 +708,9 @@ users:
                 ("state", "s"),
                 ("nonce", "n"),
                 ("sessionToken", &st),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let fields = form(&page);
+            ],
+        )
+        .await;
         let org_keys = jwks(&http, &format!("{url}/oauth2/v1/keys")).await;
         let id = verify(&fields["id_token"], &org_keys, &url, "legacy-client");
         assert_eq!(id["email"], "alice@example.com");

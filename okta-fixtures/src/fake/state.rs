@@ -30,9 +30,7 @@ pub struct FakeState {
 
 impl std::fmt::Debug for FakeState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeState")
-            .field("org_url", &self.inner.dir.org_url)
-            .finish_non_exhaustive()
+        self.inner.fmt(f)
     }
 }
 

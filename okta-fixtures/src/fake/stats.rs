@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use okta_fixtures_config::FaultEndpoint;
 use serde::Serialize;
 
 use super::sessions::lock;
@@ -12,53 +13,37 @@ use super::sessions::lock;
 /// The endpoint families the fake counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Endpoint {
-    Authn,
+    /// One that fixtures.yaml names (for faults), counted under that name.
+    Named(FaultEndpoint),
+    /// `/api/v1/authn/skip` and `/cancel`: faulted as `authn`, counted apart.
     AuthnSkip,
     AuthnCancel,
-    Authorize,
-    Token,
-    Keys,
-    Discovery,
-    Userinfo,
-    Introspect,
-    Revoke,
 }
 
-impl Endpoint {
-    const ALL: [Endpoint; 10] = [
-        Endpoint::Authn,
-        Endpoint::AuthnSkip,
-        Endpoint::AuthnCancel,
-        Endpoint::Authorize,
-        Endpoint::Token,
-        Endpoint::Keys,
-        Endpoint::Discovery,
-        Endpoint::Userinfo,
-        Endpoint::Introspect,
-        Endpoint::Revoke,
-    ];
+/// How many endpoint families are counted.
+const COUNTED: usize = FaultEndpoint::NAMED.len() + 2;
 
+impl Endpoint {
     /// The key in [`Stats`] and `/_fake/stats`.
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Endpoint::Authn => "authn",
+            Endpoint::Named(e) => e.name(),
             Endpoint::AuthnSkip => "authn_skip",
             Endpoint::AuthnCancel => "authn_cancel",
-            Endpoint::Authorize => "authorize",
-            Endpoint::Token => "token",
-            Endpoint::Keys => "keys",
-            Endpoint::Discovery => "discovery",
-            Endpoint::Userinfo => "userinfo",
-            Endpoint::Introspect => "introspect",
-            Endpoint::Revoke => "revoke",
         }
+    }
+
+    /// Every counted name, in the order of [`StatsRecorder`]'s counters.
+    fn names() -> impl Iterator<Item = &'static str> {
+        let named = FaultEndpoint::NAMED.iter().map(|(name, _)| *name);
+        named.chain(["authn_skip", "authn_cancel"])
     }
 
     /// The endpoint an Okta path belongs to, if any.
     pub(crate) fn classify(path: &str) -> Option<Self> {
         const WELL_KNOWN: [&str; 2] = ["openid-configuration", "oauth-authorization-server"];
         match path {
-            "/api/v1/authn" => return Some(Endpoint::Authn),
+            "/api/v1/authn" => return Some(Endpoint::Named(FaultEndpoint::Authn)),
             "/api/v1/authn/skip" => return Some(Endpoint::AuthnSkip),
             "/api/v1/authn/cancel" => return Some(Endpoint::AuthnCancel),
             _ => {}
@@ -67,26 +52,22 @@ impl Endpoint {
             let rfc8414 = doc
                 .strip_prefix("oauth-authorization-server/oauth2/")
                 .is_some_and(|id| !id.is_empty() && !id.contains('/'));
-            return (WELL_KNOWN.contains(&doc) || rfc8414).then_some(Endpoint::Discovery);
+            return (WELL_KNOWN.contains(&doc) || rfc8414)
+                .then_some(Endpoint::Named(FaultEndpoint::Discovery));
         }
         let segments: Vec<&str> = path.strip_prefix("/oauth2/")?.split('/').collect();
         let name = match segments.as_slice() {
             ["v1", name] => *name,
             [id, "v1", name] if !id.is_empty() => *name,
             [id, ".well-known", doc] if !id.is_empty() && WELL_KNOWN.contains(doc) => {
-                return Some(Endpoint::Discovery);
+                return Some(Endpoint::Named(FaultEndpoint::Discovery));
             }
             _ => return None,
         };
-        Some(match name {
-            "authorize" => Endpoint::Authorize,
-            "token" => Endpoint::Token,
-            "keys" => Endpoint::Keys,
-            "userinfo" => Endpoint::Userinfo,
-            "introspect" => Endpoint::Introspect,
-            "revoke" => Endpoint::Revoke,
-            _ => return None,
-        })
+        // Under /oauth2/…/v1/ every named endpoint but authn and discovery.
+        FaultEndpoint::from_name(name)
+            .filter(|e| !matches!(e, FaultEndpoint::Authn | FaultEndpoint::Discovery))
+            .map(Endpoint::Named)
     }
 }
 
@@ -148,15 +129,14 @@ impl Stats {
 /// The live counters behind [`Stats`].
 #[derive(Debug, Default)]
 pub(crate) struct StatsRecorder {
-    requests: [AtomicU64; Endpoint::ALL.len()],
+    requests: [AtomicU64; COUNTED],
     sign_ins: Mutex<BTreeMap<(String, String, String), u64>>,
 }
 
 impl StatsRecorder {
     pub(crate) fn request(&self, endpoint: Endpoint) {
-        let i = Endpoint::ALL
-            .iter()
-            .position(|e| *e == endpoint)
+        let i = Endpoint::names()
+            .position(|n| n == endpoint.name())
             .unwrap_or(0);
         self.requests[i].fetch_add(1, Ordering::Relaxed);
     }
@@ -177,10 +157,9 @@ impl StatsRecorder {
 
     pub(crate) fn snapshot(&self) -> Stats {
         Stats {
-            requests: Endpoint::ALL
-                .iter()
+            requests: Endpoint::names()
                 .zip(&self.requests)
-                .map(|(e, n)| (e.name(), n.load(Ordering::Relaxed)))
+                .map(|(name, n)| (name, n.load(Ordering::Relaxed)))
                 .collect(),
             sign_ins: lock(&self.sign_ins)
                 .iter()
@@ -198,30 +177,31 @@ impl StatsRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Endpoint::AuthnSkip;
+    use FaultEndpoint as F;
 
     #[test]
     fn classifies_okta_paths() {
+        let named = |e| Some(Endpoint::Named(e));
         let cases = [
-            ("/api/v1/authn", Some(Endpoint::Authn)),
-            ("/api/v1/authn/skip", Some(Endpoint::AuthnSkip)),
-            ("/oauth2/v1/authorize", Some(Endpoint::Authorize)),
-            ("/oauth2/default/v1/token", Some(Endpoint::Token)),
-            ("/oauth2/v1/keys", Some(Endpoint::Keys)),
-            ("/oauth2/aus1/v1/userinfo", Some(Endpoint::Userinfo)),
-            (
-                "/.well-known/openid-configuration",
-                Some(Endpoint::Discovery),
-            ),
+            ("/api/v1/authn", named(F::Authn)),
+            ("/api/v1/authn/skip", Some(AuthnSkip)),
+            ("/oauth2/v1/authorize", named(F::Authorize)),
+            ("/oauth2/default/v1/token", named(F::Token)),
+            ("/oauth2/v1/keys", named(F::Keys)),
+            ("/oauth2/aus1/v1/userinfo", named(F::Userinfo)),
+            ("/.well-known/openid-configuration", named(F::Discovery)),
             (
                 "/oauth2/default/.well-known/oauth-authorization-server",
-                Some(Endpoint::Discovery),
+                named(F::Discovery),
             ),
             (
                 "/.well-known/oauth-authorization-server/oauth2/default",
-                Some(Endpoint::Discovery),
+                named(F::Discovery),
             ),
             ("/oauth2/a/b/v1/token", None),
             ("/oauth2/v1/nope", None),
+            ("/oauth2/v1/authn", None),
             ("/oauth2/default/v2/token", None),
             ("/", None),
             ("/_fake/stats", None),
@@ -234,8 +214,8 @@ mod tests {
     #[test]
     fn snapshot_serialises_to_the_documented_shape() {
         let r = StatsRecorder::default();
-        r.request(Endpoint::Authn);
-        r.request(Endpoint::Authn);
+        r.request(Endpoint::Named(F::Authn));
+        r.request(Endpoint::Named(F::Authn));
         r.sign_in("alice@example.com", "spa-client", "default");
         let stats = r.snapshot();
         assert_eq!(stats.requests("authn"), 2);

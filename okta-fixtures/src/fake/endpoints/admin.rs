@@ -243,6 +243,8 @@ fn truncated(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use rstest::rstest;
+
     use super::*;
 
     fn err(json: &str) -> (u16, String) {
@@ -259,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_parses() {
+    fn a_full_spec_parses() {
         let spec = parse_fault(
             br#"{"endpoint":"token","kind":"rate_limit","reset":2,"user":"alice@example.com","client_id":"spa-client","times":1}"#,
         )
@@ -274,84 +276,59 @@ mod tests {
                 times: Some(1),
             }
         );
-        let kind = |json: &str| parse_fault(json.as_bytes()).unwrap().kind;
-        assert_eq!(
-            kind(r#"{"endpoint":"authn","kind":"rate_limit"}"#),
-            FaultKind::RateLimit { reset: 1 }
-        );
-        assert_eq!(
-            kind(r#"{"endpoint":"keys","kind":"status","status":503}"#),
-            FaultKind::Status(503)
-        );
-        assert_eq!(
-            kind(r#"{"endpoint":"authorize","kind":"latency","latency_ms":250}"#),
-            FaultKind::Latency(std::time::Duration::from_millis(250))
-        );
-        assert_eq!(
-            kind(r#"{"endpoint":"revoke","kind":"drop"}"#),
-            FaultKind::Drop
-        );
-        assert_eq!(
-            kind(r#"{"endpoint":"authorize","kind":"malformed_page","user":""}"#),
-            FaultKind::MalformedPage
-        );
     }
 
-    #[test]
-    fn bad_bodies_name_the_field() {
-        assert_eq!(err(r#"{"kind":"drop"}"#).0, 400);
-        // Each body and what its error's code and causes must hold.
-        for (body, starts, holds) in [
-            ("not json", "E0000003", ""),
-            (
-                r#"{"endpoint":"token","kind":"drop","extra":1}"#,
-                "",
-                "extra",
-            ),
-            ("[]", "E0000003", ""),
-            (r#"{"kind":"drop"}"#, "E0000001 endpoint", ""),
-            (r#"{"endpoint":"tokens","kind":"drop"}"#, "", "endpoint"),
-            (r#"{"endpoint":"token"}"#, "", "kind"),
-            (r#"{"endpoint":"token","kind":"boom"}"#, "", "kind"),
-            (r#"{"endpoint":"token","kind":"status"}"#, "", "status"),
-            (
-                r#"{"endpoint":"token","kind":"status","status":99}"#,
-                "",
-                "status",
-            ),
-            (
-                r#"{"endpoint":"token","kind":"drop","status":500}"#,
-                "",
-                "status",
-            ),
-            (r#"{"endpoint":"token","kind":"latency"}"#, "", "latency_ms"),
-            (
-                r#"{"endpoint":"token","kind":"latency","latency_ms":99999999}"#,
-                "",
-                "latency_ms",
-            ),
-            (
-                r#"{"endpoint":"token","kind":"rate_limit","reset":4000}"#,
-                "",
-                "reset",
-            ),
-            (
-                r#"{"endpoint":"token","kind":"drop","times":0}"#,
-                "",
-                "times",
-            ),
-            (
-                r#"{"endpoint":"token","kind":"drop","times":-1}"#,
-                "E0000003",
-                "",
-            ),
-        ] {
-            let (_, text) = err(body);
-            assert!(
-                text.starts_with(starts) && text.contains(holds),
-                "{body}: {text}"
-            );
-        }
+    #[rstest]
+    #[case(r#"{"endpoint":"authn","kind":"rate_limit"}"#, FaultKind::RateLimit { reset: 1 })]
+    #[case(
+        r#"{"endpoint":"keys","kind":"status","status":503}"#,
+        FaultKind::Status(503)
+    )]
+    #[case(
+        r#"{"endpoint":"authorize","kind":"latency","latency_ms":250}"#,
+        FaultKind::Latency(std::time::Duration::from_millis(250))
+    )]
+    #[case(r#"{"endpoint":"revoke","kind":"drop"}"#, FaultKind::Drop)]
+    #[case(
+        r#"{"endpoint":"authorize","kind":"malformed_page","user":""}"#,
+        FaultKind::MalformedPage
+    )]
+    fn each_kind_parses(#[case] json: &str, #[case] kind: FaultKind) {
+        assert_eq!(parse_fault(json.as_bytes()).unwrap().kind, kind);
+    }
+
+    /// Each body and what its error's code and causes must hold.
+    #[rstest]
+    #[case("not json", "E0000003", "")]
+    #[case(r#"{"endpoint":"token","kind":"drop","extra":1}"#, "", "extra")]
+    #[case("[]", "E0000003", "")]
+    #[case(r#"{"kind":"drop"}"#, "E0000001 endpoint", "")]
+    #[case(r#"{"endpoint":"tokens","kind":"drop"}"#, "", "endpoint")]
+    #[case(r#"{"endpoint":"token"}"#, "", "kind")]
+    #[case(r#"{"endpoint":"token","kind":"boom"}"#, "", "kind")]
+    #[case(r#"{"endpoint":"token","kind":"status"}"#, "", "status")]
+    #[case(r#"{"endpoint":"token","kind":"status","status":99}"#, "", "status")]
+    #[case(r#"{"endpoint":"token","kind":"drop","status":500}"#, "", "status")]
+    #[case(r#"{"endpoint":"token","kind":"latency"}"#, "", "latency_ms")]
+    #[case(
+        r#"{"endpoint":"token","kind":"latency","latency_ms":99999999}"#,
+        "",
+        "latency_ms"
+    )]
+    #[case(
+        r#"{"endpoint":"token","kind":"rate_limit","reset":4000}"#,
+        "",
+        "reset"
+    )]
+    #[case(r#"{"endpoint":"token","kind":"drop","times":0}"#, "", "times")]
+    #[case(r#"{"endpoint":"token","kind":"drop","times":-1}"#, "E0000003", "")]
+    fn bad_bodies_name_the_field(#[case] body: &str, #[case] starts: &str, #[case] holds: &str) {
+        let (status, text) = err(body);
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            text.starts_with(starts) && text.contains(holds),
+            "{body}: {text}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use okta_fixtures_config::{AuthnStatus, FaultEndpoint};
 use serde_json::{Map, Value};
 
@@ -25,20 +25,17 @@ const PASSWORD_CHANGED: &str = "2024-01-01T00:00:00.000Z";
 
 /// `POST /api/v1/authn`: primary authentication, or (with only a `stateToken`) the current
 /// state of a transaction.
-pub(crate) async fn primary(State(st): State<FakeState>, body: Body) -> Response {
-    primary_inner(&st, body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError> {
+pub(crate) async fn primary(
+    State(st): State<FakeState>,
+    body: Body,
+) -> Result<Response, FakeError> {
     let req = json_object(body).await;
-    let who = req.as_ref().ok().and_then(|r| who(st, r));
+    let who = req.as_ref().ok().and_then(|r| who(&st, r));
     let scope = Scope {
         user: who.as_deref(),
         client_id: None,
     };
-    if let Some(res) = faults::act(st, FaultEndpoint::Authn, scope).await {
+    if let Some(res) = faults::act(&st, FaultEndpoint::Authn, scope).await {
         return Ok(res);
     }
     let req = req?;
@@ -50,8 +47,8 @@ async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError
             .sessions
             .touch(state_token, now)
             .ok_or_else(FakeError::invalid_state_token)?;
-        let user = user_of(st, &tx)?;
-        return Ok(transaction_body(st, state_token, until, user, &tx));
+        let user = user_of(&st, &tx)?;
+        return Ok(transaction_body(&st, state_token, until, user, &tx));
     }
     let username = opt_str(&req, "username")?.ok_or_else(|| FakeError::validation("username"))?;
     // Okta counts every attempt for the username, good password or bad.
@@ -75,7 +72,7 @@ async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError
     match user.status {
         // Federated users have no Okta password; hidden lockout looks like a bad password.
         AuthnStatus::Federated | AuthnStatus::LockedOutHidden => return Err(failed()),
-        AuthnStatus::LockedOut => return Ok(locked_out(st)),
+        AuthnStatus::LockedOut => return Ok(locked_out(&st)),
         _ => {}
     }
     if user.password.expose() != password {
@@ -88,7 +85,7 @@ async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError
         AuthnStatus::MfaEnrollOptional => TxStatus::MfaEnroll { skippable: true },
         AuthnStatus::MfaEnroll => TxStatus::MfaEnroll { skippable: false },
         AuthnStatus::MfaRequired => TxStatus::MfaRequired,
-        _ => return Ok(success(st, user, relay_state.as_deref())),
+        _ => return Ok(success(&st, user, relay_state.as_deref())),
     };
     let tx = Transaction {
         user_key: user.key.clone(),
@@ -96,54 +93,46 @@ async fn primary_inner(st: &FakeState, body: Body) -> Result<Response, FakeError
         relay_state,
     };
     let (state_token, until) = st.sessions.begin(tx.clone(), st.clock.now());
-    Ok(transaction_body(st, &state_token, until, user, &tx))
+    Ok(transaction_body(&st, &state_token, until, user, &tx))
 }
 
 /// `POST /api/v1/authn/skip`: only `PASSWORD_WARN` and optional `MFA_ENROLL` may be skipped.
-pub(crate) async fn skip(State(st): State<FakeState>, body: Body) -> Response {
-    let inner = async {
-        let req = json_object(body).await;
-        if let Some(res) = transaction_fault(&st, req.as_ref().ok()).await {
-            return Ok(res);
-        }
-        let req = req?;
-        let now = st.clock.now();
-        let state_token =
-            opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
-        let (tx, _) = st
-            .sessions
-            .touch(state_token, now)
-            .ok_or_else(FakeError::invalid_state_token)?;
-        if !tx.status.skippable() {
-            return Err(FakeError::not_allowed_in_state());
-        }
-        st.sessions.end(state_token, now);
-        let user = user_of(&st, &tx)?;
-        Ok(success(&st, user, tx.relay_state.as_deref()))
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+pub(crate) async fn skip(State(st): State<FakeState>, body: Body) -> Result<Response, FakeError> {
+    let req = json_object(body).await;
+    if let Some(res) = transaction_fault(&st, req.as_ref().ok()).await {
+        return Ok(res);
+    }
+    let req = req?;
+    let now = st.clock.now();
+    let state_token = opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
+    let (tx, _) = st
+        .sessions
+        .touch(state_token, now)
+        .ok_or_else(FakeError::invalid_state_token)?;
+    if !tx.status.skippable() {
+        return Err(FakeError::not_allowed_in_state());
+    }
+    st.sessions.end(state_token, now);
+    let user = user_of(&st, &tx)?;
+    Ok(success(&st, user, tx.relay_state.as_deref()))
 }
 
 /// `POST /api/v1/authn/cancel`: ends the transaction.
-pub(crate) async fn cancel(State(st): State<FakeState>, body: Body) -> Response {
-    let inner = async {
-        let req = json_object(body).await;
-        if let Some(res) = transaction_fault(&st, req.as_ref().ok()).await {
-            return Ok(res);
-        }
-        let req = req?;
-        let state_token =
-            opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
-        let tx = st
-            .sessions
-            .end(state_token, st.clock.now())
-            .ok_or_else(FakeError::invalid_state_token)?;
-        let body = Obj::new()
-            .opt_str("relayState", tx.relay_state.as_deref())
-            .finish();
-        Ok::<_, FakeError>(reply::json(StatusCode::OK, body))
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+pub(crate) async fn cancel(State(st): State<FakeState>, body: Body) -> Result<Response, FakeError> {
+    let req = json_object(body).await;
+    if let Some(res) = transaction_fault(&st, req.as_ref().ok()).await {
+        return Ok(res);
+    }
+    let req = req?;
+    let state_token = opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
+    let tx = st
+        .sessions
+        .end(state_token, st.clock.now())
+        .ok_or_else(FakeError::invalid_state_token)?;
+    let body = Obj::new()
+        .opt_str("relayState", tx.relay_state.as_deref())
+        .finish();
+    Ok(reply::json(StatusCode::OK, body))
 }
 
 /// Who an authn request is for: the body's `username`, else the user of its `stateToken`'s

@@ -27,19 +27,18 @@ use crate::fake::scopes;
 use crate::fake::sessions::Session;
 
 /// `GET …/v1/authorize`
-pub(crate) async fn get(State(st): State<FakeState>, headers: HeaderMap, uri: Uri) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+pub(crate) async fn get(
+    State(st): State<FakeState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, FakeError> {
+    let server = st.server_at(uri.path())?;
     let params = Params::from_query(uri.query());
     if let Some(res) = fault(&st, params.as_ref().ok(), &headers).await {
-        return res;
+        return Ok(res);
     }
-    match params {
-        Ok(params) => authorize(&st, server, &params, &headers),
-        Err(e) => FakeError::Page(e.into()).into_response(),
-    }
+    let params = params.map_err(|e| FakeError::Page(e.into()))?;
+    Ok(authorize(&st, server, &params, &headers))
 }
 
 /// `POST …/v1/authorize` (form body; Okta allows no query parameters with it).
@@ -48,22 +47,17 @@ pub(crate) async fn post(
     headers: HeaderMap,
     uri: Uri,
     body: Body,
-) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, FakeError> {
+    let server = st.server_at(uri.path())?;
     let form = crate::fake::params::form(&headers, body).await;
     if let Some(res) = fault(&st, form.as_ref().ok(), &headers).await {
-        return res;
+        return Ok(res);
     }
     if uri.query().is_some_and(|q| !q.is_empty()) {
-        return FakeError::Page(error::INVALID_REQUEST).into_response();
+        return Err(FakeError::Page(error::INVALID_REQUEST));
     }
-    match form {
-        Ok(params) => authorize(&st, server, &params, &headers),
-        Err(e) => FakeError::Page(e.into()).into_response(),
-    }
+    let form = form.map_err(|e| FakeError::Page(e.into()))?;
+    Ok(authorize(&st, server, &form, &headers))
 }
 
 /// The fault, if any, for an authorize request: scoped by its `client_id` and by the user of

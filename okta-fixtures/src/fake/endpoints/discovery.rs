@@ -8,43 +8,19 @@ use okta_fixtures_config::FaultEndpoint;
 
 use crate::fake::FakeState;
 use crate::fake::directory::ServerEntry;
+use crate::fake::error::FakeError;
 use crate::fake::faults::{self, Scope};
 use crate::fake::json::Obj;
 use crate::fake::reply;
 
 const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+// One table, as Okta lists them; rustfmt would give each claim a line of its own.
+#[rustfmt::skip]
 const ID_TOKEN_CLAIMS: [&str; 31] = [
-    "iss",
-    "ver",
-    "sub",
-    "aud",
-    "iat",
-    "exp",
-    "jti",
-    "auth_time",
-    "amr",
-    "idp",
-    "nonce",
-    "name",
-    "nickname",
-    "preferred_username",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "email",
-    "email_verified",
-    "profile",
-    "zoneinfo",
-    "locale",
-    "address",
-    "phone_number",
-    "picture",
-    "website",
-    "gender",
-    "birthdate",
-    "updated_at",
-    "at_hash",
-    "c_hash",
+    "iss", "ver", "sub", "aud", "iat", "exp", "jti", "auth_time", "amr", "idp", "nonce", "name",
+    "nickname", "preferred_username", "given_name", "middle_name", "family_name", "email",
+    "email_verified", "profile", "zoneinfo", "locale", "address", "phone_number", "picture",
+    "website", "gender", "birthdate", "updated_at", "at_hash", "c_hash",
 ];
 const ACCESS_TOKEN_CLAIMS: [&str; 10] = [
     "ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub",
@@ -52,26 +28,21 @@ const ACCESS_TOKEN_CLAIMS: [&str; 10] = [
 
 /// `GET /.well-known/openid-configuration` (org) or `/oauth2/{id}/.well-known/…` (custom).
 pub(crate) async fn openid_configuration(State(st): State<FakeState>, uri: Uri) -> Response {
-    if let Some(res) = faults::act(&st, FaultEndpoint::Discovery, Scope::default()).await {
-        return res;
-    }
-    document(&st, &uri, true)
+    document(&st, &uri, true).await.into_response()
 }
 
 /// `GET /.well-known/oauth-authorization-server` in its three locations.
 pub(crate) async fn oauth_authorization_server(State(st): State<FakeState>, uri: Uri) -> Response {
-    if let Some(res) = faults::act(&st, FaultEndpoint::Discovery, Scope::default()).await {
-        return res;
-    }
-    document(&st, &uri, false)
+    document(&st, &uri, false).await.into_response()
 }
 
-fn document(st: &FakeState, uri: &Uri, oidc: bool) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    reply::json(StatusCode::OK, metadata(st, server, oidc).finish())
+async fn document(st: &FakeState, uri: &Uri, oidc: bool) -> Result<Response, FakeError> {
+    if let Some(res) = faults::act(st, FaultEndpoint::Discovery, Scope::default()).await {
+        return Ok(res);
+    }
+    let server = st.server_at(uri.path())?;
+    let doc = metadata(st, server, oidc).finish();
+    Ok(reply::json(StatusCode::OK, doc))
 }
 
 /// The metadata document, fields in the order of Okta's own.

@@ -2,10 +2,11 @@
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use okta_fixtures_config::FaultEndpoint;
 
 use crate::fake::FakeState;
+use crate::fake::error::FakeError;
 use crate::fake::faults::{self, Scope};
 use crate::fake::json::Obj;
 use crate::fake::reply;
@@ -15,14 +16,11 @@ const KEYS_CACHE_CONTROL: &str = "max-age=86400, must-revalidate";
 
 /// `GET …/v1/keys`: the org server publishes both keys (its access tokens use the second);
 /// custom servers publish the key that signs their tokens.
-pub(crate) async fn keys(State(st): State<FakeState>, uri: Uri) -> Response {
+pub(crate) async fn keys(State(st): State<FakeState>, uri: Uri) -> Result<Response, FakeError> {
     if let Some(res) = faults::act(&st, FaultEndpoint::Keys, Scope::default()).await {
-        return res;
+        return Ok(res);
     }
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+    let server = st.server_at(uri.path())?;
     let keys = st
         .keys
         .get()
@@ -35,5 +33,5 @@ pub(crate) async fn keys(State(st): State<FakeState>, uri: Uri) -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static(KEYS_CACHE_CONTROL),
     );
-    res
+    Ok(res)
 }

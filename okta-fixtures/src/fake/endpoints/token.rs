@@ -32,18 +32,15 @@ pub(crate) async fn token(
     headers: HeaderMap,
     uri: Uri,
     body: Body,
-) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, FakeError> {
+    let server = st.server_at(uri.path())?;
     let origin = headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let form = params::form(&headers, body).await;
     if let Some(res) = fault(&st, &headers, form.as_ref().ok()).await {
-        return res;
+        return Ok(res);
     }
     let result = async {
         let query = Params::from_query(uri.query())?;
@@ -65,7 +62,7 @@ pub(crate) async fn token(
     if let Some(origin) = origin.as_deref().filter(|o| trusted_origin(&st, o)) {
         allow_origin(&mut res, origin);
     }
-    res
+    Ok(res)
 }
 
 /// The fault, if any, for a token request: scoped by the client id it names (Basic header or
@@ -74,10 +71,7 @@ async fn fault(st: &FakeState, headers: &HeaderMap, form: Option<&Params>) -> Op
     if st.faults.is_empty() {
         return None;
     }
-    let basic_id = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| client_auth::basic_credentials(v.as_bytes()))
-        .map(|(id, _)| id);
+    let basic_id = client_auth::basic_client_id(headers);
     let client_id = basic_id.or_else(|| form.and_then(|f| f.get("client_id")).map(str::to_owned));
     let user = form.and_then(|f| grant_user(st, f));
     let scope = Scope {
@@ -212,12 +206,8 @@ fn authorization_code(
     form: &Params,
     browser: bool,
 ) -> Result<Response, OAuthError> {
-    let code = form
-        .get("code")
-        .ok_or_else(|| error::missing_parameter("code"))?;
-    let redirect_uri = form
-        .get("redirect_uri")
-        .ok_or_else(|| error::missing_parameter("redirect_uri"))?;
+    let code = required(form, "code")?;
+    let redirect_uri = required(form, "redirect_uri")?;
     // The code is spent whatever the outcome below: a code works once.
     let grant = st
         .grants
@@ -294,9 +284,7 @@ fn refresh_token(
     app: &AppEntry,
     form: &Params,
 ) -> Result<Response, OAuthError> {
-    let token = form
-        .get("refresh_token")
-        .ok_or_else(|| error::missing_parameter("refresh_token"))?;
+    let token = required(form, "refresh_token")?;
     let now = st.clock.now();
     let (original, _) = st
         .grants
@@ -318,7 +306,7 @@ fn refresh_token(
                 .map(String::as_str)
                 .collect();
             if !denied.is_empty() {
-                return Err(error::refresh_scopes_denied(&denied));
+                return Err(error::refresh_scopes_denied(&denied.join(", ")));
             }
             if requested.is_empty() {
                 original.scopes.clone()
@@ -360,12 +348,8 @@ fn password(
     app: &AppEntry,
     form: &Params,
 ) -> Result<Response, OAuthError> {
-    let username = form
-        .get("username")
-        .ok_or_else(|| error::missing_parameter("username"))?;
-    let password = form
-        .get("password")
-        .ok_or_else(|| error::missing_parameter("password"))?;
+    let username = required(form, "username")?;
+    let password = required(form, "password")?;
     let scopes = scopes::parse(
         server,
         form.get("scope").ok_or(error::MISSING_SCOPES)?,
@@ -501,4 +485,9 @@ fn token_response(
         .opt_str("id_token", id_token)
         .finish();
     reply::json(StatusCode::OK, body)
+}
+
+/// A form field the grant cannot do without, or Okta's error naming it.
+fn required<'f>(form: &'f Params, name: &str) -> Result<&'f str, OAuthError> {
+    form.get(name).ok_or_else(|| error::missing_parameter(name))
 }

@@ -3,12 +3,12 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use okta_fixtures_config::FaultEndpoint;
 
 use crate::fake::FakeState;
 use crate::fake::claims;
-use crate::fake::error::{self, FakeError, OAuthError};
+use crate::fake::error::{self, FakeError};
 use crate::fake::faults::{self, Scope};
 use crate::fake::params::{self, Params};
 use crate::fake::presented::{self, TokenRejection};
@@ -22,12 +22,8 @@ pub(crate) async fn userinfo(
     headers: HeaderMap,
     uri: Uri,
     body: Body,
-) -> Response {
-    let server = match st.server_at(uri.path()) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let bearer = |e: OAuthError| FakeError::Bearer(e).into_response();
+) -> Result<Response, FakeError> {
+    let server = st.server_at(uri.path())?;
     let form = if Params::from_query(uri.query()).is_ok_and(|q| q.has("access_token")) {
         Err(error::ACCESS_TOKEN_IN_QUERY)
     } else if method == Method::POST {
@@ -69,19 +65,17 @@ pub(crate) async fn userinfo(
         client_id: ok.and_then(|v| v.str("cid")),
     };
     if let Some(res) = faults::act(&st, FaultEndpoint::Userinfo, scope).await {
-        return res;
+        return Ok(res);
     }
-    let verified = match verified {
-        Ok(v) => v,
-        Err(e) => return bearer(e),
-    };
+    let verified = verified.map_err(FakeError::Bearer)?;
     let Some(user) = verified.str("uid").and_then(|uid| st.dir.user_by_id(uid)) else {
         // A service (client_credentials) token speaks for no user.
-        return bearer(error::ACCESS_TOKEN_INVALID);
+        return Err(FakeError::Bearer(error::ACCESS_TOKEN_INVALID));
     };
     let scopes = verified.scopes();
     if !scopes.iter().any(|s| s == "openid") {
-        return bearer(error::USERINFO_SCOPE);
+        return Err(FakeError::Bearer(error::USERINFO_SCOPE));
     }
-    reply::json(StatusCode::OK, claims::userinfo(server, user, &scopes))
+    let answer = claims::userinfo(server, user, &scopes);
+    Ok(reply::json(StatusCode::OK, answer))
 }
