@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use okta_fixtures_config::{Config, OrgUrl, TokenEndpointAuth};
 
-use super::Failure;
+use super::CommandError;
 use crate::fake::FakeOkta;
 
 /// How long requests in flight get to finish after Ctrl-C / SIGTERM before the process exits
@@ -35,8 +35,9 @@ pub(crate) struct FakeArgs {
 }
 
 /// Loads the config, then serves the fake on a runtime of its own until a stop signal.
-pub(crate) fn run(args: FakeArgs) -> Result<(), Failure> {
-    let cwd = std::env::current_dir().map_err(Failure::io("cannot read the current folder"))?;
+pub(crate) fn run(args: FakeArgs) -> Result<(), CommandError> {
+    let cwd =
+        std::env::current_dir().map_err(CommandError::io("cannot read the current folder"))?;
     let env = |name: &str| std::env::var(name).ok();
     let path = okta_fixtures_config::discover(args.config.as_deref(), &env, &cwd)?;
     let config = okta_fixtures_config::load(&path, &env)?;
@@ -44,11 +45,11 @@ pub(crate) fn run(args: FakeArgs) -> Result<(), Failure> {
         .enable_all()
         .thread_name("okta-fixtures-fake")
         .build()
-        .map_err(Failure::io("cannot start the tokio runtime"))?;
+        .map_err(CommandError::io("cannot start the tokio runtime"))?;
     runtime.block_on(serve(&path, &config, &args))
 }
 
-async fn serve(path: &Path, config: &Config, args: &FakeArgs) -> Result<(), Failure> {
+async fn serve(path: &Path, config: &Config, args: &FakeArgs) -> Result<(), CommandError> {
     // Listen before announcing: a script that reads the URL and at once sends SIGTERM must
     // stop the fake cleanly, not kill it with the signal's default action.
     let mut stop = StopSignal::listen()?;
@@ -81,11 +82,11 @@ async fn serve(path: &Path, config: &Config, args: &FakeArgs) -> Result<(), Fail
 }
 
 /// The org URL, alone on the first line of stdout, flushed at once for the script reading it.
-fn announce(org_url: &str) -> Result<(), Failure> {
+fn announce(org_url: &str) -> Result<(), CommandError> {
     let mut out = io::stdout().lock();
     writeln!(out, "{org_url}")
         .and_then(|()| out.flush())
-        .map_err(Failure::io("cannot write the org URL to stdout"))
+        .map_err(CommandError::io("cannot write the org URL to stdout"))
 }
 
 /// What people see on stderr: where the org is and what it holds. Client ids, usernames and
@@ -156,14 +157,14 @@ struct StopSignal {
 }
 
 impl StopSignal {
-    fn listen() -> Result<Self, Failure> {
+    fn listen() -> Result<Self, CommandError> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
             let what = "cannot listen for Ctrl-C and SIGTERM";
             Ok(Self {
-                interrupt: signal(SignalKind::interrupt()).map_err(Failure::io(what))?,
-                terminate: signal(SignalKind::terminate()).map_err(Failure::io(what))?,
+                interrupt: signal(SignalKind::interrupt()).map_err(CommandError::io(what))?,
+                terminate: signal(SignalKind::terminate()).map_err(CommandError::io(what))?,
             })
         }
         #[cfg(not(unix))]

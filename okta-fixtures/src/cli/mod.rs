@@ -81,9 +81,6 @@ enum CommandError {
     },
 }
 
-// The name `fake.rs` imports until its owner switches to `CommandError`.
-use CommandError as Failure;
-
 impl From<okta_fixtures_config::Error> for CommandError {
     fn from(e: okta_fixtures_config::Error) -> Self {
         CommandError::Okta(e.into())
