@@ -138,8 +138,10 @@ pub(crate) mod faulty {
     /// What the layer does to a matching request.
     #[derive(Clone, Copy, Debug)]
     pub(crate) enum Fault {
-        /// 429 with Okta's headers and body; `X-Rate-Limit-Reset` this many seconds ahead.
-        RateLimit { reset_in: u64 },
+        /// 429 with Okta's headers and body; `X-Rate-Limit-Reset` `reset_in` seconds ahead on
+        /// a server clock `skew` seconds ahead of this machine's (behind when negative), which
+        /// the answer's `Date` shows.
+        RateLimit { reset_in: u64, skew: i64 },
         /// Answer normally, this much later.
         Latency(Duration),
         /// This HTTP status with Okta's error body.
@@ -203,10 +205,13 @@ pub(crate) mod faulty {
                 tokio::time::sleep(d).await;
                 next.run(req).await
             }
-            Some(Fault::RateLimit { reset_in }) => {
-                let now = SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap();
+            Some(Fault::RateLimit { reset_in, skew }) => {
+                let server_now = if skew >= 0 {
+                    SystemTime::now() + Duration::from_secs(skew.unsigned_abs())
+                } else {
+                    SystemTime::now() - Duration::from_secs(skew.unsigned_abs())
+                };
+                let now = server_now.duration_since(SystemTime::UNIX_EPOCH).unwrap();
                 let mut res = okta_error(
                     StatusCode::TOO_MANY_REQUESTS,
                     "E0000047",
@@ -217,6 +222,8 @@ pub(crate) mod faulty {
                 h.insert("x-rate-limit-remaining", HeaderValue::from_static("0"));
                 let reset = (now.as_secs() + reset_in).to_string();
                 h.insert("x-rate-limit-reset", HeaderValue::from_str(&reset).unwrap());
+                let date = httpdate::fmt_http_date(server_now);
+                h.insert(header::DATE, HeaderValue::from_str(&date).unwrap());
                 res
             }
             Some(Fault::Status(status)) => okta_error(
@@ -701,7 +708,10 @@ mod http_faults {
         let (f, fake) = serve(
             "",
             "/api/v1/authn",
-            Fault::RateLimit { reset_in: 0 },
+            Fault::RateLimit {
+                reset_in: 0,
+                skew: 0,
+            },
             Some(2),
         )
         .await;
@@ -718,9 +728,43 @@ mod http_faults {
 
     #[tokio::test]
     async fn a_429_reset_one_second_ahead_is_waited_for() {
-        let (f, fake) = serve("", "/v1/token", Fault::RateLimit { reset_in: 1 }, Some(1)).await;
+        let (f, fake) = serve(
+            "",
+            "/v1/token",
+            Fault::RateLimit {
+                reset_in: 1,
+                skew: 0,
+            },
+            Some(1),
+        )
+        .await;
         f.request("alice").tokens().await.unwrap();
         assert_eq!(fake.stats().requests("token"), 1);
+    }
+
+    /// Okta's reset time is read against its `Date`, not this machine's clock: an hour of skew
+    /// ahead would otherwise make a one-second wait an hour (refused as over
+    /// `max_rate_limit_wait`), an hour behind would make every wait zero.
+    #[rstest::rstest]
+    #[case::server_clock_an_hour_ahead(3600)]
+    #[case::server_clock_an_hour_behind(-3600)]
+    #[case::same_clock(0)]
+    #[tokio::test]
+    async fn a_429_waits_for_the_reset_on_oktas_clock(#[case] skew: i64) {
+        let (f, fake) = serve(
+            "http:\n  max_rate_limit_wait: 30s\n",
+            "/api/v1/authn",
+            Fault::RateLimit { reset_in: 1, skew },
+            Some(1),
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let t = f.request("alice").tokens().await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(t.user(), Some("alice"));
+        assert_eq!(fake.stats().requests("authn"), 1);
+        // One second left on Okta's clock, plus the second Okta's SDK adds.
+        assert!(took >= Duration::from_secs(2), "retried after {took:?}");
     }
 
     #[tokio::test]
@@ -728,7 +772,10 @@ mod http_faults {
         let (f, fake) = serve(
             "http:\n  rate_limit_retries: 2\n",
             "/v1/token",
-            Fault::RateLimit { reset_in: 0 },
+            Fault::RateLimit {
+                reset_in: 0,
+                skew: 0,
+            },
             None,
         )
         .await;
@@ -753,7 +800,10 @@ mod http_faults {
         let (f, fake) = serve(
             "http:\n  max_rate_limit_wait: 1s\n",
             "/api/v1/authn",
-            Fault::RateLimit { reset_in: 3600 },
+            Fault::RateLimit {
+                reset_in: 3600,
+                skew: 0,
+            },
             None,
         )
         .await;
@@ -982,7 +1032,10 @@ mod secrets {
             (
                 "http:\n  rate_limit_retries: 1\n",
                 "/api/v1/authn",
-                faulty::Fault::RateLimit { reset_in: 0 },
+                faulty::Fault::RateLimit {
+                    reset_in: 0,
+                    skew: 0,
+                },
             ),
         ];
         for (extra, path, fault) in faults {

@@ -126,7 +126,7 @@ impl Http<'_> {
                 endpoint = %endpoint,
                 wait_ms = wait.as_millis() as u64,
                 retry = retries + 1,
-                "rate limited by okta; waiting for X-Rate-Limit-Reset"
+                "rate limited by okta; waiting for X-Rate-Limit-Reset on okta's clock"
             );
             // A real wait for Okta's reset time, not synchronisation.
             tokio::time::sleep(wait).await;
@@ -151,9 +151,13 @@ impl Http<'_> {
         };
         let location = header("location");
         let content_type = header("content-type");
+        // Okta's clock, not this machine's: its `Date` beside its reset time.
+        let okta_now = header("date")
+            .and_then(|d| httpdate::parse_http_date(&d).ok())
+            .unwrap_or_else(SystemTime::now);
         let reset_wait = header("x-rate-limit-reset")
             .and_then(|r| r.trim().parse::<u64>().ok())
-            .map(|reset| wait_until(reset, SystemTime::now()));
+            .map(|reset| rate_limit_wait(reset, okta_now));
         let body = resp
             .text()
             .await
@@ -202,11 +206,17 @@ pub(crate) fn strip_url(url: &Url) -> Url {
     u
 }
 
-/// How long until the epoch second `reset` (zero when it has passed).
-fn wait_until(reset: u64, now: SystemTime) -> Duration {
-    (SystemTime::UNIX_EPOCH + Duration::from_secs(reset))
-        .duration_since(now)
-        .unwrap_or(Duration::ZERO)
+/// How long to wait after a 429 whose `X-Rate-Limit-Reset` is the epoch second `reset`, when
+/// the answer's `Date` says it is `okta_now`: the time left on Okta's clock plus one second, as
+/// Okta's own SDK waits ("add 1 second to account for sub second differences between the
+/// clocks that create these headers", okta/okta-sdk-nodejs `src/default-request-executor.js`,
+/// `getRetryDelayMs`). This machine's clock plays no part, so a skew in either direction
+/// neither makes every wait zero nor turns it into hours; a reset already passed waits 1 s.
+fn rate_limit_wait(reset: u64, okta_now: SystemTime) -> Duration {
+    let left = (SystemTime::UNIX_EPOCH + Duration::from_secs(reset))
+        .duration_since(okta_now)
+        .unwrap_or(Duration::ZERO);
+    left + Duration::from_secs(1)
 }
 
 /// Answers as the steps' unit tests build them.
@@ -248,10 +258,12 @@ mod tests {
     }
 
     #[test]
-    fn reset_wait_is_bounded_below_by_zero() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-        assert_eq!(wait_until(1_003, now), Duration::from_secs(3));
-        assert_eq!(wait_until(999, now), Duration::ZERO);
+    fn a_rate_limit_wait_is_the_time_left_on_oktas_clock_plus_a_second() {
+        let okta_now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(rate_limit_wait(1_003, okta_now), Duration::from_secs(4));
+        assert_eq!(rate_limit_wait(1_000, okta_now), Duration::from_secs(1));
+        // A reset Okta's clock has passed still waits a second, never zero.
+        assert_eq!(rate_limit_wait(999, okta_now), Duration::from_secs(1));
     }
 
     #[test]
