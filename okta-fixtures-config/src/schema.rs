@@ -214,7 +214,7 @@ impl Default for CacheSettings {
 /// `verify:` settings for ID tokens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifySettings {
-    /// Whether ID tokens are verified (signature, iss, aud, exp, nonce). Default true.
+    /// Whether ID tokens are verified (signature, iss, aud, exp, nonce; at_hash in the implicit flow). Default true.
     pub id_token: bool,
     /// Clock skew allowed on `exp`/`iat`. Default 120 s.
     pub leeway: Duration,

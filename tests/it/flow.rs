@@ -148,6 +148,9 @@ pub(crate) mod faulty {
         Status(u16),
         /// A 200 page that is no form_post (an Okta sign-in page).
         SignInPage,
+        /// The answer as the fake gives it, with the form_post page's `access_token` replaced
+        /// by another token (one character changed), as a token substitution would.
+        SwapAccessToken,
     }
 
     struct Rule {
@@ -231,6 +234,16 @@ pub(crate) mod faulty {
                 "E0000009",
                 "Internal Server Error",
             ),
+            Some(Fault::SwapAccessToken) => {
+                let (mut parts, body) = next.run(req).await.into_parts();
+                let page = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+                let page = String::from_utf8(page.to_vec()).unwrap();
+                let token = crate::support::form_fields(&page)["access_token"].clone();
+                let last = if token.ends_with('A') { "B" } else { "A" };
+                let swapped = format!("{}{last}", &token[..token.len() - 1]);
+                parts.headers.remove(header::CONTENT_LENGTH);
+                Response::from_parts(parts, page.replace(&token, &swapped).into())
+            }
             Some(Fault::SignInPage) => (
                 [(header::CONTENT_TYPE, "text/html;charset=utf-8")],
                 "<!DOCTYPE html><html><head><title>Example Org - Sign In</title></head>\
@@ -765,6 +778,27 @@ mod http_faults {
         assert_eq!(fake.stats().requests("authn"), 1);
         // One second left on Okta's clock, plus the second Okta's SDK adds.
         assert!(took >= Duration::from_secs(2), "retried after {took:?}");
+    }
+
+    /// In the implicit flow the ID token's `at_hash` binds the access token handed out beside
+    /// it; a swapped access token is refused, naming `at_hash`.
+    #[tokio::test]
+    async fn an_access_token_swapped_in_the_implicit_form_fails_its_at_hash() {
+        let (f, fake) = serve("", "/v1/authorize", Fault::SwapAccessToken, None).await;
+        let e = f.request("alice").app("legacy").tokens().await.unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::IdToken {
+                    problem: okta_fixtures::IdTokenProblem::AccessTokenHash,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("at_hash"), "{e}");
+        // The page did reach the client: Okta signed alice in, the client refused the tokens.
+        assert_eq!(fake.stats().requests("authorize"), 1);
     }
 
     #[tokio::test]

@@ -447,6 +447,9 @@ pub enum IdTokenProblem {
     Nonce,
     /// A required claim is absent.
     MissingClaim(&'static str),
+    /// `at_hash` does not match the access token handed out beside the ID token: the access
+    /// token was swapped on its way, or the ID token belongs to another one.
+    AccessTokenHash,
     /// The server's JWKS could not be used.
     Keys(String),
 }
@@ -474,6 +477,10 @@ impl fmt::Display for IdTokenProblem {
             }
             IdTokenProblem::Nonce => f.write_str("its nonce is not the one this flow sent"),
             IdTokenProblem::MissingClaim(c) => write!(f, "it has no `{c}` claim"),
+            IdTokenProblem::AccessTokenHash => f.write_str(
+                "its `at_hash` does not match the access token handed out beside it (the access \
+                 token was replaced on its way)",
+            ),
             IdTokenProblem::Keys(why) => write!(f, "the server's JWKS is unusable: {why}"),
         }
     }

@@ -137,6 +137,10 @@ pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
             client_id: &app.client_id,
             nonce: &nonce,
             leeway: okta.config.verify.leeway,
+            implicit_access_token: match app.flow {
+                Flow::Implicit => answer.access_token.as_deref(),
+                Flow::Code | Flow::ClientCredentials => None,
+            },
         };
         okta.keys.verify(&http, id_token, &expected).await?;
     }

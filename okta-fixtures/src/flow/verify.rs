@@ -1,5 +1,6 @@
 //! ID token verification against the authorization server's JWKS: RS256 signature, `iss`,
-//! `aud` (the client id), `exp` with leeway, and the flow's `nonce`.
+//! `aud` (the client id), `exp` with leeway, the flow's `nonce`, and in the implicit flow the
+//! `at_hash` that binds the access token handed out beside it.
 //!
 //! Key sets are cached per JWKS URI (one per issuer) and fetched again when a token names a
 //! `kid` the cached set lacks: Okta rotates keys.
@@ -24,6 +25,9 @@ pub(crate) struct Expected<'a> {
     pub(crate) client_id: &'a str,
     pub(crate) nonce: &'a str,
     pub(crate) leeway: Duration,
+    /// The access token the implicit flow's form handed out beside the ID token, which its
+    /// `at_hash` must match (OpenID Connect Core 1.0, 3.2.2.9 and 3.2.2.10: required there).
+    pub(crate) implicit_access_token: Option<&'a str>,
 }
 
 /// One server's signing keys, by `kid`.
@@ -116,10 +120,27 @@ fn check(
         _ => IdTokenProblem::Malformed,
     })?;
     match data.claims.get("nonce").and_then(|n| n.as_str()) {
-        Some(n) if n == want.nonce => Ok(()),
-        Some(_) => Err(IdTokenProblem::Nonce),
-        None => Err(IdTokenProblem::MissingClaim("nonce")),
+        Some(n) if n == want.nonce => {}
+        Some(_) => return Err(IdTokenProblem::Nonce),
+        None => return Err(IdTokenProblem::MissingClaim("nonce")),
     }
+    let Some(access_token) = want.implicit_access_token else {
+        return Ok(());
+    };
+    match data.claims.get("at_hash").and_then(|h| h.as_str()) {
+        Some(h) if h == access_token_hash(access_token) => Ok(()),
+        Some(_) => Err(IdTokenProblem::AccessTokenHash),
+        None => Err(IdTokenProblem::MissingClaim("at_hash")),
+    }
+}
+
+/// `at_hash` for an RS256 ID token: base64url of the left half of the access token's SHA-256
+/// (OpenID Connect Core 1.0, 3.1.3.6).
+fn access_token_hash(access_token: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(access_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
 /// Fetches a JWKS and keeps its RSA keys.
@@ -227,6 +248,7 @@ vQIDAQAB\n\
             client_id: "0oa1eguv0090rji841d7",
             nonce: "n-0S6_WzA2Mj",
             leeway: Duration::from_secs(120),
+            implicit_access_token: None,
         }
     }
 
@@ -274,6 +296,34 @@ vQIDAQAB\n\
         let mut c = claims();
         c.as_object_mut().unwrap().remove("exp");
         assert_eq!(verify(c), Err(IdTokenProblem::MissingClaim("exp")));
+    }
+
+    #[test]
+    fn at_hash_is_checked_in_the_implicit_flow_only() {
+        // OpenID Connect Core 1.0, Appendix A.3: this access token and its `at_hash`.
+        let access_token = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y";
+        assert_eq!(access_token_hash(access_token), "77QmUPtjPfzWtF2AnpK9RQ");
+        let key = DecodingKey::from_rsa_pem(TEST_PUBLIC_KEY.as_bytes()).unwrap();
+        let implicit = Expected {
+            implicit_access_token: Some(access_token),
+            ..want()
+        };
+        let mut c = claims();
+        c["at_hash"] = "77QmUPtjPfzWtF2AnpK9RQ".into();
+        assert_eq!(check(&sign(c, "k1"), &key, &implicit), Ok(()));
+        // The sample's at_hash belongs to another access token.
+        assert_eq!(
+            check(&sign(claims(), "k1"), &key, &implicit),
+            Err(IdTokenProblem::AccessTokenHash)
+        );
+        let mut c = claims();
+        c.as_object_mut().unwrap().remove("at_hash");
+        assert_eq!(
+            check(&sign(c.clone(), "k1"), &key, &implicit),
+            Err(IdTokenProblem::MissingClaim("at_hash"))
+        );
+        // Without an implicit access token (code flow, `id_token` alone) nothing is compared.
+        assert_eq!(check(&sign(c, "k1"), &key, &want()), Ok(()));
     }
 
     #[test]
