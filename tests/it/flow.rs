@@ -153,11 +153,21 @@ pub(crate) mod faulty {
         SwapAccessToken,
     }
 
-    struct Rule {
+    pub(crate) struct Rule {
         path_suffix: &'static str,
         fault: Fault,
         /// How many more requests it hits (`None`: all).
         left: Option<u32>,
+        /// Requests to the path being answered now, and the most there ever were at once.
+        in_flight: usize,
+        most_in_flight: usize,
+    }
+
+    impl Rule {
+        /// The most requests to the rule's path that were ever being answered at once.
+        pub(crate) fn most_in_flight(&self) -> usize {
+            self.most_in_flight
+        }
     }
 
     /// Fixtures whose org is a fake served here, with `fault` on requests whose path ends in
@@ -169,6 +179,17 @@ pub(crate) mod faulty {
         fault: Fault,
         times: Option<u32>,
     ) -> (Fixtures, FakeState) {
+        let (fixtures, state, _) = serve_watched(extra, path_suffix, fault, times).await;
+        (fixtures, state)
+    }
+
+    /// [`serve`], and the rule, to read what the path saw.
+    pub(crate) async fn serve_watched(
+        extra: &str,
+        path_suffix: &'static str,
+        fault: Fault,
+        times: Option<u32>,
+    ) -> (Fixtures, FakeState, Arc<Mutex<Rule>>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let yaml = format!(
@@ -180,14 +201,32 @@ pub(crate) mod faulty {
             path_suffix,
             fault,
             left: times,
+            in_flight: 0,
+            most_in_flight: 0,
         }));
+        let watched = rule.clone();
         let app = router(state.clone()).layer(axum::middleware::from_fn(move |req, next| {
-            inject(rule.clone(), req, next)
+            watch(rule.clone(), req, next)
         }));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        (Fixtures::new(config), state)
+        (Fixtures::new(config), state, watched)
+    }
+
+    /// Counts the requests to the rule's path being answered at once, around [`inject`].
+    async fn watch(rule: Arc<Mutex<Rule>>, req: Request, next: Next) -> Response {
+        let counted = req.uri().path().ends_with(rule.lock().unwrap().path_suffix);
+        if counted {
+            let mut r = rule.lock().unwrap();
+            r.in_flight += 1;
+            r.most_in_flight = r.most_in_flight.max(r.in_flight);
+        }
+        let res = inject(rule.clone(), req, next).await;
+        if counted {
+            rule.lock().unwrap().in_flight -= 1;
+        }
+        res
     }
 
     async fn inject(rule: Arc<Mutex<Rule>>, req: Request, next: Next) -> Response {
@@ -778,6 +817,30 @@ mod http_faults {
         assert_eq!(fake.stats().requests("authn"), 1);
         // One second left on Okta's clock, plus the second Okta's SDK adds.
         assert!(took >= Duration::from_secs(2), "retried after {took:?}");
+    }
+
+    /// Okta allows five concurrent `/authorize` requests per client (a browserless client has
+    /// no device cookie): eight fresh sign-ins of one app reach it five at a time.
+    #[tokio::test]
+    async fn at_most_five_sign_ins_of_one_app_reach_authorize_at_once() {
+        let (f, fake, rule) = super::faulty::serve_watched(
+            "",
+            "/v1/authorize",
+            // Long enough that the first five surely overlap at /authorize.
+            Fault::Latency(Duration::from_secs(1)),
+            None,
+        )
+        .await;
+        // Four each of two users: Okta's per-user limit on /api/v1/authn is four a second.
+        let mut sign_ins = tokio::task::JoinSet::new();
+        for user in ["alice", "bob"].repeat(4) {
+            sign_ins.spawn(f.request(user).fresh().tokens());
+        }
+        while let Some(done) = sign_ins.join_next().await {
+            assert_eq!(done.unwrap().unwrap().app(), "spa");
+        }
+        assert_eq!(fake.stats().requests("authorize"), 8);
+        assert_eq!(rule.lock().unwrap().most_in_flight(), 5);
     }
 
     /// In the implicit flow the ID token's `at_hash` binds the access token handed out beside

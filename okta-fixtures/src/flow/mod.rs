@@ -7,6 +7,7 @@
 mod authn;
 mod authorize;
 pub(crate) mod http;
+mod in_flight;
 mod pkce;
 mod refresh;
 mod token;
@@ -85,6 +86,8 @@ pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
         (Some(user), _) => user,
     };
     let redirect_uri = app.redirect_uri.as_deref().unwrap_or_default();
+    // Okta lets five `/authorize` requests of one client run at once; more wait their turn.
+    let _turn = in_flight::permit(okta.org.url(), &app.client_id).await;
 
     // 1. authn: username and password → a one-time sessionToken.
     let session_token = authn::session_token(&http, okta.org.url(), user).await?;
