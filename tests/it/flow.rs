@@ -148,6 +148,12 @@ pub(crate) mod faulty {
         Status(u16),
         /// A 200 page that is no form_post (an Okta sign-in page).
         SignInPage,
+        /// This HTTP status with an OAuth error body (`error`, `error_description`).
+        OAuth {
+            status: u16,
+            error: &'static str,
+            description: &'static str,
+        },
         /// The answer as the fake gives it, with the form_post page's `access_token` replaced
         /// by another token (one character changed), as a token substitution would.
         SwapAccessToken,
@@ -273,6 +279,15 @@ pub(crate) mod faulty {
                 "E0000009",
                 "Internal Server Error",
             ),
+            Some(Fault::OAuth {
+                status,
+                error,
+                description,
+            }) => (
+                StatusCode::from_u16(status).unwrap(),
+                axum::Json(serde_json::json!({ "error": error, "error_description": description })),
+            )
+                .into_response(),
             Some(Fault::SwapAccessToken) => {
                 let (mut parts, body) = next.run(req).await.into_parts();
                 let page = axum::body::to_bytes(body, 1 << 20).await.unwrap();
@@ -841,6 +856,36 @@ mod http_faults {
         }
         assert_eq!(fake.stats().requests("authorize"), 8);
         assert_eq!(rule.lock().unwrap().most_in_flight(), 5);
+    }
+
+    /// An app that requires DPoP gets Okta's `invalid_dpop_proof` at /token; the error says
+    /// which setting of the app to change in Okta.
+    #[tokio::test]
+    async fn an_app_that_requires_dpop_is_named_with_the_setting_to_clear() {
+        let (f, _) = serve(
+            "",
+            "/v1/token",
+            Fault::OAuth {
+                status: 400,
+                error: "invalid_dpop_proof",
+                description: "The DPoP proof JWT header is missing.",
+            },
+            None,
+        )
+        .await;
+        let e = f.app_request("reports").tokens().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Token { status: 400, error, .. } if error == "invalid_dpop_proof"),
+            "{e:?}"
+        );
+        let message = e.to_string();
+        assert!(message.contains("requires DPoP"), "{message}");
+        assert!(
+            message.contains(
+                "Require Demonstrating Proof of Possession (DPoP) header in token requests"
+            ),
+            "{message}"
+        );
     }
 
     /// In the implicit flow the ID token's `at_hash` binds the access token handed out beside

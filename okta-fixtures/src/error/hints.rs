@@ -154,6 +154,15 @@ pub(super) fn token(error: &str, description: Option<&str>) -> &'static str {
             "give the authorization server an access policy with a rule that covers this app, \
              the grant type and the scopes"
         }
+        // Okta's answer to a token request without a DPoP proof from an app that requires one
+        // (developer.okta.com/docs/guides/dpop; "The DPoP proof JWT header is missing.", as
+        // Okta's users report it). Integrator orgs turn it on for new API Services apps.
+        "invalid_dpop_proof" | "use_dpop_nonce" => {
+            "the app requires DPoP (proof-of-possession) tokens, which okta-fixtures does not \
+             send: in the Admin Console open the app's General tab and clear \"Require \
+             Demonstrating Proof of Possession (DPoP) header in token requests\" \
+             (settings.oauthClient.dpop_bound_access_tokens: false in the Apps API)"
+        }
         _ => "fix what the description names in fixtures.yaml or the app's settings",
     }
 }
@@ -232,6 +241,10 @@ mod tests {
         "pkce: false"
     )]
     #[case::spent_code(token("invalid_grant", None), "300 s")]
+    #[case::dpop(
+        token("invalid_dpop_proof", Some("The DPoP proof JWT header is missing.")),
+        "Require Demonstrating Proof of Possession (DPoP) header in token requests"
+    )]
     #[case::to_redirect_uri(redirect(true), "form_post")]
     #[case::elsewhere(redirect(false), "interactive sign-in")]
     #[case::reset(&rate_limit(3, Some(Duration::from_secs(70))), "resets in 70s")]
