@@ -134,7 +134,7 @@ impl Http<'_> {
         }
     }
 
-    /// Sends one request and reads the answer, with how long until `X-Rate-Limit-Reset`.
+    /// Sends one request and reads the answer, with, for a 429, how long to wait before the next.
     async fn execute(&self, req: Request, endpoint: String) -> Result<(Answer, Option<Duration>)> {
         let resp = self
             .client
@@ -151,13 +151,17 @@ impl Http<'_> {
         };
         let location = header("location");
         let content_type = header("content-type");
-        // Okta's clock, not this machine's: its `Date` beside its reset time.
-        let okta_now = header("date")
-            .and_then(|d| httpdate::parse_http_date(&d).ok())
-            .unwrap_or_else(SystemTime::now);
+        // Only a 429 is waited out; Okta's clock, not this machine's: its `Date` beside its
+        // reset time.
         let reset_wait = header("x-rate-limit-reset")
+            .filter(|_| status == StatusCode::TOO_MANY_REQUESTS)
             .and_then(|r| r.trim().parse::<u64>().ok())
-            .map(|reset| rate_limit_wait(reset, okta_now));
+            .map(|reset| {
+                let okta_now = header("date")
+                    .and_then(|d| httpdate::parse_http_date(&d).ok())
+                    .unwrap_or_else(SystemTime::now);
+                rate_limit_wait(reset, okta_now)
+            });
         let body = resp
             .text()
             .await
