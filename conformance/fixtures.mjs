@@ -63,7 +63,7 @@ export function servers(orgUrl) {
       id: 'default',
       issuer: `${orgUrl}/oauth2/default`,
       base: `${orgUrl}/oauth2/default/v1`,
-      // fake.servers.default.audience
+      // `default`'s built-in audience (servers.default.audience may override it)
       audience: 'api://default',
     },
   };

@@ -48,7 +48,7 @@ async fn run() -> okta_fixtures::Result<ExitCode> {
     };
     println!("org      {} ({kind})", org.url());
     for server in org.servers() {
-        println!("server   {:<8} issuer {}", server.id(), server.issuer());
+        println!("server   {:<8} issuer {}", server.name(), server.issuer());
     }
 
     let mut failures = 0;

@@ -116,7 +116,7 @@ async fn run(args: Args) -> Result<(), String> {
         }
         _ => {
             let org = okta_fixtures::org().await.map_err(|e| error_chain(&e))?;
-            let server = org.server(&args.server);
+            let server = org.server(&args.server).map_err(|e| error_chain(&e))?;
             let settings = Settings::new(server.issuer(), server.jwks_uri(), server.audience());
             (settings, Some(org))
         }

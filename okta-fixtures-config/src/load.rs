@@ -244,10 +244,11 @@ impl Resolver<'_> {
             None => OrgUrl::Fake,
             Some(t) => self.org_url(t)?,
         };
-        let authorization_server = match &raw.authorization_server {
-            None => "default".to_owned(),
-            Some(t) => self.server_id(t)?,
-        };
+        let authorization_server = raw
+            .authorization_server
+            .as_ref()
+            .map_or(DEFAULT_SERVER, |t| t.value.as_str())
+            .to_owned();
         let mut apps = BTreeMap::new();
         for (name, app) in &raw.apps {
             apps.insert(name.clone(), self.app(name, app)?);
@@ -296,10 +297,12 @@ impl Resolver<'_> {
             None => FakeSettings::default(),
             Some(f) => self.fake(f)?,
         };
+        let servers = self.servers(raw, &org_url, &authorization_server, &apps)?;
         Ok(Config {
             source: self.doc.file.clone(),
             org_url,
             authorization_server,
+            servers,
             apps,
             users,
             cache,
@@ -342,21 +345,114 @@ impl Resolver<'_> {
         Ok(OrgUrl::Url(base))
     }
 
-    /// `org`, `default` or a custom server id: it goes into URL paths, so only letters,
-    /// digits, `-` and `_`.
-    fn server_id(&self, t: &Text) -> Result<String> {
-        let v = self.text(t)?;
-        if v.is_empty()
-            || !v
+    /// The servers: `org` and `default`, then each entry of `servers:`. A custom server's
+    /// audience is required on a real org, where guessing it would configure resource servers
+    /// wrongly; `scopes` defaults to the custom scopes the apps ask of the server, sorted.
+    fn servers(
+        &self,
+        raw: &RawConfig,
+        org_url: &OrgUrl,
+        file_server: &str,
+        apps: &BTreeMap<String, App>,
+    ) -> Result<BTreeMap<String, Server>> {
+        let asked_of = |key: &str| -> Vec<String> {
+            let mut scopes: Vec<String> = Vec::new();
+            for app in apps.values() {
+                if app.authorization_server.as_deref().unwrap_or(file_server) != key {
+                    continue;
+                }
+                for scope in &app.scopes {
+                    if !OIDC_SCOPES.contains(&scope.as_str()) && !scopes.contains(scope) {
+                        scopes.push(scope.clone());
+                    }
+                }
+            }
+            scopes.sort();
+            scopes
+        };
+        let mut servers = BTreeMap::new();
+        servers.insert(
+            ORG_SERVER.to_owned(),
+            Server {
+                key: ORG_SERVER.to_owned(),
+                id: ORG_SERVER.to_owned(),
+                audience: None,
+                scopes: Vec::new(),
+            },
+        );
+        servers.insert(
+            DEFAULT_SERVER.to_owned(),
+            Server {
+                key: DEFAULT_SERVER.to_owned(),
+                id: DEFAULT_SERVER.to_owned(),
+                audience: Some("api://default".to_owned()),
+                scopes: asked_of(DEFAULT_SERVER),
+            },
+        );
+        for (key, s) in &raw.servers {
+            let id = match &s.id {
+                None => self.server_id(key, &s.path, Target::Key)?,
+                Some(_) if key == DEFAULT_SERVER => {
+                    return Err(self.doc.conflict(
+                        &s.path.key("id"),
+                        "`default` is the id of Okta's default server; remove `id`, or give the server you mean a key of its own",
+                    ));
+                }
+                Some(t) => self.server_id(&self.text(t)?, &t.path, Target::Value)?,
+            };
+            let audience = match &s.audience {
+                Some(t) => Some(self.filled(t, "`audience`")?),
+                None if key == DEFAULT_SERVER => Some("api://default".to_owned()),
+                None if matches!(org_url, OrgUrl::Url(_)) => {
+                    let mut at = self.doc.at(&s.path, Target::Key);
+                    at.path = s.path.key("audience").to_string();
+                    return Err(Error::Conflict {
+                        at,
+                        why: "a custom authorization server on a real org needs its `audience` (the `aud` of its access tokens, which resource servers check): copy it from the Admin Console, Security > API > Authorization Servers, the server's Audience".into(),
+                    });
+                }
+                None => Some(format!("api://{key}")),
+            };
+            let scopes = match &s.scopes {
+                None => asked_of(key),
+                Some(w) => {
+                    let scopes = self.scopes(w)?;
+                    if let Some(oidc) = scopes.iter().find(|s| OIDC_SCOPES.contains(&s.as_str())) {
+                        return Err(self.doc.invalid(
+                            w.path(),
+                            format!("`{oidc}` is defined on every server: list only the server's custom scopes"),
+                        ));
+                    }
+                    scopes
+                }
+            };
+            servers.insert(
+                key.clone(),
+                Server {
+                    key: key.clone(),
+                    id,
+                    audience,
+                    scopes,
+                },
+            );
+        }
+        Ok(servers)
+    }
+
+    /// A server's Okta id (`default`, `aus…`): it goes into URL paths, so only letters, digits,
+    /// `-` and `_`.
+    fn server_id(&self, id: &str, path: &YamlPath, target: Target) -> Result<String> {
+        if id.is_empty()
+            || !id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(self.doc.invalid(
-                &t.path,
-                "expected `org`, `default` or a custom authorization server id (letters, digits, `-`, `_`), not a URL",
-            ));
+            return Err(Error::Invalid {
+                at: self.doc.at(path, target),
+                expected: "expected an authorization server's Okta id such as `default` or `aus1a2b3c4d5e6f7g8h9` (letters, digits, `-`, `_`), not a URL; a key without `id` must be such an id itself".into(),
+            });
         }
-        Ok(v)
+        Ok(id.to_owned())
     }
 
     fn app(&self, name: &str, raw: &RawApp) -> Result<App> {
@@ -472,7 +568,7 @@ impl Resolver<'_> {
             }
             (None, flow) => flow == Flow::Code,
         };
-        let authorization_server = optional(&raw.authorization_server, |t| self.server_id(t))?;
+        let authorization_server = raw.authorization_server.as_ref().map(|t| t.value.clone());
         Ok(App {
             name: name.to_owned(),
             client_id,
@@ -632,23 +728,10 @@ impl Resolver<'_> {
             );
         }
         let mut servers = BTreeMap::new();
-        for (id, s) in &raw.servers {
-            let id_path = YamlPath::root().key("fake").key("servers").key(id);
-            if id.is_empty()
-                || !id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                return Err(Error::Invalid {
-                    at: self.doc.at(&id_path, Target::Key),
-                    expected: "expected a server id of letters, digits, `-` and `_`".into(),
-                });
-            }
+        for (key, s) in &raw.servers {
             servers.insert(
-                id.clone(),
+                key.clone(),
                 FakeServer {
-                    audience: optional(&s.audience, |t| self.text(t))?,
-                    scopes: self.list(&s.scopes)?,
                     access_claims: self.server_claims(&s.access_claims)?,
                     id_claims: self.server_claims(&s.id_claims)?,
                     lifetimes: optional(&s.lifetimes, |l| self.lifetimes(l, &lifetimes))?,

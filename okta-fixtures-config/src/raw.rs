@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::locate::{Doc, Target};
 use crate::node::{self, Node};
 use crate::yaml_path::YamlPath;
-use crate::{Error, Flow, Location, Result, suggest};
+use crate::{DEFAULT_SERVER, Error, Flow, Location, ORG_SERVER, Result, suggest};
 
 /// A text value before `${VAR}` expansion.
 #[derive(Clone, Debug)]
@@ -43,7 +43,9 @@ impl Words {
 
 pub(crate) struct RawConfig {
     pub(crate) org_url: Option<Text>,
+    /// A name, never expanded.
     pub(crate) authorization_server: Option<Text>,
+    pub(crate) servers: BTreeMap<String, RawServer>,
     pub(crate) apps: BTreeMap<String, RawApp>,
     pub(crate) users: BTreeMap<String, RawUser>,
     pub(crate) cache: Option<RawCache>,
@@ -60,9 +62,18 @@ pub(crate) struct RawApp {
     pub(crate) flow: Flow,
     pub(crate) scopes: Option<Words>,
     pub(crate) response_type: Option<Words>,
+    /// A name, never expanded.
     pub(crate) authorization_server: Option<Text>,
     pub(crate) token_endpoint_auth: Option<Text>,
     pub(crate) pkce: Option<Setting>,
+}
+
+/// One entry of the top-level `servers:`.
+pub(crate) struct RawServer {
+    pub(crate) path: YamlPath,
+    pub(crate) id: Option<Text>,
+    pub(crate) audience: Option<Text>,
+    pub(crate) scopes: Option<Words>,
 }
 
 pub(crate) struct RawUser {
@@ -113,8 +124,7 @@ pub(crate) struct RawFakeUser {
 }
 
 pub(crate) struct RawFakeServer {
-    pub(crate) audience: Option<Text>,
-    pub(crate) scopes: Vec<Text>,
+    pub(crate) path: YamlPath,
     pub(crate) access_claims: Vec<(String, Node, YamlPath)>,
     pub(crate) id_claims: Vec<(String, Node, YamlPath)>,
     pub(crate) lifetimes: Option<RawLifetimes>,
@@ -152,6 +162,7 @@ pub(crate) struct RawFault {
 pub(crate) const ROOT_KEYS: &[&str] = &[
     "org_url",
     "authorization_server",
+    "servers",
     "apps",
     "users",
     "cache",
@@ -170,6 +181,7 @@ pub(crate) const APP_KEYS: &[&str] = &[
     "token_endpoint_auth",
     "pkce",
 ];
+const SERVER_KEYS: &[&str] = &["id", "audience", "scopes"];
 pub(crate) const USER_KEYS: &[&str] = &["username", "password", "app"];
 const CACHE_KEYS: &[&str] = &["store", "refresh_before", "persist_refresh"];
 const VERIFY_KEYS: &[&str] = &["id_token", "leeway"];
@@ -193,13 +205,9 @@ const FAKE_USER_KEYS: &[&str] = &[
     "status",
     "apps",
 ];
-const FAKE_SERVER_KEYS: &[&str] = &[
-    "audience",
-    "scopes",
-    "access_claims",
-    "id_claims",
-    "lifetimes",
-];
+const FAKE_SERVER_KEYS: &[&str] = &["access_claims", "id_claims", "lifetimes"];
+/// Keys that moved from `fake.servers.<key>` to the top-level `servers.<key>` (0.x files).
+const MOVED_FAKE_SERVER_KEYS: &[&str] = &["audience", "scopes"];
 const LIFETIME_KEYS: &[&str] = &[
     "access_token",
     "id_token",
@@ -264,7 +272,8 @@ fn config(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
     let f = Mapping::new(doc, node, root, ROOT_KEYS, "the settings of fixtures.yaml")?;
     Ok(RawConfig {
         org_url: f.text("org_url")?,
-        authorization_server: f.text("authorization_server")?,
+        authorization_server: f.server_name()?,
+        servers: f.entries("servers", |path, node| server(doc, path, node))?,
         apps: f.entries("apps", |path, node| app(doc, path, node))?,
         users: f.entries("users", |path, node| user(doc, path, node))?,
         cache: f.mapping("cache", CACHE_KEYS, "cache settings", |c| {
@@ -310,7 +319,7 @@ fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
     let flow = f.text("flow")?;
     let scopes = f.words("scopes")?;
     let response_type = f.words("response_type")?;
-    let authorization_server = f.text("authorization_server")?;
+    let authorization_server = f.server_name()?;
     let token_endpoint_auth = f.text("token_endpoint_auth")?;
     let pkce = f.setting("pkce")?;
     let flow_text = flow.ok_or_else(|| doc.missing(&path, "flow"))?;
@@ -337,6 +346,28 @@ fn app(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawApp> {
         authorization_server,
         token_endpoint_auth,
         pkce,
+        path,
+    })
+}
+
+fn server(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawServer> {
+    if path.last_key() == Some(ORG_SERVER) {
+        return Err(doc.conflict(
+            &path,
+            "`org` is Okta's org authorization server: it is built in, its audience is the org URL and it defines no custom scopes; remove this entry",
+        ));
+    }
+    let f = Mapping::new(
+        doc,
+        node,
+        path.clone(),
+        SERVER_KEYS,
+        "an authorization server",
+    )?;
+    Ok(RawServer {
+        id: f.text("id")?,
+        audience: f.text("audience")?,
+        scopes: f.words("scopes")?,
         path,
     })
 }
@@ -393,10 +424,16 @@ fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
             })
         })?,
         servers: f.entries("servers", |path, node| {
-            let s = Mapping::new(doc, node, path, FAKE_SERVER_KEYS, "an authorization server")?;
+            moved_fake_server_keys(doc, &path, node)?;
+            let s = Mapping::new(
+                doc,
+                node,
+                path.clone(),
+                FAKE_SERVER_KEYS,
+                "what the fake adds to an authorization server",
+            )?;
             Ok(RawFakeServer {
-                audience: s.text("audience")?,
-                scopes: s.list("scopes")?.unwrap_or_default(),
+                path,
                 access_claims: s.claims("access_claims")?,
                 id_claims: s.claims("id_claims")?,
                 lifetimes: lifetimes(&s)?,
@@ -450,9 +487,62 @@ fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
     })
 }
 
-/// Checks every reference from one entry to another: a user's `app`, the keys of
-/// `fake.users` and `fake.apps`, and `fake.users.*.apps`. Copies nothing.
+/// An error for a 0.x file that still gives a server's audience or scopes under `fake.servers`,
+/// saying where they live now.
+fn moved_fake_server_keys(doc: &Doc<'_>, path: &YamlPath, node: &Node) -> Result<()> {
+    let Node::Map(entries) = node else {
+        return Ok(());
+    };
+    let Some(key) = path.last_key() else {
+        return Ok(());
+    };
+    let Some((moved, _)) = entries
+        .iter()
+        .find(|(k, _)| MOVED_FAKE_SERVER_KEYS.contains(&k.as_str()))
+    else {
+        return Ok(());
+    };
+    let mut at = doc.at(&path.key(moved), Target::Key);
+    at.path = path.key(moved).to_string();
+    Err(Error::Conflict {
+        at,
+        why: format!(
+            "`{moved}` moved to the top-level `servers.{key}.{moved}`, which both the embedded fake and a real org read; `fake.servers.{key}` keeps only `access_claims`, `id_claims` and `lifetimes`"
+        ),
+    })
+}
+
+/// Checks every reference from one entry to another: a user's `app`, the servers named by
+/// `authorization_server` and the keys of `fake.servers`, the keys of `fake.users` and
+/// `fake.apps`, and `fake.users.*.apps`. Copies nothing.
 fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
+    let server_names = || {
+        [ORG_SERVER, DEFAULT_SERVER]
+            .into_iter()
+            .chain(raw.servers.keys().map(String::as_str))
+    };
+    let known_server =
+        |name: &str| name == ORG_SERVER || name == DEFAULT_SERVER || raw.servers.contains_key(name);
+    let named = std::iter::once(&raw.authorization_server)
+        .chain(raw.apps.values().map(|a| &a.authorization_server))
+        .flatten();
+    let unknown_server = |path: &YamlPath, target: Target, name: &str| {
+        let mut hint = suggest::hint(name, server_names());
+        hint.push_str(
+            "; a custom server needs an entry under the top-level `servers:` (its Okta id, audience and scopes)",
+        );
+        Error::UnknownName {
+            at: doc.at(path, target),
+            kind: "authorization server",
+            name: name.to_owned(),
+            hint,
+        }
+    };
+    for server in named {
+        if !known_server(&server.value) {
+            return Err(unknown_server(&server.path, Target::Value, &server.value));
+        }
+    }
     let app_names = || raw.apps.keys().map(String::as_str);
     let unknown_app =
         |app: &Text| doc.unknown_name(&app.path, Target::Value, "app", &app.value, app_names());
@@ -492,6 +582,11 @@ fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
         for (name, app) in &fake.apps {
             if !raw.apps.contains_key(name) {
                 return Err(doc.unknown_name(&app.path, Target::Key, "app", name, app_names()));
+            }
+        }
+        for (name, server) in &fake.servers {
+            if !known_server(name) {
+                return Err(unknown_server(&server.path, Target::Key, name));
             }
         }
     }
@@ -549,6 +644,20 @@ impl<'d, 'n> Mapping<'d, 'n> {
         self.get(key)
             .map(|(node, path)| text(self.doc, node, path))
             .transpose()
+    }
+
+    /// `authorization_server`: the key of a server of this file, never expanded.
+    fn server_name(&self) -> Result<Option<Text>> {
+        let Some(t) = self.text("authorization_server")? else {
+            return Ok(None);
+        };
+        if t.value.contains("${") {
+            return Err(self.doc.invalid(
+                &t.path,
+                "`authorization_server` names `org`, `default` or a key of the top-level `servers:` and is never expanded; to take a server's Okta id from the environment, write it as `servers.<key>.id: ${VAR:-default}`",
+            ));
+        }
+        Ok(Some(t))
     }
 
     /// A key naming another entry of the file: text, and never expanded.

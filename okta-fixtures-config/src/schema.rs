@@ -15,8 +15,12 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The Okta org: a URL, or the embedded fake.
     pub org_url: OrgUrl,
-    /// The authorization server used when an app names none: `org` or a custom server id.
+    /// The authorization server used when an app names none: `org`, `default` or a key of
+    /// [`Config::servers`].
     pub authorization_server: String,
+    /// The authorization servers by the name tests and apps use: always `org` and `default`,
+    /// plus each entry of the top-level `servers:`.
+    pub servers: BTreeMap<String, Server>,
     /// Applications (OIDC clients) by their key in the file.
     pub apps: BTreeMap<String, App>,
     /// Test users by their key in the file.
@@ -38,6 +42,7 @@ impl fmt::Debug for Config {
             .field("source", &self.source)
             .field("org_url", &self.org_url)
             .field("authorization_server", &self.authorization_server)
+            .field("servers", &self.servers)
             .field("apps", &self.apps)
             .field("users", &self.users)
             .field("cache", &self.cache)
@@ -57,8 +62,48 @@ pub enum OrgUrl {
     Url(String),
 }
 
-/// The authorization server id that means Okta's org authorization server (`/oauth2/v1/...`).
+/// The name (and id) of Okta's org authorization server (`/oauth2/v1/...`).
 pub const ORG_SERVER: &str = "org";
+
+/// The name (and id) of the custom authorization server every org with API Access Management
+/// has, `default` (audience `api://default`).
+pub const DEFAULT_SERVER: &str = "default";
+
+/// One authorization server, as tests and apps name it and as Okta knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Server {
+    /// The name tests and apps use: `org`, `default` or a key of `servers:`.
+    pub key: String,
+    /// Okta's id of the server: `org`, `default` or `aus…` (the path segment of
+    /// `/oauth2/{id}`). Absent in the file = the key.
+    pub id: String,
+    /// The `aud` of its access tokens. `None` for the org server, whose audience is the org
+    /// URL. A custom server on a real org always has one (the file must give it); on the
+    /// embedded fake it defaults to `api://{key}`.
+    pub audience: Option<String>,
+    /// The custom scopes it defines (never the OIDC scopes): the file's `scopes`, else the
+    /// custom scopes the file's apps ask of this server (sorted).
+    pub scopes: Vec<String>,
+}
+
+impl Server {
+    /// Whether it is the org authorization server.
+    pub fn is_org(&self) -> bool {
+        self.key == ORG_SERVER
+    }
+}
+
+/// The scopes OpenID Connect and Okta define on every server, which `servers.<key>.scopes`
+/// does not list: <https://developer.okta.com/docs/api/oauth2/#scopes> (reserved scopes).
+pub const OIDC_SCOPES: [&str; 7] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+    "device_sso",
+];
 
 /// How an app obtains tokens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -307,13 +352,9 @@ pub enum ClaimValue {
     Value(serde_json::Value),
 }
 
-/// One authorization server of the fake.
+/// What only the fake adds to an authorization server (`fake.servers.<key>`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FakeServer {
-    /// `aud` of its access tokens. Default `api://{id}`.
-    pub audience: Option<String>,
-    /// Custom scopes it offers, beyond the OIDC ones and those the file's apps name.
-    pub scopes: Vec<String>,
     /// Claims added to access tokens.
     pub access_claims: BTreeMap<String, ClaimValue>,
     /// Claims added to ID tokens.
@@ -464,7 +505,8 @@ pub struct FakeSettings {
     pub org_name: Option<String>,
     /// Per-user profile, groups, claims, forced status; keyed by the user key of `users:`.
     pub users: BTreeMap<String, FakeUser>,
-    /// Custom authorization servers, keyed by id. `default` always exists.
+    /// Claims and lifetimes per authorization server, keyed by the server's key (`org`,
+    /// `default` or a key of `servers:`).
     pub servers: BTreeMap<String, FakeServer>,
     /// Per-app settings keyed by the app key of `apps:`.
     pub apps: BTreeMap<String, FakeApp>,
@@ -524,11 +566,44 @@ impl Config {
         }
     }
 
-    /// The authorization server an app uses: its own `authorization_server`, else the file's.
+    /// The key of the authorization server an app uses: its own `authorization_server`, else
+    /// the file's.
     pub fn server_for<'a>(&'a self, app: &'a App) -> &'a str {
         app.authorization_server
             .as_deref()
             .unwrap_or(&self.authorization_server)
+    }
+
+    /// The authorization server called `key` (`org`, `default` or a key of `servers:`), or an
+    /// error naming the closest key.
+    pub fn server(&self, key: &str) -> crate::Result<&Server> {
+        self.servers
+            .get(key)
+            .ok_or_else(|| crate::Error::UnknownName {
+                at: self.location("servers"),
+                kind: "authorization server",
+                name: key.to_owned(),
+                hint: crate::suggest::hint(key, self.servers.keys().map(String::as_str)),
+            })
+    }
+
+    /// The servers in use: those the file's apps sign in with and each entry of `servers:`,
+    /// sorted by key.
+    pub fn servers_in_use(&self) -> Vec<&Server> {
+        let keys: std::collections::BTreeSet<&str> = self
+            .apps
+            .values()
+            .map(|a| self.server_for(a))
+            .chain(
+                self.servers
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| *k != ORG_SERVER && *k != DEFAULT_SERVER),
+            )
+            .collect();
+        keys.into_iter()
+            .filter_map(|k| self.servers.get(k))
+            .collect()
     }
 
     fn location(&self, path: &str) -> Box<crate::Location> {

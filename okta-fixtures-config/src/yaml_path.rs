@@ -38,6 +38,14 @@ impl YamlPath {
         Self(segs)
     }
 
+    /// The last segment, when it is a key.
+    pub(crate) fn last_key(&self) -> Option<&str> {
+        match self.0.last() {
+            Some(Seg::Key(k)) => Some(k),
+            _ => None,
+        }
+    }
+
     /// The segments from the root down.
     pub(crate) fn segs(&self) -> &[Seg] {
         &self.0

@@ -265,7 +265,8 @@ impl TokenRequest {
         self
     }
 
-    /// Uses this authorization server (`org` or a custom server id) instead of the app's.
+    /// Uses this authorization server (`org`, `default` or a key of fixtures.yaml's
+    /// `servers:`) instead of the app's.
     pub fn server(mut self, server: impl Into<String>) -> Self {
         self.server = Some(server.into());
         self
@@ -350,17 +351,24 @@ impl TokenRequest {
     /// The cache key, from the config.
     fn key(&self, config: &Config) -> Result<Key> {
         let (user, app) = self.user_and_app(config)?;
-        let server = self
+        let name = self
             .server
             .as_deref()
             .unwrap_or_else(|| config.server_for(app));
+        let server = config.server(name).map_err(|_| {
+            let who = match user {
+                Some(user) => format!("user `{}` with app `{}`", user.name, app.name),
+                None => format!("app `{}`", app.name),
+            };
+            Error::unknown_server(config, name, Some(who))
+        })?;
         let org = match &config.org_url {
             OrgUrl::Fake => "fake",
             OrgUrl::Url(u) => u.as_str(),
         };
         let key = Key::new(
             org,
-            server,
+            &server.id,
             &app.client_id,
             user.map(|u| u.username.as_str()),
             app.flow,

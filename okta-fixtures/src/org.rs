@@ -5,21 +5,23 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use okta_fixtures_config::{Config, ORG_SERVER};
+use okta_fixtures_config::{Config, ORG_SERVER, Server};
 
 /// The Okta org a fixtures.yaml points at (the embedded fake, started on first use, when it
 /// says `org_url: fake`).
 ///
-/// Cheap to clone. Configure the resource server under test from it:
+/// Cheap to clone. Configure the resource server under test from it, by the server's name in
+/// fixtures.yaml:
 ///
 /// ```
 /// # #[tokio::main] async fn main() -> okta_fixtures::Result<()> {
 /// let org = okta_fixtures::org().await?;
-/// let default = org.server("default");
+/// let default = org.server("default")?;
 /// assert_eq!(default.issuer(), format!("{}/oauth2/default", org.url()));
 /// assert_eq!(default.jwks_uri(), format!("{}/oauth2/default/v1/keys", org.url()));
 /// assert_eq!(default.audience(), "api://default");
-/// assert_eq!(org.server("org").issuer(), org.url());
+/// assert_eq!(org.server("org")?.issuer(), org.url());
+/// assert!(org.server("ordrs").unwrap_err().to_string().contains("did you mean `orders`?"));
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -27,61 +29,40 @@ pub struct Org(Arc<Inner>);
 
 struct Inner {
     url: String,
+    config: Config,
     default_server: String,
-    audiences: BTreeMap<String, String>,
-    servers: Vec<String>,
+    servers: BTreeMap<String, AuthorizationServer>,
     #[cfg(feature = "fake")]
     fake: Option<crate::fake::FakeOkta>,
 }
 
 impl Org {
-    /// The org at `url` (no trailing slash), with the servers and audiences `config` names.
+    /// The org at `url` (no trailing slash), its servers where Okta's URL layout puts them.
     pub(crate) fn new(url: &str, config: &Config) -> Self {
-        Self::build(url, config, true)
+        let url = url.trim_end_matches('/');
+        let servers = config
+            .servers
+            .values()
+            .map(|s| (s.key.clone(), AuthorizationServer::at(url, s)))
+            .collect();
+        Org(Arc::new(Inner {
+            url: url.to_owned(),
+            config: config.clone(),
+            default_server: config.authorization_server.clone(),
+            servers,
+            #[cfg(feature = "fake")]
+            fake: None,
+        }))
     }
 
     /// The org of a running fake, which it keeps alive.
     #[cfg(feature = "fake")]
     pub(crate) fn with_fake(config: &Config, fake: crate::fake::FakeOkta) -> Self {
-        let mut org = Self::build(fake.org_url().trim_end_matches('/'), config, false);
+        let mut org = Self::new(fake.org_url(), config);
         if let Some(inner) = Arc::get_mut(&mut org.0) {
             inner.fake = Some(fake);
         }
         org
-    }
-
-    fn build(url: &str, config: &Config, real: bool) -> Self {
-        let mut servers: Vec<String> = std::iter::once(config.authorization_server.clone())
-            .chain(
-                config
-                    .apps
-                    .values()
-                    .filter_map(|a| a.authorization_server.clone()),
-            )
-            .chain(config.fake.servers.keys().cloned())
-            .collect();
-        servers.sort();
-        servers.dedup();
-        // Only the fake reads `fake.servers.*.audience`; a real org's custom servers get the
-        // audience Okta gives new ones, `api://{id}` (`api://default` for `default`).
-        let audiences = if real {
-            BTreeMap::new()
-        } else {
-            config
-                .fake
-                .servers
-                .iter()
-                .filter_map(|(id, s)| Some((id.clone(), s.audience.clone()?)))
-                .collect()
-        };
-        Org(Arc::new(Inner {
-            url: url.trim_end_matches('/').to_owned(),
-            default_server: config.authorization_server.clone(),
-            audiences,
-            servers,
-            #[cfg(feature = "fake")]
-            fake: None,
-        }))
     }
 
     /// The org URL, e.g. `https://dev-123.okta.com` or the fake's `http://127.0.0.1:PORT`.
@@ -107,35 +88,26 @@ impl Org {
         self.0.fake.as_ref()
     }
 
-    /// An authorization server by id: `org` for the org server, else a custom server id.
-    /// Any id is accepted (a real org may have servers fixtures.yaml does not name).
-    pub fn server(&self, id: &str) -> AuthorizationServer {
-        let issuer = if id == ORG_SERVER {
-            self.0.url.clone()
-        } else {
-            format!("{}/oauth2/{id}", self.0.url)
-        };
-        let audience = match self.0.audiences.get(id) {
-            Some(a) => a.clone(),
-            None if id == ORG_SERVER => self.0.url.clone(),
-            None => format!("api://{id}"),
-        };
-        AuthorizationServer {
-            id: id.to_owned(),
-            issuer,
-            audience,
-        }
+    /// The authorization server fixtures.yaml calls `name`: `org`, `default` or a key of its
+    /// `servers:`. An unknown name is an error naming the closest one.
+    pub fn server(&self, name: &str) -> crate::Result<AuthorizationServer> {
+        self.0
+            .servers
+            .get(name)
+            .cloned()
+            .ok_or_else(|| crate::Error::unknown_server(&self.0.config, name, None))
     }
 
     /// The server apps use when they name none (`authorization_server` in fixtures.yaml).
     pub fn default_server(&self) -> AuthorizationServer {
-        self.server(&self.0.default_server)
+        // The config checked that the file's `authorization_server` names one of its servers.
+        self.0.servers[&self.0.default_server].clone()
     }
 
-    /// The servers fixtures.yaml names (its `authorization_server`, the apps' and the fake's),
-    /// sorted by id.
-    pub fn servers(&self) -> impl Iterator<Item = AuthorizationServer> + '_ {
-        self.0.servers.iter().map(|id| self.server(id))
+    /// Every server of fixtures.yaml (`org`, `default` and each of `servers:`), sorted by
+    /// name.
+    pub fn servers(&self) -> impl Iterator<Item = &AuthorizationServer> + '_ {
+        self.0.servers.values()
     }
 }
 
@@ -144,7 +116,7 @@ impl fmt::Debug for Org {
         f.debug_struct("Org")
             .field("url", &self.0.url)
             .field("default_server", &self.0.default_server)
-            .field("servers", &self.0.servers)
+            .field("servers", &self.0.servers.keys().collect::<Vec<_>>())
             .field("fake", &self.is_fake())
             .finish()
     }
@@ -153,20 +125,55 @@ impl fmt::Debug for Org {
 /// One authorization server of an org: where its endpoints are and what its tokens say.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizationServer {
+    name: String,
     id: String,
     issuer: String,
     audience: String,
+    authorize_url: String,
+    token_url: String,
+    jwks_uri: String,
+    discovery_url: String,
 }
 
 impl AuthorizationServer {
-    /// Its id: `org`, or a custom server id such as `default`.
+    /// `server` of the org at `org_url`, where Okta's URL layout puts its endpoints.
+    fn at(org_url: &str, server: &Server) -> Self {
+        let (issuer, endpoints) = if server.is_org() {
+            // The org server's issuer is the org URL, but its endpoints sit under /oauth2.
+            (org_url.to_owned(), format!("{org_url}/oauth2/v1"))
+        } else {
+            let issuer = format!("{org_url}/oauth2/{}", server.id);
+            let endpoints = format!("{issuer}/v1");
+            (issuer, endpoints)
+        };
+        AuthorizationServer {
+            name: server.key.clone(),
+            id: server.id.clone(),
+            audience: server
+                .audience
+                .clone()
+                .unwrap_or_else(|| org_url.to_owned()),
+            authorize_url: format!("{endpoints}/authorize"),
+            token_url: format!("{endpoints}/token"),
+            jwks_uri: format!("{endpoints}/keys"),
+            discovery_url: format!("{issuer}/.well-known/openid-configuration"),
+            issuer,
+        }
+    }
+
+    /// Its name in fixtures.yaml: `org`, `default` or a key of `servers:`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its Okta id: `org`, `default` or `aus…` (`servers.<name>.id`).
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// Whether it is the org authorization server (`/oauth2/v1/...`).
     pub fn is_org(&self) -> bool {
-        self.id == ORG_SERVER
+        self.name == ORG_SERVER
     }
 
     /// The `iss` of its tokens: the org URL for the org server, else `{org}/oauth2/{id}`.
@@ -174,39 +181,31 @@ impl AuthorizationServer {
         &self.issuer
     }
 
-    /// The default `aud` of its access tokens: the org URL for the org server, `api://{id}`
-    /// for a custom server (on the fake, `fake.servers.{id}.audience` when set).
+    /// The `aud` of its access tokens: `servers.<name>.audience` (`api://default` for
+    /// `default`, the org URL for the org server).
     pub fn audience(&self) -> &str {
         &self.audience
     }
 
-    /// `{issuer}/v1/keys`.
-    pub fn jwks_uri(&self) -> String {
-        self.endpoint("keys")
+    /// Where its signing keys are published.
+    pub fn jwks_uri(&self) -> &str {
+        &self.jwks_uri
     }
 
-    /// `{issuer}/v1/authorize`.
-    pub fn authorize_url(&self) -> String {
-        self.endpoint("authorize")
+    /// Its `/authorize` endpoint.
+    pub fn authorize_url(&self) -> &str {
+        &self.authorize_url
     }
 
-    /// `{issuer}/v1/token`.
-    pub fn token_url(&self) -> String {
-        self.endpoint("token")
+    /// Its `/token` endpoint.
+    pub fn token_url(&self) -> &str {
+        &self.token_url
     }
 
-    /// `{issuer}/.well-known/openid-configuration`.
-    pub fn discovery_url(&self) -> String {
-        format!("{}/.well-known/openid-configuration", self.issuer)
-    }
-
-    fn endpoint(&self, name: &str) -> String {
-        if self.is_org() {
-            // The org server's issuer is the org URL, but its endpoints sit under /oauth2.
-            format!("{}/oauth2/v1/{name}", self.issuer)
-        } else {
-            format!("{}/v1/{name}", self.issuer)
-        }
+    /// Its discovery document: `{issuer}/.well-known/openid-configuration` (for the org server,
+    /// at the org URL).
+    pub fn discovery_url(&self) -> &str {
+        &self.discovery_url
     }
 }
 
@@ -218,13 +217,13 @@ mod tests {
         okta_fixtures_config::parse_str(yaml, None, &|_| None).unwrap()
     }
 
-    const YAML: &str = "org_url: https://dev-1.okta.com\nauthorization_server: default\napps:\n  spa:\n    client_id: c\n    redirect_uri: http://localhost/cb\n    flow: code\n  legacy:\n    client_id: l\n    redirect_uri: http://localhost/cb\n    flow: implicit\n    authorization_server: org\nusers: {}\nfake:\n  servers:\n    orders:\n      audience: https://orders.example.com\n";
+    const YAML: &str = "org_url: https://dev-1.okta.com\nauthorization_server: default\nservers:\n  orders:\n    id: aus1orders\n    audience: https://orders.example.com\napps:\n  spa:\n    client_id: c\n    redirect_uri: http://localhost/cb\n    flow: code\n  legacy:\n    client_id: l\n    redirect_uri: http://localhost/cb\n    flow: implicit\n    authorization_server: org\nusers: {}\n";
 
     #[test]
     fn paths_follow_okta_for_org_and_custom_servers() {
         let org = Org::new("https://dev-1.okta.com/", &config(YAML));
         assert_eq!(org.url(), "https://dev-1.okta.com");
-        let o = org.server("org");
+        let o = org.server("org").unwrap();
         assert!(o.is_org());
         assert_eq!(o.issuer(), "https://dev-1.okta.com");
         assert_eq!(o.audience(), "https://dev-1.okta.com");
@@ -239,7 +238,7 @@ mod tests {
             "https://dev-1.okta.com/.well-known/openid-configuration"
         );
         let d = org.default_server();
-        assert_eq!(d.id(), "default");
+        assert_eq!((d.name(), d.id()), ("default", "default"));
         assert_eq!(d.issuer(), "https://dev-1.okta.com/oauth2/default");
         assert_eq!(
             d.authorize_url(),
@@ -257,17 +256,19 @@ mod tests {
     }
 
     #[test]
-    fn servers_named_by_the_file_are_listed_and_fake_audiences_apply_to_the_fake_only() {
-        let c = config(YAML);
-        let real = Org::new("https://dev-1.okta.com", &c);
-        let ids: Vec<String> = real.servers().map(|s| s.id().to_owned()).collect();
-        assert_eq!(ids, ["default", "orders", "org"]);
-        assert_eq!(real.server("orders").audience(), "api://orders");
-        let fake_like = Org::build("http://127.0.0.1:1", &c, false);
-        assert_eq!(
-            fake_like.server("orders").audience(),
-            "https://orders.example.com"
+    fn a_server_is_named_by_its_key_and_reached_by_its_okta_id() {
+        let org = Org::new("https://dev-1.okta.com", &config(YAML));
+        let names: Vec<&str> = org.servers().map(AuthorizationServer::name).collect();
+        assert_eq!(names, ["default", "orders", "org"]);
+        let orders = org.server("orders").unwrap();
+        assert_eq!(orders.id(), "aus1orders");
+        assert_eq!(orders.issuer(), "https://dev-1.okta.com/oauth2/aus1orders");
+        assert_eq!(orders.audience(), "https://orders.example.com");
+        let e = org.server("order").unwrap_err().to_string();
+        assert!(
+            e.contains("unknown authorization server `order`, did you mean `orders`?"),
+            "{e}"
         );
-        assert!(!real.is_fake());
+        assert!(!org.is_fake());
     }
 }

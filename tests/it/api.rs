@@ -23,7 +23,7 @@ mod discovered {
         let org = okta_fixtures::org().await.unwrap();
         assert_eq!(
             t.access_claims().unwrap()["iss"],
-            org.server("default").issuer()
+            org.server("default").unwrap().issuer()
         );
         assert_eq!(t.id_claims().unwrap()["aud"], t.client_id());
     }
@@ -81,7 +81,7 @@ mod discovered {
     #[tokio::test]
     async fn org_lists_the_servers_the_file_names() {
         let org = okta_fixtures::org().await.unwrap();
-        let ids: Vec<String> = org.servers().map(|s| s.id().to_owned()).collect();
+        let ids: Vec<String> = org.servers().map(|s| s.name().to_owned()).collect();
         assert!(
             ids.contains(&"default".to_owned()) && ids.contains(&"org".to_owned()),
             "{ids:?}"

@@ -591,7 +591,10 @@ mod refresh {
         let first = f.request("alice").tokens().await.unwrap();
         let org = f.org().await.unwrap();
         let res = reqwest::Client::new()
-            .post(format!("{}/v1/revoke", org.server("default").issuer()))
+            .post(format!(
+                "{}/v1/revoke",
+                org.server("default").unwrap().issuer()
+            ))
             .form(&[
                 ("token", first.refresh_token().unwrap()),
                 ("token_type_hint", "refresh_token"),

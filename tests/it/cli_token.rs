@@ -508,8 +508,8 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
     assert!(env_count > 5, "the root file references its variables");
     let mut expected = vec!["file"];
     expected.extend(std::iter::repeat_n("env", env_count));
-    // Its apps use `default` and `org`; the org line covers `org`.
-    expected.extend(["parse", "org", "server", "sign-in", "sign-in"]);
+    // Its apps use `default` and `org`, and it declares `orders`; the org line covers `org`.
+    expected.extend(["parse", "org", "server", "server", "sign-in", "sign-in"]);
     let got = checks(&ran.stdout);
     assert!(got.iter().all(|(ok, _)| *ok), "{}", ran.stdout);
     assert_eq!(
@@ -736,13 +736,15 @@ fn doctor_checks_each_server_of_a_running_org() {
             "\
 org_url: {org}
 authorization_server: default
+servers:
+  lost: {{ id: nosuch, audience: 'api://lost' }}
 apps:
   spa: {{ client_id: spa-client, redirect_uri: 'http://localhost:8080/login/callback', flow: code }}
   lost:
     client_id: spa-client
     redirect_uri: 'http://localhost:8080/login/callback'
     flow: code
-    authorization_server: nosuch
+    authorization_server: lost
 users:
   alice: {{ username: alice@example.com, password: correct-horse, app: spa }}
   bob: {{ username: bob@example.com, password: battery-staple, app: lost }}
@@ -758,10 +760,11 @@ users:
         ),
         format!(
             "FAIL server  GET {org}/oauth2/nosuch/.well-known/openid-configuration answered 404: \
-             the org has no authorization server `nosuch`"
+             the org has no authorization server with id `nosuch` (server `lost`); fix \
+             `servers.lost.id`"
         ),
         "ok   sign-in user `alice` with app `spa` (server `default`)".into(),
-        "FAIL sign-in user `bob` with app `lost` (server `nosuch`): not tried, server `nosuch` \
+        "FAIL sign-in user `bob` with app `lost` (server `lost`): not tried, server `lost` \
          failed its check above"
             .into(),
     ] {

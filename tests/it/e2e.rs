@@ -19,7 +19,7 @@ use okta_fixtures::fake::{FakeOkta, FakeState, Mint};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// The authorization server the orders API trusts (fixtures.yaml's `fake.servers.orders`).
+/// The authorization server the orders API trusts (fixtures.yaml's `servers.orders`).
 const SERVER: &str = "orders";
 
 /// The orders API of these tests, trusting the org's `orders` server. It runs on a thread and
@@ -27,7 +27,9 @@ const SERVER: &str = "orders";
 /// share it.
 static API: LazyLock<Shared> = LazyLock::new(|| {
     let org = okta_fixtures::blocking::org().expect("the org of the workspace's fixtures.yaml");
-    let server = org.server(SERVER);
+    let server = org
+        .server(SERVER)
+        .expect("fixtures.yaml names the orders server");
     let settings = api::Settings::new(server.issuer(), server.jwks_uri(), server.audience());
     let served = settings.clone();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -455,7 +457,7 @@ mod org_server {
         // Signed by a key the org server publishes, for the legacy app.
         let verifier = api::Verifier::new(api::Settings::new(
             org.url(),
-            org.server("org").jwks_uri(),
+            org.server("org").unwrap().jwks_uri(),
             "legacy-client",
         ));
         let verified = verifier.verify(token.id_token().unwrap()).await.unwrap();

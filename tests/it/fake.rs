@@ -25,6 +25,8 @@ use crate::support::{client, form_fields, location_params};
 pub(crate) const YAML: &str = r#"
 org_url: fake
 authorization_server: default
+servers:
+  default: { scopes: [orders:read, orders:write, reports:read] }
 apps:
   spa: { client_id: spa-client, redirect_uri: "http://localhost:8080/login/callback", flow: code, scopes: [openid, profile, email, offline_access] }
   web: { client_id: web-client, client_secret: web-secret, redirect_uri: "http://localhost:8080/authorization-code/callback", flow: code, scopes: [openid, profile, email, orders:read] }
@@ -63,8 +65,6 @@ fake:
     outsider: { apps: [web] }
   servers:
     default:
-      audience: api://default
-      scopes: [orders:read, orders:write, reports:read]
       access_claims: { groups: $groups, tier: gold }
   apps:
     ropc: { grant_types: [authorization_code, password, refresh_token] }

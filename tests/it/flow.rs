@@ -87,14 +87,14 @@ users:
 /// Fixtures with an embedded fake of their own: `org_url: fake`, the apps and users above, and
 /// `extra` YAML (top-level keys such as `http:` or `fake:`).
 pub(crate) fn fixtures(extra: &str) -> Fixtures {
-    let has_fake = extra.lines().any(|l| l.starts_with("fake:"));
-    let fake = if has_fake {
+    let has_servers = extra.lines().any(|l| l.starts_with("servers:"));
+    let servers = if has_servers {
         ""
     } else {
-        "fake:\n  servers:\n    default:\n      scopes: [orders:read, reports:read]\n"
+        "servers:\n  default:\n    scopes: [orders:read, reports:read]\n"
     };
     let yaml =
-        format!("org_url: fake\nauthorization_server: default\n{APPS}{USERS}{extra}\n{fake}");
+        format!("org_url: fake\nauthorization_server: default\n{APPS}{USERS}{extra}\n{servers}");
     Fixtures::new(parse_str(&yaml, None, &|_| None).expect("test YAML is valid"))
 }
 
@@ -133,7 +133,7 @@ mod flows {
         let f = fixtures("");
         let t = f.request("alice").tokens().await.unwrap();
         let org = f.org().await.unwrap();
-        let server = org.server("default");
+        let server = org.server("default").unwrap();
         let at = t.access_claims().unwrap();
         assert_eq!(at["iss"], server.issuer());
         assert_eq!(at["aud"], "api://default");
@@ -279,7 +279,7 @@ mod authn_statuses {
 
     fn with_status(status: &str) -> Fixtures {
         fixtures(&format!(
-            "fake:\n  users:\n    alice:\n      status: {status}\n  servers:\n    default:\n      scopes: [orders:read]\n"
+            "servers:\n  default:\n    scopes: [orders:read]\nfake:\n  users:\n    alice:\n      status: {status}\n"
         ))
     }
 
@@ -363,7 +363,7 @@ mod authorize_errors {
     #[tokio::test]
     async fn a_user_not_assigned_to_the_app() {
         let f = fixtures(
-            "fake:\n  users:\n    alice:\n      apps: [web]\n  servers:\n    default:\n      scopes: [orders:read]\n",
+            "servers:\n  default:\n    scopes: [orders:read]\nfake:\n  users:\n    alice:\n      apps: [web]\n",
         );
         let e = f.request("alice").tokens().await.unwrap_err();
         match &e {
@@ -463,19 +463,19 @@ mod authorize_errors {
         let f = fixtures("");
         let e = f
             .request("alice")
-            .server("nosuchserver")
+            .server("defualt")
             .tokens()
             .await
             .unwrap_err();
-        let msg = e.to_string();
-        assert!(msg.contains("nosuchserver"), "{msg}");
         assert!(
-            matches!(
-                &e,
-                Error::Okta { status: 404, .. } | Error::NotFormPost { status: 404, .. }
-            ),
+            matches!(&e, Error::UnknownServer { name, .. } if name == "defualt"),
             "{e:?}"
         );
+        let msg = e.to_string();
+        assert!(msg.contains("did you mean `default`?"), "{msg}");
+        assert!(msg.contains("`servers:`"), "{msg}");
+        // Nothing was asked of Okta.
+        assert_eq!(stats(&f).await.requests("authn"), 0);
     }
 
     #[tokio::test]
@@ -676,9 +676,7 @@ mod secrets {
         let mut tokens = Vec::new();
 
         // Succeeding flows of every kind: their tokens must not be logged.
-        let f = fixtures(
-            "fake:\n  users:\n    bob:\n      status: PASSWORD_WARN\n  servers:\n    default:\n      scopes: [orders:read, reports:read]\n",
-        );
+        let f = fixtures("fake:\n  users:\n    bob:\n      status: PASSWORD_WARN\n");
         for (user, app) in [
             ("alice", "spa"),
             ("bob", "web"),

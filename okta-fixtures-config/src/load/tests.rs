@@ -119,8 +119,30 @@ fn root_fixtures_yaml_loads_with_no_environment() {
     assert_eq!(c.fake.org_name.as_deref(), Some("Example Org"));
     assert_eq!(c.fake.users["alice"].groups, ["Everyone", "admins"]);
     let default = &c.fake.servers["default"];
-    assert_eq!(default.audience.as_deref(), Some("api://default"));
     assert_eq!(default.access_claims["groups"], ClaimValue::Groups);
+
+    assert_eq!(
+        c.servers.keys().collect::<Vec<_>>(),
+        ["default", "orders", "org"]
+    );
+    let d = c.server("default").unwrap();
+    assert_eq!(d.id, "default");
+    assert_eq!(d.audience.as_deref(), Some("api://default"));
+    // The custom scopes the apps ask of `default`, in the order they name them.
+    assert_eq!(d.scopes, ["orders:read", "orders:write", "reports:read"]);
+    let orders = c.server("orders").unwrap();
+    assert_eq!(
+        (orders.id.as_str(), orders.audience.as_deref()),
+        ("orders", Some("api://orders"))
+    );
+    assert_eq!(
+        orders.scopes,
+        ["orders:read", "orders:write", "reports:read"]
+    );
+    let org = c.server("org").unwrap();
+    assert!(org.is_org() && org.audience.is_none() && org.scopes.is_empty());
+    let in_use: Vec<&str> = c.servers_in_use().iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(in_use, ["default", "orders", "org"]);
 }
 
 #[test]
@@ -129,7 +151,7 @@ fn root_fixtures_yaml_takes_every_override_from_the_environment() {
         ROOT,
         &[
             ("OKTA_ORG_URL", "https://dev-123.okta.com/"),
-            ("OKTA_AUTHORIZATION_SERVER", "aus1a2b3c4"),
+            ("OKTA_ORDERS_SERVER_ID", "aus1a2b3c4"),
             ("OKTA_SPA_CLIENT_ID", "0oaSPA"),
             ("OKTA_WEB_CLIENT_ID", "0oaWEB"),
             ("OKTA_WEB_CLIENT_SECRET", "real-web-secret"),
@@ -145,8 +167,11 @@ fn root_fixtures_yaml_takes_every_override_from_the_environment() {
     )
     .unwrap();
     assert_eq!(c.org_url, OrgUrl::Url("https://dev-123.okta.com".into()));
-    assert_eq!(c.authorization_server, "aus1a2b3c4");
-    assert_eq!(c.server_for(c.app("spa").unwrap()), "aus1a2b3c4");
+    assert_eq!(c.authorization_server, "default");
+    assert_eq!(c.server_for(c.app("spa").unwrap()), "default");
+    let orders = c.server("orders").unwrap();
+    assert_eq!(orders.id, "aus1a2b3c4");
+    assert_eq!(orders.audience.as_deref(), Some("api://orders"));
     assert_eq!(c.server_for(c.app("legacy").unwrap()), "org");
     for (app, id) in [
         ("spa", "0oaSPA"),
@@ -678,8 +703,45 @@ fn redirect_uris_must_be_absolute_urls() {
     "Invalid", "fake.servers.default.lifetimes.code", (5, 15), "greater than zero"
 )]
 #[case(
-    "fake:\n  servers:\n    'a b': {}\n",
-    "Invalid", r#"fake.servers."a b""#, (3, 5), "a server id of letters"
+    "servers:\n  'a b': {}\n",
+    "Invalid", r#"servers."a b""#, (2, 3), "Okta id"
+)]
+#[case(
+    "servers:\n  orders: {id: 'https://dev-1.okta.com/oauth2/aus1'}\n",
+    "Invalid", "servers.orders.id", (2, 16), "not a URL"
+)]
+#[case::org_is_built_in("servers:\n  org: {}\n", "Conflict", "servers.org", (2, 3), "built in")]
+#[case::default_keeps_its_id(
+    "servers:\n  default: {id: aus1}\n",
+    "Conflict", "servers.default.id", (2, 13), "`default` is the id"
+)]
+#[case::oidc_scope_listed(
+    "servers:\n  orders: {scopes: [orders:read, openid]}\n",
+    "Invalid", "servers.orders.scopes", (2, 20), "`openid` is defined on every server"
+)]
+#[case::custom_server_without_audience_on_a_real_org(
+    "org_url: https://dev-1.okta.com\nservers:\n  orders:\n    id: aus1\n",
+    "Conflict", "servers.orders.audience", (3, 3), "needs its `audience`"
+)]
+#[case::audience_under_fake_servers(
+    "servers:\n  orders: {}\nfake:\n  servers:\n    orders:\n      audience: api://orders\n",
+    "Conflict", "fake.servers.orders.audience", (6, 7), "moved to the top-level `servers.orders.audience`"
+)]
+#[case::scopes_under_fake_servers(
+    "fake:\n  servers:\n    default: {scopes: [orders:read]}\n",
+    "Conflict", "fake.servers.default.scopes", (3, 15), "moved to the top-level `servers.default.scopes`"
+)]
+#[case::fake_server_not_declared(
+    "fake:\n  servers:\n    orders: {access_claims: {a: b}}\n",
+    "UnknownName", "fake.servers.orders", (3, 5), "top-level `servers:`"
+)]
+#[case::server_misspelt(
+    "servers:\n  orders: {}\nauthorization_server: ordrs\n",
+    "UnknownName", "authorization_server", (3, 23), "unknown authorization server `ordrs`, did you mean `orders`?"
+)]
+#[case::server_from_a_variable(
+    "authorization_server: ${OKTA_SERVER:-default}\n",
+    "Invalid", "authorization_server", (1, 23), "servers.<key>.id"
 )]
 #[case::tab_indentation("apps:\n  spa:\n\tclient_id: x\n", "Syntax", "apps.spa", (3, 1), "tab")]
 #[case::unclosed_quote_where_it_opened(
@@ -745,11 +807,11 @@ fn redirect_uris_must_be_absolute_urls() {
 )]
 #[case::server_as_a_url(
     spa("    authorization_server: https://dev-1.okta.com/oauth2/default\n"),
-    "Invalid", "apps.spa.authorization_server", (6, 27), "authorization server"
+    "UnknownName", "apps.spa.authorization_server", (6, 27), "unknown authorization server"
 )]
 #[case::server_with_a_slash(
     "authorization_server: a/b\n",
-    "Invalid", "authorization_server", (1, 23), "authorization server"
+    "UnknownName", "authorization_server", (1, 23), "expected one of: `org`, `default`"
 )]
 #[case::empty_secret(
     spa("    client_secret: ${EMPTY:-}\n"),

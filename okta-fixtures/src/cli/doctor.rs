@@ -194,7 +194,10 @@ fn check(
     for id in servers.iter().filter(|id| *id != ORG_SERVER) {
         let answered = match runtime.block_on(discovery(&client, &org, id)) {
             Ok(()) => {
-                let url = org.server(id).discovery_url();
+                let url = org
+                    .server(id)
+                    .map(|s| s.discovery_url().to_owned())
+                    .unwrap_or_default();
                 report.ok("server", format!("`{id}` answers {url} (issuer matches)"))?;
                 true
             }
@@ -279,27 +282,21 @@ fn summary(config: &Config) -> String {
     )
 }
 
-/// The authorization servers the file's apps use, sorted.
+/// The authorization servers in use, sorted by name.
 fn servers_used(config: &Config) -> Vec<String> {
-    let mut ids: Vec<String> = std::iter::once(config.authorization_server.clone())
-        .chain(
-            config
-                .apps
-                .values()
-                .map(|a| config.server_for(a).to_owned()),
-        )
-        .collect();
-    ids.sort();
-    ids.dedup();
-    ids
+    config
+        .servers_in_use()
+        .into_iter()
+        .map(|s| s.key.clone())
+        .collect()
 }
 
 /// Fetches server `id`'s discovery document and checks its issuer; the error says what to fix.
 async fn discovery(client: &reqwest::Client, org: &Org, id: &str) -> Result<(), String> {
-    let server = org.server(id);
+    let server = org.server(id).map_err(|e| chain(&e))?;
     let url = server.discovery_url();
     let res = client
-        .get(&url)
+        .get(url)
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
@@ -314,9 +311,10 @@ async fn discovery(client: &reqwest::Client, org: &Org, id: &str) -> Result<(), 
     let status = res.status();
     if status == reqwest::StatusCode::NOT_FOUND && id != ORG_SERVER {
         return Err(format!(
-            "GET {url} answered 404: the org has no authorization server `{id}`; fix \
-             `authorization_server` in fixtures.yaml (`org` or a custom server id), or create \
-             the server in Okta (Security > API > Authorization Servers)"
+            "GET {url} answered 404: the org has no authorization server with id `{}` (server \
+             `{id}`); fix `servers.{id}.id` in fixtures.yaml (Admin Console: Security > API > \
+             Authorization Servers), or create the server in Okta",
+            server.id()
         ));
     }
     if !status.is_success() {

@@ -112,8 +112,12 @@ fn summary(fake: &FakeOkta, config: &Config, path: &Path, key_dir: &Path, fresh:
              this fake"
         ));
     }
-    for id in fake.servers() {
-        line(format!("  issuer {id:<12} {}", fake.issuer(&id)));
+    for server in config.servers.values() {
+        line(format!(
+            "  issuer {:<12} {}",
+            server.key,
+            fake.issuer(&server.id)
+        ));
     }
     for (key, app) in &config.apps {
         let auth = match app.token_endpoint_auth {
@@ -199,6 +203,9 @@ mod tests {
     const YAML: &str = "
 org_url: fake
 authorization_server: default
+servers:
+  reports: { audience: 'api://reports' }
+  extra: { id: aus1extra, audience: 'api://extra' }
 apps:
   spa: { client_id: spa-client, redirect_uri: 'http://localhost:8080/cb', flow: code }
   web:
@@ -215,9 +222,6 @@ apps:
     authorization_server: reports
 users:
   alice: { username: alice@example.com, password: alice-password-value, app: spa }
-fake:
-  servers:
-    extra: { audience: 'api://extra' }
 ";
 
     #[tokio::test]
@@ -231,8 +235,8 @@ fake:
             .start()
             .await
             .unwrap();
-        // The org server, `default`, the `fake:` section's and those the file names.
-        assert_eq!(fake.servers(), ["default", "extra", "org", "reports"]);
+        // The org server, `default` and those of `servers:`, by their Okta ids.
+        assert_eq!(fake.servers(), ["aus1extra", "default", "org", "reports"]);
         let text = summary(&fake, &config, Path::new("fixtures.yaml"), &keys, false);
         let org = fake.org_url().to_owned();
         let elsewhere = |url: &str| {
@@ -254,7 +258,7 @@ fake:
             format!("issuer org          {org}\n"),
             format!("issuer default      {org}/oauth2/default\n"),
             format!("issuer reports      {org}/oauth2/reports\n"),
-            format!("issuer extra        {org}/oauth2/extra\n"),
+            format!("issuer extra        {org}/oauth2/aus1extra\n"),
             "app    spa          client_id spa-client, flow code, public, server default".into(),
             "app    web          client_id web-client, flow code, client_secret_basic, server org"
                 .into(),

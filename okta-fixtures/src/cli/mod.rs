@@ -165,6 +165,8 @@ mod tests {
     pub(super) const YAML: &str = "
 org_url: https://dev-1.okta.com
 authorization_server: default
+servers:
+  reports: { id: aus1reports, audience: 'api://reports' }
 apps:
   spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
   legacy:

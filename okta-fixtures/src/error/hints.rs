@@ -171,9 +171,10 @@ pub(super) fn token(error: &str, description: Option<&str>) -> &'static str {
 pub(super) fn okta(code: &str) -> &'static str {
     match code {
         "E0000007" => {
-            "; the authorization server does not exist: fix `authorization_server` in \
-             fixtures.yaml, or the server the test names (`server = \"…\"` on the attribute, \
-             `.server(…)` on a request): `org` or a custom server id such as `default`"
+            "; the org has no authorization server of this id: fix the server's Okta id \
+             (`servers.<name>.id` in fixtures.yaml; Admin Console: Security > API > \
+             Authorization Servers), or the server the test names (`server = \"…\"` on the \
+             attribute, `.server(…)` on a request)"
         }
         "E0000047" => "; Okta's rate limit: let tests share tokens",
         "E0000006" | "E0000005" => "; the user may not sign in to this org or app",

@@ -29,6 +29,22 @@ pub enum Error {
     )]
     FakeDisabled,
 
+    /// A test, request or `org().server(…)` named an authorization server fixtures.yaml does not
+    /// have.
+    #[error(
+        "{asked_by}unknown authorization server `{name}`{hint}; name `org`, `default` or a key of the \
+         top-level `servers:` of fixtures.yaml (in `authorization_server`, as `server = \"…\"` \
+         on the attribute, or in `.server(…)` on a request)"
+    )]
+    UnknownServer {
+        /// Who asked, as `user `alice` with app `spa`: `, or nothing.
+        asked_by: String,
+        /// The name asked for.
+        name: String,
+        /// ", did you mean `x`?" or the names there are.
+        hint: String,
+    },
+
     /// A user was asked to sign in with a `client_credentials` app, which has no user.
     #[error(
         "user `{user}` cannot sign in with app `{app}`: it has `flow: client_credentials`, which \
@@ -329,6 +345,26 @@ pub enum Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The server `name`, which `config` does not have: the error names the closest, and
+    /// `asked_by` (`user `alice` with app `spa``) when a sign-in asked.
+    pub(crate) fn unknown_server(
+        config: &okta_fixtures_config::Config,
+        name: &str,
+        asked_by: Option<String>,
+    ) -> Error {
+        let hint = match config.server(name) {
+            Err(okta_fixtures_config::Error::UnknownName { hint, .. }) => hint,
+            _ => String::new(),
+        };
+        Error::UnknownServer {
+            asked_by: asked_by.map(|who| format!("{who}: ")).unwrap_or_default(),
+            name: name.to_owned(),
+            hint,
+        }
+    }
+}
 
 impl From<okta_fixtures_config::Error> for Error {
     fn from(e: okta_fixtures_config::Error) -> Self {

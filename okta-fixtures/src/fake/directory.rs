@@ -141,7 +141,7 @@ pub(crate) struct Directory {
     pub(crate) org_id: String,
     pub(crate) session_token_lifetime: Duration,
     pub(crate) session_lifetime: Duration,
-    /// The file's `authorization_server`: where an app that names none signs in.
+    /// The Okta id of the file's `authorization_server`: where an app that names none signs in.
     pub(crate) default_server: String,
     apps: Vec<AppEntry>,
     users: Vec<UserEntry>,
@@ -256,26 +256,19 @@ impl Directory {
             })
             .collect();
 
-        // Every server the file can reach: org, default, those configured, those named.
-        let mut ids: BTreeSet<String> = [ORG_SERVER.to_owned(), "default".to_owned()].into();
-        ids.extend(fake.servers.keys().cloned());
-        ids.insert(config.authorization_server.clone());
-        ids.extend(
-            config
-                .apps
-                .values()
-                .filter_map(|a| a.authorization_server.clone()),
-        );
+        // Every server of the file, by its Okta id: org, default and each of `servers:`.
         let app_scopes: BTreeSet<String> = config
             .apps
             .values()
             .flat_map(|a| a.scopes.iter().cloned())
             .collect();
-        let servers = ids
-            .into_iter()
-            .map(|id| {
-                let configured = fake.servers.get(&id);
-                let is_org = id == ORG_SERVER;
+        let servers = config
+            .servers
+            .values()
+            .map(|server| {
+                let configured = fake.servers.get(&server.key);
+                let is_org = server.is_org();
+                let id = server.id.clone();
                 let issuer = issuer(&org_url, &id);
                 let mut scopes: BTreeSet<String> =
                     OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
@@ -285,14 +278,11 @@ impl Directory {
                     scopes.insert("groups".into());
                 } else {
                     scopes.extend(app_scopes.iter().cloned());
-                    scopes.extend(configured.iter().flat_map(|s| s.scopes.iter().cloned()));
+                    scopes.extend(server.scopes.iter().cloned());
                 }
-                let audience = if is_org {
-                    org_url.clone()
-                } else {
-                    configured
-                        .and_then(|s| s.audience.clone())
-                        .unwrap_or_else(|| format!("api://{id}"))
+                let audience = match &server.audience {
+                    Some(audience) if !is_org => audience.clone(),
+                    _ => org_url.clone(),
                 };
                 let entry = ServerEntry {
                     id: id.clone(),
@@ -319,7 +309,10 @@ impl Directory {
             org_name,
             session_token_lifetime: fake.lifetimes.session_token,
             session_lifetime: SESSION_LIFETIME,
-            default_server: config.authorization_server.clone(),
+            default_server: config
+                .servers
+                .get(&config.authorization_server)
+                .map_or_else(|| config.authorization_server.clone(), |s| s.id.clone()),
             by_client_id: index(apps.iter().map(|a| a.client_id.clone()).collect()),
             by_username: index(users.iter().map(|u| u.username.to_lowercase()).collect()),
             by_key: index(users.iter().map(|u| u.key.clone()).collect()),
@@ -388,6 +381,9 @@ apps:
   web: { client_id: web-client, client_secret: s3cret, redirect_uri: "http://localhost:8080/web", flow: code }
   legacy: { client_id: legacy-client, redirect_uri: "http://localhost:8080/i", flow: implicit, response_type: [id_token], authorization_server: org }
   svc: { client_id: svc-client, client_secret: s3cret, flow: client_credentials, scopes: [reports:read], authorization_server: reports }
+servers:
+  custom: { id: aus1custom, audience: "https://api.example.com", scopes: [extra:scope] }
+  reports: {}
 users:
   alice: { username: Alice@Example.com, password: pw, app: spa }
 fake:
@@ -395,7 +391,7 @@ fake:
   users:
     alice: { given_name: Alice, family_name: Anderson, apps: [spa] }
   servers:
-    custom: { audience: "https://api.example.com", scopes: [extra:scope] }
+    custom: { access_claims: { team: blue } }
   apps:
     web: { grant_types: [authorization_code, implicit, password] }
 "#;
@@ -408,7 +404,7 @@ fake:
     #[test]
     fn servers_and_scopes() {
         let d = dir();
-        for id in ["org", "default", "custom", "reports"] {
+        for id in ["org", "default", "aus1custom", "reports"] {
             assert!(d.server(id).is_some(), "{id}");
         }
         let org = d.server("org").unwrap();
@@ -423,9 +419,15 @@ fake:
         assert!(default.scopes.contains("reports:read"));
         assert!(default.scopes.contains("offline_access"));
         assert!(!default.scopes.contains("extra:scope"));
-        let custom = d.server("custom").unwrap();
+        // A server of `servers:` is served at its Okta id, with its audience and scopes and
+        // what `fake.servers` adds under its key.
+        assert!(d.server("custom").is_none());
+        let custom = d.server("aus1custom").unwrap();
+        assert_eq!(custom.issuer, "http://127.0.0.1:9/oauth2/aus1custom");
         assert_eq!(custom.audience, "https://api.example.com");
         assert!(custom.scopes.contains("extra:scope"));
+        assert!(custom.access_claims.contains_key("team"));
+        assert_eq!(d.server("reports").unwrap().audience, "api://reports");
         assert_eq!(
             default.endpoint(&d.org_url, "token"),
             "http://127.0.0.1:9/oauth2/default/v1/token"

@@ -40,10 +40,10 @@
 //!   `implicit` with the app's `response_type`s; `client_credentials`).
 //! - Every user of `users:` can sign in with their password; ids (`00u…`) derive from the
 //!   username, so they are the same in every process.
-//! - Authorization servers: `org`, `default`, each `fake.servers` key and each id an
-//!   `authorization_server` names. A custom server grants the OIDC scopes,
-//!   `offline_access`, every scope an app names and its own `scopes`; its access tokens have
-//!   `aud` = `audience` (default `api://{id}`).
+//! - Authorization servers: `org`, `default` and each of the top-level `servers:`, served at
+//!   its Okta id (`servers.<name>.id`, default the name). A custom server grants the OIDC
+//!   scopes, `offline_access`, every scope an app names and its own `scopes`; its access
+//!   tokens have `aud` = its `audience` (default `api://{name}`).
 //! - `fake:` adds: `org_name` (page titles); `users.{key}`: `given_name`, `family_name`,
 //!   `name`, `email`, `groups`, `claims` (added to the user's tokens), `status` (a forced
 //!   `/api/v1/authn` outcome: `PASSWORD_WARN`, `PASSWORD_EXPIRED`, `PASSWORD_RESET`,

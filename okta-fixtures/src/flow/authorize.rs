@@ -685,6 +685,6 @@ mod tests {
         a.content_type = Some("application/json;charset=UTF-8".into());
         let e = read(&a, "s1").err().unwrap();
         assert!(matches!(&e, Error::Okta { code, status: 404, .. } if code == "E0000007"));
-        assert!(e.to_string().contains("authorization_server"), "{e}");
+        assert!(e.to_string().contains("`servers.<name>.id`"), "{e}");
     }
 }

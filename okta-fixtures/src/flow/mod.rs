@@ -73,7 +73,7 @@ impl Okta<'_> {
 pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
     let sign_in = plan.sign_in();
     let http = okta.http(&sign_in);
-    let server = okta.org.server(&plan.server);
+    let server = okta.org.server(&plan.server)?;
     let app = &plan.app;
     let user = match (&plan.user, app.flow) {
         (None, _) => return service_tokens(&http, plan, &server).await,
@@ -99,7 +99,7 @@ pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
     let form = authorize::authorize(
         &http,
         &Authorize {
-            url: &server.authorize_url(),
+            url: server.authorize_url(),
             client_id: &app.client_id,
             response_type: &authorize::response_type(app),
             scope: &plan.scopes.join(" "),
@@ -119,7 +119,7 @@ pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
         let verifier = pkce.as_ref().map(|p| &p.verifier);
         token::redeem_code(
             &http,
-            &server.token_url(),
+            server.token_url(),
             app,
             &code,
             redirect_uri,
@@ -136,7 +136,7 @@ pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
     {
         let expected = Expected {
             issuer: server.issuer(),
-            jwks_uri: &server.jwks_uri(),
+            jwks_uri: server.jwks_uri(),
             client_id: &app.client_id,
             nonce: &nonce,
             leeway: okta.config.verify.leeway,
@@ -165,7 +165,7 @@ async fn service_tokens(
     }
     let received = SystemTime::now();
     let answer =
-        token::client_credentials(http, &server.token_url(), &plan.app, &plan.scopes.join(" "))
+        token::client_credentials(http, server.token_url(), &plan.app, &plan.scopes.join(" "))
             .await?;
     tracing::info!("got service app tokens");
     Ok(answer.into_tokens(plan, received))

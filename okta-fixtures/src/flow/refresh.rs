@@ -23,11 +23,12 @@ pub(crate) async fn refresh(
 ) -> Result<Tokens> {
     let sign_in = plan.sign_in();
     let http = okta.http(&sign_in);
-    let token_url = okta.org.server(&plan.server).token_url();
+    let server = okta.org.server(&plan.server)?;
+    let token_url = server.token_url();
     let scope = plan.scopes.join(" ");
     let received = SystemTime::now();
     let mut answer =
-        token::refresh_grant(&http, &token_url, &plan.app, refresh_token, &scope).await?;
+        token::refresh_grant(&http, token_url, &plan.app, refresh_token, &scope).await?;
     if answer.refresh_token.is_none() {
         answer.refresh_token = Some(refresh_token.expose().to_owned());
     }

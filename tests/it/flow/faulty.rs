@@ -73,7 +73,7 @@ pub(crate) async fn serve_watched(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let yaml = format!(
-        "org_url: {url}\nauthorization_server: default\n{APPS}{USERS}{extra}\nfake:\n  servers:\n    default:\n      scopes: [orders:read, reports:read]\n"
+        "org_url: {url}\nauthorization_server: default\n{APPS}{USERS}{extra}\nservers:\n  default:\n    scopes: [orders:read, reports:read]\n"
     );
     let config = parse_str(&yaml, None, &|_| None).expect("test YAML is valid");
     let state = FakeOkta::builder().config(&config).build(&url).unwrap();
