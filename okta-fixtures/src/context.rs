@@ -9,6 +9,7 @@ use tracing::Instrument as _;
 
 use crate::Secret;
 use crate::cache::{Cache, Disk, Key, TokenClock, Waiter};
+use crate::discovery;
 use crate::env;
 use crate::error::{Error, Result};
 use crate::flow::{self, KeySets, Plan};
@@ -52,7 +53,7 @@ impl Context {
     /// The org; call on the worker only (the fake must live on the worker's runtime).
     pub(crate) async fn org(&self) -> Result<Org> {
         self.org
-            .get_or_try_init(|| start_org(&self.config, self.cache.clock()))
+            .get_or_try_init(|| start_org(&self.config, &self.cache))
             .await
             .cloned()
     }
@@ -142,9 +143,21 @@ fn flow_timeout(http: &HttpSettings) -> std::time::Duration {
     http.timeout * 4 + http.max_rate_limit_wait * http.rate_limit_retries
 }
 
-async fn start_org(config: &Config, clock: &TokenClock) -> Result<Org> {
+async fn start_org(config: &Config, cache: &Cache) -> Result<Org> {
+    let clock = cache.clock();
     match &config.org_url {
-        OrgUrl::Url(url) => Ok(Org::new(url, config)),
+        OrgUrl::Url(url) => {
+            let client = worker::client().map_err(|source| Error::Http {
+                sign_in: Box::new(crate::error::SignIn::new(
+                    None,
+                    "(discovery)",
+                    &config.authorization_server,
+                )),
+                endpoint: "(building the HTTP client)".into(),
+                source,
+            })?;
+            discovery::discover(url, config, client, cache.disk()).await
+        }
         #[cfg(feature = "fake")]
         OrgUrl::Fake => {
             let mut builder = crate::fake::FakeOkta::builder().config(config);

@@ -14,6 +14,7 @@ pub mod blocking;
 mod cache;
 mod context;
 pub mod dirs;
+mod discovery;
 mod env;
 pub mod error;
 #[cfg(feature = "fake")]

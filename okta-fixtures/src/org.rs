@@ -32,6 +32,8 @@ struct Inner {
     config: Config,
     default_server: String,
     servers: BTreeMap<String, AuthorizationServer>,
+    /// Servers whose discovery failed, with the error every use of them gets.
+    broken: BTreeMap<String, crate::Error>,
     #[cfg(feature = "fake")]
     fake: Option<crate::fake::FakeOkta>,
 }
@@ -39,20 +41,25 @@ struct Inner {
 impl Org {
     /// The org at `url` (no trailing slash), its servers where Okta's URL layout puts them.
     pub(crate) fn new(url: &str, config: &Config) -> Self {
+        Org(Arc::new(Self::layout(url, config)))
+    }
+
+    fn layout(url: &str, config: &Config) -> Inner {
         let url = url.trim_end_matches('/');
         let servers = config
             .servers
             .values()
             .map(|s| (s.key.clone(), AuthorizationServer::at(url, s)))
             .collect();
-        Org(Arc::new(Inner {
+        Inner {
             url: url.to_owned(),
             config: config.clone(),
             default_server: config.authorization_server.clone(),
             servers,
+            broken: BTreeMap::new(),
             #[cfg(feature = "fake")]
             fake: None,
-        }))
+        }
     }
 
     /// The org of a running fake, which it keeps alive.
@@ -63,6 +70,35 @@ impl Org {
             inner.fake = Some(fake);
         }
         org
+    }
+
+    /// The org at `url` with the issuer and endpoints that discovery documents named for the
+    /// `found` servers (by name) in place of those Okta's URL layout gives; a server whose
+    /// discovery failed keeps its error, which every use of it gets.
+    pub(crate) fn discovered(
+        url: &str,
+        config: &Config,
+        found: Vec<(String, crate::Result<Endpoints>)>,
+    ) -> Self {
+        let mut inner = Self::layout(url, config);
+        for (name, endpoints) in found {
+            let endpoints = match endpoints {
+                Ok(endpoints) => endpoints,
+                Err(e) => {
+                    inner.servers.remove(&name);
+                    inner.broken.insert(name, e);
+                    continue;
+                }
+            };
+            if let Some(server) = inner.servers.get_mut(&name) {
+                server.issuer = endpoints.issuer;
+                server.authorize_url = endpoints.authorize_url;
+                server.token_url = endpoints.token_url;
+                server.jwks_uri = endpoints.jwks_uri;
+                server.discovered = true;
+            }
+        }
+        Org(Arc::new(inner))
     }
 
     /// The org URL, e.g. `https://dev-123.okta.com` or the fake's `http://127.0.0.1:PORT`.
@@ -89,8 +125,12 @@ impl Org {
     }
 
     /// The authorization server fixtures.yaml calls `name`: `org`, `default` or a key of its
-    /// `servers:`. An unknown name is an error naming the closest one.
+    /// `servers:`. An unknown name is an error naming the closest one; a server whose
+    /// discovery document could not be read or used is [`crate::Error::Discovery`].
     pub fn server(&self, name: &str) -> crate::Result<AuthorizationServer> {
+        if let Some(e) = self.0.broken.get(name) {
+            return Err(e.clone());
+        }
         self.0
             .servers
             .get(name)
@@ -99,13 +139,13 @@ impl Org {
     }
 
     /// The server apps use when they name none (`authorization_server` in fixtures.yaml).
-    pub fn default_server(&self) -> AuthorizationServer {
-        // The config checked that the file's `authorization_server` names one of its servers.
-        self.0.servers[&self.0.default_server].clone()
+    pub fn default_server(&self) -> crate::Result<AuthorizationServer> {
+        self.server(&self.0.default_server)
     }
 
-    /// Every server of fixtures.yaml (`org`, `default` and each of `servers:`), sorted by
-    /// name.
+    /// Every server of fixtures.yaml (`org`, `default` and each of `servers:`) that can be
+    /// used, sorted by name: those whose discovery failed are left out ([`Org::server`] gives
+    /// their error).
     pub fn servers(&self) -> impl Iterator<Item = &AuthorizationServer> + '_ {
         self.0.servers.values()
     }
@@ -122,7 +162,20 @@ impl fmt::Debug for Org {
     }
 }
 
+/// A server's issuer and endpoints as its discovery document names them.
+#[derive(Debug)]
+pub(crate) struct Endpoints {
+    pub(crate) issuer: String,
+    pub(crate) authorize_url: String,
+    pub(crate) token_url: String,
+    pub(crate) jwks_uri: String,
+}
+
 /// One authorization server of an org: where its endpoints are and what its tokens say.
+///
+/// For an org reached by URL, the issuer and endpoints of the servers in use (the apps'
+/// and those of `servers:`) and of the org server come from their discovery documents; for
+/// the embedded fake, and for servers nothing uses, from Okta's URL layout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizationServer {
     name: String,
@@ -133,6 +186,7 @@ pub struct AuthorizationServer {
     token_url: String,
     jwks_uri: String,
     discovery_url: String,
+    discovered: bool,
 }
 
 impl AuthorizationServer {
@@ -158,7 +212,14 @@ impl AuthorizationServer {
             jwks_uri: format!("{endpoints}/keys"),
             discovery_url: format!("{issuer}/.well-known/openid-configuration"),
             issuer,
+            discovered: false,
         }
+    }
+
+    /// Whether its issuer and endpoints were read from its discovery document (an org reached
+    /// by URL) rather than built from the org URL (the embedded fake).
+    pub fn is_discovered(&self) -> bool {
+        self.discovered
     }
 
     /// Its name in fixtures.yaml: `org`, `default` or a key of `servers:`.
@@ -176,7 +237,9 @@ impl AuthorizationServer {
         self.name == ORG_SERVER
     }
 
-    /// The `iss` of its tokens: the org URL for the org server, else `{org}/oauth2/{id}`.
+    /// The `iss` of its tokens, as discovery names it: with Okta's URL layout, the org URL for
+    /// the org server and `{org}/oauth2/{id}` for a custom one; with a custom URL domain, that
+    /// domain.
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
@@ -237,7 +300,7 @@ mod tests {
             o.discovery_url(),
             "https://dev-1.okta.com/.well-known/openid-configuration"
         );
-        let d = org.default_server();
+        let d = org.default_server().unwrap();
         assert_eq!((d.name(), d.id()), ("default", "default"));
         assert_eq!(d.issuer(), "https://dev-1.okta.com/oauth2/default");
         assert_eq!(

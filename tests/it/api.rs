@@ -86,7 +86,7 @@ mod discovered {
             ids.contains(&"default".to_owned()) && ids.contains(&"org".to_owned()),
             "{ids:?}"
         );
-        assert_eq!(org.default_server().id(), "default");
+        assert_eq!(org.default_server().unwrap().id(), "default");
     }
 }
 

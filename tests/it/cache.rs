@@ -760,9 +760,10 @@ mod disk {
             let f = process(&path, &dir.cache(), &served.clock);
             let spa = f.request("alice").blocking_tokens().unwrap();
             let web = f.request("bob").app("web").blocking_tokens().unwrap();
-            // tokens/, the workspace's folder, two entries and their locks.
+            // tokens/, the workspace's folder, two entries and their locks, and the discovery
+            // documents of the two servers in use (`default`, `org`).
             let all = files(&dir.cache());
-            assert_eq!(all.len(), 2 + 4, "{all:?}");
+            assert_eq!(all.len(), 2 + 4 + 2, "{all:?}");
             let mut text = String::new();
             for p in &all {
                 let name = p.file_name().unwrap().to_str().unwrap();

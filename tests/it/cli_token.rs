@@ -508,8 +508,10 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
     assert!(env_count > 5, "the root file references its variables");
     let mut expected = vec!["file"];
     expected.extend(std::iter::repeat_n("env", env_count));
-    // Its apps use `default` and `org`, and it declares `orders`; the org line covers `org`.
-    expected.extend(["parse", "org", "server", "server", "sign-in", "sign-in"]);
+    // Its apps use `default` and `org`, and it declares `orders`: a line for each.
+    expected.extend([
+        "parse", "org", "server", "server", "server", "sign-in", "sign-in",
+    ]);
     let got = checks(&ran.stdout);
     assert!(got.iter().all(|(ok, _)| *ok), "{}", ran.stdout);
     assert_eq!(
@@ -523,7 +525,10 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
         "ok   env     OKTA_ORG_URL is unset: the default applies (line 4)".into(),
         "ok   parse   5 app(s), 2 user(s); org_url fake, authorization_server default".into(),
         "is the embedded fake Okta (org_url: fake)".into(),
-        "ok   server  `default` answers http://127.0.0.1:".into(),
+        "ok   server  `default` (Okta id default): issuer http://127.0.0.1:".into(),
+        "/oauth2/default, audience api://default; an access token's `aud` matches".into(),
+        "ok   server  `orders` (Okta id orders): issuer http://127.0.0.1:".into(),
+        "/oauth2/orders, audience api://orders; no sign-in here uses it".into(),
         "ok   sign-in user `alice` with app `spa` (server `default`) as alice@example.com: \
          access, ID and refresh tokens"
             .into(),
@@ -727,6 +732,45 @@ fn doctor_stops_at_a_file_it_cannot_find_or_read() {
 }
 
 #[test]
+fn doctor_compares_a_servers_audience_with_a_real_access_token() {
+    let (fake, cache) = standalone("doctor-audience");
+    let org = fake.org_url.clone();
+    let config = write_config(
+        cache.path(),
+        &format!(
+            "\
+org_url: {org}
+servers:
+  default: {{ audience: 'api://not-what-okta-says' }}
+apps:
+  spa: {{ client_id: spa-client, redirect_uri: 'http://localhost:8080/login/callback', flow: code }}
+users:
+  alice: {{ username: alice@example.com, password: correct-horse, app: spa }}
+"
+        ),
+    );
+    let ran = run(cache.path(), &["doctor", "--config", &config], &[]);
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    let part = format!(
+        "FAIL server  `default` (Okta id default): issuer {org}/oauth2/default, audience \
+         api://not-what-okta-says; an access token's `aud` is \"api://default\": set \
+         `servers.default.audience` in fixtures.yaml to the server's Audience"
+    );
+    assert!(
+        ran.stdout.contains(&part),
+        "{part:?} missing:\n{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("ok   sign-in user `alice` with app `spa`"),
+        "{}",
+        ran.stdout
+    );
+    drop(fake);
+}
+
+#[test]
 fn doctor_checks_each_server_of_a_running_org() {
     let (fake, cache) = standalone("doctor-servers");
     let org = fake.org_url.clone();
@@ -754,14 +798,15 @@ users:
     let ran = run(cache.path(), &["doctor", "--config", &config], &[]);
     assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
     for part in [
-        format!("ok   org     {org} answers as an Okta org (issuer matches)"),
+        format!("ok   org     {org} answers as an Okta org (issuer {org})"),
         format!(
-            "ok   server  `default` answers {org}/oauth2/default/.well-known/openid-configuration"
+            "ok   server  `default` (Okta id default): issuer {org}/oauth2/default, audience \
+             api://default; an access token's `aud` matches"
         ),
         format!(
-            "FAIL server  GET {org}/oauth2/nosuch/.well-known/openid-configuration answered 404: \
-             the org has no authorization server with id `nosuch` (server `lost`); fix \
-             `servers.lost.id`"
+            "FAIL server  authorization server `lost` (Okta id `nosuch`): its discovery document \
+             {org}/oauth2/nosuch/.well-known/openid-configuration answered 404: the org has no \
+             authorization server of this id; fix `servers.<name>.id`"
         ),
         "ok   sign-in user `alice` with app `spa` (server `default`)".into(),
         "FAIL sign-in user `bob` with app `lost` (server `lost`): not tried, server `lost` \

@@ -23,6 +23,9 @@ use crate::tokens::Tokens;
 /// The sub-folder of the cache root that holds token entries (`fake/` holds the fake's keys).
 const TOKENS: &str = "tokens";
 
+/// The extension of a kept discovery document (`{hash of its URL}.discovery`).
+const DOCUMENT: &str = "discovery";
+
 /// The disk store of one workspace (one fixtures.yaml).
 #[derive(Debug)]
 pub(crate) struct Disk {
@@ -92,6 +95,47 @@ impl Disk {
             config: self.config.clone(),
             digest,
         })
+    }
+
+    /// The document stored for `url` by [`Disk::store_document`], if it was stored less than
+    /// `max_age` ago.
+    pub(crate) fn document(
+        &self,
+        url: &str,
+        max_age: Duration,
+        now: SystemTime,
+    ) -> Option<Vec<u8>> {
+        let path = self.document_path(url);
+        let stored = fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+        if now
+            .duration_since(stored)
+            .map_or(true, |age| age >= max_age)
+        {
+            return None;
+        }
+        fs::read(path).ok()
+    }
+
+    /// Keeps `body` as the document of `url` (a discovery document: public, no secret),
+    /// written whole (a temp file renamed over it).
+    pub(crate) fn store_document(&self, url: &str, body: &[u8]) -> Result<()> {
+        self.prepare()?;
+        let path = self.document_path(url);
+        let tmp = path.with_extension(format!("{DOCUMENT}.{}.tmp", std::process::id()));
+        let written = private_file(OpenOptions::new().write(true).create(true))
+            .truncate(true)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(body))
+            .and_then(|()| fs::rename(&tmp, &path));
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written.map_err(cache_error(&path, "written"))
+    }
+
+    fn document_path(&self, url: &str) -> PathBuf {
+        let digest = hex(&Sha256::digest(url.as_bytes())[..16]);
+        self.dir.join(format!("{digest}.{DOCUMENT}"))
     }
 
     pub(super) fn entry_path(&self, digest: &str) -> PathBuf {
@@ -313,6 +357,16 @@ pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
             }
             if fs::remove_file(&path).is_ok() && path.extension().is_some_and(|e| e == "json") {
                 deleted += 1;
+            }
+        }
+        // Kept discovery documents go too: the next run fetches them again.
+        for file in fs::read_dir(&ws).into_iter().flatten().flatten() {
+            let name = file.file_name();
+            if name
+                .to_str()
+                .is_some_and(|n| n.contains(&format!(".{DOCUMENT}")))
+            {
+                let _ = fs::remove_file(file.path());
             }
         }
     }

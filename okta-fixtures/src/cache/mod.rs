@@ -90,7 +90,6 @@ impl Cache {
     }
 
     /// The disk store, if this cache has one.
-    #[cfg(test)]
     pub(crate) fn disk(&self) -> Option<&Disk> {
         self.disk.as_ref()
     }

@@ -8,8 +8,9 @@
 //!    a value);
 //! 3. `parse`: the file as the library reads it (errors carry file:line:column);
 //! 4. `org`: the org answers its discovery document (or the embedded fake starts);
-//! 5. `server`: each custom authorization server the file uses answers its discovery
-//!    document with the issuer tokens will carry;
+//! 5. `server`: each authorization server in use (the apps' and those of `servers:`): its
+//!    name, Okta id, the issuer its discovery document names, the audience fixtures.yaml
+//!    gives, and whether the `aud` of an access token from the sign-ins below equals it;
 //! 6. `sign-in`: each user with their default app (`--all-apps`: with every app that signs a
 //!    user in, and every service app), for real: cached tokens are skipped.
 //!
@@ -23,7 +24,7 @@ use std::time::{Duration, SystemTime};
 use okta_fixtures_config::{Config, Flow, ORG_SERVER, OrgUrl, Origin};
 
 use super::CommandError;
-use crate::{Fixtures, Org, Tokens};
+use crate::{AuthorizationServer, Fixtures, Tokens};
 
 /// Arguments of `okta-fixtures doctor`.
 #[derive(Debug, clap::Args)]
@@ -154,28 +155,14 @@ fn check(
         Err(e) => return report.fail("parse", chain(&e)),
     };
 
-    // 4. and 5. The org and its servers.
+    // 4. The org: for an org by URL, the discovery documents of its servers are read here.
     let fixtures = Fixtures::new(config.clone());
     let org = match fixtures.blocking_org() {
         Ok(org) => org,
         Err(e) => return report.fail("org", chain(&e)),
     };
-    let servers = servers_used(&config);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CommandError::io("cannot start the tokio runtime"))?;
-    let client = reqwest::Client::builder()
-        .timeout(config.http.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build();
-    let client = match client {
-        Ok(client) => client,
-        Err(e) => return report.fail("org", format!("cannot build an HTTP client: {}", chain(&e))),
-    };
-    let org_check = runtime.block_on(discovery(&client, &org, ORG_SERVER));
-    match org_check {
-        Ok(()) if org.is_fake() => report.ok(
+    match org.server(ORG_SERVER) {
+        Ok(_) if org.is_fake() => report.ok(
             "org",
             format!(
                 "{} is the embedded fake Okta (org_url: fake), started in this process for \
@@ -183,39 +170,26 @@ fn check(
                 org.url()
             ),
         )?,
-        Ok(()) => report.ok(
+        Ok(server) => report.ok(
             "org",
-            format!("{} answers as an Okta org (issuer matches)", org.url()),
+            format!(
+                "{} answers as an Okta org (issuer {})",
+                org.url(),
+                server.issuer()
+            ),
         )?,
         // Nothing further can work.
-        Err(problem) => return report.fail("org", problem),
+        Err(e) => return report.fail("org", chain(&e)),
     }
-    let mut reachable: BTreeMap<&str, bool> = BTreeMap::from([(ORG_SERVER, true)]);
-    for id in servers.iter().filter(|id| *id != ORG_SERVER) {
-        let answered = match runtime.block_on(discovery(&client, &org, id)) {
-            Ok(()) => {
-                let url = org
-                    .server(id)
-                    .map(|s| s.discovery_url().to_owned())
-                    .unwrap_or_default();
-                report.ok("server", format!("`{id}` answers {url} (issuer matches)"))?;
-                true
-            }
-            Err(problem) => {
-                report.fail("server", problem)?;
-                false
-            }
-        };
-        reachable.insert(id, answered);
-    }
-    drop(runtime);
 
-    // 6. Sign-ins.
-    for job in sign_ins(&config, args.all_apps) {
+    // 6. first, for 5.: each sign-in, and the first access token of each server.
+    let mut sign_ins = Vec::new();
+    let mut first_token: BTreeMap<String, Tokens> = BTreeMap::new();
+    for job in sign_ins_of(&config, args.all_apps) {
         let (user, app) = match job {
             Ok(job) => job,
             Err(e) => {
-                report.fail("sign-in", chain(&e))?;
+                sign_ins.push((false, chain(&e)));
                 continue;
             }
         };
@@ -226,11 +200,11 @@ fn check(
                 config.server_for(a)
             });
         let who = crate::error::SignIn::new(user.as_deref(), &app, server).to_string();
-        if !reachable.get(server).copied().unwrap_or(false) {
-            report.fail(
-                "sign-in",
+        if org.server(server).is_err() {
+            sign_ins.push((
+                false,
                 format!("{who}: not tried, server `{server}` failed its check above"),
-            )?;
+            ));
             continue;
         }
         let request = match &user {
@@ -238,11 +212,71 @@ fn check(
             None => fixtures.app_request(&app),
         };
         match request.fresh().blocking_tokens() {
-            Ok(tokens) => report.ok("sign-in", signed_in(&who, &tokens, SystemTime::now()))?,
-            Err(e) => report.fail("sign-in", chain(&e))?,
+            Ok(tokens) => {
+                sign_ins.push((true, signed_in(&who, &tokens, SystemTime::now())));
+                first_token.entry(server.to_owned()).or_insert(tokens);
+            }
+            Err(e) => sign_ins.push((false, chain(&e))),
         }
     }
+
+    // 5. Each server in use: its Okta id, the issuer discovery names, the audience the file
+    // gives and whether a real access token carries it.
+    for name in servers_used(&config) {
+        match org.server(&name) {
+            Ok(server) => {
+                let (ok, aud) = audience_check(&server, first_token.get(&name));
+                let line = format!(
+                    "`{name}` (Okta id {}): issuer {}, audience {}; {aud}",
+                    server.id(),
+                    server.issuer(),
+                    server.audience()
+                );
+                report.line(ok, "server", &line)?;
+            }
+            Err(e) => report.fail("server", chain(&e))?,
+        }
+    }
+    for (ok, line) in sign_ins {
+        report.line(ok, "sign-in", &line)?;
+    }
     Ok(())
+}
+
+/// Whether the `aud` of `tokens`' access token is the server's audience, in words.
+fn audience_check(server: &AuthorizationServer, tokens: Option<&Tokens>) -> (bool, String) {
+    let Some(tokens) = tokens else {
+        return (
+            true,
+            "no sign-in here uses it, so no access token's `aud` was compared".into(),
+        );
+    };
+    let aud = tokens.access_claims().and_then(|c| c.get("aud").cloned());
+    match aud {
+        Some(serde_json::Value::String(aud)) if aud == server.audience() => {
+            (true, "an access token's `aud` matches".into())
+        }
+        Some(serde_json::Value::Array(auds))
+            if auds.iter().any(|a| a.as_str() == Some(server.audience())) =>
+        {
+            (true, "an access token's `aud` holds it".into())
+        }
+        Some(aud) => {
+            let fix = if server.is_org() {
+                "org-server access tokens are for Okta's own APIs".to_owned()
+            } else {
+                format!(
+                    "set `servers.{}.audience` in fixtures.yaml to the server's Audience",
+                    server.name()
+                )
+            };
+            (false, format!("an access token's `aud` is {aud}: {fix}"))
+        }
+        None => (
+            true,
+            "its access tokens are not JWTs with an `aud` to compare".into(),
+        ),
+    }
 }
 
 fn chosen_by(origin: Origin, cwd: &Path) -> String {
@@ -291,57 +325,9 @@ fn servers_used(config: &Config) -> Vec<String> {
         .collect()
 }
 
-/// Fetches server `id`'s discovery document and checks its issuer; the error says what to fix.
-async fn discovery(client: &reqwest::Client, org: &Org, id: &str) -> Result<(), String> {
-    let server = org.server(id).map_err(|e| chain(&e))?;
-    let url = server.discovery_url();
-    let res = client
-        .get(url)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| {
-            let why = if e.is_timeout() {
-                "no answer in time".to_owned()
-            } else {
-                chain(&e.without_url())
-            };
-            format!("GET {url} failed: {why}; check org_url in fixtures.yaml and the network")
-        })?;
-    let status = res.status();
-    if status == reqwest::StatusCode::NOT_FOUND && id != ORG_SERVER {
-        return Err(format!(
-            "GET {url} answered 404: the org has no authorization server with id `{}` (server \
-             `{id}`); fix `servers.{id}.id` in fixtures.yaml (Admin Console: Security > API > \
-             Authorization Servers), or create the server in Okta",
-            server.id()
-        ));
-    }
-    if !status.is_success() {
-        return Err(format!(
-            "GET {url} answered HTTP {}; is org_url in fixtures.yaml an Okta org URL?",
-            status.as_u16()
-        ));
-    }
-    let doc: serde_json::Value = res.json().await.map_err(|_| {
-        format!("GET {url} answered something other than JSON; is org_url an Okta org URL?")
-    })?;
-    match doc.get("issuer").and_then(|i| i.as_str()) {
-        Some(issuer) if issuer == server.issuer() => Ok(()),
-        Some(issuer) => Err(format!(
-            "GET {url}: the issuer is {issuer}, tokens would be checked against {}; set org_url \
-             in fixtures.yaml to the URL the issuer starts with",
-            server.issuer()
-        )),
-        None => Err(format!(
-            "GET {url} answered a document without `issuer`; is org_url an Okta org URL?"
-        )),
-    }
-}
-
 /// The sign-ins to try: `(user, app)`, the user `None` for a service app; an error where a
 /// user has no default app.
-fn sign_ins(
+fn sign_ins_of(
     config: &Config,
     all_apps: bool,
 ) -> Vec<Result<(Option<String>, String), okta_fixtures_config::Error>> {
@@ -641,7 +627,7 @@ users:
     fn sign_ins_are_default_apps_or_every_app() {
         let config =
             okta_fixtures_config::parse_str(crate::cli::tests::YAML, None, &|_| None).unwrap();
-        let jobs = sign_ins(&config, false);
+        let jobs = sign_ins_of(&config, false);
         assert_eq!(jobs.len(), 2);
         assert_eq!(
             jobs[0].as_ref().unwrap(),
@@ -651,7 +637,7 @@ users:
         let e = jobs[1].as_ref().unwrap_err().to_string();
         assert!(e.contains("users.bob") && e.contains("`app`"), "{e}");
 
-        let all: Vec<(Option<String>, String)> = sign_ins(&config, true)
+        let all: Vec<(Option<String>, String)> = sign_ins_of(&config, true)
             .into_iter()
             .map(Result::unwrap)
             .collect();

@@ -45,6 +45,22 @@ pub enum Error {
         hint: String,
     },
 
+    /// A server's discovery document could not be read, or names endpoints secrets may not go
+    /// to.
+    #[error(
+        "authorization server `{server}` (Okta id `{id}`): its discovery document {url} {problem}"
+    )]
+    Discovery {
+        /// The server's name in fixtures.yaml.
+        server: String,
+        /// Its Okta id.
+        id: String,
+        /// The document's URL.
+        url: String,
+        /// What is wrong and what to check.
+        problem: String,
+    },
+
     /// A user was asked to sign in with a `client_credentials` app, which has no user.
     #[error(
         "user `{user}` cannot sign in with app `{app}`: it has `flow: client_credentials`, which \

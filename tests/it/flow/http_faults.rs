@@ -248,8 +248,10 @@ async fn an_unreachable_org() {
     let yaml = format!("org_url: http://127.0.0.1:{port}\n{APPS}{USERS}");
     let f = Fixtures::new(parse_str(&yaml, None, &|_| None).unwrap());
     let e = f.request("alice").tokens().await.unwrap_err();
+    // The first request is for the server's discovery document.
     assert!(
-        matches!(&e, Error::Http { endpoint, .. } if endpoint.ends_with("/api/v1/authn")),
+        matches!(&e, Error::Discovery { server, url, .. }
+            if server == "default" && url.ends_with("/oauth2/default/.well-known/openid-configuration")),
         "{e:?}"
     );
     assert!(e.to_string().contains("check org_url"), "{e}");

@@ -1,0 +1,279 @@
+//! Each authorization server's issuer and endpoints, read from its discovery document
+//! (`/.well-known/openid-configuration`) for an org reached by URL.
+//!
+//! Okta's issuer need not start with the org URL: with a custom URL domain, or the "Dynamic"
+//! issuer mode, tokens say `https://id.example.com/oauth2/default` while the org answers at
+//! `https://example.okta.com` (help.okta.com, "Create an authorization server", Settings >
+//! Issuer: <https://help.okta.com/en-us/content/topics/security/api-config-auth-server.htm>;
+//! developer.okta.com/docs/guides/custom-url-domain/main/#about-okta-domain-customization).
+//! So the issuer that ID tokens are checked against, and the endpoints that sign-ins use, are
+//! the ones the document names, never built from `org_url`. Endpoints must be `https://` or on
+//! this machine (loopback), so passwords' session tokens, codes, verifiers and client secrets go
+//! nowhere else.
+//!
+//! A document is fetched once and kept in the token cache folder for an hour, so the
+//! processes of a test run share one fetch per server.
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+use okta_fixtures_config::Config;
+use reqwest::Client;
+use serde::Deserialize;
+use url::Url;
+
+use crate::cache::Disk;
+use crate::error::{Error, Result};
+use crate::org::{Endpoints, Org};
+
+/// How long a document kept in the cache folder is used before it is fetched again.
+const KEEP_FOR: Duration = Duration::from_secs(3600);
+
+/// The fields of a discovery document that sign-ins use.
+#[derive(Deserialize)]
+struct Document {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    jwks_uri: String,
+}
+
+/// `org` with the issuer and endpoints of each server in use (and of the org server) read
+/// from their discovery documents: from `disk` when a process fetched them within the hour,
+/// else from the org.
+pub(crate) async fn discover(
+    url: &str,
+    config: &Config,
+    client: &Client,
+    disk: Option<&Disk>,
+) -> Result<Org> {
+    // Where Okta's URL layout puts the documents.
+    let org = Org::new(url, config);
+    let mut names: Vec<&str> = config
+        .servers_in_use()
+        .iter()
+        .map(|s| s.key.as_str())
+        .collect();
+    if !names.contains(&okta_fixtures_config::ORG_SERVER) {
+        names.push(okta_fixtures_config::ORG_SERVER);
+    }
+    let mut found = Vec::new();
+    for name in names {
+        let server = org.server(name)?;
+        let url = server.discovery_url();
+        let endpoints = endpoints(url, config, client, disk)
+            .await
+            .map_err(|problem| Error::Discovery {
+                server: name.to_owned(),
+                id: server.id().to_owned(),
+                url: url.to_owned(),
+                problem,
+            });
+        match &endpoints {
+            Ok(e) => tracing::debug!(server = name, issuer = %e.issuer, "discovered"),
+            Err(e) => tracing::warn!(error = %e, "discovery failed"),
+        }
+        found.push((name.to_owned(), endpoints));
+    }
+    // An org that answers for no server at all is retried by the next caller (the network may
+    // be back); otherwise each server that failed keeps its error.
+    if let Some((_, Err(first))) = found.iter().find(|(_, e)| e.is_err())
+        && found.iter().all(|(_, e)| e.is_err())
+    {
+        return Err(first.clone());
+    }
+    Ok(Org::discovered(url, config, found))
+}
+
+/// The endpoints of the document at `url`: kept in `disk` by a process within the hour,
+/// else fetched (and kept).
+async fn endpoints(
+    url: &str,
+    config: &Config,
+    client: &Client,
+    disk: Option<&Disk>,
+) -> std::result::Result<Endpoints, String> {
+    let kept = disk.and_then(|d| d.document(url, KEEP_FOR, SystemTime::now()));
+    if let Some(Ok(endpoints)) = kept.as_deref().map(read) {
+        return Ok(endpoints);
+    }
+    let body = fetch(client, url, config.http.timeout).await?;
+    let endpoints = read(&body)?;
+    if let Some(disk) = disk
+        && let Err(e) = disk.store_document(url, &body)
+    {
+        tracing::info!(error = %e, "could not keep a discovery document in the cache folder");
+    }
+    Ok(endpoints)
+}
+
+/// The document's body, or what went wrong, in words that say what to check.
+async fn fetch(
+    client: &Client,
+    url: &str,
+    timeout: Duration,
+) -> std::result::Result<Vec<u8>, String> {
+    let res = client
+        .get(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .timeout(timeout)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                "got no answer in time (http.timeout); check org_url and the network".to_owned()
+            } else {
+                "could not be fetched; check org_url and the network".to_owned()
+            }
+        })?;
+    let status = res.status().as_u16();
+    match status {
+        200 => {}
+        404 => {
+            return Err(
+                "answered 404: the org has no authorization server of this id; fix \
+                        `servers.<name>.id` in fixtures.yaml (Admin Console: Security > API > \
+                        Authorization Servers), or create the server"
+                    .to_owned(),
+            );
+        }
+        429 => {
+            return Err(
+                "answered 429: Okta's rate limit; let the token cache share sign-ins".to_owned(),
+            );
+        }
+        _ => {
+            return Err(format!(
+                "answered HTTP {status}; is org_url an Okta org URL?"
+            ));
+        }
+    }
+    res.bytes()
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|_| "was cut off; check the network".to_owned())
+}
+
+/// The issuer and endpoints a document names, each checked.
+fn read(body: &[u8]) -> std::result::Result<Endpoints, String> {
+    let doc: Document = serde_json::from_slice(body).map_err(|_| {
+        "is not a discovery document (no issuer, authorization_endpoint, token_endpoint and \
+         jwks_uri); is org_url an Okta org URL?"
+            .to_owned()
+    })?;
+    for (field, value) in [
+        ("issuer", &doc.issuer),
+        ("authorization_endpoint", &doc.authorization_endpoint),
+        ("token_endpoint", &doc.token_endpoint),
+        ("jwks_uri", &doc.jwks_uri),
+    ] {
+        safe_endpoint(value).map_err(|why| format!("names a `{field}` that {why}"))?;
+    }
+    Ok(Endpoints {
+        issuer: doc.issuer.trim_end_matches('/').to_owned(),
+        authorize_url: doc.authorization_endpoint,
+        token_url: doc.token_endpoint,
+        jwks_uri: doc.jwks_uri,
+    })
+}
+
+/// `Ok` for an `https://` URL, or an `http://` one on this machine; else why not.
+fn safe_endpoint(value: &str) -> std::result::Result<(), &'static str> {
+    let url = Url::parse(value).map_err(|_| "is not a URL")?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("holds credentials");
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(
+            "is plain http:// to another machine; secrets go only to https:// \
+                       endpoints (or to this machine)",
+        ),
+        _ => Err("is not an https:// URL"),
+    }
+}
+
+/// Whether the URL's host is this machine: `localhost`, `127.0.0.0/8` or `::1`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(issuer: &str, base: &str) -> Vec<u8> {
+        serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{base}/v1/authorize"),
+            "token_endpoint": format!("{base}/v1/token"),
+            "jwks_uri": format!("{base}/v1/keys"),
+            "response_types_supported": ["code"],
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_custom_domain_issuer_is_taken_as_the_document_names_it() {
+        let e = read(&doc(
+            "https://id.example.com/oauth2/default",
+            "https://id.example.com/oauth2/default",
+        ))
+        .unwrap();
+        assert_eq!(e.issuer, "https://id.example.com/oauth2/default");
+        assert_eq!(
+            e.authorize_url,
+            "https://id.example.com/oauth2/default/v1/authorize"
+        );
+        assert_eq!(
+            e.token_url,
+            "https://id.example.com/oauth2/default/v1/token"
+        );
+        assert_eq!(e.jwks_uri, "https://id.example.com/oauth2/default/v1/keys");
+    }
+
+    #[test]
+    fn endpoints_must_be_https_or_on_this_machine() {
+        for ok in [
+            "https://dev-1.okta.com/oauth2/default",
+            "http://127.0.0.1:8080/oauth2/default",
+            "http://127.1.2.3/x",
+            "http://localhost:9/x",
+            "http://[::1]:9/x",
+        ] {
+            assert!(read(&doc(ok, ok)).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("http://dev-1.okta.com/oauth2/default", "plain http://"),
+            ("http://10.0.0.1/oauth2/default", "plain http://"),
+            ("https://user:pw@dev-1.okta.com/x", "credentials"),
+            ("ftp://dev-1.okta.com/x", "not an https:// URL"),
+            ("dev-1.okta.com/x", "not a URL"),
+        ] {
+            let e = read(&doc("https://dev-1.okta.com/oauth2/default", bad)).unwrap_err();
+            assert!(
+                e.contains("`authorization_endpoint`") && e.contains(why),
+                "{bad}: {e}"
+            );
+            assert!(!e.contains("pw"), "{e}");
+        }
+        let e = read(&doc(
+            "http://id.example.com/oauth2/default",
+            "https://x.okta.com",
+        ))
+        .unwrap_err();
+        assert!(e.contains("`issuer`"), "{e}");
+        assert!(
+            read(b"{\"issuer\": \"https://x\"}")
+                .unwrap_err()
+                .contains("not a discovery document")
+        );
+    }
+}
