@@ -1,14 +1,15 @@
-//! The names in fixtures.yaml (user keys, app keys, app flows) read without expanding `${VAR}`s,
+//! The names in fixtures.yaml (user keys, app keys, app flows, server names) read without
+//! expanding `${VAR}`s,
 //! so the macros can check them at compile time when the variables are not set.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::locate::Doc;
 use crate::raw;
 use crate::{Error, Flow, Location, Result, suggest};
 
-/// The user and app keys of a fixtures.yaml, read without expanding any `${VAR}`.
+/// The user, app and server names of a fixtures.yaml, read without expanding any `${VAR}`.
 ///
 /// This is what `#[okta_user]` checks at compile time, when the environment of the test run is
 /// not known. Reading names checks the file's shape (keys, types, required keys) and every
@@ -45,6 +46,8 @@ use crate::{Error, Flow, Location, Result, suggest};
 /// assert_eq!(names.apps["reports"], Flow::ClientCredentials);
 /// assert_eq!(names.default_app("alice").unwrap(), "spa");
 /// names.check_user("alice").unwrap();
+/// names.check_server("default").unwrap();
+/// assert!(names.check_server("ordrs").is_err());
 /// let err = names.check_user("alcie").unwrap_err();
 /// assert_eq!(err.to_string(), "users: unknown user `alcie`, did you mean `alice`?");
 /// ```
@@ -54,6 +57,8 @@ pub struct Names {
     pub users: BTreeMap<String, Option<String>>,
     /// App key → its flow.
     pub apps: BTreeMap<String, Flow>,
+    /// The authorization servers' names: `org`, `default` and the keys of `servers:`.
+    pub servers: BTreeSet<String>,
 }
 
 impl Names {
@@ -73,6 +78,20 @@ impl Names {
             return Ok(());
         }
         Err(unknown("apps", "app", app, self.apps.keys()))
+    }
+
+    /// `Ok` when `server` is `org`, `default` or a key of `servers:`, else
+    /// [`Error::UnknownName`] naming the closest (or listing them when none is close).
+    pub fn check_server(&self, server: &str) -> Result<()> {
+        if self.servers.contains(server) {
+            return Ok(());
+        }
+        Err(unknown(
+            "servers",
+            "authorization server",
+            server,
+            self.servers.iter(),
+        ))
     }
 
     /// The app `user` signs in with when a test names none, by the rule of
@@ -147,6 +166,11 @@ pub fn parse_names(text: &str, source: Option<&Path>) -> Result<Names> {
             .apps
             .iter()
             .map(|(name, app)| (name.clone(), app.flow))
+            .collect(),
+        servers: [crate::ORG_SERVER, crate::DEFAULT_SERVER]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(raw.servers.keys().cloned())
             .collect(),
     })
 }

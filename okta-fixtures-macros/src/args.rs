@@ -29,7 +29,7 @@ pub(crate) struct Options {
     pub(crate) app: Option<LitStr>,
     /// `scopes = "openid orders:read"`: space-separated, replaces the app's scopes.
     pub(crate) scopes: Option<LitStr>,
-    /// `server = "aus123"`: another authorization server (checked at run time only).
+    /// `server = "orders"`: another authorization server, by its name in fixtures.yaml.
     pub(crate) server: Option<LitStr>,
     /// `fresh`: skip the token cache.
     pub(crate) fresh: Option<Span>,

@@ -1,4 +1,5 @@
-//! The compile-time check: users and apps named in the attribute must be keys of fixtures.yaml.
+//! The compile-time check: users, apps and servers named in the attribute must be names of
+//! fixtures.yaml.
 //!
 //! The file is found exactly as the run time finds it (`okta_fixtures_config::discover` from the
 //! crate's `CARGO_MANIFEST_DIR`, honouring `OKTA_FIXTURES_CONFIG`), and only its names are read:
@@ -73,8 +74,25 @@ impl Fixtures {
         Ok(())
     }
 
+    /// An error at the literal unless `server` is `org`, `default` or a key of `servers:`.
+    pub(crate) fn check_server(&self, server: &LitStr) -> syn::Result<()> {
+        self.names
+            .check_server(&server.value())
+            .map_err(|e| self.error_at(server, e))
+    }
+
     fn error_at(&self, lit: &LitStr, error: Error) -> syn::Error {
         let message = match error {
+            Error::UnknownName {
+                kind: "authorization server",
+                name,
+                hint,
+                ..
+            } => format!(
+                "unknown authorization server `{name}`: not `org`, `default` or a key of \
+                 `servers` in {}{hint}",
+                self.path.display()
+            ),
             Error::UnknownName {
                 kind, name, hint, ..
             } => {

@@ -129,7 +129,8 @@ pub(crate) fn okta_users(
     finish(func, fixtures, &errors)
 }
 
-/// The compile-time check of every user and the app, when fixtures.yaml was found.
+/// The compile-time check of every user, the app and the server, when fixtures.yaml was
+/// found.
 fn check_names(
     fixtures: Option<&Fixtures>,
     users: &[LitStr],
@@ -144,6 +145,11 @@ fn check_names(
     }
     if let Some(app) = &options.app
         && let Err(e) = fixtures.check_app(app)
+    {
+        errors.push(e);
+    }
+    if let Some(server) = &options.server
+        && let Err(e) = fixtures.check_server(server)
     {
         errors.push(e);
     }
@@ -355,6 +361,8 @@ mod tests {
     use super::*;
 
     const FIXTURES: &str = "\
+servers:
+  orders: { audience: 'api://orders' }
 apps:
   spa: { client_id: spa-client, redirect_uri: 'http://localhost/cb', flow: code }
   web: { client_id: web-client, redirect_uri: 'http://localhost/cb', flow: code }
@@ -444,7 +452,7 @@ users:
     #[test]
     fn plain_test_fresh_by_reference() {
         insta::assert_snapshot!(expand(parse_quote! {
-            #[okta_user("alice", fresh, server = "aus1")]
+            #[okta_user("alice", fresh, server = "orders")]
             #[test]
             fn plain(token: &Tokens) {}
         }));

@@ -196,7 +196,8 @@ impl Tokens {
         &self.0.parts.client_id
     }
 
-    /// The authorization server id (`org` or a custom server id).
+    /// The authorization server's name in fixtures.yaml (`org`, `default` or a key of
+    /// `servers:`).
     pub fn server(&self) -> &str {
         &self.0.parts.server
     }

@@ -199,30 +199,27 @@ mod failures {
 
     /// A sign-in that fails fails the test. rstest keeps the function itself callable, so
     /// `the_failure_names_the_test_and_the_cause` below can read the message.
-    #[okta_user("alice", server = "no-such-server")]
+    #[okta_user("alice", scopes = "openid no-such:scope")]
     #[rstest]
-    #[should_panic(expected = "test `it::macros::failures::unknown_server` got no tokens")]
-    fn unknown_server(token: Tokens) {
+    #[should_panic(expected = "test `it::macros::failures::unknown_scope` got no tokens")]
+    fn unknown_scope(token: Tokens) {
         let _ = token;
     }
 
     #[test]
     fn the_failure_names_the_test_and_the_cause() {
-        let payload = std::panic::catch_unwind(unknown_server).unwrap_err();
+        let payload = std::panic::catch_unwind(unknown_scope).unwrap_err();
         let message = payload
             .downcast_ref::<String>()
             .expect("a formatted panic message");
         assert!(
-            message.starts_with("test `it::macros::failures::unknown_server` got no tokens: "),
+            message.starts_with("test `it::macros::failures::unknown_scope` got no tokens: "),
             "{message}"
         );
         assert!(message.contains("alice"), "{message}");
-        assert!(message.contains("no-such-server"), "{message}");
-        // The fix names where the test chose the server, not only fixtures.yaml.
-        assert!(
-            message.contains(r#"`server = "…"` on the attribute"#),
-            "{message}"
-        );
+        assert!(message.contains("invalid_scope"), "{message}");
+        // The fix names the test as a place the scopes come from, not only fixtures.yaml.
+        assert!(message.contains("(or the test)"), "{message}");
         // The password and client secret of fixtures.yaml's defaults never show.
         for secret in ["correct-horse", "battery-staple", "web-secret"] {
             assert!(!message.contains(secret), "{message}");

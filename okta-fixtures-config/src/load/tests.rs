@@ -1142,6 +1142,7 @@ fn names_agree_with_the_config_and_need_no_variables() {
                 ("svc".into(), Flow::ClientCredentials)
             ]
             .into(),
+            servers: ["default".into(), "org".into()].into(),
         }
     );
 }

@@ -27,7 +27,8 @@ pub(crate) struct TokenArgs {
     #[arg(long, value_name = "APP")]
     pub(crate) app: Option<String>,
 
-    /// The authorization server (`org` or a custom server id) instead of the app's.
+    /// The authorization server (`org`, `default` or a name of `servers:` in fixtures.yaml)
+    /// instead of the app's.
     #[arg(long, value_name = "ID")]
     pub(crate) server: Option<String>,
 

@@ -397,7 +397,8 @@ pub struct SignIn {
     pub user: Option<String>,
     /// The app key.
     pub app: String,
-    /// The authorization server id (`org` or a custom server id).
+    /// The authorization server's name in fixtures.yaml (`org`, `default` or a key of
+    /// `servers:`).
     pub server: String,
 }
 
