@@ -11,7 +11,8 @@
 //!     --issuer https://dev-123.okta.com/oauth2/aus1abc --audience api://orders
 //! ```
 //!
-//! Options: `--server ID` (a server of the org fixtures.yaml names; default `orders`),
+//! Options: `--server NAME` (a server of fixtures.yaml: `org`, `default` or a name of its
+//! `servers:`, whose issuer, keys and audience the API then trusts; default `orders`),
 //! `--issuer URL`, `--audience AUD`, `--jwks-uri URL` (default `{issuer}/v1/keys`). It
 //! listens on `127.0.0.1:$PORT` (default 3000) until Ctrl-C.
 
@@ -32,8 +33,9 @@ const DEFAULT_PORT: u16 = 3000;
 
 /// `--help`.
 const USAGE: &str =
-    "usage: resource_server [--server ID] | [--issuer URL --audience AUD [--jwks-uri URL]]
-  --server ID     an authorization server of the org fixtures.yaml names (default: orders)
+    "usage: resource_server [--server NAME] | [--issuer URL --audience AUD [--jwks-uri URL]]
+  --server NAME   an authorization server of fixtures.yaml: org, default or a name of its
+                  `servers:` (default: orders)
   --issuer URL    the `iss` of the tokens to accept (instead of fixtures.yaml)
   --audience AUD  the `aud` of the tokens to accept (with --issuer)
   --jwks-uri URL  where the signing keys are (default: {issuer}/v1/keys)
@@ -64,7 +66,7 @@ async fn main() -> ExitCode {
 
 /// The command line.
 struct Args {
-    /// `--server`: an authorization server of fixtures.yaml's org.
+    /// `--server`: an authorization server of fixtures.yaml, by name.
     server: String,
     /// `--issuer`: the tokens' `iss`, instead of fixtures.yaml.
     issuer: Option<String>,

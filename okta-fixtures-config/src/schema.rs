@@ -93,8 +93,10 @@ impl Server {
     }
 }
 
-/// The scopes OpenID Connect and Okta define on every server, which `servers.<key>.scopes`
-/// does not list: <https://developer.okta.com/docs/api/oauth2/#scopes> (reserved scopes).
+/// The scopes OpenID Connect and Okta define on every custom server, which
+/// `servers.<key>.scopes` does not list (Okta's scope table,
+/// <https://developer.okta.com/docs/api/oauth2>; `groups`, which the org server knows, is a
+/// custom scope on a custom server).
 pub const OIDC_SCOPES: [&str; 7] = [
     "openid",
     "profile",

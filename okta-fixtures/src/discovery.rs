@@ -5,10 +5,13 @@
 //! issuer mode, tokens say `https://id.example.com/oauth2/default` while the org answers at
 //! `https://example.okta.com` (help.okta.com, "Create an authorization server", Settings >
 //! Issuer: <https://help.okta.com/en-us/content/topics/security/api-config-auth-server.htm>;
-//! developer.okta.com/docs/guides/custom-url-domain/main/#about-okta-domain-customization).
+//! the Authorization Servers API's `issuerMode`, `ORG_URL` | `CUSTOM_URL` | `DYNAMIC`:
+//! <https://developer.okta.com/docs/reference/api/authorization-servers/>). Our wire reference
+//! (`okta-wire.md` §2) gives the issuer as `https://{oktaDomain}/oauth2/{id}` only; Okta's docs
+//! win.
 //! So the issuer that ID tokens are checked against, and the endpoints that sign-ins use, are
 //! the ones the document names, never built from `org_url`. Endpoints must be `https://` or on
-//! this machine (loopback), so passwords' session tokens, codes, verifiers and client secrets go
+//! this machine (loopback), so session tokens, codes, PKCE verifiers and client secrets go
 //! nowhere else.
 //!
 //! A document is fetched once and kept in the token cache folder for an hour, so the

@@ -107,10 +107,12 @@ impl Disk {
     ) -> Option<Vec<u8>> {
         let path = self.document_path(url);
         let stored = fs::metadata(&path).and_then(|m| m.modified()).ok()?;
-        if now
+        // A time ahead of `now` (another process's clock, or a write after `now` was read)
+        // counts by its distance too, so a clock set back cannot keep a document for ever.
+        let age = now
             .duration_since(stored)
-            .map_or(true, |age| age >= max_age)
-        {
+            .unwrap_or_else(|ahead| ahead.duration());
+        if age >= max_age {
             return None;
         }
         fs::read(path).ok()
@@ -478,6 +480,45 @@ mod tests {
     }
 
     const WAIT: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn discovery_documents_are_kept_for_their_age_listed_nowhere_and_cleared() {
+        let root = TempDir::new().unwrap();
+        let d = disk(&root);
+        let url = "https://dev-1.okta.com/oauth2/default/.well-known/openid-configuration";
+        let now = SystemTime::now();
+        assert_eq!(d.document(url, WAIT, now), None);
+        d.store_document(url, b"{\"issuer\":\"x\"}").unwrap();
+        assert_eq!(
+            d.document(url, WAIT, now).as_deref(),
+            Some(&b"{\"issuer\":\"x\"}"[..])
+        );
+        // Another URL has its own; an old one is not used.
+        assert_eq!(
+            d.document(&url.replace("default", "orders"), WAIT, now),
+            None
+        );
+        assert_eq!(d.document(url, WAIT, now + WAIT * 2), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let kept = fs::read_dir(d.dir())
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path();
+            assert_eq!(
+                fs::metadata(&kept).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        // Not a token entry: `cache list` shows nothing; `cache clear` drops it.
+        assert!(list(root.path()).unwrap().is_empty());
+        assert_eq!(clear(root.path(), WAIT).unwrap(), (0, 0));
+        assert_eq!(d.document(url, WAIT, now), None);
+        assert_eq!(fs::read_dir(d.dir()).unwrap().count(), 0);
+    }
 
     #[test]
     fn folders_are_0700_files_0600_and_names_are_hashes() {

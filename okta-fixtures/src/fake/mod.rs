@@ -159,7 +159,8 @@ impl FakeOkta {
         self.state.org_url()
     }
 
-    /// The issuer of authorization server `server_id` (`org` or a custom server id).
+    /// The issuer of the authorization server with Okta id `server_id` (`org`, `default` or a
+    /// `servers.<name>.id`).
     pub fn issuer(&self, server_id: &str) -> String {
         self.state.issuer(server_id)
     }
@@ -174,8 +175,8 @@ impl FakeOkta {
         &self.state
     }
 
-    /// The ids of the org's authorization servers, sorted: `default`, `org`, and every custom
-    /// server fixtures.yaml configures or names.
+    /// The Okta ids of the org's authorization servers, sorted: `org`, `default` and those of
+    /// fixtures.yaml's `servers:`.
     pub fn servers(&self) -> Vec<String> {
         self.state.servers()
     }

@@ -112,9 +112,8 @@ impl FakeState {
         self.inner.stats.snapshot()
     }
 
-    /// The ids of the org's authorization servers, sorted: `default`, `org` and every custom
-    /// server that fixtures.yaml configures (`fake.servers`) or names (`authorization_server`
-    /// at the top or on an app).
+    /// The Okta ids of the org's authorization servers, sorted: `org`, `default` and those of
+    /// fixtures.yaml's `servers:`.
     pub fn servers(&self) -> Vec<String> {
         self.inner.dir.server_ids().map(str::to_owned).collect()
     }
