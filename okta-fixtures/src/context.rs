@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use okta_fixtures_config::{CacheStore, Config, HttpSettings, OrgUrl};
+use okta_fixtures_config::{CacheStore, Config, OrgUrl};
 use tracing::Instrument as _;
 
 use crate::Secret;
@@ -31,7 +31,7 @@ impl Context {
     /// [`crate::dirs::cache_root`]) when it gets one, aging tokens by `clock`.
     pub(crate) fn new(config: Config, cache_dir: Option<PathBuf>, clock: TokenClock) -> Self {
         let disk = disk_for(&config, cache_dir);
-        let lock_wait = flow_timeout(&config.http);
+        let lock_wait = flow_timeout(&config);
         Context {
             cache: Arc::new(Cache::new(&config.cache, disk, clock, lock_wait)),
             config,
@@ -137,10 +137,16 @@ fn disk_for(config: &Config, cache_dir: Option<PathBuf>) -> Option<Disk> {
     Some(Disk::new(root, path, !named))
 }
 
-/// The longest a sign-in may take, and so the longest wait for another process's: four
-/// requests (authn, authorize, token, keys) plus every rate-limit wait allowed.
-fn flow_timeout(http: &HttpSettings) -> std::time::Duration {
-    http.timeout * 4 + http.max_rate_limit_wait * http.rate_limit_retries
+/// The longest a sign-in may take, and so the longest wait for another process's: the
+/// discovery documents of an org by URL (one per server in use, and the org server's) the first
+/// time, four requests (authn, authorize, token, keys), and every rate-limit wait allowed.
+fn flow_timeout(config: &Config) -> std::time::Duration {
+    let http = &config.http;
+    let discovery = match config.org_url {
+        OrgUrl::Url(_) => config.servers_in_use().len() as u32 + 1,
+        OrgUrl::Fake => 0,
+    };
+    http.timeout * (4 + discovery) + http.max_rate_limit_wait * http.rate_limit_retries
 }
 
 async fn start_org(config: &Config, cache: &Cache) -> Result<Org> {
