@@ -42,6 +42,30 @@ async fn a_429_reset_one_second_ahead_is_waited_for() {
     assert_eq!(fake.stats().requests("token"), 1);
 }
 
+/// Okta's client-based limit answers 429 at `/authorize` (developer.okta.com/docs/reference/
+/// rl-clientbased): waited out like the others, with the same session token, which the refused
+/// request did not spend.
+#[tokio::test]
+async fn a_429_at_authorize_is_waited_out() {
+    let (f, fake) = serve(
+        "",
+        "/v1/authorize",
+        Fault::RateLimit {
+            reset_in: 0,
+            skew: 0,
+        },
+        Some(1),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let t = f.request("alice").tokens().await.unwrap();
+    assert_eq!(t.user(), Some("alice"));
+    // The layer answered the first; the fake saw the retry only, after Okta's second.
+    assert_eq!(fake.stats().requests("authorize"), 1);
+    assert_eq!(fake.stats().requests("authn"), 1);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
 /// Okta's reset time is read against its `Date`, not this machine's clock: an hour of skew
 /// ahead would otherwise make a one-second wait an hour (refused as over
 /// `max_rate_limit_wait`), an hour behind would make every wait zero.
