@@ -431,7 +431,7 @@ const PKCE: [(&str, &str); 2] = [
     "The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].",
     '?'
 )]
-#[case::post_message_with_code(
+#[case::post_message_with_code_without_pkce(
     &[("response_type", "code"), ("response_mode", "okta_post_message"), ("scope", "openid")],
     "unsupported_response_mode",
     "'okta_post_message' response mode cannot be used with the 'code' response type.",
@@ -676,5 +676,37 @@ async fn id_token_alone_carries_every_requested_claim() {
     assert_eq!(
         location_params(&res, '#')["error_description"],
         "The response type is not supported by the authorization server. Configured response types: [id_token]."
+    );
+}
+
+/// okta-auth-js's `getWithoutPrompt` asks for `code` through `okta_post_message` with PKCE, and
+/// Okta serves it: the page posts a code that redeems with the verifier.
+#[tokio::test]
+async fn post_message_with_a_pkce_code_yields_a_code_that_redeems() {
+    let org = Org::start().await;
+    let st = org.alice().await;
+    let mut params = spa_authorize(&st, "openid profile");
+    for (k, v) in &mut params {
+        if *k == "response_mode" {
+            *v = "okta_post_message";
+        }
+    }
+    let res = org.authorize("default", &params).await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("window.parent.postMessage(data, "), "{page}");
+    let code = page
+        .lines()
+        .find_map(|l| l.strip_prefix("data.code = '")?.strip_suffix("';"))
+        .unwrap_or_else(|| panic!("no code in {page}"))
+        .to_owned();
+    assert!(page.contains("data.state = 'st\\x2D1';"), "{page}");
+    let res = org.token("default", &spa_redemption(&code)).await;
+    assert_eq!(res.status(), 200);
+    let tokens: Value = res.json().await.unwrap();
+    assert!(
+        tokens["access_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("eyJ"))
     );
 }
