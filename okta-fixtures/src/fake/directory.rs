@@ -340,6 +340,29 @@ impl Directory {
             .map(|&i| &self.users[i])
     }
 
+    /// A user by the name given at `/api/v1/authn`: the full login, or the short name (the
+    /// login before its `@`) when exactly one user's login has it. Okta's Authentication API
+    /// takes "the user's non-qualified short-name (e.g. dade.murphy) or unique fully-qualified
+    /// login" (developer.okta.com/docs/reference/api/authn/, primary authentication); that a
+    /// short name two users share signs neither in is inferred.
+    pub(crate) fn user_by_sign_in_name(&self, name: &str) -> Option<&UserEntry> {
+        if let Some(user) = self.user_by_login(name) {
+            return Some(user);
+        }
+        if name.contains('@') {
+            return None;
+        }
+        let mut matching = self.users.iter().filter(|u| {
+            u.username
+                .split_once('@')
+                .is_some_and(|(short, _)| short.eq_ignore_ascii_case(name))
+        });
+        match (matching.next(), matching.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    }
+
     /// A user by fixtures.yaml key.
     pub(crate) fn user(&self, key: &str) -> Option<&UserEntry> {
         self.by_key.get(key).map(|&i| &self.users[i])
@@ -464,6 +487,11 @@ fake:
     fn users_get_stable_ids_and_profiles() {
         let d = dir();
         let alice = d.user_by_login("alice@EXAMPLE.com").unwrap();
+        // The short name of a login, as Okta's authn takes it; never another user's.
+        assert_eq!(d.user_by_sign_in_name("ALICE").unwrap().key, alice.key);
+        assert!(d.user_by_login("alice").is_none());
+        assert!(d.user_by_sign_in_name("alice@other.example").is_none());
+        assert!(d.user_by_sign_in_name("alic").is_none());
         assert_eq!(alice.name, "Alice Anderson");
         assert_eq!(alice.email, "Alice@Example.com");
         assert!(alice.id.starts_with("00u") && alice.id.len() == 20);

@@ -53,6 +53,45 @@ async fn authn_success_has_okta_shape_and_headers() {
     assert_eq!(org.fake.stats().requests("authn"), 2);
 }
 
+/// Okta's authn takes a user's short name (the login before `@`) as well as the full login;
+/// a short name that two users share names neither.
+#[tokio::test]
+async fn a_short_name_signs_in_its_one_user() {
+    let org = Org::from_yaml(
+        r#"
+apps:
+  spa: { client_id: spa-client, redirect_uri: "http://localhost:8080/cb", flow: code }
+users:
+  alice: { username: alice@example.com, password: pw-a, app: spa }
+  sam: { username: sam@one.example, password: pw-s, app: spa }
+  samantha: { username: Sam@two.example, password: pw-s, app: spa }
+"#,
+    )
+    .await;
+    let res = org
+        .authn(json!({"username": "Alice", "password": "pw-a"}))
+        .await;
+    let (status, _, v) = json_of(res).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["status"], "SUCCESS");
+    assert_eq!(
+        v["_embedded"]["user"]["profile"]["login"],
+        "alice@example.com"
+    );
+    // Two logins start with `sam@`: the short name is no one's.
+    let res = org
+        .authn(json!({"username": "sam", "password": "pw-s"}))
+        .await;
+    let (status, _, v) = json_of(res).await;
+    assert_eq!(status, 401);
+    assert_eq!(v["errorCode"], "E0000004");
+    // A wrong password with a short name fails as any other.
+    let res = org
+        .authn(json!({"username": "alice", "password": "nope"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
 /// A wrong password, an unknown user, a hidden lockout and a federated user look the same.
 #[rstest]
 #[case::wrong_password("alice@example.com", "wrong")]

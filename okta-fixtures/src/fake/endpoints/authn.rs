@@ -68,7 +68,7 @@ pub(crate) async fn primary(
         .unwrap_or(false);
 
     let failed = FakeError::authn_failed;
-    let user = st.dir.user_by_login(username).ok_or_else(failed)?;
+    let user = st.dir.user_by_sign_in_name(username).ok_or_else(failed)?;
     match user.status {
         // Federated users have no Okta password; hidden lockout looks like a bad password.
         AuthnStatus::Federated | AuthnStatus::LockedOutHidden => return Err(failed()),
