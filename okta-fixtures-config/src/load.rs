@@ -92,7 +92,23 @@ const AUTHN_STATUSES: &[(&str, AuthnStatus)] = &[
 const ROTATIONS: &[(&str, Rotation)] =
     &[("rotate", Rotation::Rotate), ("static", Rotation::Static)];
 
-const FAULT_KINDS: &[&str] = &["rate_limit", "status", "latency", "drop", "malformed_page"];
+const FAULT_KINDS: &[&str] = &[
+    "rate_limit",
+    "status",
+    "latency",
+    "drop",
+    "malformed_page",
+    "oauth_error",
+];
+
+/// The endpoints that answer OAuth errors, where an `oauth_error` fault can act.
+const OAUTH_ENDPOINTS: [FaultEndpoint; 5] = [
+    FaultEndpoint::Authorize,
+    FaultEndpoint::Token,
+    FaultEndpoint::Userinfo,
+    FaultEndpoint::Introspect,
+    FaultEndpoint::Revoke,
+];
 
 /// What `read` makes of a setting the file gives, else `default`.
 fn setting_or<S, T>(
@@ -791,6 +807,17 @@ impl Resolver<'_> {
             only_for(&f.status, "status", "status")?;
             only_for(&f.latency, "latency", "latency")?;
             only_for(&f.reset, "reset", "rate_limit")?;
+            for (field, key) in [
+                (&f.error, "error"),
+                (&f.error_description, "error_description"),
+            ] {
+                if field.is_some() && kind_name != "oauth_error" {
+                    return Err(self.doc.conflict(
+                        &f.path.key(key),
+                        format!("`{key}` applies to `kind: oauth_error` only"),
+                    ));
+                }
+            }
             let kind = match kind_name.as_str() {
                 "rate_limit" => FaultKind::RateLimit {
                     reset: setting_or(&f.reset, 1, |s| self.number(s, 0, 3600))?,
@@ -805,6 +832,23 @@ impl Resolver<'_> {
                 },
                 "drop" => FaultKind::Drop,
                 "malformed_page" => FaultKind::MalformedPage,
+                "oauth_error" => {
+                    if !OAUTH_ENDPOINTS.contains(&endpoint) {
+                        return Err(self.doc.invalid(
+                            &f.endpoint.path,
+                            "`kind: oauth_error` acts on an endpoint that answers OAuth errors: authorize, token, userinfo, introspect or revoke",
+                        ));
+                    }
+                    let Some(error) = &f.error else {
+                        return Err(self.doc.missing(&f.path, "error"));
+                    };
+                    let error = self.one_of(error, &OAUTH_ERRORS.map(|e| (e, e)))?;
+                    let description = match &f.error_description {
+                        Some(t) => self.text(t)?,
+                        None => format!("The fault of fixtures.yaml answers `{error}`."),
+                    };
+                    FaultKind::OAuthError { error, description }
+                }
                 other => {
                     return Err(self.not_one_of(&f.kind.path, other, FAULT_KINDS.iter().copied()));
                 }

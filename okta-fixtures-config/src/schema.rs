@@ -483,7 +483,38 @@ pub enum FaultKind {
     Drop,
     /// `/authorize` answers a page that is not a form_post.
     MalformedPage,
+    /// An OAuth error: through the response mode at `/authorize`, as JSON at `/token`,
+    /// `/introspect` and `/revoke`, in `WWW-Authenticate` at `/userinfo`.
+    OAuthError {
+        /// The `error` code, one of [`OAUTH_ERRORS`].
+        error: &'static str,
+        /// The `error_description`.
+        description: String,
+    },
 }
+
+/// The OAuth `error` codes an `oauth_error` fault may answer: RFC 6749 §4.1.2.1 and §5.2,
+/// OpenID Connect Core §3.1.2.6, RFC 6750 §3.1 and RFC 9449 (DPoP), as Okta answers them.
+pub const OAUTH_ERRORS: [&str; 18] = [
+    "invalid_request",
+    "unauthorized_client",
+    "access_denied",
+    "unsupported_response_type",
+    "unsupported_response_mode",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+    "interaction_required",
+    "login_required",
+    "consent_required",
+    "invalid_client",
+    "invalid_grant",
+    "unsupported_grant_type",
+    "invalid_token",
+    "insufficient_scope",
+    "invalid_dpop_proof",
+    "use_dpop_nonce",
+];
 
 /// One injected fault.
 #[derive(Clone, Debug, PartialEq, Eq)]

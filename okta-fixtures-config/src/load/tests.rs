@@ -821,6 +821,22 @@ fn redirect_uris_must_be_absolute_urls() {
     "fake:\n  faults:\n    - endpoint: token\n      kind: status\n      status: 700\n",
     "Invalid", "fake.faults[0].status", (5, 15), "from 100 to 599"
 )]
+#[case::oauth_error_where_none_is_answered(
+    "fake:\n  faults:\n    - endpoint: authn\n      kind: oauth_error\n      error: login_required\n",
+    "Invalid", "fake.faults[0].endpoint", (3, 17), "answers OAuth errors"
+)]
+#[case::oauth_error_without_error(
+    "fake:\n  faults:\n    - endpoint: token\n      kind: oauth_error\n",
+    "Missing", "fake.faults[0]", (3, 7), "`error`"
+)]
+#[case::oauth_error_misspelt(
+    "fake:\n  faults:\n    - endpoint: authorize\n      kind: oauth_error\n      error: login_requird\n",
+    "Invalid", "fake.faults[0].error", (5, 14), "did you mean `login_required`?"
+)]
+#[case::error_on_a_status_fault(
+    "fake:\n  faults:\n    - endpoint: token\n      kind: status\n      status: 500\n      error: server_error\n",
+    "Conflict", "fake.faults[0].error", (6, 7), "`kind: oauth_error` only"
+)]
 #[case::latency_on_drop(
     "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      latency: 1s\n",
     "Conflict", "fake.faults[0].latency", (5, 7), "latency"

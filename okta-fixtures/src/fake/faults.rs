@@ -232,7 +232,20 @@ pub(crate) async fn act(
     endpoint: FaultEndpoint,
     scope: Scope<'_>,
 ) -> Option<Response> {
-    let kind = match st.faults.take(endpoint, scope)? {
+    let kind = st.faults.take(endpoint, scope)?;
+    respond(st, endpoint, scope, kind).await
+}
+
+/// What fault `kind`, taken for a request to `endpoint`, does: `None` after waiting out a
+/// latency, else the answer to send instead. (`/authorize` sends an `oauth_error` through the
+/// request's response mode itself.)
+pub(crate) async fn respond(
+    st: &FakeState,
+    endpoint: FaultEndpoint,
+    scope: Scope<'_>,
+    kind: FaultKind,
+) -> Option<Response> {
+    let kind = match kind {
         // A 429 status is a rate limit, headers and all, reset in a second.
         FaultKind::Status(429) => FaultKind::RateLimit { reset: 1 },
         kind => kind,
@@ -263,6 +276,33 @@ pub(crate) async fn act(
         FaultKind::Status(status) => Some(status_response(endpoint, status)),
         FaultKind::Drop => Some(dropped_connection()),
         FaultKind::MalformedPage => Some(malformed(st, endpoint)),
+        FaultKind::OAuthError { error, description } => {
+            let e = injected_oauth_error(error, description);
+            Some(match endpoint {
+                FaultEndpoint::Userinfo => FakeError::Bearer(e).into_response(),
+                // The loader and the admin API allow this kind on OAuth endpoints only; the
+                // others answer it as `/token` would.
+                _ => FakeError::OAuth(e).into_response(),
+            })
+        }
+    }
+}
+
+/// An `oauth_error` fault's error, with the status Okta gives that error at `/token` and
+/// `/userinfo`: 401 for a client or token that fails, 403 for a scope, 5xx for Okta's own
+/// trouble, 400 otherwise (RFC 6749 §5.2, RFC 6750 §3.1).
+pub(crate) fn injected_oauth_error(error: &'static str, description: String) -> OAuthError {
+    let status = match error {
+        "invalid_client" | "invalid_token" => StatusCode::UNAUTHORIZED,
+        "insufficient_scope" => StatusCode::FORBIDDEN,
+        "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+        "temporarily_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    OAuthError {
+        status,
+        error,
+        description: description.into(),
     }
 }
 

@@ -488,3 +488,50 @@ async fn shutdown_cuts_injected_latency_short() {
         .expect("shutdown does not wait out an hour of injected latency");
     assert_eq!(pending.await.unwrap().unwrap().status(), 200);
 }
+
+/// An `oauth_error` fault posted to the admin API: answered where Okta answers OAuth errors,
+/// listed with its error, refused where Okta answers none.
+#[tokio::test]
+async fn oauth_error_faults_answer_in_each_endpoints_form() {
+    let org = Org::start().await;
+    let tokens = org.alice_tokens("openid profile").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let post = |body: Value| org.http.post(org.url("/_fake/faults")).json(&body).send();
+    let res = post(json!({
+        "endpoint": "userinfo", "kind": "oauth_error", "error": "insufficient_scope", "times": 1
+    }))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let (_, _, listed) = json_of(org.get("/_fake/faults").await).await;
+    assert_eq!(listed["faults"][0]["error"], "insufficient_scope");
+    assert_eq!(
+        listed["faults"][0]["error_description"],
+        "The injected fault answers `insufficient_scope`."
+    );
+    let res = org.userinfo("default", access).await;
+    assert_eq!(res.status(), 403);
+    let challenge = res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains("error=\"insufficient_scope\""),
+        "{challenge}"
+    );
+    // Spent: the token works again.
+    assert_eq!(org.userinfo("default", access).await.status(), 200);
+
+    let res = post(json!({"endpoint": "keys", "kind": "oauth_error", "error": "server_error"}))
+        .await
+        .unwrap();
+    let (status, _, v) = json_of(res).await;
+    assert_eq!(status, 400);
+    assert!(v.to_string().contains("authorize, token, userinfo"), "{v}");
+    let res = post(json!({"endpoint": "token", "kind": "oauth_error", "error": "nope"}))
+        .await
+        .unwrap();
+    let (status, _, v) = json_of(res).await;
+    assert_eq!(status, 400);
+    assert!(v.to_string().contains("invalid_grant"), "{v}");
+}

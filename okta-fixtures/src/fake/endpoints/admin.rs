@@ -30,8 +30,11 @@
 //!   until `X-Rate-Limit-Reset`, default 1, at most 3600), `status` (`status`: 200-599,
 //!   answered with the endpoint's Okta error body), `latency` (`latency_ms`: added delay, at
 //!   most 3 600 000, then the normal answer), `drop` (the connection closes without an
-//!   answer) or `malformed_page` (a 200 page that is not what the client expects: on
-//!   `/authorize` a form_post page cut off before its form).
+//!   answer), `malformed_page` (a 200 page that is not what the client expects: on
+//!   `/authorize` a form_post page cut off before its form) or `oauth_error` (`error`: an
+//!   OAuth error code such as `login_required`, `error_description` optional: sent through the
+//!   response mode at `authorize`, as JSON at `token`, `introspect` and `revoke`, in
+//!   `WWW-Authenticate` at `userinfo`; not on `authn`, `keys` or `discovery`).
 //! - `user`: only requests for this username (case-insensitive); `client_id`: only requests
 //!   naming this client; `times`: only this many requests (at least 1), default until
 //!   cleared.
@@ -43,7 +46,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec};
+use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec, OAUTH_ERRORS};
 use serde::Deserialize;
 
 use crate::fake::FakeState;
@@ -55,6 +58,8 @@ use crate::fake::reply;
 
 const MAX_RESET_SECS: u64 = 3600;
 const MAX_LATENCY_MS: u64 = 3_600_000;
+/// The longest `error_description` an injected OAuth error may carry.
+const MAX_DESCRIPTION: usize = 1024;
 
 /// `GET /_fake/stats`
 pub(crate) async fn stats(State(st): State<FakeState>) -> Response {
@@ -137,6 +142,8 @@ struct FaultBody {
     reset: Option<u64>,
     status: Option<u16>,
     latency_ms: Option<u64>,
+    error: Option<String>,
+    error_description: Option<String>,
     user: Option<String>,
     client_id: Option<String>,
     times: Option<u32>,
@@ -163,6 +170,12 @@ pub(crate) fn parse_fault(bytes: &[u8]) -> Result<FaultSpec, FakeError> {
         ("reset", body.reset.is_some(), "rate_limit"),
         ("status", body.status.is_some(), "status"),
         ("latency_ms", body.latency_ms.is_some(), "latency"),
+        ("error", body.error.is_some(), "oauth_error"),
+        (
+            "error_description",
+            body.error_description.is_some(),
+            "oauth_error",
+        ),
     ] {
         if present && kind_name != owner {
             return Err(invalid(field, &format!("applies to kind {owner} only")));
@@ -190,10 +203,41 @@ pub(crate) fn parse_fault(bytes: &[u8]) -> Result<FaultSpec, FakeError> {
         },
         "drop" => FaultKind::Drop,
         "malformed_page" => FaultKind::MalformedPage,
+        "oauth_error" => {
+            if matches!(
+                endpoint,
+                FaultEndpoint::Authn | FaultEndpoint::Keys | FaultEndpoint::Discovery
+            ) {
+                return Err(invalid(
+                    "endpoint",
+                    "kind oauth_error acts on authorize, token, userinfo, introspect or revoke",
+                ));
+            }
+            let error = body
+                .error
+                .as_deref()
+                .ok_or_else(|| FakeError::validation("error"))?;
+            let Some(error) = OAUTH_ERRORS.iter().copied().find(|e| *e == error) else {
+                return Err(invalid(
+                    "error",
+                    &format!("expected one of {}", OAUTH_ERRORS.join(", ")),
+                ));
+            };
+            let description = body
+                .error_description
+                .unwrap_or_else(|| format!("The injected fault answers `{error}`."));
+            if description.len() > MAX_DESCRIPTION {
+                return Err(invalid(
+                    "error_description",
+                    &format!("expected at most {MAX_DESCRIPTION} bytes"),
+                ));
+            }
+            FaultKind::OAuthError { error, description }
+        }
         _ => {
             return Err(invalid(
                 "kind",
-                "expected one of rate_limit, status, latency, drop, malformed_page",
+                "expected one of rate_limit, status, latency, drop, malformed_page, oauth_error",
             ));
         }
     };
@@ -225,6 +269,10 @@ fn listed(l: &Listed) -> Obj {
         ),
         FaultKind::Drop => obj.str("kind", "drop"),
         FaultKind::MalformedPage => obj.str("kind", "malformed_page"),
+        FaultKind::OAuthError { error, description } => obj
+            .str("kind", "oauth_error")
+            .str("error", error)
+            .str("error_description", description),
     };
     let obj = obj
         .opt_str("user", l.spec.user.as_deref())

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use okta_fixtures_config::{FaultEndpoint, Flow};
+use okta_fixtures_config::{FaultEndpoint, FaultKind, Flow};
 
 use crate::fake::FakeState;
 use crate::fake::claims::{self, IdTokenFor, Subject};
@@ -34,11 +34,13 @@ pub(crate) async fn get(
 ) -> Result<Response, FakeError> {
     let server = st.server_at(uri.path())?;
     let params = Params::from_query(uri.query());
-    if let Some(res) = fault(&st, params.as_ref().ok(), &headers).await {
-        return Ok(res);
-    }
+    let injected = match fault(&st, params.as_ref().ok(), &headers).await {
+        Some(Injected::Answer(res)) => return Ok(res),
+        Some(Injected::OAuth(e)) => Some(e),
+        None => None,
+    };
     let params = params.map_err(|e| FakeError::Page(e.into()))?;
-    Ok(authorize(&st, server, &params, &headers))
+    Ok(authorize(&st, server, &params, &headers, injected))
 }
 
 /// `POST …/v1/authorize` (form body; Okta allows no query parameters with it).
@@ -50,19 +52,30 @@ pub(crate) async fn post(
 ) -> Result<Response, FakeError> {
     let server = st.server_at(uri.path())?;
     let form = crate::fake::params::form(&headers, body).await;
-    if let Some(res) = fault(&st, form.as_ref().ok(), &headers).await {
-        return Ok(res);
-    }
+    let injected = match fault(&st, form.as_ref().ok(), &headers).await {
+        Some(Injected::Answer(res)) => return Ok(res),
+        Some(Injected::OAuth(e)) => Some(e),
+        None => None,
+    };
     if uri.query().is_some_and(|q| !q.is_empty()) {
         return Err(FakeError::Page(error::INVALID_REQUEST));
     }
     let form = form.map_err(|e| FakeError::Page(e.into()))?;
-    Ok(authorize(&st, server, &form, &headers))
+    Ok(authorize(&st, server, &form, &headers, injected))
+}
+
+/// What an injected fault does to an authorize request.
+enum Injected {
+    /// This answer instead.
+    Answer(Response),
+    /// This OAuth error, through the request's response mode once its client and redirect URI
+    /// are known (before them, their own errors come first).
+    OAuth(OAuthError),
 }
 
 /// The fault, if any, for an authorize request: scoped by its `client_id` and by the user of
 /// its session cookie or (unspent) sessionToken.
-async fn fault(st: &FakeState, p: Option<&Params>, headers: &HeaderMap) -> Option<Response> {
+async fn fault(st: &FakeState, p: Option<&Params>, headers: &HeaderMap) -> Option<Injected> {
     if st.faults.is_empty() {
         return None;
     }
@@ -79,7 +92,14 @@ async fn fault(st: &FakeState, p: Option<&Params>, headers: &HeaderMap) -> Optio
         user: user.as_deref(),
         client_id: p.and_then(|p| p.get("client_id")),
     };
-    faults::act(st, FaultEndpoint::Authorize, scope).await
+    match st.faults.take(FaultEndpoint::Authorize, scope)? {
+        FaultKind::OAuthError { error, description } => Some(Injected::OAuth(
+            faults::injected_oauth_error(error, description),
+        )),
+        kind => faults::respond(st, FaultEndpoint::Authorize, scope, kind)
+            .await
+            .map(Injected::Answer),
+    }
 }
 
 /// How the answer travels to the redirect URI.
@@ -190,7 +210,13 @@ fn state_is_valid(state: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || ",._-;+*:~!$'()/?=@".contains(c))
 }
 
-fn authorize(st: &FakeState, server: &ServerEntry, p: &Params, headers: &HeaderMap) -> Response {
+fn authorize(
+    st: &FakeState,
+    server: &ServerEntry,
+    p: &Params,
+    headers: &HeaderMap,
+    injected: Option<OAuthError>,
+) -> Response {
     // 1. Client and redirect URI: problems here cannot go to a redirect URI.
     let Some(app) = p.get("client_id").and_then(|id| st.dir.app(id)) else {
         return FakeError::Page(error::INVALID_CLIENT_ID).into_response();
@@ -262,6 +288,9 @@ fn authorize(st: &FakeState, server: &ServerEntry, p: &Params, headers: &HeaderM
     let wants_tokens = types.contains("token") || types.contains("id_token");
     if requested.is_err() {
         return reply.error(&error::UNSUPPORTED_RESPONSE_MODE, default_mode);
+    }
+    if let Some(e) = injected {
+        return reply.error(&e, mode);
     }
     if mode == Mode::Query && wants_tokens {
         return reply.error(&error::QUERY_WITH_TOKENS, default_mode);
