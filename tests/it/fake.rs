@@ -7,6 +7,7 @@ mod admin;
 mod authn;
 mod authorize;
 mod bad_requests;
+mod client_limit;
 mod discovery;
 mod faults;
 mod introspect;

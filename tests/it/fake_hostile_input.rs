@@ -170,12 +170,15 @@ users:
   alice: { username: alice@example.com, password: correct-horse }
 "#;
 
-/// The fake's router for [`YAML`], called in-process.
+/// The fake's router for [`YAML`], called in-process. Hundreds of requests of one client
+/// would meet Okta's client-based limit on `/authorize` (60 a minute), which is not what these
+/// tests are about: it is off.
 fn app() -> axum::Router {
     let config = okta_fixtures::config::parse_str(YAML, None, &|_| None).unwrap();
     let state = FakeOkta::builder()
         .config(&config)
         .key_dir(crate::fake::key_dir())
+        .client_rate_limit(false)
         .build("http://127.0.0.1:1")
         .unwrap();
     router(state)

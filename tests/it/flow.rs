@@ -571,6 +571,7 @@ mod token_errors {
 mod http_faults;
 mod oauth_faults;
 mod servers;
+mod suite_load;
 
 mod wire_rules {
     use super::*;

@@ -10,7 +10,8 @@
 //! Like a real org it enforces Okta's per-username limit (4 requests a second per user on
 //! `/api/v1/authn`, and on `/token` for the password and refresh grants), answering the fifth
 //! with Okta's 429 and `X-Rate-Limit-*` headers; [`FakeBuilder::per_user_rate_limit`] turns
-//! that off.
+//! that off. It also enforces Okta's client-based limit on `/authorize`, 60 requests a minute
+//! and 5 at once per client ([`FakeBuilder::client_rate_limit`]).
 //!
 //! # The admin surface
 //!
@@ -80,6 +81,7 @@
 
 mod claims;
 mod client_auth;
+mod client_limit;
 mod clock;
 mod directory;
 mod endpoints;
@@ -321,6 +323,8 @@ pub struct FakeBuilder {
     clock: Option<Clock>,
     /// `None` until set: on, as on every real org.
     per_user_rate_limit: Option<bool>,
+    /// `None` until set: on, as Okta's default mode "enforce and log per client".
+    client_rate_limit: Option<bool>,
 }
 
 impl FakeBuilder {
@@ -364,6 +368,16 @@ impl FakeBuilder {
     /// on every real org; turn it off for load tests. (fixtures.yaml has no key for it.)
     pub fn per_user_rate_limit(mut self, enabled: bool) -> Self {
         self.per_user_rate_limit = Some(enabled);
+        self
+    }
+
+    /// Whether Okta's client-based limit on `/authorize` is enforced: 60 requests a minute and
+    /// 5 at once per client id (developer.okta.com/docs/reference/rl-clientbased), the next
+    /// answered with 429 and `X-Rate-Limit-*` headers. Default true, Okta's default mode
+    /// "enforce and log per client"; turn it off as an org whose admin set the mode to "log
+    /// per client" or "do nothing". (fixtures.yaml has no key for it.)
+    pub fn client_rate_limit(mut self, enabled: bool) -> Self {
+        self.client_rate_limit = Some(enabled);
         self
     }
 
@@ -428,6 +442,7 @@ impl FakeBuilder {
                 clock: self.clock.unwrap_or_default(),
                 faults: config.fake.faults.clone(),
                 per_user_rate_limit: self.per_user_rate_limit.unwrap_or(true),
+                client_rate_limit: self.client_rate_limit.unwrap_or(true),
             },
         ))
     }

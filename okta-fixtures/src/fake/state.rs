@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use okta_fixtures_config::{FaultSpec, ORG_SERVER};
 
+use super::client_limit::ClientRateLimit;
 use super::clock::Clock;
 use super::directory::{self, Directory, ServerEntry};
 use super::error::FakeError;
@@ -45,6 +46,7 @@ pub struct Inner {
     pub(crate) stats: StatsRecorder,
     pub(crate) rate: RateWindows,
     pub(crate) user_limit: UserRateLimit,
+    pub(crate) client_limit: ClientRateLimit,
     pub(crate) faults: Arc<FaultStore>,
     /// Set when the server stops: injected latency ends early rather than hold up shutdown.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
@@ -57,6 +59,7 @@ pub(crate) struct StateParts {
     pub(crate) clock: Clock,
     pub(crate) faults: Vec<FaultSpec>,
     pub(crate) per_user_rate_limit: bool,
+    pub(crate) client_rate_limit: bool,
 }
 
 impl std::fmt::Debug for Inner {
@@ -90,6 +93,7 @@ impl FakeState {
                 stats: StatsRecorder::default(),
                 rate: RateWindows::default(),
                 user_limit: UserRateLimit::new(parts.per_user_rate_limit),
+                client_limit: ClientRateLimit::new(parts.client_rate_limit),
                 faults: Arc::new(FaultStore::new(&parts.faults)),
                 closing: tokio::sync::watch::Sender::new(false),
             }),
@@ -135,7 +139,7 @@ impl FakeState {
 
     /// Forgets everything the org was asked and handed out: request and sign-in counts,
     /// session tokens, authn transactions, sessions, codes, refresh tokens, revocations,
-    /// per-user rate-limit counters and faults (`POST /_fake/reset`). Keys, apps and users
+    /// per-user and per-client rate-limit counters and faults (`POST /_fake/reset`). Keys, apps and users
     /// stay; tokens already issued still verify.
     pub fn reset(&self) {
         self.inner.stats.clear();
@@ -143,6 +147,7 @@ impl FakeState {
         self.inner.grants.clear();
         self.inner.rate.clear();
         self.inner.user_limit.clear();
+        self.inner.client_limit.clear();
         self.inner.faults.clear();
     }
 

@@ -695,11 +695,12 @@ async fn post_message_with_a_pkce_code_yields_a_code_that_redeems() {
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
     assert!(page.contains("window.parent.postMessage(data, "), "{page}");
-    let code = page
+    let escaped = page
         .lines()
         .find_map(|l| l.strip_prefix("data.code = '")?.strip_suffix("';"))
-        .unwrap_or_else(|| panic!("no code in {page}"))
-        .to_owned();
+        .unwrap_or_else(|| panic!("no code in {page}"));
+    // The page escapes values as JavaScript `\xHH`; a code may hold `-`.
+    let code = js_unescape(escaped);
     assert!(page.contains("data.state = 'st\\x2D1';"), "{page}");
     let res = org.token("default", &spa_redemption(&code)).await;
     assert_eq!(res.status(), 200);
@@ -709,4 +710,11 @@ async fn post_message_with_a_pkce_code_yields_a_code_that_redeems() {
             .as_str()
             .is_some_and(|t| t.starts_with("eyJ"))
     );
+}
+
+/// A JavaScript string literal's `\xHH` escapes undone: as `\u00HH` they are JSON's, which
+/// serde_json reads.
+fn js_unescape(escaped: &str) -> String {
+    serde_json::from_str(&format!("\"{}\"", escaped.replace("\\x", "\\u00")))
+        .expect("a JavaScript string the page wrote")
 }

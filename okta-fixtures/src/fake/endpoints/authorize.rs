@@ -14,6 +14,7 @@ use okta_fixtures_config::{FaultEndpoint, FaultKind, Flow};
 
 use crate::fake::FakeState;
 use crate::fake::claims::{self, IdTokenFor, Subject};
+use crate::fake::client_limit::{InFlight, Refused};
 use crate::fake::directory::ServerEntry;
 use crate::fake::error::{self, FakeError, OAuthError};
 use crate::fake::faults::{self, Scope};
@@ -34,6 +35,10 @@ pub(crate) async fn get(
 ) -> Result<Response, FakeError> {
     let server = st.server_at(uri.path())?;
     let params = Params::from_query(uri.query());
+    let _in_flight = match admit(&st, params.as_ref().ok()) {
+        Ok(admitted) => admitted,
+        Err(r) => return Ok(refused(r)),
+    };
     let injected = match fault(&st, params.as_ref().ok(), &headers).await {
         Some(Injected::Answer(res)) => return Ok(res),
         Some(Injected::OAuth(e)) => Some(e),
@@ -52,6 +57,10 @@ pub(crate) async fn post(
 ) -> Result<Response, FakeError> {
     let server = st.server_at(uri.path())?;
     let form = crate::fake::params::form(&headers, body).await;
+    let _in_flight = match admit(&st, form.as_ref().ok()) {
+        Ok(admitted) => admitted,
+        Err(r) => return Ok(refused(r)),
+    };
     let injected = match fault(&st, form.as_ref().ok(), &headers).await {
         Some(Injected::Answer(res)) => return Ok(res),
         Some(Injected::OAuth(e)) => Some(e),
@@ -62,6 +71,28 @@ pub(crate) async fn post(
     }
     let form = form.map_err(|e| FakeError::Page(e.into()))?;
     Ok(authorize(&st, server, &form, &headers, injected))
+}
+
+/// Okta's client-based limit: the request of a known client counts against its minute and
+/// its requests in flight (until the returned guard drops), or is refused.
+fn admit<'a>(st: &'a FakeState, p: Option<&Params>) -> Result<Option<InFlight<'a>>, Refused> {
+    let Some(client_id) = p
+        .and_then(|p| p.get("client_id"))
+        .filter(|id| st.dir.app(id).is_some())
+    else {
+        return Ok(None);
+    };
+    let admitted = st.client_limit.admit(client_id, st.clock.now());
+    if let Err(refused) = &admitted {
+        tracing::debug!(client_id, ?refused, "client-based rate limit");
+    }
+    admitted.map(Some)
+}
+
+/// Okta's 429 for a request the client-based limit refused.
+fn refused(refused: Refused) -> Response {
+    let (limit, reset) = refused.limit_and_reset();
+    faults::too_many_requests(FaultEndpoint::Authorize, limit, reset)
 }
 
 /// What an injected fault does to an authorize request.
