@@ -4,7 +4,8 @@
 // with a public client (spa: PKCE, query mode) and a confidential one (web:
 // client_secret_basic, form_post mode): discovery, the code flow from a sessionToken, ID token
 // validation, userinfo, introspection, refresh, revocation; plus the implicit flow (legacy),
-// client_credentials (reports) and refusals the fake must not be more lenient about.
+// client_credentials (reports), okta-auth-js's okta_post_message code with PKCE, and refusals
+// the fake must not be more lenient about.
 //
 //   node conformance/check.mjs <orgUrl>
 //
@@ -48,6 +49,7 @@ for (const server of Object.values(servers)) {
 }
 await implicitFlow(servers.org, apps.legacy, users.alice);
 await clientCredentials(servers.default, apps.reports);
+await postMessageCode(servers.default, apps.spa, users.alice);
 await fakeStats();
 process.exitCode = h.finish();
 
@@ -399,6 +401,75 @@ async function clientCredentials(server, app) {
 }
 
 /** The fake's own counts (not an Okta endpoint) must match what this script asked. */
+/**
+ * okta-auth-js's `token.getWithoutPrompt` (lib/oidc/getWithoutPrompt.ts) asks /authorize for
+ * `response_mode=okta_post_message` and, with PKCE on by default, `response_type=code`; Okta
+ * answers a page whose script posts the code to the parent window. The check reads that
+ * script as the SDK's iframe listener receives it and redeems the code with openid-client.
+ */
+async function postMessageCode(server, app, user) {
+  const name = `${server.id}/${app.name}`;
+  const metadata = discovered[server.id];
+  const page = await h.check(
+    `${name}: okta_post_message with code and PKCE (okta-auth-js getWithoutPrompt) posts a code`,
+    async () => {
+      const config = clientFor(need(metadata, `${server.id} discovery`), app);
+      const sessionToken = await authn(orgUrl, user);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: app.redirectUri,
+        response_type: 'code',
+        response_mode: 'okta_post_message',
+        scope: 'openid profile',
+        state,
+        nonce,
+        prompt: 'none',
+        sessionToken,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
+      const res = await fetch(url, { redirect: 'manual' });
+      const html = await res.text();
+      expect(res.status === 200, `HTTP ${res.status}`);
+      const data = postedData(html);
+      expect(!data.error, `error=${data.error} error_description="${data.error_description}"`);
+      expect(typeof data.code === 'string' && data.code.length > 0, 'no data.code in the page');
+      expect(data.state === state, 'data.state is not the state sent');
+      countSignIn(user, app, server);
+      return {
+        value: { config, verifier, state, nonce, code: data.code },
+        detail: 'data.code, data.state',
+      };
+    },
+  );
+  await h.check(`${name}: the posted code redeems with the PKCE verifier (openid-client)`, async () => {
+    const p = need(page, 'the okta_post_message page');
+    const callback = new URL(app.redirectUri);
+    callback.search = new URLSearchParams({ code: p.code, state: p.state }).toString();
+    const t = await oidc.authorizationCodeGrant(p.config, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+      idTokenExpected: true,
+    });
+    return { detail: `scope "${t.scope}"` };
+  });
+}
+
+/**
+ * The `data.name = '…';` assignments of an okta_post_message page, JavaScript `\xHH` escapes
+ * read by JSON.parse once written as `\u00HH`.
+ */
+function postedData(html) {
+  const data = {};
+  for (const m of html.matchAll(/^data\.(\w+) = '((?:[^'\\]|\\.)*)';$/gm)) {
+    data[m[1]] = JSON.parse(`"${m[2].replaceAll('\\x', '\\u00')}"`);
+  }
+  return data;
+}
+
 async function fakeStats() {
   await h.check('fake: /_fake/stats counts the authn calls and sign-ins of this check', async () => {
     const res = await fetch(`${orgUrl}/_fake/stats`);
