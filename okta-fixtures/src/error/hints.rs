@@ -56,6 +56,12 @@ pub(super) fn authn(status: &str) -> &'static str {
     }
 }
 
+/// `invalid_scope`: a scope the server does not define.
+const INVALID_SCOPE: &str = "a scope asked for is not defined on the authorization server: \
+     fix `scopes` in fixtures.yaml (or the test) to ask only for scopes it defines, or define \
+     the scope in the Admin Console (Security > API > Authorization Servers > the server > \
+     Scopes) and list it in `servers.<name>.scopes`";
+
 /// What to do about an OAuth error from `/authorize`.
 pub(super) fn authorize(error: &str, description: Option<&str>) -> &'static str {
     let d = description.unwrap_or_default();
@@ -82,10 +88,7 @@ pub(super) fn authorize(error: &str, description: Option<&str>) -> &'static str 
             "the app requires user consent, which this technique cannot give; turn off consent \
              for the app (General: User consent) or for the scopes, or ask for fewer scopes"
         }
-        "invalid_scope" => {
-            "a scope asked for is not defined on the authorization server or not allowed by its \
-             policy; fix `scopes` in fixtures.yaml (or the test) or add the scope to the server"
-        }
+        "invalid_scope" => INVALID_SCOPE,
         "unsupported_response_type" => {
             "the app does not allow this response type; enable the grant type in the app's \
              settings (Authorization Code, or Implicit with ID/access token) or change `flow` / \
@@ -146,10 +149,12 @@ pub(super) fn token(error: &str, description: Option<&str>) -> &'static str {
             "enable the grant type (Authorization Code, Client Credentials, Refresh Token) in the \
              app's settings in Okta"
         }
-        "invalid_scope" => {
-            "ask for scopes the authorization server defines and its policy grants; a \
-             client_credentials app may only ask for custom scopes (not openid)"
+        "invalid_scope" if d.contains("client credentials") => {
+            "a client_credentials app may only ask for the server's custom scopes, never \
+             openid, profile, email, address, phone or offline_access; fix its `scopes` in \
+             fixtures.yaml"
         }
+        "invalid_scope" => INVALID_SCOPE,
         "access_denied" => {
             "give the authorization server an access policy with a rule that covers this app, \
              the grant type and the scopes"
@@ -236,6 +241,20 @@ mod tests {
     #[case::locked_out(authn("LOCKED_OUT"), "unlock the user")]
     #[case::new_status(authn("SOMETHING_NEW"), "status SUCCESS")]
     #[case::mfa(authorize("login_required", Some("MFA required")), "second factor")]
+    #[case::undefined_scope(
+        token(
+            "invalid_scope",
+            Some("One or more scopes are not configured for the authorization server resource.")
+        ),
+        "`servers.<name>.scopes`"
+    )]
+    #[case::openid_for_a_service(
+        token(
+            "invalid_scope",
+            Some("Cannot request 'openid' scopes using client credentials.")
+        ),
+        "never openid"
+    )]
     #[case::no_session(authorize("login_required", None), "did not accept the sessionToken")]
     #[case::pkce(
         token("invalid_grant", Some("PKCE verification failed")),

@@ -41,8 +41,10 @@
 //! - Every user of `users:` can sign in with their password; ids (`00u…`) derive from the
 //!   username, so they are the same in every process.
 //! - Authorization servers: `org`, `default` and each of the top-level `servers:`, served at
-//!   its Okta id (`servers.<name>.id`, default the name). A custom server grants the OIDC
-//!   scopes, `offline_access`, every scope an app names and its own `scopes`; its access
+//!   its Okta id (`servers.<name>.id`, default the name). A server grants only the scopes it
+//!   defines: the OIDC scopes (`openid`, `profile`, `email`, `address`, `phone`,
+//!   `offline_access`, `device_sso`) and, on a custom server, its `scopes` (on the org
+//!   server, `groups`); anything else is Okta's `invalid_scope`. A custom server's access
 //!   tokens have `aud` = its `audience` (default `api://{name}`).
 //! - `fake:` adds: `org_name` (page titles); `users.{key}`: `given_name`, `family_name`,
 //!   `name`, `email`, `groups`, `claims` (added to the user's tokens), `status` (a forced

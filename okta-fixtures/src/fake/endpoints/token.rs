@@ -5,12 +5,12 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use okta_fixtures_config::{AuthnStatus, FaultEndpoint, Rotation};
+use okta_fixtures_config::{AuthnStatus, FaultEndpoint, OIDC_SCOPES, Rotation};
 
 use crate::fake::FakeState;
 use crate::fake::claims::{self, IdTokenFor, Minted, Subject};
 use crate::fake::client_auth;
-use crate::fake::directory::{AppEntry, OIDC_SCOPES, ServerEntry, UserEntry};
+use crate::fake::directory::{AppEntry, ServerEntry, UserEntry};
 use crate::fake::error::{self, FakeError, OAuthError};
 use crate::fake::faults::{self, Scope};
 use crate::fake::grants::RefreshGrant;
@@ -402,7 +402,7 @@ fn client_credentials(
     let raw = form.get("scope").ok_or(error::NO_DEFAULT_SCOPES)?;
     let mut scopes: Vec<String> = Vec::new();
     for s in raw.split(' ').filter(|s| !s.is_empty()) {
-        if OIDC_SCOPES.contains(&s) || s == "offline_access" {
+        if OIDC_SCOPES.contains(&s) {
             return Err(error::OPENID_CLIENT_CREDENTIALS);
         }
         if !server.scopes.contains(s) {
