@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use okta_fixtures_config::{
-    AuthnStatus, ClaimValue, Config, FakeLifetimes, Flow, OIDC_SCOPES, ORG_SERVER, ResponseType,
-    Rotation, Secret, TokenEndpointAuth,
+    AccessPolicy, AuthnStatus, ClaimValue, Config, Consent, FakeLifetimes, Flow, OIDC_SCOPES,
+    ORG_SERVER, ResponseType, Rotation, Secret, SignOn, TokenEndpointAuth,
 };
 
 use super::ids::stable_id;
@@ -36,6 +36,10 @@ pub(crate) struct AppEntry {
     pub(crate) rotation: Rotation,
     pub(crate) rotation_grace: Duration,
     pub(crate) pkce_required: bool,
+    /// What its sign-on policy asks of a user.
+    pub(crate) sign_on: SignOn,
+    /// Whether users must consent to the scopes it asks of a custom server.
+    pub(crate) consent: Consent,
 }
 
 impl AppEntry {
@@ -114,6 +118,9 @@ pub(crate) struct ServerEntry {
     /// Every scope it defines: the OIDC scopes, and `groups` on the org server or the file's
     /// `servers.<key>.scopes` on a custom one.
     pub(crate) scopes: BTreeSet<String>,
+    /// The access policy of a custom server (`None`: Okta's default policy, or the org
+    /// server, which has none).
+    pub(crate) policy: Option<AccessPolicy>,
     pub(crate) access_claims: BTreeMap<String, ClaimValue>,
     pub(crate) id_claims: BTreeMap<String, ClaimValue>,
     pub(crate) lifetimes: FakeLifetimes,
@@ -222,6 +229,8 @@ impl Directory {
                         .and_then(|e| e.rotation_grace)
                         .unwrap_or(DEFAULT_ROTATION_GRACE),
                     pkce_required: extra.and_then(|e| e.pkce_required).unwrap_or(public),
+                    sign_on: extra.map(|e| e.sign_on).unwrap_or_default(),
+                    consent: extra.map(|e| e.consent).unwrap_or_default(),
                 }
             })
             .collect();
@@ -292,6 +301,9 @@ impl Directory {
                     lifetimes: configured
                         .and_then(|s| s.lifetimes.clone())
                         .unwrap_or_else(|| fake.lifetimes.clone()),
+                    policy: configured
+                        .and_then(|s| s.policy.clone())
+                        .filter(|_| !is_org),
                 };
                 (id, entry)
             })
