@@ -5,7 +5,8 @@
 // client_secret_basic, form_post mode): discovery, the code flow from a sessionToken, ID token
 // validation, userinfo, introspection, refresh, revocation; plus the implicit flow (legacy),
 // client_credentials (reports), okta-auth-js's okta_post_message code with PKCE, and refusals
-// the fake must not be more lenient about.
+// the fake must not be more lenient about (a wrong PKCE verifier, a spent sessionToken, an
+// undefined scope).
 //
 //   node conformance/check.mjs <orgUrl>
 //
@@ -30,6 +31,8 @@ if (!orgUrl || !/^https?:\/\/[^/]+$/.test(orgUrl)) {
 const insecure = orgUrl.startsWith('http:');
 
 const h = new Harness();
+/** A scope no server of the root fixtures.yaml defines. */
+const UNDEFINED_SCOPE = 'conformance:undefined';
 const servers = serversAt(orgUrl);
 /** Discovered metadata by server id. */
 const discovered = {};
@@ -306,7 +309,10 @@ async function codeFlow(server, app, user, mode) {
   });
 }
 
-/** What the fake must refuse as Okta does: a wrong PKCE verifier, a spent sessionToken. */
+/**
+ * What the fake must refuse as Okta does: a wrong PKCE verifier, a spent sessionToken, a scope
+ * the server does not define.
+ */
 async function refusals(server, app, user) {
   const name = `${server.id}/${app.name}`;
   const metadata = discovered[server.id];
@@ -325,29 +331,44 @@ async function refusals(server, app, user) {
   });
 
   await h.check(`${name}: a spent sessionToken with prompt=none answers login_required`, async () => {
-    const sessionToken = need(spent, 'a sign-in');
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: app.redirectUri,
-      response_type: 'code',
-      response_mode: 'query',
-      scope,
-      state,
-      nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      prompt: 'none',
-      sessionToken,
-    });
-    const answer = await authorize(url, { redirectUri: app.redirectUri, mode: 'query' });
-    const grant = oidc.authorizationCodeGrant(config, answer.present(), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const grant = refusedGrant(config, app, need(spent, 'a sign-in'), scope);
     return { detail: await expectOAuthError(grant, 'login_required') };
+  });
+
+  await h.check(`${name}: an undefined scope is refused (invalid_scope)`, async () => {
+    need(config, `${server.id} discovery`);
+    const sessionToken = await authn(orgUrl, user);
+    const grant = refusedGrant(config, app, sessionToken, `${scope} ${UNDEFINED_SCOPE}`);
+    return { detail: await expectOAuthError(grant, 'invalid_scope') };
+  });
+}
+
+/**
+ * Step 2 (query mode) with `sessionToken` and `scope`, and the code grant openid-client makes
+ * of its answer: a promise that rejects with the OAuth error the answer carries (or with any
+ * failure on the way).
+ */
+async function refusedGrant(config, app, sessionToken, scope) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: app.redirectUri,
+    response_type: 'code',
+    response_mode: 'query',
+    scope,
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    prompt: 'none',
+    sessionToken,
+  });
+  const answer = await authorize(url, { redirectUri: app.redirectUri, mode: 'query' });
+  return oidc.authorizationCodeGrant(config, answer.present(), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
   });
 }
 
@@ -397,6 +418,11 @@ async function clientCredentials(server, app) {
     expect(jwt.claims.sub === app.clientId, `sub ${jwt.claims.sub} is not the client id`);
     expect(!('uid' in jwt.claims), 'uid present in a token without a user');
     return { detail: `aud ${jwt.claims.aud}, sub = cid, scp ${JSON.stringify(jwt.claims.scp)}` };
+  });
+  await h.check(`${name}: an undefined scope is refused (invalid_scope)`, async () => {
+    const config = clientFor(need(discovered[server.id], `${server.id} discovery`), app);
+    const grant = oidc.clientCredentialsGrant(config, { scope: UNDEFINED_SCOPE });
+    return { detail: await expectOAuthError(grant, 'invalid_scope') };
   });
 }
 

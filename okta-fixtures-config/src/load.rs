@@ -8,7 +8,9 @@ use std::time::Duration;
 use crate::interpolate::expand;
 use crate::locate::{Doc, Target};
 use crate::node::Node;
-use crate::raw::{self, RawApp, RawConfig, RawFake, RawLifetimes, RawUser, Setting, Text, Words};
+use crate::raw::{
+    self, RawApp, RawConfig, RawFake, RawLifetimes, RawPolicy, RawUser, Setting, Text, Words,
+};
 use crate::schema::*;
 use crate::yaml_path::YamlPath;
 use crate::{Error, Result, Secret, duration, suggest};
@@ -91,6 +93,16 @@ const AUTHN_STATUSES: &[(&str, AuthnStatus)] = &[
 
 const ROTATIONS: &[(&str, Rotation)] =
     &[("rotate", Rotation::Rotate), ("static", Rotation::Static)];
+
+const SIGN_ONS: &[(&str, SignOn)] = &[
+    ("password", SignOn::Password),
+    ("second_factor", SignOn::SecondFactor),
+];
+
+const CONSENTS: &[(&str, Consent)] = &[
+    ("trusted", Consent::Trusted),
+    ("required", Consent::Required),
+];
 
 const FAULT_KINDS: &[&str] = &[
     "rate_limit",
@@ -718,6 +730,75 @@ impl Resolver<'_> {
         })
     }
 
+    /// An access policy: its apps and users were checked with the file's references; its
+    /// groups must be groups some fake user is in (or `Everyone`), its grant types Okta's.
+    fn policy(&self, raw: &RawPolicy, users: &BTreeMap<String, FakeUser>) -> Result<AccessPolicy> {
+        let names = |list: &Option<Vec<Text>>| {
+            list.as_ref()
+                .map(|l| l.iter().map(|t| t.value.clone()).collect::<Vec<_>>())
+        };
+        let known_groups: Vec<&str> = std::iter::once(EVERYONE_GROUP)
+            .chain(
+                users
+                    .values()
+                    .flat_map(|u| u.groups.iter().map(String::as_str)),
+            )
+            .collect();
+        let groups = match &raw.groups {
+            None => None,
+            Some(list) => {
+                let mut out = Vec::new();
+                for t in list {
+                    let group = self.text(t)?;
+                    if !known_groups.contains(&group.as_str()) {
+                        let mut hint = suggest::hint(&group, known_groups.iter().copied());
+                        hint.push_str(
+                            "; a group is `Everyone` or one listed in `fake.users.<user>.groups`",
+                        );
+                        return Err(Error::UnknownName {
+                            at: self.doc.at(&t.path, Target::Value),
+                            kind: "group",
+                            name: group,
+                            hint,
+                        });
+                    }
+                    out.push(group);
+                }
+                Some(out)
+            }
+        };
+        let grant_types = match &raw.grant_types {
+            None => None,
+            Some(list) => {
+                let mut out = Vec::new();
+                for t in list {
+                    let g = self.text(t)?;
+                    if g == "refresh_token" {
+                        return Err(self.doc.invalid(
+                            &t.path,
+                            "an access policy rule has no `refresh_token` grant type: a refresh token is covered by the rule that covered the grant it came from (`authorization_code` or `password`)",
+                        ));
+                    }
+                    if !GRANT_TYPES.contains(&g.as_str()) {
+                        let names = GRANT_TYPES
+                            .iter()
+                            .copied()
+                            .filter(|g| *g != "refresh_token");
+                        return Err(self.not_one_of(&t.path, &g, names));
+                    }
+                    out.push(g);
+                }
+                Some(out)
+            }
+        };
+        Ok(AccessPolicy {
+            apps: names(&raw.apps),
+            users: names(&raw.users),
+            groups,
+            grant_types,
+        })
+    }
+
     fn fake(&self, raw: &RawFake) -> Result<FakeSettings> {
         let lifetimes = match &raw.lifetimes {
             Some(l) => self.lifetimes(l, &FakeLifetimes::default())?,
@@ -751,6 +832,7 @@ impl Resolver<'_> {
                     access_claims: self.server_claims(&s.access_claims)?,
                     id_claims: self.server_claims(&s.id_claims)?,
                     lifetimes: optional(&s.lifetimes, |l| self.lifetimes(l, &lifetimes))?,
+                    policy: optional(&s.policy, |p| self.policy(p, &users))?,
                 },
             );
         }
@@ -788,6 +870,12 @@ impl Resolver<'_> {
                     rotation_grace: optional(&a.rotation_grace, |d| self.duration(d))?,
                     pkce_required: optional(&a.pkce_required, |b| self.bool(b))?,
                     redirect_uris,
+                    sign_on: setting_or(&a.sign_on, SignOn::default(), |t| {
+                        self.one_of(t, SIGN_ONS)
+                    })?,
+                    consent: setting_or(&a.consent, Consent::default(), |t| {
+                        self.one_of(t, CONSENTS)
+                    })?,
                 },
             );
         }

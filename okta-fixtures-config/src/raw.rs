@@ -128,6 +128,18 @@ pub(crate) struct RawFakeServer {
     pub(crate) access_claims: Vec<(String, Node, YamlPath)>,
     pub(crate) id_claims: Vec<(String, Node, YamlPath)>,
     pub(crate) lifetimes: Option<RawLifetimes>,
+    pub(crate) policy: Option<RawPolicy>,
+}
+
+/// `fake.servers.<key>.policy`: each condition a list, absent = anything.
+pub(crate) struct RawPolicy {
+    pub(crate) path: YamlPath,
+    /// Names, never expanded.
+    pub(crate) apps: Option<Vec<Text>>,
+    /// Names, never expanded.
+    pub(crate) users: Option<Vec<Text>>,
+    pub(crate) groups: Option<Vec<Text>>,
+    pub(crate) grant_types: Option<Vec<Text>>,
 }
 
 pub(crate) struct RawLifetimes {
@@ -145,6 +157,8 @@ pub(crate) struct RawFakeApp {
     pub(crate) rotation_grace: Option<Setting>,
     pub(crate) pkce_required: Option<Setting>,
     pub(crate) redirect_uris: Vec<Text>,
+    pub(crate) sign_on: Option<Text>,
+    pub(crate) consent: Option<Text>,
 }
 
 pub(crate) struct RawFault {
@@ -207,7 +221,8 @@ const FAKE_USER_KEYS: &[&str] = &[
     "status",
     "apps",
 ];
-const FAKE_SERVER_KEYS: &[&str] = &["access_claims", "id_claims", "lifetimes"];
+const FAKE_SERVER_KEYS: &[&str] = &["access_claims", "id_claims", "lifetimes", "policy"];
+const POLICY_KEYS: &[&str] = &["apps", "users", "groups", "grant_types"];
 /// Keys that moved from `fake.servers.<key>` to the top-level `servers.<key>` (0.x files).
 const MOVED_FAKE_SERVER_KEYS: &[&str] = &["audience", "scopes"];
 const LIFETIME_KEYS: &[&str] = &[
@@ -223,6 +238,8 @@ const FAKE_APP_KEYS: &[&str] = &[
     "rotation_grace",
     "pkce_required",
     "redirect_uris",
+    "sign_on",
+    "consent",
 ];
 const FAULT_KEYS: &[&str] = &[
     "endpoint",
@@ -410,10 +427,7 @@ fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
                 FAKE_USER_KEYS,
                 "a fake user's profile",
             )?;
-            let apps = match u.get("apps") {
-                None => None,
-                Some((node, path)) => Some(list(doc, node, &path, true)?),
-            };
+            let apps = u.names("apps")?;
             Ok(RawFakeUser {
                 id: u.text("id")?,
                 given_name: u.text("given_name")?,
@@ -441,6 +455,15 @@ fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
                 access_claims: s.claims("access_claims")?,
                 id_claims: s.claims("id_claims")?,
                 lifetimes: lifetimes(&s)?,
+                policy: s.mapping("policy", POLICY_KEYS, "an access policy", |p| {
+                    Ok(RawPolicy {
+                        path: p.path.clone(),
+                        apps: p.names("apps")?,
+                        users: p.names("users")?,
+                        groups: p.list("groups")?,
+                        grant_types: p.list("grant_types")?,
+                    })
+                })?,
             })
         })?,
         apps: f.entries("apps", |path, node| {
@@ -457,6 +480,8 @@ fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
                 rotation_grace: a.setting("rotation_grace")?,
                 pkce_required: a.setting("pkce_required")?,
                 redirect_uris: a.list("redirect_uris")?.unwrap_or_default(),
+                sign_on: a.text("sign_on")?,
+                consent: a.text("consent")?,
                 path,
             })
         })?,
@@ -520,7 +545,9 @@ fn moved_fake_server_keys(doc: &Doc<'_>, path: &YamlPath, node: &Node) -> Result
 
 /// Checks every reference from one entry to another: a user's `app`, the servers named by
 /// `authorization_server` and the keys of `fake.servers`, the keys of `fake.users` and
-/// `fake.apps`, and `fake.users.*.apps`. Copies nothing.
+/// `fake.apps`, `fake.users.*.apps`, and the apps and users of each server's `policy`; and
+/// that what only concerns users (`sign_on`, `consent`, a policy) is not set where there is
+/// none. Copies nothing.
 fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
     let server_names = || {
         [ORG_SERVER, DEFAULT_SERVER]
@@ -586,13 +613,49 @@ fn check_refs(doc: &Doc<'_>, raw: &RawConfig) -> Result<()> {
             }
         }
         for (name, app) in &fake.apps {
-            if !raw.apps.contains_key(name) {
+            let Some(flow) = raw.apps.get(name).map(|a| a.flow) else {
                 return Err(doc.unknown_name(&app.path, Target::Key, "app", name, app_names()));
+            };
+            let user_only = [("sign_on", &app.sign_on), ("consent", &app.consent)];
+            if let Some((key, _)) = user_only.iter().find(|(_, v)| v.is_some())
+                && flow == Flow::ClientCredentials
+            {
+                return Err(doc.conflict(
+                    &app.path.key(key),
+                    format!(
+                        "app `{name}` uses `flow: client_credentials`, which signs in no user, so it has no sign-on policy or user consent; remove `{key}`"
+                    ),
+                ));
             }
         }
         for (name, server) in &fake.servers {
             if !known_server(name) {
                 return Err(unknown_server(&server.path, Target::Key, name));
+            }
+            let Some(policy) = &server.policy else {
+                continue;
+            };
+            if name == ORG_SERVER {
+                return Err(doc.conflict(
+                    &policy.path,
+                    "Okta's org authorization server has no access policies (only custom servers do); remove `policy`, or put it on `default` or a server of the top-level `servers:`",
+                ));
+            }
+            for app in policy.apps.iter().flatten() {
+                if !raw.apps.contains_key(&app.value) {
+                    return Err(unknown_app(app));
+                }
+            }
+            for user in policy.users.iter().flatten() {
+                if !raw.users.contains_key(&user.value) {
+                    return Err(doc.unknown_name(
+                        &user.path,
+                        Target::Value,
+                        "user",
+                        &user.value,
+                        raw.users.keys().map(String::as_str),
+                    ));
+                }
             }
         }
     }
@@ -701,6 +764,13 @@ impl<'d, 'n> Mapping<'d, 'n> {
                 ));
             }
         }))
+    }
+
+    /// A list of names of other entries of the file, never expanded.
+    fn names(&self, key: &'static str) -> Result<Option<Vec<Text>>> {
+        self.get(key)
+            .map(|(node, path)| list(self.doc, node, &path, true))
+            .transpose()
     }
 
     fn list(&self, key: &'static str) -> Result<Option<Vec<Text>>> {

@@ -107,6 +107,9 @@ pub const OIDC_SCOPES: [&str; 7] = [
     "device_sso",
 ];
 
+/// The group every Okta user belongs to, whether `fake.users.<user>.groups` lists it or not.
+pub const EVERYONE_GROUP: &str = "Everyone";
+
 /// How an app obtains tokens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Flow {
@@ -363,6 +366,49 @@ pub struct FakeServer {
     pub id_claims: BTreeMap<String, ClaimValue>,
     /// Lifetimes on this server, overriding `fake.lifetimes`.
     pub lifetimes: Option<FakeLifetimes>,
+    /// Its access policy; `None` = Okta's default policy (all clients, any user assigned to
+    /// the app, any grant type, any scope). Never set on the org server, which has none.
+    pub policy: Option<AccessPolicy>,
+}
+
+/// The access policy of a custom authorization server, as one policy with one rule
+/// (`fake.servers.<key>.policy`). Each condition absent = anything.
+///
+/// A request outside it gets Okta's `access_denied` "Policy evaluation failed for this
+/// request, please check the policy configurations."
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccessPolicy {
+    /// The apps (keys of `apps:`) the policy is assigned to: Okta's "The following clients".
+    pub apps: Option<Vec<String>>,
+    /// Users (keys of `users:`) the rule covers. With `groups`, a user listed in either is
+    /// covered (Okta's "Assigned the app and a member of one of the following").
+    pub users: Option<Vec<String>>,
+    /// Groups (names in `fake.users.<user>.groups`, or `Everyone`) the rule covers.
+    pub groups: Option<Vec<String>>,
+    /// Grant types the rule covers (Okta's names, e.g. `authorization_code`, `implicit`,
+    /// `password`, `client_credentials`).
+    pub grant_types: Option<Vec<String>>,
+}
+
+/// What an app's sign-on policy (Identity Engine: its authentication policy) asks of a user.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SignOn {
+    /// A password is enough (the default).
+    #[default]
+    Password,
+    /// A password and a second factor: a session from a password alone does not satisfy it.
+    SecondFactor,
+}
+
+/// Whether an app asks users to consent to the scopes it requests (its `consent_method`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Consent {
+    /// A trusted app: consent is implied (Okta's `TRUSTED`, the default).
+    #[default]
+    Trusted,
+    /// "Require consent" (Okta's `REQUIRED`): the user must consent to the scopes it asks of a
+    /// custom server.
+    Required,
 }
 
 /// Token lifetimes of the fake (Okta's defaults).
@@ -414,6 +460,10 @@ pub struct FakeApp {
     pub pkce_required: Option<bool>,
     /// Further registered redirect URIs.
     pub redirect_uris: Vec<String>,
+    /// What its sign-on policy asks of a user. Default [`SignOn::Password`].
+    pub sign_on: SignOn,
+    /// Whether users must consent to its scopes. Default [`Consent::Trusted`].
+    pub consent: Consent,
 }
 
 /// Which endpoint a fault applies to.
@@ -538,8 +588,8 @@ pub struct FakeSettings {
     pub org_name: Option<String>,
     /// Per-user profile, groups, claims, forced status; keyed by the user key of `users:`.
     pub users: BTreeMap<String, FakeUser>,
-    /// Claims and lifetimes per authorization server, keyed by the server's key (`org`,
-    /// `default` or a key of `servers:`).
+    /// Claims, lifetimes and access policy per authorization server, keyed by the server's
+    /// key (`org`, `default` or a key of `servers:`).
     pub servers: BTreeMap<String, FakeServer>,
     /// Per-app settings keyed by the app key of `apps:`.
     pub apps: BTreeMap<String, FakeApp>,

@@ -1,7 +1,8 @@
 //! The embedded fake Okta over real HTTP: every endpoint, every error Okta answers with, a
 //! module per endpoint. `admin` covers the `/_fake/` surface (keys, reset, minted tokens),
 //! `faults` injected faults and Okta's per-user rate limit, `bad_requests` wrong methods and
-//! malformed or oversized input, `lifecycle` starting and stopping fakes.
+//! malformed or oversized input, `lifecycle` starting and stopping fakes, `policy` what an
+//! org's scopes and policies refuse.
 
 mod admin;
 mod authn;
@@ -12,6 +13,7 @@ mod discovery;
 mod faults;
 mod introspect;
 mod lifecycle;
+mod policy;
 mod token;
 mod userinfo;
 

@@ -570,6 +570,7 @@ mod token_errors {
 
 mod http_faults;
 mod oauth_faults;
+mod policies;
 mod servers;
 mod suite_load;
 

@@ -7,6 +7,8 @@ use rstest::rstest;
 use super::*;
 use crate::{Names, Origin, parse_names};
 
+mod policies;
+
 const ROOT: &str = include_str!("../../../fixtures.yaml");
 const FILE: &str = "fixtures.yaml";
 

@@ -56,15 +56,40 @@ pub(super) fn authn(status: &str) -> &'static str {
     }
 }
 
+/// `login_required` from an app whose sign-on policy asks for more than a password (Okta's
+/// `app_sign_on_required`).
+const SIGN_ON: &str = "the app's sign-on policy asks this user for a second factor, which a \
+     sessionToken from a password alone cannot give: in the Admin Console open Applications > \
+     Applications > the app > Sign On (Identity Engine: the app's authentication policy, \
+     Security > Authentication Policies) and add a rule above the others that lets the test \
+     users in with a password alone, e.g. for a group of test users";
+
+/// `access_denied` "Policy evaluation failed…": no rule of the server's access policies
+/// covers the request.
+const ACCESS_POLICY: &str = "no access policy of the authorization server covers this \
+     request: in the Admin Console open Security > API > Authorization Servers > the server > \
+     Access Policies, and give a policy assigned to this app (or to All clients) a rule whose \
+     grant type (Authorization Code, Implicit, Client Credentials), users (or a group of \
+     theirs) and scopes cover it";
+
+/// `consent_required`: the app asks users to consent, which no one can do here.
+const CONSENT: &str = "the app requires user consent, which a sign-in without a browser \
+     cannot give: in the Admin Console open Applications > Applications > the app > General \
+     and clear User Consent > Require consent (consent_method TRUSTED in the Apps API), or set \
+     User consent to Implicit on the scopes named (Security > API > Authorization Servers > \
+     the server > Scopes)";
+
+/// `invalid_scope`: a scope the server does not define.
+const INVALID_SCOPE: &str = "a scope asked for is not defined on the authorization server: \
+     fix `scopes` in fixtures.yaml (or the test) to ask only for scopes it defines, or define \
+     the scope in the Admin Console (Security > API > Authorization Servers > the server > \
+     Scopes) and list it in `servers.<name>.scopes`";
+
 /// What to do about an OAuth error from `/authorize`.
 pub(super) fn authorize(error: &str, description: Option<&str>) -> &'static str {
     let d = description.unwrap_or_default();
     match error {
-        "login_required" if d.contains("MFA") || d.contains("re-authentication") => {
-            "the app's sign-on policy (Identity Engine: authentication policy) asks this user for \
-             a second factor, which this technique cannot give; exempt the test user from MFA \
-             for this app"
-        }
+        "login_required" if d.contains("MFA") || d.contains("re-authentication") => SIGN_ON,
         "login_required" => {
             "Okta did not accept the sessionToken (spent, expired, or refused by the app's \
              sign-on policy); if it persists, check that the app's policy allows a password-only \
@@ -73,19 +98,10 @@ pub(super) fn authorize(error: &str, description: Option<&str>) -> &'static str 
         "access_denied" if d.contains("not assigned") => {
             "assign the user (or a group of theirs, such as Everyone) to the app in Okta"
         }
-        "access_denied" if d.contains("Policy evaluation") => {
-            "give the authorization server an access policy with a rule that covers this app, \
-             this user, the grant type and the scopes"
-        }
+        "access_denied" if d.contains("Policy evaluation") => ACCESS_POLICY,
         "access_denied" => "check the app's assignments and the authorization server's policies",
-        "consent_required" => {
-            "the app requires user consent, which this technique cannot give; turn off consent \
-             for the app (General: User consent) or for the scopes, or ask for fewer scopes"
-        }
-        "invalid_scope" => {
-            "a scope asked for is not defined on the authorization server or not allowed by its \
-             policy; fix `scopes` in fixtures.yaml (or the test) or add the scope to the server"
-        }
+        "consent_required" => CONSENT,
+        "invalid_scope" => INVALID_SCOPE,
         "unsupported_response_type" => {
             "the app does not allow this response type; enable the grant type in the app's \
              settings (Authorization Code, or Implicit with ID/access token) or change `flow` / \
@@ -146,14 +162,15 @@ pub(super) fn token(error: &str, description: Option<&str>) -> &'static str {
             "enable the grant type (Authorization Code, Client Credentials, Refresh Token) in the \
              app's settings in Okta"
         }
-        "invalid_scope" => {
-            "ask for scopes the authorization server defines and its policy grants; a \
-             client_credentials app may only ask for custom scopes (not openid)"
+        "invalid_scope" if d.contains("client credentials") => {
+            "a client_credentials app may only ask for the server's custom scopes, never \
+             openid, profile, email, address, phone or offline_access; fix its `scopes` in \
+             fixtures.yaml"
         }
-        "access_denied" => {
-            "give the authorization server an access policy with a rule that covers this app, \
-             the grant type and the scopes"
-        }
+        "invalid_scope" => INVALID_SCOPE,
+        "access_denied" if d.contains("Policy evaluation") => ACCESS_POLICY,
+        "access_denied" => "check the app's assignments and the authorization server's policies",
+        "consent_required" => CONSENT,
         // Okta's answer to a token request without a DPoP proof from an app that requires one
         // (developer.okta.com/docs/guides/dpop; "The DPoP proof JWT header is missing.", as
         // Okta's users report it). Integrator orgs turn it on for new API Services apps.
@@ -236,6 +253,52 @@ mod tests {
     #[case::locked_out(authn("LOCKED_OUT"), "unlock the user")]
     #[case::new_status(authn("SOMETHING_NEW"), "status SUCCESS")]
     #[case::mfa(authorize("login_required", Some("MFA required")), "second factor")]
+    #[case::app_sign_on(
+        authorize(
+            "login_required",
+            Some(
+                "The client specified not to prompt, but the client app requires re-authentication or MFA."
+            )
+        ),
+        "Applications > Applications > the app > Sign On"
+    )]
+    #[case::access_policy(
+        authorize(
+            "access_denied",
+            Some(
+                "Policy evaluation failed for this request, please check the policy configurations."
+            )
+        ),
+        "Security > API > Authorization Servers > the server > Access Policies"
+    )]
+    #[case::access_policy_at_token(
+        token(
+            "access_denied",
+            Some(
+                "Policy evaluation failed for this request, please check the policy configurations."
+            )
+        ),
+        "Access Policies"
+    )]
+    #[case::consent(
+        authorize("consent_required", None),
+        "clear User Consent > Require consent"
+    )]
+    #[case::consent_at_token(token("consent_required", None), "Require consent")]
+    #[case::undefined_scope(
+        token(
+            "invalid_scope",
+            Some("One or more scopes are not configured for the authorization server resource.")
+        ),
+        "`servers.<name>.scopes`"
+    )]
+    #[case::openid_for_a_service(
+        token(
+            "invalid_scope",
+            Some("Cannot request 'openid' scopes using client credentials.")
+        ),
+        "never openid"
+    )]
     #[case::no_session(authorize("login_required", None), "did not accept the sessionToken")]
     #[case::pkce(
         token("invalid_grant", Some("PKCE verification failed")),

@@ -15,6 +15,7 @@ use super::ids;
 use super::json::Obj;
 use super::jwt;
 use super::keys::SigningKey;
+use super::sessions::PASSWORD_AMR;
 
 /// `updated_at` of every fake profile (2024-01-01T00:00:00Z): fixed, so claims are stable.
 const PROFILE_UPDATED_AT: u64 = 1_704_067_200;
@@ -162,7 +163,7 @@ pub(crate) fn id_token(st: &FakeState, t: &IdTokenFor<'_>) -> String {
         .num("iat", t.now)
         .num("exp", t.now + t.server.lifetimes.id_token.as_secs())
         .str("jti", &ids::jti("ID"))
-        .strs("amr", &["pwd"])
+        .strs("amr", PASSWORD_AMR)
         .str("idp", &st.dir.org_id)
         .opt_str("nonce", t.nonce);
     let mut taken: HashSet<String> = [

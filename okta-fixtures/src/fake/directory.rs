@@ -5,14 +5,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use okta_fixtures_config::{
-    AuthnStatus, ClaimValue, Config, FakeLifetimes, Flow, ORG_SERVER, ResponseType, Rotation,
-    Secret, TokenEndpointAuth,
+    AccessPolicy, AuthnStatus, ClaimValue, Config, Consent, FakeLifetimes, Flow, OIDC_SCOPES,
+    ORG_SERVER, ResponseType, Rotation, Secret, SignOn, TokenEndpointAuth,
 };
 
 use super::ids::stable_id;
 
-/// Scopes every authorization server knows (OIDC + `offline_access`).
-pub(crate) const OIDC_SCOPES: [&str; 5] = ["openid", "profile", "email", "address", "phone"];
+/// What the org server grants besides the OIDC scopes: the `groups` claim. Its Okta API
+/// scopes (`okta.*`) need grants an app of the fake cannot have, so it grants none of them.
+const ORG_SERVER_SCOPES: [&str; 1] = ["groups"];
 /// Default grace period for a rotated-out refresh token (Okta's default, 30 s).
 const DEFAULT_ROTATION_GRACE: Duration = Duration::from_secs(30);
 /// Okta's default idle session lifetime.
@@ -35,6 +36,10 @@ pub(crate) struct AppEntry {
     pub(crate) rotation: Rotation,
     pub(crate) rotation_grace: Duration,
     pub(crate) pkce_required: bool,
+    /// What its sign-on policy asks of a user.
+    pub(crate) sign_on: SignOn,
+    /// Whether users must consent to the scopes it asks of a custom server.
+    pub(crate) consent: Consent,
 }
 
 impl AppEntry {
@@ -110,8 +115,12 @@ pub(crate) struct ServerEntry {
     pub(crate) issuer: String,
     /// `aud` of its access tokens.
     pub(crate) audience: String,
-    /// Every scope it grants.
+    /// Every scope it defines: the OIDC scopes, and `groups` on the org server or the file's
+    /// `servers.<key>.scopes` on a custom one.
     pub(crate) scopes: BTreeSet<String>,
+    /// The access policy of a custom server (`None`: Okta's default policy, or the org
+    /// server, which has none).
+    pub(crate) policy: Option<AccessPolicy>,
     pub(crate) access_claims: BTreeMap<String, ClaimValue>,
     pub(crate) id_claims: BTreeMap<String, ClaimValue>,
     pub(crate) lifetimes: FakeLifetimes,
@@ -220,6 +229,8 @@ impl Directory {
                         .and_then(|e| e.rotation_grace)
                         .unwrap_or(DEFAULT_ROTATION_GRACE),
                     pkce_required: extra.and_then(|e| e.pkce_required).unwrap_or(public),
+                    sign_on: extra.map(|e| e.sign_on).unwrap_or_default(),
+                    consent: extra.map(|e| e.consent).unwrap_or_default(),
                 }
             })
             .collect();
@@ -256,12 +267,9 @@ impl Directory {
             })
             .collect();
 
-        // Every server of the file, by its Okta id: org, default and each of `servers:`.
-        let app_scopes: BTreeSet<String> = config
-            .apps
-            .values()
-            .flat_map(|a| a.scopes.iter().cloned())
-            .collect();
+        // Every server of the file, by its Okta id: org, default and each of `servers:`. A
+        // server grants only the scopes it defines, as Okta's do: an undefined scope is
+        // `invalid_scope`, whichever app of the file names it.
         let servers = config
             .servers
             .values()
@@ -272,12 +280,9 @@ impl Directory {
                 let issuer = issuer(&org_url, &id);
                 let mut scopes: BTreeSet<String> =
                     OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
-                scopes.insert("offline_access".into());
                 if is_org {
-                    // The org server has no custom scopes; it does know `groups`.
-                    scopes.insert("groups".into());
+                    scopes.extend(ORG_SERVER_SCOPES.iter().map(|s| (*s).to_owned()));
                 } else {
-                    scopes.extend(app_scopes.iter().cloned());
                     scopes.extend(server.scopes.iter().cloned());
                 }
                 let audience = match &server.audience {
@@ -296,6 +301,9 @@ impl Directory {
                     lifetimes: configured
                         .and_then(|s| s.lifetimes.clone())
                         .unwrap_or_else(|| fake.lifetimes.clone()),
+                    policy: configured
+                        .and_then(|s| s.policy.clone())
+                        .filter(|_| !is_org),
                 };
                 (id, entry)
             })
@@ -439,9 +447,14 @@ fake:
         assert_eq!(default.issuer, "http://127.0.0.1:9/oauth2/default");
         assert_eq!(default.audience, "api://default");
         assert!(default.scopes.contains("orders:read"));
-        assert!(default.scopes.contains("reports:read"));
         assert!(default.scopes.contains("offline_access"));
+        assert!(default.scopes.contains("device_sso"));
+        // Only what a server defines: another server's scopes and `groups` (a custom scope
+        // on a custom server) are not among them.
+        assert!(!default.scopes.contains("reports:read"));
         assert!(!default.scopes.contains("extra:scope"));
+        assert!(!default.scopes.contains("groups"));
+        assert!(d.server("reports").unwrap().scopes.contains("reports:read"));
         // A server of `servers:` is served at its Okta id, with its audience and scopes and
         // what `fake.servers` adds under its key.
         assert!(d.server("custom").is_none());

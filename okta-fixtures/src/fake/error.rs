@@ -84,6 +84,12 @@ catalog! {
     REQUEST_URI_NOT_SUPPORTED = 400 "request_uri_not_supported" "The authorize request uri is not supported by this client.";
     LOGIN_REQUIRED = 400 "login_required" "The client specified not to prompt, but the user is not logged in.";
     USER_NOT_ASSIGNED = 400 "access_denied" "User is not assigned to the client application.";
+    // The app's sign-on policy wants more than the session proves (catalog `app_sign_on_required`;
+    // seen with a password-only sessionToken and app-level MFA, okta/okta-auth-js#1454).
+    APP_SIGN_ON_REQUIRED = 400 "login_required" "The client specified not to prompt, but the client app requires re-authentication or MFA.";
+    // No rule of the custom server's access policies covers the request (catalog
+    // `no_matching_policy`, listed with 401).
+    NO_MATCHING_POLICY = 401 "access_denied" "Policy evaluation failed for this request, please check the policy configurations.";
     // Scopes.
     INVALID_SCOPE = 400 "invalid_scope" "The requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner.";
     NO_MATCHING_SCOPE = 400 "invalid_scope" "One or more scopes are not configured for the authorization server resource.";
@@ -155,6 +161,8 @@ templated! {
     unauthorized_client(configured) = "unauthorized_client" "The client is not authorized to use the provided grant type. Configured grant types: {configured}.";
     missing_parameter(name) = "invalid_request" "The required parameter '{name}' is missing.";
     refresh_scopes_denied(denied) = "access_denied" "Some of the scopes requested for the refresh request were not granted in the original authorize request. Denied scopes: [{denied}].";
+    consent_required(scopes) = "consent_required" "The following scopes require user consent: [{scopes}].";
+    consent_required_password(scopes) = "consent_required" "The following scopes require user consent: [{scopes}]. To access protected scopes using the resource owner password grant type, please uncheck 'Require consent' in the app settings or set the 'consent_method' to 'TRUSTED' through the apps API.";
 }
 
 /// Everything a fake endpoint answers other than success.

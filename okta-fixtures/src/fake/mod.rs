@@ -42,17 +42,24 @@
 //! - Every user of `users:` can sign in with their password; ids (`00u…`) derive from the
 //!   username, so they are the same in every process.
 //! - Authorization servers: `org`, `default` and each of the top-level `servers:`, served at
-//!   its Okta id (`servers.<name>.id`, default the name). A custom server grants the OIDC
-//!   scopes, `offline_access`, every scope an app names and its own `scopes`; its access
-//!   tokens have `aud` = its `audience` (default `api://{name}`).
+//!   its Okta id (`servers.<name>.id`, default the name). A server grants only the scopes it
+//!   defines: the OIDC scopes (`openid`, `profile`, `email`, `address`, `phone`,
+//!   `offline_access`, `device_sso`) and, on a custom server, its `scopes` (on the org
+//!   server, `groups`); anything else is Okta's `invalid_scope`. A custom server's access
+//!   tokens have `aud` = its `audience` (default `api://{name}`), and its access policy is
+//!   Okta's default (every app, user and grant type) unless `fake.servers.<name>.policy`
+//!   narrows it.
 //! - `fake:` adds: `org_name` (page titles); `users.{key}`: `given_name`, `family_name`,
 //!   `name`, `email`, `groups`, `claims` (added to the user's tokens), `status` (a forced
 //!   `/api/v1/authn` outcome: `PASSWORD_WARN`, `PASSWORD_EXPIRED`, `PASSWORD_RESET`,
 //!   `MFA_ENROLL`, `MFA_ENROLL_OPTIONAL`, `MFA_REQUIRED`, `LOCKED_OUT`, `LOCKED_OUT_HIDDEN`,
-//!   `FEDERATED`), `apps` (assignments; absent = every app); `servers.{id}`: `audience`,
-//!   `scopes`, `access_claims` / `id_claims` (`$groups` = the user's groups), `lifetimes`;
-//!   `apps.{key}`: `grant_types` (e.g. add `password`), `rotation` (`rotate`/`static`),
-//!   `rotation_grace` (default 30 s), `pkce_required`, more `redirect_uris`; `lifetimes`:
+//!   `FEDERATED`), `apps` (assignments; absent = every app); `servers.{name}`:
+//!   `access_claims` / `id_claims` (`$groups` = the user's groups), `lifetimes`, `policy`
+//!   (the apps, users, groups and grant types its access policy covers: outside it, Okta's
+//!   `access_denied`); `apps.{key}`: `grant_types` (e.g. add `password`), `rotation`
+//!   (`rotate`/`static`), `rotation_grace` (default 30 s), `pkce_required`, more
+//!   `redirect_uris`, `sign_on` (`second_factor`: a password-only session gets Okta's
+//!   `login_required`), `consent` (`required`: Okta's `consent_required`); `lifetimes`:
 //!   `access_token`, `id_token` (1 h), `refresh_token` (90 d), `code` (300 s),
 //!   `session_token` (5 min); `faults`: faults active from start (as above, with `status`,
 //!   `latency` as a duration such as `250ms`, `reset`, `user`, `client_id`, `times`).
@@ -98,6 +105,7 @@ mod mint;
 mod page;
 mod params;
 mod pkce;
+mod policy;
 mod presented;
 mod reply;
 mod scopes;

@@ -7,6 +7,10 @@ use std::time::{Duration, SystemTime};
 use super::expiring::Expiring;
 use super::ids;
 
+/// How every session of the fake was authenticated (the `amr` of its tokens):
+/// `/api/v1/authn` checks a password alone, so no session has passed a second factor.
+pub(crate) const PASSWORD_AMR: &[&str] = &["pwd"];
+
 /// Okta's authn transactions slide forward by this much on every call.
 pub(crate) const STATE_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 

@@ -23,9 +23,10 @@ use crate::fake::ids;
 use crate::fake::page;
 use crate::fake::params::Params;
 use crate::fake::pkce;
+use crate::fake::policy;
 use crate::fake::reply;
 use crate::fake::scopes;
-use crate::fake::sessions::Session;
+use crate::fake::sessions::{PASSWORD_AMR, Session};
 
 /// `GET …/v1/authorize`
 pub(crate) async fn get(
@@ -410,8 +411,26 @@ fn authorize(
         return reply.error(&error::USER_NOT_ASSIGNED, mode);
     }
 
-    // 5. Issue.
-    st.stats.sign_in(&user.username, &app.client_id, &server.id);
+    // 5. The app's sign-on policy, the server's access policy, the user's consent.
+    if let Err(e) = policy::sign_on(app, PASSWORD_AMR) {
+        if prompt_none {
+            return reply.error(&e, mode);
+        }
+        // Without prompt=none Okta asks for the missing factor on its sign-in page (3.4).
+        let mut res = reply::html(StatusCode::OK, page::sign_in_page(&st.dir.org_name));
+        set_cookies(&mut res, &reply.cookies);
+        return res;
+    }
+    let grants: Vec<&str> = [
+        wants_code.then_some("authorization_code"),
+        wants_tokens.then_some("implicit"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Err(e) = policy::access(server, app, Some(user), &grants) {
+        return reply.error(&e, mode);
+    }
     // offline_access only means something with a code (Okta ignores it otherwise).
     let granted: Vec<String> = if wants_code {
         scopes
@@ -421,6 +440,14 @@ fn authorize(
             .filter(|s| s != "offline_access")
             .collect()
     };
+    // Okta would show its consent page without prompt=none; no one here can accept it, so the
+    // fake answers as with prompt=none.
+    if let Err(e) = policy::consent(server, app, &granted, error::consent_required) {
+        return reply.error(&e, mode);
+    }
+
+    // 6. Issue.
+    st.stats.sign_in(&user.username, &app.client_id, &server.id);
     let subject = Subject {
         user,
         auth_time: session.auth_time,

@@ -5,20 +5,22 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use okta_fixtures_config::{AuthnStatus, FaultEndpoint, Rotation};
+use okta_fixtures_config::{AuthnStatus, FaultEndpoint, OIDC_SCOPES, Rotation};
 
 use crate::fake::FakeState;
 use crate::fake::claims::{self, IdTokenFor, Minted, Subject};
 use crate::fake::client_auth;
-use crate::fake::directory::{AppEntry, OIDC_SCOPES, ServerEntry, UserEntry};
+use crate::fake::directory::{AppEntry, ServerEntry, UserEntry};
 use crate::fake::error::{self, FakeError, OAuthError};
 use crate::fake::faults::{self, Scope};
 use crate::fake::grants::RefreshGrant;
 use crate::fake::json::Obj;
 use crate::fake::params::{self, Params};
 use crate::fake::pkce;
+use crate::fake::policy;
 use crate::fake::reply;
 use crate::fake::scopes;
+use crate::fake::sessions::PASSWORD_AMR;
 use crate::fake::user_limit::{Bucket, PER_USER_LIMIT};
 
 /// Grant types the fake's servers know, as Okta lists them.
@@ -376,6 +378,11 @@ fn password(
     if !user.is_assigned(app) {
         return Err(error::USER_NOT_ASSIGNED);
     }
+    // A password grant proves a password alone: an app asking for a second factor refuses
+    // it as it refuses a user with MFA (catalog `password_auth_denied_mfa`).
+    policy::sign_on(app, PASSWORD_AMR).map_err(|_| error::PASSWORD_MFA)?;
+    policy::access(server, app, Some(user), &["password"])?;
+    policy::consent(server, app, &scopes, error::consent_required_password)?;
     st.stats.sign_in(&user.username, &app.client_id, &server.id);
     let auth_time = st.clock.epoch_secs();
     let refresh = new_refresh(st, server, app, user, &scopes, auth_time);
@@ -402,7 +409,7 @@ fn client_credentials(
     let raw = form.get("scope").ok_or(error::NO_DEFAULT_SCOPES)?;
     let mut scopes: Vec<String> = Vec::new();
     for s in raw.split(' ').filter(|s| !s.is_empty()) {
-        if OIDC_SCOPES.contains(&s) || s == "offline_access" {
+        if OIDC_SCOPES.contains(&s) {
             return Err(error::OPENID_CLIENT_CREDENTIALS);
         }
         if !server.scopes.contains(s) {
@@ -415,6 +422,7 @@ fn client_credentials(
     if scopes.is_empty() {
         return Err(error::NO_DEFAULT_SCOPES);
     }
+    policy::access(server, app, None, &["client_credentials"])?;
     let access = claims::access_token(
         st,
         server,
