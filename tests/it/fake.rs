@@ -1,8 +1,8 @@
 //! The embedded fake Okta over real HTTP: every endpoint, every error Okta answers with, a
-//! module per endpoint. `admin` covers the `/_fake/` surface (key rotation, reset, minted tokens),
-//! `keys` whose keys sign and verify which server's tokens,
-//! `faults` injected faults and Okta's per-user rate limit, `bad_requests` wrong methods and
-//! malformed or oversized input, `lifecycle` starting and stopping fakes.
+//! module per endpoint. `admin` covers the `/_fake/` surface (key rotation, reset, minted
+//! tokens), `keys` which server's keys sign and verify which tokens, `faults` injected faults
+//! and Okta's per-user rate limit, `bad_requests` wrong methods and malformed or oversized
+//! input, `lifecycle` starting and stopping fakes.
 
 mod admin;
 mod authn;
