@@ -13,10 +13,10 @@
 //!   of the same response) that it publishes nowhere. Okta: "Okta is the only app that should
 //!   consume or validate access tokens from the org authorization server [...] Consider these
 //!   access tokens as opaque strings" (developer.okta.com/docs/guides/validate-access-tokens/);
-//!   Okta's support article "Signature Validation Failed on Access Token" calls the `kid`
-//!   missing from `/oauth2/v1/keys` expected (quoted in okta/okta-jwt-verifier-python#51, and
-//!   okta/okta-oidc-js#46: "you'll only be able to verify tokens that are issued by a custom
-//!   authorization server").
+//!   Okta's support article "Signature Validation Failed on Access Token": "Okta by design
+//!   does not pass keys for this token" (quoted in okta/okta-jwt-verifier-python#16 and #51;
+//!   Okta's answer in okta/okta-oidc-js#46: "you'll only be able to verify tokens that are
+//!   issued by a custom authorization server").
 //!
 //! The keys live in the key folder (`key_folder.rs`); rotations live in memory.
 
