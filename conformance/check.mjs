@@ -4,9 +4,10 @@
 // with a public client (spa: PKCE, query mode) and a confidential one (web:
 // client_secret_basic, form_post mode): discovery, the code flow from a sessionToken, ID token
 // validation, userinfo, introspection, refresh, revocation; plus the implicit flow (legacy),
-// client_credentials (reports), okta-auth-js's okta_post_message code with PKCE, and refusals
+// client_credentials (reports), okta-auth-js's okta_post_message code with PKCE, refusals
 // the fake must not be more lenient about (a wrong PKCE verifier, a spent sessionToken, an
-// undefined scope).
+// undefined scope), and its keys: an org-server access token verifies against no key it
+// publishes, and a token of one server against no other server's JWKS.
 //
 //   node conformance/check.mjs <orgUrl>
 //
@@ -18,8 +19,8 @@ import { createHash } from 'node:crypto';
 import OktaJwtVerifier from '@okta/jwt-verifier';
 import * as oidc from 'openid-client';
 
-import { apps, servers as serversAt, users } from './fixtures.mjs';
-import { Harness, expect, expectOAuthError, need } from './harness.mjs';
+import { apps, jwksUris, servers as serversAt, users } from './fixtures.mjs';
+import { Harness, expect, expectOAuthError, expectUnknownKey, need } from './harness.mjs';
 import { asked, authn, authorize, countSignIn } from './okta.mjs';
 
 const orgUrl = process.argv[2]?.replace(/\/+$/, '');
@@ -34,8 +35,12 @@ const h = new Harness();
 /** A scope no server of the root fixtures.yaml defines. */
 const UNDEFINED_SCOPE = 'conformance:undefined';
 const servers = serversAt(orgUrl);
+/** Every JWKS the fake publishes, by server id. */
+const published = jwksUris(orgUrl);
 /** Discovered metadata by server id. */
 const discovered = {};
+/** The SPA's tokens (openid-client's token response) by server id, for the key checks. */
+const issued = {};
 
 console.log(`# org ${orgUrl}`);
 if (insecure) {
@@ -46,13 +51,14 @@ if (insecure) {
 
 for (const server of Object.values(servers)) {
   await discovery(server);
-  await codeFlow(server, apps.spa, users.alice, 'query');
+  issued[server.id] = await codeFlow(server, apps.spa, users.alice, 'query');
   await codeFlow(server, apps.web, users.alice, 'form_post');
   await refusals(server, apps.spa, users.bob);
 }
 await implicitFlow(servers.org, apps.legacy, users.alice);
 await clientCredentials(servers.default, apps.reports);
 await postMessageCode(servers.default, apps.spa, users.alice);
+await keysPerServer();
 await fakeStats();
 process.exitCode = h.finish();
 
@@ -121,12 +127,16 @@ function clientFor(metadata, app) {
   return config;
 }
 
-/** An @okta/jwt-verifier for the server, asserting `assertClaims`. */
-function oktaVerifier(server, assertClaims = {}) {
+/**
+ * An @okta/jwt-verifier for the server, asserting `assertClaims`; with `jwksUri`, checking
+ * signatures against that JWKS instead of the server's.
+ */
+function oktaVerifier(server, assertClaims = {}, jwksUri = undefined) {
   const options = { issuer: server.issuer, assertClaims, testing: { disableHttpsCheck: insecure } };
   // The org server's keys are not at `{issuer}/v1/keys`; Okta's README says to name them.
   // Custom servers use the library's own derivation, which the fake must match.
   if (server.id === 'org') options.jwksUri = `${server.base}/keys`;
+  if (jwksUri) options.jwksUri = jwksUri;
   // With disableHttpsCheck the constructor warns on every call; the header says it once.
   const warn = console.warn;
   console.warn = () => {};
@@ -221,24 +231,24 @@ async function codeFlow(server, app, user, mode) {
     return { detail: `iss ${jwt.claims.iss}` };
   });
 
+  // Org-server access tokens are for Okta's own APIs: Okta publishes their key in no JWKS
+  // ("Okta is the only app that should consume or validate access tokens from the org
+  // authorization server", developer.okta.com/docs/guides/validate-access-tokens/).
   const verifyAccess = async (accessToken, idToken) => {
-    const assertClaims = { cid: app.clientId, 'scp.includes': scopes };
-    if (server.id !== 'org') assertClaims['groups.includes'] = user.groups;
+    if (server.id === 'org') return unpublishedKey(accessToken, idToken, server);
+    const assertClaims = { cid: app.clientId, 'scp.includes': scopes, 'groups.includes': user.groups };
     const jwt = await oktaVerifier(server, assertClaims).verifyAccessToken(accessToken, server.audience);
     const c = jwt.claims;
     expect(c.sub === user.username, `sub ${c.sub} is not the username ${user.username}`);
     expect(c.uid === decode(idToken).sub, `uid ${c.uid} is not the ID token's sub`);
-    if (server.id === 'org') {
-      expect(
-        jwt.header.kid !== jwtHeader(idToken).kid,
-        'signed with the ID token key; Okta signs org-server access tokens with a separate key',
-      );
-    }
+    expect(jwt.header.kid === jwtHeader(idToken).kid, 'a custom server signs with one key');
     return `aud ${c.aud}, cid, scp ${JSON.stringify(c.scp)}, sub = username, uid`;
   };
 
   await h.check(
-    `${name}: @okta/jwt-verifier verifies the access token (aud ${server.audience})`,
+    server.id === 'org'
+      ? `${name}: an org-server access token verifies against no key the fake publishes (@okta/jwt-verifier)`
+      : `${name}: @okta/jwt-verifier verifies the access token (aud ${server.audience})`,
     async () => {
       const t = need(tokens, 'the code grant');
       return { detail: await verifyAccess(t.access_token, t.id_token) };
@@ -294,7 +304,11 @@ async function codeFlow(server, app, user, mode) {
     },
   );
 
-  await h.check(`${name}: @okta/jwt-verifier verifies the refreshed tokens`, async () => {
+  const refreshedName =
+    server.id === 'org'
+      ? '@okta/jwt-verifier verifies the refreshed ID token; the refreshed access token verifies against no key the fake publishes'
+      : '@okta/jwt-verifier verifies the refreshed tokens';
+  await h.check(`${name}: ${refreshedName}`, async () => {
     const r = need(refreshed, 'the refresh');
     await oktaVerifier(server).verifyIdToken(r.id_token, app.clientId);
     return { detail: await verifyAccess(r.access_token, r.id_token) };
@@ -307,6 +321,7 @@ async function codeFlow(server, app, user, mode) {
     expect(r.active === false, `introspection says active ${r.active} after revocation`);
     return { detail: `inactive; ${await expectOAuthError(oidc.refreshTokenGrant(config, rt), 'invalid_grant')}` };
   });
+  return tokens;
 }
 
 /**
@@ -426,7 +441,44 @@ async function clientCredentials(server, app) {
   });
 }
 
-/** The fake's own counts (not an Okta endpoint) must match what this script asked. */
+/**
+ * Refuses an org-server access token: with each JWKS the fake publishes, @okta/jwt-verifier finds
+ * no key for its `kid` (only its ID token's key is published).
+ */
+async function unpublishedKey(accessToken, idToken, server) {
+  const kid = jwtHeader(accessToken).kid;
+  expect(kid !== jwtHeader(idToken).kid, 'signed with the ID token key');
+  let refused = '';
+  for (const [id, jwksUri] of Object.entries(published)) {
+    const verifier = oktaVerifier(server, {}, jwksUri);
+    refused = await expectUnknownKey(verifier.verifyAccessToken(accessToken, server.audience));
+    const keys = await (await fetch(jwksUri)).json();
+    expect(!keys.keys.some((k) => k.kid === kid), `${id} publishes kid ${kid}`);
+  }
+  return `kid in none of ${Object.keys(published).join(', ')} (${refused})`;
+}
+
+/** Each server's tokens verify against its own JWKS only, as on Okta. */
+async function keysPerServer() {
+  await h.check("keys: a token of one server does not verify against another server's JWKS", async () => {
+    const details = [];
+    for (const server of Object.values(servers)) {
+      const t = need(issued[server.id], `the ${server.id}/spa code flow`);
+      const own = published[server.id];
+      const nonce = t.claims().nonce;
+      await oktaVerifier(server, {}, own).verifyIdToken(t.id_token, apps.spa.clientId, nonce);
+      for (const [other, jwksUri] of Object.entries(published)) {
+        if (jwksUri === own) continue;
+        const verifier = oktaVerifier(server, {}, jwksUri);
+        await expectUnknownKey(verifier.verifyIdToken(t.id_token, apps.spa.clientId, nonce));
+        await expectUnknownKey(verifier.verifyAccessToken(t.access_token, server.audience));
+        details.push(`${server.id}→${other}`);
+      }
+    }
+    return { detail: `ID and access tokens refused for an unknown kid: ${details.join(', ')}` };
+  });
+}
+
 /**
  * okta-auth-js's `token.getWithoutPrompt` (lib/oidc/getWithoutPrompt.ts) asks /authorize for
  * `response_mode=okta_post_message` and, with PKCE on by default, `response_type=code`; Okta
@@ -496,6 +548,7 @@ function postedData(html) {
   return data;
 }
 
+/** The fake's own counts (not an Okta endpoint) must match what this script asked. */
 async function fakeStats() {
   await h.check('fake: /_fake/stats counts the authn calls and sign-ins of this check', async () => {
     const res = await fetch(`${orgUrl}/_fake/stats`);

@@ -68,3 +68,15 @@ export function servers(orgUrl) {
     },
   };
 }
+
+/**
+ * Every JWKS the fake publishes for the root fixtures.yaml, by server id: the org server's,
+ * `default`'s and that of `servers.orders` (whose Okta id is `OKTA_ORDERS_SERVER_ID`).
+ */
+export function jwksUris(orgUrl) {
+  return {
+    org: `${orgUrl}/oauth2/v1/keys`,
+    default: `${orgUrl}/oauth2/default/v1/keys`,
+    orders: `${orgUrl}/oauth2/${env('OKTA_ORDERS_SERVER_ID', 'orders')}/v1/keys`,
+  };
+}

@@ -72,6 +72,24 @@ export async function expectOAuthError(promise, code) {
 }
 
 /**
+ * Expects `promise` (an @okta/jwt-verifier verification) to reject because the JWKS has no key
+ * with the token's `kid`; returns a detail naming the error.
+ */
+export async function expectUnknownKey(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    // njwt wraps the key resolver's error; jwks-rsa's for a `kid` the JWKS lacks is this one
+    // (a JWKS that cannot be fetched is another, and does not count).
+    if (err?.innerError?.name === 'SigningKeyNotFoundError') {
+      return `refused: ${err.innerError.message}`;
+    }
+    throw new Error(`expected an unknown signing key, got ${describe(err)}`);
+  }
+  throw new Error('expected an unknown signing key, but the token verified');
+}
+
+/**
  * One line about an error of openid-client, oauth4webapi, @okta/jwt-verifier or this script:
  * its message, the OAuth error and description, the HTTP status, the code, the claim or
  * attribute compared, and the causes that are errors.

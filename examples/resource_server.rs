@@ -15,6 +15,13 @@
 //! `servers:`, whose issuer, keys and audience the API then trusts; default `orders`),
 //! `--issuer URL`, `--audience AUD`, `--jwks-uri URL` (default `{issuer}/v1/keys`). It
 //! listens on `127.0.0.1:$PORT` (default 3000) until Ctrl-C.
+//!
+//! With `--server org` it refuses every access token, with 401 `invalid_token` "signed with a
+//! key the authorization server does not publish": Okta's org authorization server signs its
+//! access tokens with a key it publishes in no JWKS ("Okta is the only app that should consume
+//! or validate access tokens from the org authorization server",
+//! developer.okta.com/docs/guides/validate-access-tokens/), and the fake does the same. An API
+//! of your own trusts a custom authorization server.
 
 #[path = "resource_server/api.rs"]
 mod api;
@@ -27,6 +34,9 @@ use crate::api::Settings;
 
 /// The authorization server of fixtures.yaml the API trusts unless told otherwise.
 const DEFAULT_SERVER: &str = "orders";
+
+/// The name of Okta's org authorization server in fixtures.yaml.
+const ORG_SERVER: &str = "org";
 
 /// The port unless `$PORT` says otherwise.
 const DEFAULT_PORT: u16 = 3000;
@@ -150,6 +160,13 @@ fn print_instructions(url: &str, settings: &Settings, org: Option<&Org>, server:
         settings.issuer(),
         settings.audience()
     );
+    if org.is_some() && server == ORG_SERVER {
+        println!(
+            "note: Okta's org authorization server publishes no key for its access tokens (only \
+             Okta may validate them): this API refuses every one (401, unknown key), as it \
+             would on Okta. Trust a custom server: --server {DEFAULT_SERVER}"
+        );
+    }
     println!();
     println!("  GET  {url}/health          no token");
     println!("  GET  {url}/orders          scope {}", api::ORDERS_READ);

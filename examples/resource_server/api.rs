@@ -15,6 +15,11 @@
 //! without the scope or group 403 with `error="insufficient_scope"` (RFC 6750). The reason is
 //! in `error_description` and in the JSON body; the token never is.
 //!
+//! An unknown key is what a token of another authorization server has (each has keys of its
+//! own), and what every access token of Okta's org authorization server has: Okta publishes
+//! their key in no JWKS, so an API configured with the org server refuses them all
+//! (`tests/it/e2e.rs`, `org_server`).
+//!
 //! Shared by `examples/resource_server.rs` and the end-to-end tests (`tests/it/e2e.rs`), which
 //! both load it with `#[path]`.
 

@@ -106,8 +106,9 @@ pub(crate) enum Invalid {
     Malformed,
     /// Not RS256.
     Algorithm,
-    /// A `kid` the authorization server does not publish (another server's key, or one that
-    /// was retired long ago).
+    /// A `kid` the authorization server does not publish: another server's key (each Okta
+    /// server has its own), one retired long ago, or the key of the org server's access
+    /// tokens, which Okta publishes nowhere (only Okta may validate those).
     UnknownKey,
     /// The signature does not verify: the token was altered or signed by someone else.
     Signature,

@@ -469,6 +469,38 @@ mod org_server {
         assert_eq!(reply.status, 401, "{reply:?}");
         assert_eq!(reply.error(), "invalid_token", "{reply:?}");
     }
+
+    /// Even an API that trusts the org server itself (`resource_server --server org`) cannot
+    /// accept its access tokens: Okta publishes their key in no JWKS ("Okta is the only app
+    /// that should consume or validate access tokens from the org authorization server",
+    /// developer.okta.com/docs/guides/validate-access-tokens/). Each is refused for its `kid`.
+    #[okta_user("alice", app = "legacy")]
+    #[tokio::test]
+    async fn an_api_trusting_the_org_server_refuses_its_access_tokens(token: Tokens) {
+        let org = &API.org;
+        let server = org.server("org").unwrap();
+        assert_eq!(
+            server.audience(),
+            org.url(),
+            "org access tokens are for the org"
+        );
+        let url = serve(api::Settings::new(
+            server.issuer(),
+            server.jwks_uri(),
+            server.audience(),
+        ))
+        .await;
+        let minted = mint()
+            .server("org")
+            .user("alice")
+            .scopes(["openid", api::ORDERS_READ])
+            .sign();
+        for access in [token.access_token(), minted.as_str()] {
+            call_at(&url, Method::GET, "/orders", Some(access))
+                .await
+                .assert_invalid_token(api::Invalid::UnknownKey);
+        }
+    }
 }
 
 /// Tokens the API must turn away, minted by the fake: no waiting for anything to expire.
@@ -499,7 +531,9 @@ mod bad_tokens {
         |m: Mint| m.issuer("https://evil.example.com/oauth2/orders"),
         api::Invalid::Issuer
     )]
-    #[case::other_custom_server(|m: Mint| m.server("default"), api::Invalid::Issuer)]
+    // Okta gives each server keys of its own: another server's token has a `kid` the orders
+    // server does not publish.
+    #[case::other_custom_server(|m: Mint| m.server("default"), api::Invalid::UnknownKey)]
     #[case::org_server(|m: Mint| m.server("org"), api::Invalid::UnknownKey)]
     #[case::no_subject(|m: Mint| m.claim("sub", Value::Null), api::Invalid::MissingClaim("sub"))]
     #[tokio::test]
@@ -605,7 +639,7 @@ mod keys {
             "fetched once, then cached"
         );
 
-        fake.rotate_keys().await.unwrap();
+        fake.rotate_keys(SERVER).await.unwrap();
         assert_eq!(status(token(&fake)).await, 200, "the new kid is fetched");
         assert_eq!(fake.stats().requests("keys"), 2);
         assert_eq!(status(before).await, 200, "the old key is still published");

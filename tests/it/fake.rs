@@ -1,8 +1,9 @@
 //! The embedded fake Okta over real HTTP: every endpoint, every error Okta answers with, a
-//! module per endpoint. `admin` covers the `/_fake/` surface (keys, reset, minted tokens),
-//! `faults` injected faults and Okta's per-user rate limit, `bad_requests` wrong methods and
-//! malformed or oversized input, `lifecycle` starting and stopping fakes, `policy` what an
-//! org's scopes and policies refuse.
+//! module per endpoint. `admin` covers the `/_fake/` surface (key rotation, reset, minted
+//! tokens), `keys` which server's keys sign and verify which tokens, `faults` injected faults
+//! and Okta's per-user rate limit, `client_limit` Okta's client-based limit on `/authorize`,
+//! `bad_requests` wrong methods and malformed or oversized input, `lifecycle` starting and
+//! stopping fakes, `policy` what an org's scopes and policies refuse.
 
 mod admin;
 mod authn;
@@ -12,6 +13,7 @@ mod client_limit;
 mod discovery;
 mod faults;
 mod introspect;
+mod keys;
 mod lifecycle;
 mod policy;
 mod token;
@@ -19,11 +21,14 @@ mod userinfo;
 
 use std::path::PathBuf;
 
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use okta_fixtures::fake::{Clock, FakeBuilder, FakeOkta};
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
 
-use crate::support::{client, form_fields, location_params};
+use crate::support::{client, form_fields, json_of, location_params};
 
 pub(crate) const YAML: &str = r#"
 org_url: fake
@@ -340,4 +345,34 @@ pub(crate) fn prefix(server: &str) -> String {
     } else {
         format!("/oauth2/{server}")
     }
+}
+
+/// The JWKS of `server` (`org` or a custom id), as a resource server fetches it.
+pub(crate) async fn jwks(org: &Org, server: &str) -> JwkSet {
+    let (status, _, v) = json_of(org.get(&format!("{}/v1/keys", prefix(server))).await).await;
+    assert_eq!(status, 200);
+    serde_json::from_value(v).unwrap()
+}
+
+/// The `kid`s of a JWKS, in its order.
+pub(crate) fn kids(set: &JwkSet) -> Vec<String> {
+    set.keys
+        .iter()
+        .map(|k| k.common.key_id.clone().unwrap())
+        .collect()
+}
+
+/// Verifies a token as a resource server would: RS256 with the JWKS key its header names,
+/// issuer and audience. A `kid` the JWKS lacks is `InvalidKeyFormat`.
+pub(crate) fn verify(token: &str, set: &JwkSet, iss: &str, aud: &str) -> Result<Value, ErrorKind> {
+    let header = jsonwebtoken::decode_header(token).map_err(|e| e.into_kind())?;
+    let kid = header.kid.ok_or(ErrorKind::InvalidToken)?;
+    let jwk = set.find(&kid).ok_or(ErrorKind::InvalidKeyFormat)?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.into_kind())?;
+    let mut v = Validation::new(Algorithm::RS256);
+    v.set_issuer(&[iss]);
+    v.set_audience(&[aud]);
+    jsonwebtoken::decode::<Value>(token, &key, &v)
+        .map(|d| d.claims)
+        .map_err(|e| e.into_kind())
 }

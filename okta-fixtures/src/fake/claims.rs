@@ -36,9 +36,10 @@ pub(crate) struct Subject<'a> {
     pub(crate) auth_time: u64,
 }
 
-/// The key that now signs `server`'s access tokens: a separate one on the org server.
+/// The key that now signs `server`'s access tokens: the server's own; on the org server one
+/// it publishes nowhere (see `keys.rs`).
 pub(crate) fn access_key(st: &FakeState, server: &ServerEntry) -> Arc<SigningKey> {
-    Arc::clone(st.keys.get().current.access(server.is_org()))
+    st.keys.signing(&server.id).access
 }
 
 /// base64url of the left half of SHA-256: `at_hash` / `c_hash`.
@@ -216,7 +217,7 @@ pub(crate) fn id_token(st: &FakeState, t: &IdTokenFor<'_>) -> String {
         .opt_str("at_hash", t.access_token.map(half_hash).as_deref())
         .opt_str("c_hash", t.code.map(half_hash).as_deref());
     let obj = extras(obj, &mut taken, &t.server.id_claims, Some(user));
-    jwt::sign(&st.keys.get().current.id, &obj.finish())
+    jwt::sign(&st.keys.signing(&t.server.id).id, &obj.finish())
 }
 
 /// The `/userinfo` answer for `scopes`.
@@ -330,9 +331,12 @@ fake:
 
         let org = st.dir.server("org").unwrap();
         let org_at = access_token(&st, org, "spa-client", Some(subject), &scopes, 1);
-        let keys = st.keys.get();
-        assert!(jwt::verify(&org_at.token, &[&keys.current.org_access]).is_some());
-        assert!(jwt::verify(&org_at.token, &[&keys.current.id]).is_none());
+        let org_keys = st.keys.get("org").unwrap();
+        assert!(jwt::verify(&org_at.token, &org_keys.access_verifiers()).is_some());
+        assert!(jwt::verify(&org_at.token, &org_keys.id_verifiers()).is_none());
+        let default_keys = st.keys.get("default").unwrap();
+        assert!(jwt::verify(&at.token, &default_keys.access_verifiers()).is_some());
+        assert!(jwt::verify(&at.token, &org_keys.access_verifiers()).is_none());
         assert_eq!(decode(&org_at.token)["aud"], "http://127.0.0.1:1");
     }
 

@@ -1,14 +1,28 @@
-//! The fake's RSA signing keys: generated once with aws-lc-rs, kept on disk, parsed once.
+//! The fake's RSA signing keys and which authorization server signs and publishes with which.
 //!
-//! Okta signs ID tokens and custom-server access tokens with one key and org-server access
-//! tokens with another (section 6.1), so there are two. Each is a PKCS#8 file in the key folder
-//! (mode 0600 in a 0700 folder), written through a temporary file and a rename so a crash or a
-//! second process never sees half a key; a lock file serialises processes that start together.
+//! As on Okta:
+//!
+//! - Each custom authorization server has keys of its own: they sign its ID and access tokens
+//!   and are the only keys of its JWKS, so a token of one server does not verify with another
+//!   server's keys, and keys rotate per server ("If you're using a custom authorization server,
+//!   configure and perform key rollover/rotation at the Authorization Server level",
+//!   developer.okta.com/docs/concepts/key-rotation/; the Management API rotates them with
+//!   `POST /api/v1/authorizationServers/{authServerId}/credentials/lifecycle/keyRotate`).
+//! - The org authorization server publishes the key that signs its ID tokens; its access tokens
+//!   are signed by another key (okta-wire.md section 6.1: a different `kid` than the ID token
+//!   of the same response) that it publishes nowhere. Okta: "Okta is the only app that should
+//!   consume or validate access tokens from the org authorization server [...] Consider these
+//!   access tokens as opaque strings" (developer.okta.com/docs/guides/validate-access-tokens/);
+//!   Okta's support article "Signature Validation Failed on Access Token": "Okta by design
+//!   does not pass keys for this token" (quoted in okta/okta-jwt-verifier-python#16 and #51;
+//!   Okta's answer in okta/okta-oidc-js#46: "you'll only be able to verify tokens that are
+//!   issued by a custom authorization server").
+//!
+//! The keys live in the key folder (`key_folder.rs`); rotations live in memory.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read as _, Write as _};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
@@ -18,15 +32,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
 use super::json::Obj;
-
-/// The signer of ID tokens and of custom-server access tokens.
-const ID_KEY_FILE: &str = "id-token-key.pk8";
-/// The signer of org-server access tokens.
-const ORG_ACCESS_KEY_FILE: &str = "org-access-token-key.pk8";
-/// Held exclusively while keys are read or created.
-const LOCK_FILE: &str = "keys.lock";
-/// No real key file is this large; anything bigger is not ours.
-const MAX_KEY_FILE: u64 = 16 * 1024;
 
 /// One RSA-2048 key, parsed once, with its JWS header and JWK precomputed.
 pub(crate) struct SigningKey {
@@ -136,273 +141,163 @@ fn thumbprint(n: &str, e: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// One generation of a fake org's two keys.
+/// What one authorization server signs with at one moment.
 #[derive(Clone, Debug)]
-pub(crate) struct KeySet {
-    /// Signs ID tokens (every server) and custom-server access tokens.
+pub(crate) struct ServerKeys {
+    /// Signs its ID tokens; the key its JWKS publishes.
     pub(crate) id: Arc<SigningKey>,
-    /// Signs org-server access tokens.
-    pub(crate) org_access: Arc<SigningKey>,
+    /// Signs its access tokens: the same key on a custom server, one published nowhere on the
+    /// org server.
+    pub(crate) access: Arc<SigningKey>,
 }
 
-impl KeySet {
-    /// The keys kept in `dir`, created there when missing, unreadable or when `fresh`.
-    pub(crate) fn load_or_create(dir: &Path, fresh: bool) -> crate::Result<Self> {
-        let fail = |action: &'static str, source: io::Error| crate::Error::FakeKeys {
-            dir: dir.to_path_buf(),
-            action,
-            source: Arc::new(source),
-        };
-        create_private_dir(dir).map_err(|e| fail("created", e))?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(LOCK_FILE))
-            .map_err(|e| fail("locked", e))?;
-        lock.lock().map_err(|e| fail("locked", e))?;
-        // RSA key generation dominates a fresh start; make the two keys side by side.
-        let (id, org_access) = std::thread::scope(|s| {
-            let org = s.spawn(|| load_or_create_one(&dir.join(ORG_ACCESS_KEY_FILE), fresh));
-            let id = load_or_create_one(&dir.join(ID_KEY_FILE), fresh);
-            let org = org
-                .join()
-                .unwrap_or_else(|_| Err(fail("generated", io::Error::other("key thread failed"))));
-            (id, org)
-        });
-        drop(lock);
-        Ok(Self {
-            id: Arc::new(id?),
-            org_access: Arc::new(org_access?),
-        })
+impl ServerKeys {
+    /// A custom server's keys: one key signs everything.
+    pub(crate) fn custom(key: Arc<SigningKey>) -> Self {
+        Self {
+            id: Arc::clone(&key),
+            access: key,
+        }
     }
 
-    /// Two new keys, made side by side and kept in memory only.
-    pub(crate) fn generate() -> io::Result<Self> {
-        let (id, org_access) = std::thread::scope(|s| {
-            let org = s.spawn(SigningKey::generate);
+    /// New keys for a server (two for the org server, made side by side), in memory only.
+    pub(crate) fn generate(org_server: bool) -> io::Result<Self> {
+        if !org_server {
+            return Ok(Self::custom(Arc::new(SigningKey::generate()?.0)));
+        }
+        let (id, access) = std::thread::scope(|s| {
+            let access = s.spawn(SigningKey::generate);
             let id = SigningKey::generate();
-            let org = org
+            let access = access
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("key thread failed")));
-            (id, org)
+            (id, access)
         });
         Ok(Self {
             id: Arc::new(id?.0),
-            org_access: Arc::new(org_access?.0),
+            access: Arc::new(access?.0),
         })
     }
-
-    /// The key that signs access tokens: the org server's own, or the ID-token key.
-    pub(crate) fn access(&self, org_server: bool) -> &Arc<SigningKey> {
-        if org_server {
-            &self.org_access
-        } else {
-            &self.id
-        }
-    }
 }
 
-/// The keys a fake serves at one moment: the current set signs; after a rotation the retired
-/// set is still published and still verifies, until the next rotation drops it.
+/// Every key a fake org starts with: each server's, by Okta id, and the unpublished one.
+#[derive(Clone, Debug)]
+pub(crate) struct KeySet {
+    /// By server id (`org`, `default`, …).
+    pub(crate) servers: BTreeMap<String, ServerKeys>,
+    /// A key no server publishes: it signs tokens that must fail verification although they
+    /// name a real `kid` (a wrong signature), and minted tokens of a server the org lacks.
+    pub(crate) unpublished: Arc<SigningKey>,
+}
+
+/// One server's keys over time: the current ones sign; after a rotation of that server the
+/// previous ones are still published and still verify, until its next rotation drops them.
 #[derive(Debug)]
-pub(crate) struct Keys {
-    pub(crate) current: KeySet,
-    pub(crate) retired: Option<KeySet>,
+pub(crate) struct Generations {
+    pub(crate) current: ServerKeys,
+    pub(crate) retired: Option<ServerKeys>,
 }
 
-impl Keys {
-    /// The keys that may have signed an access token of the org server or a custom one,
-    /// current first.
-    pub(crate) fn access_verifiers(&self, org_server: bool) -> Vec<&SigningKey> {
-        std::iter::once(&self.current)
-            .chain(&self.retired)
-            .map(|set| set.access(org_server).as_ref())
-            .collect()
+impl Generations {
+    fn all(&self) -> impl Iterator<Item = &ServerKeys> {
+        std::iter::once(&self.current).chain(&self.retired)
     }
 
-    /// The keys that may have signed an ID token, current first.
+    /// The keys that may have signed one of the server's access tokens, current first.
+    pub(crate) fn access_verifiers(&self) -> Vec<&SigningKey> {
+        self.all().map(|k| k.access.as_ref()).collect()
+    }
+
+    /// The keys that may have signed one of the server's ID tokens, current first; also its
+    /// JWKS members (the org server publishes no access-token key).
     pub(crate) fn id_verifiers(&self) -> Vec<&SigningKey> {
-        std::iter::once(&self.current)
-            .chain(&self.retired)
-            .map(|set| set.id.as_ref())
-            .collect()
-    }
-
-    /// The JWKS members of a server: its signing keys, current before retired. The org
-    /// server publishes both keys of each set (its access tokens use the second).
-    pub(crate) fn published(&self, org_server: bool) -> Vec<&SigningKey> {
-        let mut keys = Vec::with_capacity(4);
-        for set in std::iter::once(&self.current).chain(&self.retired) {
-            keys.push(set.id.as_ref());
-            if org_server {
-                keys.push(set.org_access.as_ref());
-            }
-        }
-        keys
+        self.all().map(|k| k.id.as_ref()).collect()
     }
 }
 
-/// The rotating key store of one fake org, plus a throwaway key for deliberately bad
-/// signatures. Reading is one lock-free-in-practice `RwLock` read and an `Arc` clone.
+/// The rotating keys of one fake org, per server. Reading is one uncontended `RwLock` read
+/// and an `Arc` clone.
 pub(crate) struct KeyRing {
-    keys: RwLock<Arc<Keys>>,
-    throwaway: OnceLock<Option<SigningKey>>,
+    servers: BTreeMap<String, RwLock<Arc<Generations>>>,
+    unpublished: Arc<SigningKey>,
 }
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let keys = self.get();
-        f.debug_struct("KeyRing")
-            .field("id", &keys.current.id.kid())
-            .field("org_access", &keys.current.org_access.kid())
-            .field("retired", &keys.retired.as_ref().map(|r| r.id.kid()))
-            .finish()
+        let mut map = f.debug_map();
+        for id in self.servers.keys() {
+            if let Some(keys) = self.get(id) {
+                map.entry(id, &keys.current.id.kid());
+            }
+        }
+        map.finish()
     }
 }
 
 impl KeyRing {
-    pub(crate) fn new(current: KeySet) -> Self {
+    pub(crate) fn new(keys: KeySet) -> Self {
         Self {
-            keys: RwLock::new(Arc::new(Keys {
-                current,
-                retired: None,
-            })),
-            throwaway: OnceLock::new(),
+            servers: keys
+                .servers
+                .into_iter()
+                .map(|(id, current)| {
+                    let generations = Generations {
+                        current,
+                        retired: None,
+                    };
+                    (id, RwLock::new(Arc::new(generations)))
+                })
+                .collect(),
+            unpublished: keys.unpublished,
         }
     }
 
-    /// The keys as they are now.
-    pub(crate) fn get(&self) -> Arc<Keys> {
-        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+    /// Server `id`'s keys as they are now; `None` for a server the org does not have.
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Generations>> {
+        let keys = self.servers.get(id)?;
+        Some(Arc::clone(
+            &keys.read().unwrap_or_else(PoisonError::into_inner),
+        ))
     }
 
-    /// Makes `next` the signing set; the current one is retired and the retired one dropped.
-    pub(crate) fn rotate(&self, next: KeySet) {
-        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-        let retired = keys.current.clone();
-        *keys = Arc::new(Keys {
+    /// What server `id` signs with now; for a server the org does not have, the unpublished
+    /// key, so that such a token verifies nowhere.
+    pub(crate) fn signing(&self, id: &str) -> ServerKeys {
+        match self.get(id) {
+            Some(keys) => keys.current.clone(),
+            None => ServerKeys::custom(Arc::clone(&self.unpublished)),
+        }
+    }
+
+    /// The key no server publishes.
+    pub(crate) fn unpublished(&self) -> &SigningKey {
+        &self.unpublished
+    }
+
+    /// Makes `next` server `id`'s signing keys; its current ones are retired and its retired
+    /// ones dropped. Other servers keep theirs. `None` for a server the org does not have.
+    pub(crate) fn rotate(&self, id: &str, next: ServerKeys) -> Option<Arc<Generations>> {
+        let mut keys = self
+            .servers
+            .get(id)?
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let rotated = Arc::new(Generations {
             current: next,
-            retired: Some(retired),
+            retired: Some(keys.current.clone()),
         });
+        *keys = Arc::clone(&rotated);
+        Some(rotated)
     }
-
-    /// A key that belongs to no one, made on first use: it signs tokens that must fail
-    /// verification although they name a real `kid`.
-    pub(crate) fn throwaway(&self) -> Option<&SigningKey> {
-        self.throwaway
-            .get_or_init(|| SigningKey::generate().ok().map(|(k, _)| k))
-            .as_ref()
-    }
-}
-
-fn load_or_create_one(path: &Path, fresh: bool) -> crate::Result<SigningKey> {
-    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    if !fresh {
-        match read_key_file(path) {
-            Ok(Some(der)) => match SigningKey::from_pkcs8(&der) {
-                Ok(key) => return Ok(key),
-                Err(_) => tracing::warn!(
-                    file = %path.display(),
-                    "fake okta signing key is corrupt; generating a new one"
-                ),
-            },
-            Ok(None) => {}
-            Err(source) => {
-                return Err(crate::Error::FakeKeys {
-                    dir,
-                    action: "read",
-                    source: Arc::new(source),
-                });
-            }
-        }
-    }
-    let (key, der) = SigningKey::generate().map_err(|source| crate::Error::FakeKeys {
-        dir: dir.clone(),
-        action: "generated",
-        source: Arc::new(source),
-    })?;
-    write_atomically(path, &der).map_err(|source| crate::Error::FakeKeys {
-        dir,
-        action: "written",
-        source: Arc::new(source),
-    })?;
-    Ok(key)
-}
-
-/// The file's bytes, `None` when it does not exist.
-fn read_key_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let meta = file.metadata()?;
-    if !meta.is_file() || meta.len() > MAX_KEY_FILE {
-        // Not something we wrote: treat as corrupt and replace it.
-        return Ok(Some(Vec::new()));
-    }
-    let mut der = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(MAX_KEY_FILE).read_to_end(&mut der)?;
-    Ok(Some(der))
-}
-
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-        builder.mode(0o700);
-        builder.create(dir)?;
-        // Also tightens a folder created earlier with a looser mode; fails (and so refuses to
-        // keep keys there) when another user owns it.
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-    }
-    #[cfg(not(unix))]
-    {
-        builder.create(dir)
-    }
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
-    let tmp: PathBuf = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        super::ids::random_base62(8)
-    ));
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let result = (|| {
-        let mut file = options.open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::test_support;
 
-    /// A key folder that does not exist yet, inside a temporary one: load_or_create makes it
-    /// (and makes it private) itself.
-    fn key_dir() -> (tempfile::TempDir, PathBuf) {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("keys");
-        (tmp, dir)
+    fn kids(keys: &[&SigningKey]) -> Vec<String> {
+        keys.iter().map(|k| k.kid().to_owned()).collect()
     }
 
     #[test]
@@ -438,89 +333,72 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_kept_and_reused_unless_fresh() {
-        let (_tmp, dir) = key_dir();
-        let first = KeySet::load_or_create(&dir, false).unwrap();
-        assert_ne!(first.id.kid(), first.org_access.kid());
-        let second = KeySet::load_or_create(&dir, false).unwrap();
-        assert_eq!(first.id.kid(), second.id.kid());
-        assert_eq!(first.org_access.kid(), second.org_access.kid());
-        let fresh = KeySet::load_or_create(&dir, true).unwrap();
-        assert_ne!(first.id.kid(), fresh.id.kid());
-        let after = KeySet::load_or_create(&dir, false).unwrap();
-        assert_eq!(fresh.id.kid(), after.id.kid());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&dir), 0o700);
-            assert_eq!(mode(&dir.join(ID_KEY_FILE)), 0o600);
-            assert_eq!(mode(&dir.join(ORG_ACCESS_KEY_FILE)), 0o600);
+    fn each_server_has_its_own_keys_and_the_org_access_key_is_nobodys() {
+        let st = test_support::state("servers:\n  orders: { audience: api://orders }\n");
+        let org = st.keys.get("org").unwrap();
+        let default = st.keys.get("default").unwrap();
+        let orders = st.keys.get("orders").unwrap();
+        assert!(st.keys.get("nope").is_none());
+        let org_access = org.current.access.kid().to_owned();
+        let mut seen = vec![
+            org.current.id.kid().to_owned(),
+            org_access.clone(),
+            default.current.id.kid().to_owned(),
+            orders.current.id.kid().to_owned(),
+            st.keys.unpublished().kid().to_owned(),
+        ];
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 5, "five distinct keys");
+        for keys in [&default, &orders] {
+            assert_eq!(keys.current.id.kid(), keys.current.access.kid());
         }
-        let leftovers: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-            .collect();
-        assert!(leftovers.is_empty());
+        for keys in [&org, &default, &orders] {
+            assert!(!kids(&keys.id_verifiers()).contains(&org_access));
+        }
+        assert_eq!(kids(&org.access_verifiers()), [org_access]);
+        assert_eq!(
+            st.keys.signing("nope").access.kid(),
+            st.keys.unpublished().kid()
+        );
     }
 
     #[test]
-    fn rotation_keeps_one_retired_set_verifying() {
-        let (_tmp, dir) = key_dir();
-        let first = KeySet::load_or_create(&dir, false).unwrap();
-        let ring = KeyRing::new(first.clone());
-        let kids =
-            |keys: &[&SigningKey]| keys.iter().map(|k| k.kid().to_owned()).collect::<Vec<_>>();
-        assert_eq!(kids(&ring.get().published(false)), [first.id.kid()]);
+    fn rotation_is_per_server_and_keeps_one_retired_generation() {
+        let st = test_support::state("");
+        let ring = &st.keys;
+        let first = ring.get("default").unwrap().current.clone();
+        let org_before = ring.get("org").unwrap().current.clone();
+        let second = ServerKeys::generate(false).unwrap();
+        let rotated = ring.rotate("default", second.clone()).unwrap();
         assert_eq!(
-            kids(&ring.get().published(true)),
-            [first.id.kid(), first.org_access.kid()]
-        );
-        let second = KeySet::generate().unwrap();
-        ring.rotate(second.clone());
-        let keys = ring.get();
-        assert_eq!(keys.current.id.kid(), second.id.kid());
-        assert_eq!(
-            kids(&keys.published(true)),
-            [
-                second.id.kid(),
-                second.org_access.kid(),
-                first.id.kid(),
-                first.org_access.kid()
-            ]
-        );
-        assert_eq!(
-            kids(&keys.id_verifiers()),
+            kids(&rotated.id_verifiers()),
             [second.id.kid(), first.id.kid()]
         );
         assert_eq!(
-            kids(&keys.access_verifiers(true)),
-            [second.org_access.kid(), first.org_access.kid()]
+            kids(&ring.get("default").unwrap().access_verifiers()).len(),
+            2
         );
-        let third = KeySet::generate().unwrap();
-        ring.rotate(third.clone());
+        let org = ring.get("org").unwrap();
+        assert_eq!(org.current.id.kid(), org_before.id.kid(), "org unchanged");
+        assert!(org.retired.is_none());
+        let third = ServerKeys::generate(false).unwrap();
+        ring.rotate("default", third.clone()).unwrap();
         assert_eq!(
-            kids(&ring.get().published(false)),
+            kids(&ring.get("default").unwrap().id_verifiers()),
             [third.id.kid(), second.id.kid()]
         );
-        // Rotation lives in memory: the folder still holds the first keys.
-        let kept = KeySet::load_or_create(&dir, false).unwrap();
-        assert_eq!(kept.id.kid(), first.id.kid());
-        let throwaway = ring.throwaway().unwrap().kid().to_owned();
-        assert_eq!(ring.throwaway().unwrap().kid(), throwaway);
-        assert!(![first.id.kid(), second.id.kid(), third.id.kid()].contains(&throwaway.as_str()));
-    }
-
-    #[test]
-    fn corrupt_key_file_is_replaced() {
-        let (_tmp, dir) = key_dir();
-        let first = KeySet::load_or_create(&dir, false).unwrap();
-        fs::write(dir.join(ID_KEY_FILE), b"not a key").unwrap();
-        let second = KeySet::load_or_create(&dir, false).unwrap();
-        assert_ne!(first.id.kid(), second.id.kid());
-        assert_eq!(first.org_access.kid(), second.org_access.kid());
-        let third = KeySet::load_or_create(&dir, false).unwrap();
-        assert_eq!(second.id.kid(), third.id.kid());
+        assert!(ring.rotate("nope", third).is_none());
+        let org_next = ServerKeys::generate(true).unwrap();
+        assert_ne!(org_next.id.kid(), org_next.access.kid());
+        let org = ring.rotate("org", org_next.clone()).unwrap();
+        assert_eq!(
+            kids(&org.access_verifiers()),
+            [org_next.access.kid(), org_before.access.kid()]
+        );
+        assert_eq!(
+            kids(&org.id_verifiers()),
+            [org_next.id.kid(), org_before.id.kid()]
+        );
     }
 }

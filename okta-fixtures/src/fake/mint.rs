@@ -24,8 +24,12 @@ const EXPIRED_AGO: u64 = 3600;
 /// claims from fixtures.yaml. Anything can then be replaced or added.
 ///
 /// Nothing here fails: an unknown user is taken as a username that is not in fixtures.yaml,
-/// an unknown server as a custom server of that id (its issuer then publishes no keys, so
+/// an unknown server as a custom server of that id, signed by a key no server publishes (so
 /// such a token fails verification as a foreign one should).
+///
+/// Each server signs with its own key, as on Okta: a token of one server does not verify with
+/// another server's keys. An `org` token is signed, like Okta's org-server access tokens, by a
+/// key published nowhere: a resource server must refuse it (unknown `kid`).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -105,7 +109,8 @@ impl Mint {
     }
 
     /// The authorization server (`org` or a custom id): its issuer, audience and signing
-    /// key. Default: fixtures.yaml's `authorization_server`.
+    /// key (on `org` a key it publishes nowhere). Default: fixtures.yaml's
+    /// `authorization_server`.
     pub fn server(mut self, server_id: impl Into<String>) -> Self {
         self.server = Some(server_id.into());
         self
@@ -152,9 +157,8 @@ impl Mint {
         self
     }
 
-    /// Signs with a throwaway key while the header names the server's real `kid`: the
-    /// signature check must fail. (The fake makes that key on first use, which takes a few
-    /// tens of milliseconds once.)
+    /// Signs with a key no server publishes while the header names the server's real `kid`:
+    /// the signature check must fail.
     pub fn wrong_signature(mut self) -> Self {
         self.wrong_signature = true;
         self
@@ -287,20 +291,11 @@ impl Mint {
             .iter()
             .fold(Obj::new(), |obj, (name, value)| obj.value(name, value))
             .finish();
-        let keys = st.keys.get();
-        let key = keys.current.access(org_server);
-        match st.keys.throwaway().filter(|_| self.wrong_signature) {
-            Some(throwaway) => jwt::sign_as(key.header_b64(), throwaway, &payload),
-            // Without a throwaway key (generation failed) a garbled signature still fails.
-            None if self.wrong_signature => {
-                let mut token = jwt::sign(key, &payload);
-                let last = token
-                    .pop()
-                    .map_or('A', |c| if c == 'A' { 'B' } else { 'A' });
-                token.push(last);
-                token
-            }
-            None => jwt::sign(key, &payload),
+        let key = st.keys.signing(&server_id).access;
+        if self.wrong_signature {
+            jwt::sign_as(key.header_b64(), st.keys.unpublished(), &payload)
+        } else {
+            jwt::sign(&key, &payload)
         }
     }
 }
@@ -372,8 +367,8 @@ fake:
         assert_eq!(c["sub"], "someone-else");
         assert_eq!(c["exp"].as_u64().unwrap() - c["iat"].as_u64().unwrap(), 60);
         assert!(c["jti"].as_str().unwrap().starts_with("AT."));
-        let keys = st.keys.get();
-        let v = jwt::verify(&t, &[&keys.current.id]).unwrap();
+        let keys = st.keys.get("default").unwrap();
+        let v = jwt::verify(&t, &keys.access_verifiers()).unwrap();
         assert_eq!(v.str("tier"), Some("gold"));
         // Order as Okta writes it, overrides in place, additions last.
         let text = payload_text(&t);
@@ -387,7 +382,8 @@ fake:
     #[test]
     fn client_tokens_expired_foreign_and_tampered() {
         let st = test_support::state(YAML);
-        let keys = st.keys.get();
+        let keys = st.keys.get("default").unwrap();
+        let org_keys = st.keys.get("org").unwrap();
         let svc = part(&st.mint().sign(), 1);
         assert_eq!(svc["sub"], "web-client");
         assert!(svc.get("uid").is_none());
@@ -402,17 +398,25 @@ fake:
         assert_eq!(c["iss"], "http://127.0.0.1:1");
         assert_eq!(c["aud"], "http://127.0.0.1:1");
         assert!(c["uid"].as_str().unwrap().starts_with("00u"));
-        assert!(jwt::verify(&org, &[&keys.current.org_access]).is_some());
+        assert!(jwt::verify(&org, &org_keys.access_verifiers()).is_some());
+        assert!(jwt::verify(&org, &org_keys.id_verifiers()).is_none());
+        assert!(jwt::verify(&org, &keys.access_verifiers()).is_none());
 
-        let other = part(&st.mint().server("nope").audience("api://x").sign(), 1);
+        let nope = st.mint().server("nope").audience("api://x").sign();
+        let other = part(&nope, 1);
         assert_eq!(other["iss"], "http://127.0.0.1:1/oauth2/nope");
         assert_eq!(other["aud"], "api://x");
+        assert_eq!(part(&nope, 0)["kid"], st.keys.unpublished().kid());
+        for server in ["org", "default"] {
+            let published = st.keys.get(server).unwrap();
+            assert!(jwt::verify(&nope, &published.id_verifiers()).is_none());
+        }
 
         let tampered = st.mint().user("alice").wrong_signature().sign();
         assert_eq!(part(&tampered, 0)["kid"], keys.current.id.kid());
-        assert!(jwt::verify(&tampered, &[&keys.current.id]).is_none());
+        assert!(jwt::verify(&tampered, &keys.access_verifiers()).is_none());
         let foreign = st.mint().issuer("https://evil.example.com").sign();
         assert_eq!(part(&foreign, 1)["iss"], "https://evil.example.com");
-        assert!(jwt::verify(&foreign, &[&keys.current.id]).is_some());
+        assert!(jwt::verify(&foreign, &keys.access_verifiers()).is_some());
     }
 }

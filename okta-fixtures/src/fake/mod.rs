@@ -22,7 +22,7 @@
 //! |---|---|---|
 //! | `GET /_fake/stats` | [`FakeOkta::stats`] | request counts per endpoint and sign-ins per (username, client, server); shape in [`Stats`] |
 //! | `POST /_fake/faults`, `GET`, `DELETE /_fake/faults[/{id}]` | [`FakeOkta::fault`] → [`FaultGuard`], [`FakeOkta::clear_faults`] | inject a 429, an error status, latency, a dropped connection or a malformed page, scoped to a user or client |
-//! | `POST /_fake/keys/rotate` | [`FakeOkta::rotate_keys`] | sign with new keys; the previous ones stay in the JWKS until the next rotation |
+//! | `POST /_fake/servers/{id}/keys/rotate` | [`FakeOkta::rotate_keys`] | one server signs with new keys; its previous key stays in its JWKS until its next rotation |
 //! | `POST /_fake/reset` | [`FakeOkta::reset`] | forget counts, sessions, codes, refresh tokens, rate-limit counters and faults |
 //! | — | [`FakeOkta::mint`] → [`Mint`] | a token with chosen claims: expired, foreign, tampered |
 //!
@@ -49,6 +49,12 @@
 //!   tokens have `aud` = its `audience` (default `api://{name}`), and its access policy is
 //!   Okta's default (every app, user and grant type) unless `fake.servers.<name>.policy`
 //!   narrows it.
+//! - Signing keys, as on Okta: each custom server has its own, the only key of its JWKS, so a
+//!   token of one server does not verify with another's keys; the org server publishes the
+//!   key of its ID tokens and signs its access tokens with a key published nowhere (only Okta
+//!   may validate those), so resource servers refuse them. Keys are made once per server and
+//!   kept in the key folder ([`FakeBuilder::key_dir`]); [`FakeOkta::rotate_keys`] rotates one
+//!   server's.
 //! - `fake:` adds: `org_name` (page titles); `users.{key}`: `given_name`, `family_name`,
 //!   `name`, `email`, `groups`, `claims` (added to the user's tokens), `status` (a forced
 //!   `/api/v1/authn` outcome: `PASSWORD_WARN`, `PASSWORD_EXPIRED`, `PASSWORD_RESET`,
@@ -100,6 +106,7 @@ mod headers;
 mod ids;
 mod json;
 mod jwt;
+mod key_folder;
 mod keys;
 mod mint;
 mod page;
@@ -138,7 +145,6 @@ pub use stats::Stats;
 use directory::Directory;
 use endpoints::{admin, authn, authorize, discovery, introspect, revoke, token, userinfo};
 use error::FakeError;
-use keys::KeySet;
 use state::StateParts;
 
 /// A fake Okta org running on this process's tokio runtime.
@@ -264,15 +270,18 @@ impl FakeOkta {
         self.state.reset();
     }
 
-    /// Signs with a new key pair from now on, keeping the previous pair in the JWKS until the
-    /// next rotation (`POST /_fake/keys/rotate`); returns the new ID-token `kid`. See
+    /// Rotates the keys of authorization server `server_id` (`org`, `default` or a custom
+    /// server's Okta id) as Okta does, per server: it signs with new keys from now on and keeps
+    /// its previous key in its JWKS until its next rotation (`POST
+    /// /_fake/servers/{id}/keys/rotate`); returns its new published `kid`. See
     /// [`FakeState::rotate_keys`].
     ///
     /// # Errors
     ///
-    /// [`Error::FakeKeys`](crate::Error::FakeKeys) if RSA key generation fails.
-    pub async fn rotate_keys(&self) -> crate::Result<String> {
-        self.state.rotate_keys().await
+    /// [`Error::UnknownServer`](crate::Error::UnknownServer) for a server the org does not
+    /// have, [`Error::FakeKeys`](crate::Error::FakeKeys) if RSA key generation fails.
+    pub async fn rotate_keys(&self, server_id: &str) -> crate::Result<String> {
+        self.state.rotate_keys(server_id).await
     }
 
     /// A token with chosen claims, for resource-server tests; see [`Mint`].
@@ -441,9 +450,11 @@ impl FakeBuilder {
             None => okta_fixtures_config::parse_str("", None, &|_| None)?,
         };
         let key_dir = self.key_dir.unwrap_or_else(default_key_dir);
-        let keys = KeySet::load_or_create(&key_dir, self.fresh_key)?;
+        let directory = Directory::new(&config, org_url);
+        // Keys for the servers of the config only: each costs an RSA key generation once.
+        let keys = key_folder::load_or_create(&key_dir, directory.server_ids(), self.fresh_key)?;
         Ok(FakeState::new(
-            Directory::new(&config, org_url),
+            directory,
             StateParts {
                 keys,
                 key_dir,
@@ -489,7 +500,7 @@ pub fn router(state: FakeState) -> Router {
                 .delete(admin::clear_faults),
         )
         .route("/_fake/faults/{id}", delete(admin::remove_fault))
-        .route("/_fake/keys/rotate", post(admin::rotate_keys))
+        .route("/_fake/servers/{id}/keys/rotate", post(admin::rotate_keys))
         .route("/_fake/reset", post(admin::reset));
     for doc in ["/.well-known", "/oauth2/{server}/.well-known"] {
         router = router
@@ -715,8 +726,13 @@ users:
         );
     }
 
+    /// The kid of a JWT's header.
+    fn kid(token: &str) -> String {
+        jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+    }
+
     #[tokio::test]
-    async fn org_server_tokens_verify_against_the_org_jwks_only() {
+    async fn org_id_tokens_verify_and_org_access_tokens_verify_against_no_jwks() {
         let (url, _) = serve().await;
         let http = http();
         let st = session_token(&http, &url).await;
@@ -736,16 +752,16 @@ users:
         )
         .await;
         let org_keys = jwks(&http, &format!("{url}/oauth2/v1/keys")).await;
+        assert_eq!(org_keys.keys.len(), 1, "only the ID-token key");
         let id = verify(&fields["id_token"], &org_keys, &url, "legacy-client");
         assert_eq!(id["email"], "alice@example.com");
-        let at = verify(&fields["access_token"], &org_keys, &url, &url);
-        assert_eq!(at["sub"], "alice@example.com");
+        let at_kid = kid(&fields["access_token"]);
+        assert_ne!(at_kid, kid(&fields["id_token"]));
         let custom_keys = jwks(&http, &format!("{url}/oauth2/default/v1/keys")).await;
-        let at_kid = jsonwebtoken::decode_header(&fields["access_token"])
-            .unwrap()
-            .kid
-            .unwrap();
-        assert!(custom_keys.find(&at_kid).is_none());
+        for set in [&org_keys, &custom_keys] {
+            assert!(set.find(&at_kid).is_none());
+        }
+        assert!(custom_keys.find(&kid(&fields["id_token"])).is_none());
     }
 
     #[test]

@@ -19,9 +19,8 @@ pub(crate) fn access_token(
     server: &ServerEntry,
     token: &str,
 ) -> Result<Verified, TokenRejection> {
-    let keys = st.keys.get();
-    let v = jwt::verify(token, &keys.access_verifiers(server.is_org()))
-        .ok_or(TokenRejection::Invalid)?;
+    let keys = st.keys.get(&server.id).ok_or(TokenRejection::Invalid)?;
+    let v = jwt::verify(token, &keys.access_verifiers()).ok_or(TokenRejection::Invalid)?;
     let jti = v.str("jti").ok_or(TokenRejection::Invalid)?;
     if v.str("iss") != Some(server.issuer.as_str()) || !jti.starts_with("AT.") {
         return Err(TokenRejection::Invalid);
@@ -37,7 +36,7 @@ pub(crate) fn access_token(
 
 /// An ID token issued by `server` and not expired.
 pub(crate) fn id_token(st: &FakeState, server: &ServerEntry, token: &str) -> Option<Verified> {
-    let v = jwt::verify(token, &st.keys.get().id_verifiers())?;
+    let v = jwt::verify(token, &st.keys.get(&server.id)?.id_verifiers())?;
     let live = v.num("exp").is_some_and(|exp| exp > st.clock.epoch_secs());
     let ours = v.str("iss") == Some(server.issuer.as_str())
         && v.str("jti").is_some_and(|j| j.starts_with("ID."));

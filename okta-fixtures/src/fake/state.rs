@@ -12,7 +12,7 @@ use super::error::FakeError;
 use super::faults::{FaultGuard, FaultStore};
 use super::grants::Grants;
 use super::headers::RateWindows;
-use super::keys::{KeyRing, KeySet};
+use super::keys::{KeyRing, KeySet, ServerKeys};
 use super::mint::Mint;
 use super::sessions::Sessions;
 use super::stats::{Stats, StatsRecorder};
@@ -151,21 +151,40 @@ impl FakeState {
         self.inner.faults.clear();
     }
 
-    /// Generates a new pair of signing keys and signs with them from now on; the previous
-    /// pair stays in the JWKS (so tokens it signed still verify) until the next rotation.
-    /// Returns the new `kid` of ID tokens and custom-server access tokens. The new keys live
-    /// in memory only: the key folder keeps the keys the fake started with.
+    /// Rotates the signing keys of authorization server `server_id` (`org`, `default` or a
+    /// custom server's Okta id), as Okta rotates each server's keys on its own: new keys sign
+    /// its tokens from now on, and its previous published key stays in its JWKS (so tokens it
+    /// signed still verify) until the server's next rotation. Other servers keep their keys.
+    /// Returns the server's new published `kid` (on the org server, that of its ID tokens; its
+    /// access tokens get a new key too, published nowhere). The new keys live in memory only:
+    /// the key folder keeps the keys the fake started with.
     ///
     /// # Errors
     ///
-    /// [`Error::FakeKeys`](crate::Error::FakeKeys) if RSA key generation fails.
-    pub async fn rotate_keys(&self) -> crate::Result<String> {
+    /// [`Error::UnknownServer`](crate::Error::UnknownServer) if the org has no server
+    /// `server_id`; [`Error::FakeKeys`](crate::Error::FakeKeys) if RSA key generation fails.
+    pub async fn rotate_keys(&self, server_id: &str) -> crate::Result<String> {
+        let unknown = || crate::Error::UnknownServer {
+            asked_by: "key rotation: ".to_owned(),
+            name: server_id.to_owned(),
+            hint: format!(
+                " (the fake org has {})",
+                self.inner
+                    .dir
+                    .server_ids()
+                    .map(|id| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let server = self.inner.dir.server(server_id).ok_or_else(unknown)?;
+        let org_server = server.is_org();
         let (tx, rx) = tokio::sync::oneshot::channel();
         // RSA key generation is blocking work; a thread of its own keeps any runtime free.
         let generated = match std::thread::Builder::new()
             .name("okta-fixtures-fake-keys".into())
             .spawn(move || {
-                let _ = tx.send(KeySet::generate());
+                let _ = tx.send(ServerKeys::generate(org_server));
             }) {
             Ok(_) => rx
                 .await
@@ -178,7 +197,10 @@ impl FakeState {
             source: Arc::new(source),
         })?;
         let kid = next.id.kid().to_owned();
-        self.inner.keys.rotate(next);
+        self.inner
+            .keys
+            .rotate(server_id, next)
+            .ok_or_else(unknown)?;
         Ok(kid)
     }
 

@@ -2,45 +2,10 @@
 //! minted tokens for resource-server tests, and what it tells the CLI (servers, key folder).
 
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{INVALID_REFRESH, Org, key_dir, spa_authorize, spa_redemption};
+use super::{INVALID_REFRESH, Org, jwks, key_dir, kids, spa_authorize, spa_redemption, verify};
 use crate::support::{assert_oauth_error, claims, form_fields, json_of, kid};
-
-async fn jwks(org: &Org, server: &str) -> JwkSet {
-    let path = if server == "org" {
-        "/oauth2/v1/keys".to_owned()
-    } else {
-        format!("/oauth2/{server}/v1/keys")
-    };
-    let (status, _, v) = json_of(org.get(&path).await).await;
-    assert_eq!(status, 200);
-    serde_json::from_value(v).unwrap()
-}
-
-fn kids(set: &JwkSet) -> Vec<String> {
-    set.keys
-        .iter()
-        .map(|k| k.common.key_id.clone().unwrap())
-        .collect()
-}
-
-/// Verifies an access token as a resource server would: RS256 with the JWKS key its header
-/// names, issuer and audience.
-fn verify(token: &str, set: &JwkSet, iss: &str, aud: &str) -> Result<Value, ErrorKind> {
-    let header = jsonwebtoken::decode_header(token).map_err(|e| e.into_kind())?;
-    let kid = header.kid.ok_or(ErrorKind::InvalidToken)?;
-    let jwk = set.find(&kid).ok_or(ErrorKind::InvalidKeyFormat)?;
-    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.into_kind())?;
-    let mut v = Validation::new(Algorithm::RS256);
-    v.set_issuer(&[iss]);
-    v.set_audience(&[aud]);
-    jsonwebtoken::decode::<Value>(token, &key, &v)
-        .map(|d| d.claims)
-        .map_err(|e| e.into_kind())
-}
 
 #[tokio::test]
 async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
@@ -51,15 +16,21 @@ async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
     let before = jwks(&org, "default").await;
     assert_eq!(kids(&before), [kid(&first_at)]);
     let org_before = kids(&jwks(&org, "org").await);
-    assert_eq!(org_before.len(), 2);
+    assert_eq!(
+        org_before.len(),
+        1,
+        "the org server publishes its ID-token key only"
+    );
 
-    // Rust API.
-    let new_kid = org.fake.rotate_keys().await.unwrap();
+    // Rust API: only `default` rotates.
+    let new_kid = org.fake.rotate_keys("default").await.unwrap();
     let after = jwks(&org, "default").await;
     assert_eq!(kids(&after), [new_kid.clone(), kid(&first_at)]);
-    let org_after = kids(&jwks(&org, "org").await);
-    assert_eq!(org_after.len(), 4);
-    assert_eq!(org_after[2..], org_before[..]);
+    assert_eq!(
+        kids(&jwks(&org, "org").await),
+        org_before,
+        "other servers keep theirs"
+    );
     let second = org
         .spa_tokens("bob@example.com", "battery-staple", "openid profile")
         .await;
@@ -74,7 +45,7 @@ async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
     // HTTP: the first keys leave the JWKS, and the fake no longer honours their tokens.
     let (status, _, rotated) = json_of(
         org.http
-            .post(org.url("/_fake/keys/rotate"))
+            .post(org.url("/_fake/servers/default/keys/rotate"))
             .send()
             .await
             .unwrap(),
@@ -82,7 +53,13 @@ async fn key_rotation_keeps_the_previous_keys_until_the_next_rotation() {
     .await;
     assert_eq!(status, 200);
     let third_kid = rotated["kid"].as_str().unwrap().to_owned();
-    assert_eq!(rotated["retired_kids"][0], new_kid.as_str());
+    assert_eq!(rotated["server"], "default");
+    assert_eq!(
+        rotated["access_kid"],
+        third_kid.as_str(),
+        "one key per custom server"
+    );
+    assert_eq!(rotated["retired_kids"], json!([new_kid]));
     let latest = jwks(&org, "default").await;
     assert_eq!(kids(&latest), [third_kid, new_kid]);
     assert_eq!(
@@ -236,12 +213,21 @@ async fn minted_tokens_cover_what_resource_servers_must_refuse() {
     assert_eq!(c["exp"].as_u64().unwrap() - c["iat"].as_u64().unwrap(), 90);
     assert_eq!(c["sub"], c["cid"], "without a user it is a client's token");
 
-    // The org server signs its access tokens with its own key, as Okta does.
+    // The org server signs its access tokens, as Okta does, with a key it publishes nowhere.
     let org_token = org.fake.mint().server("org").user("bob").sign();
-    let org_set = jwks(&org, "org").await;
-    let c = verify(&org_token, &org_set, org.fake.org_url(), org.fake.org_url()).unwrap();
-    assert_eq!(c["sub"], "bob@example.com");
+    assert_eq!(claims(&org_token)["sub"], "bob@example.com");
     assert_ne!(kid(&org_token), kid(&good));
+    let org_set = jwks(&org, "org").await;
+    assert_eq!(
+        verify(&org_token, &org_set, org.fake.org_url(), org.fake.org_url()),
+        Err(ErrorKind::InvalidKeyFormat),
+        "no JWKS has the key of org-server access tokens"
+    );
+    assert_eq!(
+        org.userinfo("org", &org_token).await.status(),
+        200,
+        "Okta's own API takes it"
+    );
 }
 
 #[tokio::test]

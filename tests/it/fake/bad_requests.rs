@@ -143,7 +143,10 @@ async fn wrong_methods_oversized_and_repeated_input_over_http() {
         ),
         ("/_fake/stats", &[Method::POST, Method::DELETE]),
         ("/_fake/reset", &[Method::GET, Method::DELETE]),
-        ("/_fake/keys/rotate", &[Method::GET, Method::PUT]),
+        (
+            "/_fake/servers/default/keys/rotate",
+            &[Method::GET, Method::PUT],
+        ),
     ];
     for (path, methods) in cases {
         for method in methods {

@@ -8,7 +8,7 @@
 //! | `GET /_fake/faults` | 200 `{"faults":[{"id":1,…,"times_left":2,"hits":0}]}` | — |
 //! | `DELETE /_fake/faults/{id}` | 204, or 404 `E0000007` | dropping the guard |
 //! | `DELETE /_fake/faults` | 204 | `clear_faults()` |
-//! | `POST /_fake/keys/rotate` | 200 `{"kid":…,"org_access_kid":…,"retired_kids":[…]}` | `rotate_keys()` |
+//! | `POST /_fake/servers/{id}/keys/rotate` | 200 `{"server":…,"kid":…,"access_kid":…,"retired_kids":[…]}`, or 404 `E0000007` | `rotate_keys(id)` |
 //! | `POST /_fake/reset` | 204 | `reset()` |
 //!
 //! A fault is the JSON form of a `fake.faults` entry of fixtures.yaml:
@@ -106,23 +106,29 @@ pub(crate) async fn remove_fault(State(st): State<FakeState>, Path(id): Path<Str
     }
 }
 
-/// `POST /_fake/keys/rotate`
-pub(crate) async fn rotate_keys(State(st): State<FakeState>) -> Response {
-    match st.rotate_keys().await {
-        Ok(_) => {
-            let keys = st.keys.get();
-            let retired: Vec<&str> = keys
-                .retired
-                .iter()
-                .flat_map(|r| [r.id.kid(), r.org_access.kid()])
-                .collect();
-            let body = Obj::new()
-                .str("kid", keys.current.id.kid())
-                .str("org_access_kid", keys.current.org_access.kid())
-                .strs("retired_kids", &retired)
-                .finish();
-            reply::json(StatusCode::OK, body)
-        }
+/// `POST /_fake/servers/{id}/keys/rotate`: rotates server `id`'s keys only (`org`, `default`
+/// or a custom server's Okta id), as Okta rotates each authorization server's keys. Answers
+/// the new published `kid`, the new access-token `access_kid` (the same key on a custom server;
+/// on the org server one published nowhere) and `retired_kids`, the server's other JWKS
+/// members; an unknown server is Okta's 404 `E0000007`.
+pub(crate) async fn rotate_keys(State(st): State<FakeState>, Path(id): Path<String>) -> Response {
+    if st.dir.server(&id).is_none() {
+        return FakeError::server_not_found(&truncated(&id)).into_response();
+    }
+    match st.rotate_keys(&id).await {
+        Ok(_) => match st.keys.get(&id) {
+            Some(keys) => {
+                let retired: Vec<&str> = keys.retired.iter().map(|r| r.id.kid()).collect();
+                let body = Obj::new()
+                    .str("server", &id)
+                    .str("kid", keys.current.id.kid())
+                    .str("access_kid", keys.current.access.kid())
+                    .strs("retired_kids", &retired)
+                    .finish();
+                reply::json(StatusCode::OK, body)
+            }
+            None => FakeError::server_not_found(&truncated(&id)).into_response(),
+        },
         Err(_) => FakeError::for_status(StatusCode::INTERNAL_SERVER_ERROR, false).into_response(),
     }
 }

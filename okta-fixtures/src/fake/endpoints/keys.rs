@@ -14,20 +14,17 @@ use crate::fake::reply;
 /// How long clients may cache the JWKS (Okta sends `max-age=…, must-revalidate`).
 const KEYS_CACHE_CONTROL: &str = "max-age=86400, must-revalidate";
 
-/// `GET …/v1/keys`: the org server publishes both keys (its access tokens use the second);
-/// custom servers publish the key that signs their tokens.
+/// `GET …/v1/keys`: the server's own keys, current before retired. A custom server's key signs
+/// its ID and access tokens; the org server publishes only the key of its ID tokens, never the
+/// one of its access tokens (Okta: only Okta validates those; see `fake/keys.rs`).
 pub(crate) async fn keys(State(st): State<FakeState>, uri: Uri) -> Result<Response, FakeError> {
     if let Some(res) = faults::act(&st, FaultEndpoint::Keys, Scope::default()).await {
         return Ok(res);
     }
     let server = st.server_at(uri.path())?;
-    let keys = st
-        .keys
-        .get()
-        .published(server.is_org())
-        .into_iter()
-        .map(|k| k.jwk())
-        .collect();
+    let keys = st.keys.get(&server.id).map_or_else(Vec::new, |keys| {
+        keys.id_verifiers().into_iter().map(|k| k.jwk()).collect()
+    });
     let mut res = reply::json(StatusCode::OK, Obj::new().objs("keys", keys).finish());
     res.headers_mut().insert(
         header::CACHE_CONTROL,
