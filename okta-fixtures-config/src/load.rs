@@ -94,6 +94,13 @@ const AUTHN_STATUSES: &[(&str, AuthnStatus)] = &[
 const ROTATIONS: &[(&str, Rotation)] =
     &[("rotate", Rotation::Rotate), ("static", Rotation::Static)];
 
+const APP_TYPES: &[(&str, AppType)] = &[
+    ("spa", AppType::Spa),
+    ("web", AppType::Web),
+    ("native", AppType::Native),
+    ("service", AppType::Service),
+];
+
 const SIGN_ONS: &[(&str, SignOn)] = &[
     ("password", SignOn::Password),
     ("second_factor", SignOn::SecondFactor),
@@ -323,7 +330,7 @@ impl Resolver<'_> {
         };
         let fake = match &raw.fake {
             None => FakeSettings::default(),
-            Some(f) => self.fake(f)?,
+            Some(f) => self.fake(f, &apps)?,
         };
         let servers = self.servers(raw, &org_url, &authorization_server, &apps)?;
         Ok(Config {
@@ -634,6 +641,33 @@ impl Resolver<'_> {
         Ok(scopes)
     }
 
+    /// `fake.apps.<app>.type`, checked against what the app is: Okta gives a SPA no secret, a
+    /// web app always one, and `client_credentials` to API service apps only.
+    fn app_type(&self, t: &Text, app: Option<&App>) -> Result<AppType> {
+        let ty = self.one_of(t, APP_TYPES)?;
+        let Some(app) = app else { return Ok(ty) };
+        let service = app.flow == Flow::ClientCredentials;
+        let why = match ty {
+            AppType::Spa if app.client_secret.is_some() => Some(
+                "a SPA is a public client with no secret: remove the app's `client_secret`, or make it `type: web`",
+            ),
+            AppType::Web if app.client_secret.is_none() => Some(
+                "a web app authenticates with its client secret: give the app a `client_secret`, or make it `type: spa` or `native`",
+            ),
+            AppType::Service if !service => Some(
+                "an API service app only gets tokens with `flow: client_credentials`: change the app's `flow`, or its `type`",
+            ),
+            AppType::Spa | AppType::Web | AppType::Native if service => Some(
+                "`flow: client_credentials` belongs to an API service app: make it `type: service`",
+            ),
+            _ => None,
+        };
+        match why {
+            Some(why) => Err(self.doc.conflict(&t.path, why)),
+            None => Ok(ty),
+        }
+    }
+
     fn user(&self, name: &str, raw: &RawUser) -> Result<User> {
         Ok(User {
             name: name.to_owned(),
@@ -799,7 +833,7 @@ impl Resolver<'_> {
         })
     }
 
-    fn fake(&self, raw: &RawFake) -> Result<FakeSettings> {
+    fn fake(&self, raw: &RawFake, file_apps: &BTreeMap<String, App>) -> Result<FakeSettings> {
         let lifetimes = match &raw.lifetimes {
             Some(l) => self.lifetimes(l, &FakeLifetimes::default())?,
             None => FakeLifetimes::default(),
@@ -862,9 +896,14 @@ impl Resolver<'_> {
                 }
                 redirect_uris.push(uri);
             }
+            let app_type = match &a.app_type {
+                None => None,
+                Some(t) => Some(self.app_type(t, file_apps.get(name))?),
+            };
             apps.insert(
                 name.clone(),
                 FakeApp {
+                    app_type,
                     grant_types,
                     rotation: optional(&a.rotation, |r| self.one_of(r, ROTATIONS))?,
                     rotation_grace: optional(&a.rotation_grace, |d| self.duration(d))?,

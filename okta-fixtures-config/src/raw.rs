@@ -157,6 +157,7 @@ pub(crate) struct RawFakeApp {
     pub(crate) rotation_grace: Option<Setting>,
     pub(crate) pkce_required: Option<Setting>,
     pub(crate) redirect_uris: Vec<Text>,
+    pub(crate) app_type: Option<Text>,
     pub(crate) sign_on: Option<Text>,
     pub(crate) consent: Option<Text>,
 }
@@ -238,6 +239,7 @@ const FAKE_APP_KEYS: &[&str] = &[
     "rotation_grace",
     "pkce_required",
     "redirect_uris",
+    "type",
     "sign_on",
     "consent",
 ];
@@ -480,6 +482,7 @@ fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
                 rotation_grace: a.setting("rotation_grace")?,
                 pkce_required: a.setting("pkce_required")?,
                 redirect_uris: a.list("redirect_uris")?.unwrap_or_default(),
+                app_type: a.text("type")?,
                 sign_on: a.text("sign_on")?,
                 consent: a.text("consent")?,
                 path,

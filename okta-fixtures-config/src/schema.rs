@@ -390,6 +390,56 @@ pub struct AccessPolicy {
     pub grant_types: Option<Vec<String>>,
 }
 
+/// An app's type as Okta's Admin Console creates it, which sets its defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppType {
+    /// A single-page app: a public client; its refresh tokens rotate.
+    Spa,
+    /// A web app: a confidential client with a secret; persistent refresh tokens.
+    Web,
+    /// A native app: a private-use or loopback redirect URI; persistent refresh tokens.
+    Native,
+    /// An API service app: `client_credentials` only.
+    Service,
+}
+
+impl AppType {
+    /// The spelling used in fixtures.yaml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppType::Spa => "spa",
+            AppType::Web => "web",
+            AppType::Native => "native",
+            AppType::Service => "service",
+        }
+    }
+
+    /// The type Okta would have given `app`: `service` for `client_credentials`, `web` with a
+    /// client secret, `native` with a private-use redirect scheme (`com.example.app:/cb`),
+    /// else `spa`.
+    pub fn infer(app: &App) -> AppType {
+        let private_use = app.redirect_uri.as_deref().is_some_and(|uri| {
+            url::Url::parse(uri).is_ok_and(|u| !matches!(u.scheme(), "http" | "https"))
+        });
+        match (app.flow, &app.client_secret) {
+            (Flow::ClientCredentials, _) => AppType::Service,
+            (_, Some(_)) => AppType::Web,
+            (_, None) if private_use => AppType::Native,
+            (_, None) => AppType::Spa,
+        }
+    }
+
+    /// Okta's default refresh token behaviour for the type: SPAs rotate, web and native apps
+    /// keep a persistent token (developer.okta.com/docs/guides/refresh-tokens/main/, "Refresh
+    /// token rotation").
+    pub fn default_rotation(self) -> Rotation {
+        match self {
+            AppType::Spa => Rotation::Rotate,
+            AppType::Web | AppType::Native | AppType::Service => Rotation::Static,
+        }
+    }
+}
+
 /// What an app's sign-on policy (Identity Engine: its authentication policy) asks of a user.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SignOn {
@@ -450,9 +500,12 @@ pub enum Rotation {
 /// Per-app settings only the fake needs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FakeApp {
+    /// Its type; absent = [`AppType::infer`].
+    pub app_type: Option<AppType>,
     /// Grant types enabled; absent = derived from the app's flow (+ `refresh_token`).
     pub grant_types: Option<Vec<String>>,
-    /// Refresh token rotation; absent = Okta's default for the app type.
+    /// Refresh token rotation; absent = Okta's default for the app type
+    /// ([`AppType::default_rotation`]).
     pub rotation: Option<Rotation>,
     /// Grace period for a rotated-out refresh token. Default 30 s.
     pub rotation_grace: Option<Duration>,

@@ -839,6 +839,22 @@ fn redirect_uris_must_be_absolute_urls() {
     "fake:\n  faults:\n    - endpoint: token\n      kind: status\n      status: 500\n      error: server_error\n",
     "Conflict", "fake.faults[0].error", (6, 7), "`kind: oauth_error` only"
 )]
+#[case::spa_type_with_a_secret(
+    spa("    client_secret: s\nfake:\n  apps:\n    spa: { type: spa }\n"),
+    "Conflict", "fake.apps.spa.type", (9, 12), "a SPA is a public client"
+)]
+#[case::web_type_without_a_secret(
+    spa("fake:\n  apps:\n    spa: { type: web }\n"),
+    "Conflict", "fake.apps.spa.type", (8, 12), "client secret"
+)]
+#[case::service_type_of_a_user_app(
+    spa("fake:\n  apps:\n    spa: { type: service }\n"),
+    "Conflict", "fake.apps.spa.type", (8, 12), "client_credentials"
+)]
+#[case::unknown_app_type(
+    spa("fake:\n  apps:\n    spa: { type: mobile }\n"),
+    "Invalid", "fake.apps.spa.type", (8, 18), "spa, web, native, service"
+)]
 #[case::latency_on_drop(
     "fake:\n  faults:\n    - endpoint: authn\n      kind: drop\n      latency: 1s\n",
     "Conflict", "fake.faults[0].latency", (5, 7), "latency"

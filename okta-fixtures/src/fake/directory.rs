@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use okta_fixtures_config::{
-    AccessPolicy, AuthnStatus, ClaimValue, Config, Consent, FakeLifetimes, Flow, OIDC_SCOPES,
-    ORG_SERVER, ResponseType, Rotation, Secret, SignOn, TokenEndpointAuth,
+    AccessPolicy, AppType, AuthnStatus, ClaimValue, Config, Consent, FakeLifetimes, Flow,
+    OIDC_SCOPES, ORG_SERVER, ResponseType, Rotation, Secret, SignOn, TokenEndpointAuth,
 };
 
 use super::ids::stable_id;
@@ -220,10 +220,13 @@ impl Directory {
                     auth: app.token_endpoint_auth,
                     grant_types,
                     response_types,
-                    rotation: extra.and_then(|e| e.rotation).unwrap_or(if public {
-                        Rotation::Rotate
-                    } else {
-                        Rotation::Static
+                    // Okta's default for the app's type: SPAs rotate, web and native apps keep
+                    // a persistent refresh token.
+                    rotation: extra.and_then(|e| e.rotation).unwrap_or_else(|| {
+                        extra
+                            .and_then(|e| e.app_type)
+                            .unwrap_or_else(|| AppType::infer(app))
+                            .default_rotation()
                     }),
                     rotation_grace: extra
                         .and_then(|e| e.rotation_grace)
@@ -412,6 +415,7 @@ apps:
   web: { client_id: web-client, client_secret: s3cret, redirect_uri: "http://localhost:8080/web", flow: code }
   legacy: { client_id: legacy-client, redirect_uri: "http://localhost:8080/i", flow: implicit, response_type: [id_token], authorization_server: org }
   svc: { client_id: svc-client, client_secret: s3cret, flow: client_credentials, scopes: [reports:read], authorization_server: reports }
+  mobile: { client_id: mobile-client, redirect_uri: "com.example.app:/cb", flow: code }
 servers:
   custom: { id: aus1custom, audience: "https://api.example.com", scopes: [extra:scope] }
   reports: {}
@@ -488,6 +492,10 @@ fake:
         assert!(!web.pkce_required);
         assert_eq!(web.response_types, ["code", "token", "id_token"]);
         assert!(web.allows_grant("password"));
+        // A native app (private-use redirect scheme) keeps its refresh token, as web apps do.
+        let mobile = d.app("mobile-client").unwrap();
+        assert_eq!(mobile.rotation, Rotation::Static);
+        assert!(mobile.pkce_required);
         let legacy = d.app("legacy-client").unwrap();
         assert_eq!(legacy.response_type_list(), "[id_token]");
         assert_eq!(

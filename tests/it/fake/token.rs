@@ -211,6 +211,70 @@ async fn refresh_tokens_are_static_for_web_apps_and_need_offline_access() {
     assert!(v.get("refresh_token").is_none());
 }
 
+/// Okta's default refresh token behaviour follows the app's type: native apps keep a
+/// persistent token (developer.okta.com/docs/guides/refresh-tokens/main/), whether the type is
+/// inferred from a private-use redirect scheme or set with `fake.apps.<app>.type`.
+#[tokio::test]
+async fn refresh_tokens_persist_for_native_apps() {
+    let org = Org::from_yaml(
+        r#"
+apps:
+  native: { client_id: native-client, redirect_uri: "com.example.app:/callback", flow: code, scopes: [openid, offline_access] }
+  typed: { client_id: typed-client, redirect_uri: "http://localhost:8080/typed", flow: code, scopes: [openid, offline_access] }
+users:
+  alice: { username: alice@example.com, password: correct-horse, app: native }
+fake:
+  apps:
+    typed: { type: native }
+"#,
+    )
+    .await;
+    for (client, redirect_uri) in [
+        ("native-client", "com.example.app:/callback"),
+        ("typed-client", "http://localhost:8080/typed"),
+    ] {
+        let st = org.alice().await;
+        let res = org
+            .authorize(
+                "default",
+                &[
+                    ("client_id", client),
+                    ("response_type", "code"),
+                    ("response_mode", "form_post"),
+                    ("scope", "openid offline_access"),
+                    ("redirect_uri", redirect_uri),
+                    ("state", "s"),
+                    ("nonce", "n"),
+                    ("code_challenge", CHALLENGE),
+                    ("code_challenge_method", "S256"),
+                    ("prompt", "none"),
+                    ("sessionToken", &st),
+                ],
+            )
+            .await;
+        let code = form_fields(&res.text().await.unwrap())["code"].clone();
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri),
+            ("client_id", client),
+            ("code_verifier", VERIFIER),
+        ];
+        let (_, _, v) = json_of(org.token("default", &form).await).await;
+        let rt = v["refresh_token"].as_str().unwrap().to_owned();
+        for _ in 0..2 {
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.as_str()),
+                ("client_id", client),
+            ];
+            let (s, _, v) = json_of(org.token("default", &form).await).await;
+            assert_eq!(s, 200, "{client}");
+            assert_eq!(v["refresh_token"], rt.as_str(), "{client}: rotated");
+        }
+    }
+}
+
 /// `client_credentials` at `server` as `client` with HTTP Basic, for `scope` if any.
 async fn client_credentials(
     org: &Org,
