@@ -78,7 +78,12 @@ async function discovery(server) {
       const m = config.serverMetadata();
       expectEndpoints(m, server, true);
       expect(m.id_token_signing_alg_values_supported?.includes('RS256'), 'no RS256 ID tokens');
-      return { value: m, detail: 'issuer and endpoints match Okta layout, S256, RS256' };
+      const logout = await fetch(m.end_session_endpoint, { redirect: 'manual' });
+      expect(logout.status === 400, `end_session_endpoint answers ${logout.status} without a hint`);
+      return {
+        value: m,
+        detail: 'issuer and endpoints (end_session_endpoint too) match Okta layout, S256, RS256',
+      };
     },
   );
   await h.check(`${server.id}: openid-client RFC 8414 discovery (oauth-authorization-server)`, async () => {
@@ -103,6 +108,8 @@ function expectEndpoints(m, server, oidcDocument) {
     jwks_uri: 'keys',
     introspection_endpoint: 'introspect',
     revocation_endpoint: 'revoke',
+    // Every server, the org server included, publishes its RP-initiated logout endpoint.
+    end_session_endpoint: 'logout',
     ...(oidcDocument ? { userinfo_endpoint: 'userinfo' } : {}),
   };
   for (const [field, path] of Object.entries(endpoints)) {

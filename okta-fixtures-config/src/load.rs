@@ -886,16 +886,21 @@ impl Resolver<'_> {
                     Some(out)
                 }
             };
-            let mut redirect_uris = Vec::new();
-            for t in &a.redirect_uris {
-                let uri = self.text(t)?;
-                if !is_redirect_uri(&uri) {
-                    return Err(self
-                        .doc
-                        .invalid(&t.path, "expected an absolute redirect URI"));
+            let uris = |list: &[Text]| -> Result<Vec<String>> {
+                let mut out = Vec::new();
+                for t in list {
+                    let uri = self.text(t)?;
+                    if !is_redirect_uri(&uri) {
+                        return Err(self
+                            .doc
+                            .invalid(&t.path, "expected an absolute redirect URI"));
+                    }
+                    out.push(uri);
                 }
-                redirect_uris.push(uri);
-            }
+                Ok(out)
+            };
+            let redirect_uris = uris(&a.redirect_uris)?;
+            let post_logout_redirect_uris = uris(&a.post_logout_redirect_uris)?;
             let app_type = match &a.app_type {
                 None => None,
                 Some(t) => Some(self.app_type(t, file_apps.get(name))?),
@@ -909,6 +914,7 @@ impl Resolver<'_> {
                     rotation_grace: optional(&a.rotation_grace, |d| self.duration(d))?,
                     pkce_required: optional(&a.pkce_required, |b| self.bool(b))?,
                     redirect_uris,
+                    post_logout_redirect_uris,
                     sign_on: setting_or(&a.sign_on, SignOn::default(), |t| {
                         self.one_of(t, SIGN_ONS)
                     })?,

@@ -513,6 +513,8 @@ pub struct FakeApp {
     pub pkce_required: Option<bool>,
     /// Further registered redirect URIs.
     pub redirect_uris: Vec<String>,
+    /// Its sign-out redirect URIs: where `/v1/logout` may send the browser back to.
+    pub post_logout_redirect_uris: Vec<String>,
     /// What its sign-on policy asks of a user. Default [`SignOn::Password`].
     pub sign_on: SignOn,
     /// Whether users must consent to its scopes. Default [`Consent::Trusted`].

@@ -15,6 +15,7 @@ mod faults;
 mod introspect;
 mod keys;
 mod lifecycle;
+mod logout;
 mod policy;
 mod token;
 mod userinfo;
@@ -76,6 +77,7 @@ fake:
       access_claims: { groups: $groups, tier: gold }
   apps:
     ropc: { grant_types: [authorization_code, password, refresh_token] }
+    spa: { post_logout_redirect_uris: ["http://localhost:8080/signed-out"] }
 "#;
 
 pub(crate) const SPA_CB: &str = "http://localhost:8080/login/callback";

@@ -27,6 +27,8 @@ pub(crate) struct AppEntry {
     pub(crate) client_id: String,
     pub(crate) secret: Option<Secret>,
     pub(crate) redirect_uris: Vec<String>,
+    /// Sign-out redirect URIs (`fake.apps.<app>.post_logout_redirect_uris`).
+    pub(crate) post_logout_redirect_uris: Vec<String>,
     pub(crate) flow: Flow,
     pub(crate) auth: TokenEndpointAuth,
     /// Enabled grant types, in the order Okta lists them in errors.
@@ -216,6 +218,9 @@ impl Directory {
                     client_id: app.client_id.clone(),
                     secret: app.client_secret.clone(),
                     redirect_uris,
+                    post_logout_redirect_uris: extra
+                        .map(|e| e.post_logout_redirect_uris.clone())
+                        .unwrap_or_default(),
                     flow: app.flow,
                     auth: app.token_endpoint_auth,
                     grant_types,

@@ -69,6 +69,11 @@ catalog! {
     INVALID_CLIENT_ID = 401 "invalid_client" "Invalid value for 'client_id' parameter.";
     MISSING_REDIRECT_URI = 400 "missing_redirect_uri" "redirect_uri is missing.";
     INVALID_STATE = 400 "invalid_request" "The authentication request has an invalid 'state' parameter.";
+    // /v1/logout (HTML page). The redirect text is Okta's as users quote it; the two about the
+    // hint are inferred.
+    LOGOUT_HINT_MISSING = 400 "invalid_request" "The 'id_token_hint' parameter is required.";
+    LOGOUT_HINT_INVALID = 400 "invalid_request" "The 'id_token_hint' parameter is invalid.";
+    LOGOUT_REDIRECT_NOT_REGISTERED = 400 "invalid_request" "The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings";
     // /authorize, delivered to the redirect URI.
     UNSUPPORTED_RESPONSE_MODE = 400 "unsupported_response_mode" "The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].";
     QUERY_WITH_TOKENS = 400 "unsupported_response_mode" "'query' response mode cannot be used with either the 'id_token' or 'token' response types.";

@@ -3,9 +3,9 @@
 //!
 //! It serves, for the org authorization server (`/oauth2/v1/…`) and every custom one
 //! (`/oauth2/{id}/v1/…`): `POST /api/v1/authn` (+ `/skip`, `/cancel`), `/authorize`,
-//! `/token`, `/keys`, `/userinfo`, `/introspect`, `/revoke` and the discovery documents, all
-//! configured from the same `fixtures.yaml` as the tests (its `apps`, `users` and `fake:`
-//! section).
+//! `/token`, `/keys`, `/userinfo`, `/introspect`, `/revoke`, `/logout` and the discovery
+//! documents, all configured from the same `fixtures.yaml` as the tests (its `apps`, `users`
+//! and `fake:` section).
 //!
 //! Like a real org it enforces Okta's per-username limit (4 requests a second per user on
 //! `/api/v1/authn`, and on `/token` for the password and refresh grants), answering the fifth
@@ -143,7 +143,7 @@ pub use state::FakeState;
 pub use stats::Stats;
 
 use directory::Directory;
-use endpoints::{admin, authn, authorize, discovery, introspect, revoke, token, userinfo};
+use endpoints::{admin, authn, authorize, discovery, introspect, logout, revoke, token, userinfo};
 use error::FakeError;
 use state::StateParts;
 
@@ -529,6 +529,7 @@ pub fn router(state: FakeState) -> Router {
                 post(token::token).options(token::preflight),
             )
             .route(&format!("{prefix}/keys"), get(endpoints::keys::keys))
+            .route(&format!("{prefix}/logout"), get(logout::logout))
             .route(
                 &format!("{prefix}/userinfo"),
                 get(userinfo::userinfo).post(userinfo::userinfo),

@@ -4,6 +4,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
+use axum::http::{HeaderMap, header};
+
 use super::expiring::Expiring;
 use super::ids;
 
@@ -154,6 +156,24 @@ impl Sessions {
     pub(crate) fn session(&self, sid: &str, now: SystemTime) -> Option<Session> {
         lock(&self.cookies).get(&sid.to_owned(), now).cloned()
     }
+
+    /// Ends the session named by a `sid` cookie; whether it was live.
+    pub(crate) fn close(&self, sid: &str, now: SystemTime) -> bool {
+        lock(&self.cookies).take(&sid.to_owned(), now).is_some()
+    }
+}
+
+/// The value of the `sid` cookie, if the request carries one.
+pub(crate) fn sid_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == "sid")
+        .map(|(_, value)| value.trim_matches('"'))
+        .filter(|v| !v.is_empty())
 }
 
 /// A poisoned lock only means another request panicked mid-update of a map whose entries are
@@ -165,6 +185,21 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn sid_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; sid=102abc; t=default"),
+        );
+        assert_eq!(sid_cookie(&h), Some("102abc"));
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("JSESSIONID=x"));
+        h.append(header::COOKIE, HeaderValue::from_static("sid=\"\""));
+        assert_eq!(sid_cookie(&h), None);
+    }
 
     #[test]
     fn session_tokens_are_single_use_and_expire() {

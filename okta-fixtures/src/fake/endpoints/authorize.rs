@@ -26,7 +26,7 @@ use crate::fake::pkce;
 use crate::fake::policy;
 use crate::fake::reply;
 use crate::fake::scopes;
-use crate::fake::sessions::{PASSWORD_AMR, Session};
+use crate::fake::sessions::{PASSWORD_AMR, Session, sid_cookie};
 
 /// `GET …/v1/authorize`
 pub(crate) async fn get(
@@ -219,19 +219,6 @@ fn set_cookies(res: &mut Response, extra: &[String]) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-}
-
-/// The value of the `sid` cookie, if the request carries one.
-fn sid_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == "sid")
-        .map(|(_, value)| value.trim_matches('"'))
-        .filter(|v| !v.is_empty())
 }
 
 /// Okta accepts alphanumerics and `,._-` (documented) plus a few more seen in the wild
@@ -560,19 +547,5 @@ mod tests {
         for bad in ["a|b", "a b", "a<b", "a\"b", "é", "a\u{0}b", "a%b", "a#b"] {
             assert!(!state_is_valid(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn sid_cookie_is_found_among_others() {
-        let mut h = HeaderMap::new();
-        h.append(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; sid=102abc; t=default"),
-        );
-        assert_eq!(sid_cookie(&h), Some("102abc"));
-        let mut h = HeaderMap::new();
-        h.append(header::COOKIE, HeaderValue::from_static("JSESSIONID=x"));
-        h.append(header::COOKIE, HeaderValue::from_static("sid=\"\""));
-        assert_eq!(sid_cookie(&h), None);
     }
 }

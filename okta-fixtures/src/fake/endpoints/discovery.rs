@@ -13,7 +13,28 @@ use crate::fake::faults::{self, Scope};
 use crate::fake::json::Obj;
 use crate::fake::reply;
 
-const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+/// The client authentication methods Okta lists: the org server's, and a custom server's,
+/// which adds `private_key_jwt` (okta-wire.md 5.1, from Okta's OIDC reference). The fake
+/// itself authenticates clients with a secret or none; a client choosing a JWT method from
+/// this list is refused at `/token`, stricter than Okta.
+const ORG_AUTH_METHODS: [&str; 4] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "none",
+];
+const CUSTOM_AUTH_METHODS: [&str; 5] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+];
+/// Request object algorithms, as Okta lists them for the org and for a custom server.
+const ORG_REQUEST_ALGS: [&str; 3] = ["HS256", "HS384", "HS512"];
+const CUSTOM_REQUEST_ALGS: [&str; 9] = [
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
+];
 // One table, as Okta lists them; rustfmt would give each claim a line of its own.
 #[rustfmt::skip]
 const ID_TOKEN_CLAIMS: [&str; 31] = [
@@ -48,6 +69,11 @@ async fn document(st: &FakeState, uri: &Uri, oidc: bool) -> Result<Response, Fak
 /// The metadata document, fields in the order of Okta's own.
 fn metadata(st: &FakeState, server: &ServerEntry, oidc: bool) -> Obj {
     let org = &st.dir.org_url;
+    let (auth_methods, request_algs): (&[&str], &[&str]) = if server.is_org() {
+        (&ORG_AUTH_METHODS, &ORG_REQUEST_ALGS)
+    } else {
+        (&CUSTOM_AUTH_METHODS, &CUSTOM_REQUEST_ALGS)
+    };
     let mut grants = vec![
         "authorization_code",
         "implicit",
@@ -65,7 +91,9 @@ fn metadata(st: &FakeState, server: &ServerEntry, oidc: bool) -> Obj {
     if oidc {
         doc = doc.str("userinfo_endpoint", &server.endpoint(org, "userinfo"));
     }
+    // Dynamic client registration is the org's, whatever the server.
     doc = doc
+        .str("registration_endpoint", &format!("{org}/oauth2/v1/clients"))
         .str("jwks_uri", &server.endpoint(org, "keys"))
         .strs(
             "response_types_supported",
@@ -88,7 +116,7 @@ fn metadata(st: &FakeState, server: &ServerEntry, oidc: bool) -> Obj {
         doc = doc.strs("id_token_signing_alg_values_supported", &["RS256"]);
     }
     doc.strs("scopes_supported", &scopes)
-        .strs("token_endpoint_auth_methods_supported", &AUTH_METHODS)
+        .strs("token_endpoint_auth_methods_supported", auth_methods)
         .strs(
             "claims_supported",
             if oidc {
@@ -104,9 +132,13 @@ fn metadata(st: &FakeState, server: &ServerEntry, oidc: bool) -> Obj {
         )
         .strs(
             "introspection_endpoint_auth_methods_supported",
-            &AUTH_METHODS,
+            auth_methods,
         )
         .str("revocation_endpoint", &server.endpoint(org, "revoke"))
-        .strs("revocation_endpoint_auth_methods_supported", &AUTH_METHODS)
-        .bool("request_parameter_supported", false)
+        .strs("revocation_endpoint_auth_methods_supported", auth_methods)
+        .str("end_session_endpoint", &server.endpoint(org, "logout"))
+        // Okta takes request objects from clients registered for them; the fake's apps are not,
+        // so `/authorize` refuses one as Okta refuses it for such a client.
+        .bool("request_parameter_supported", true)
+        .strs("request_object_signing_alg_values_supported", request_algs)
 }

@@ -7,6 +7,7 @@ pub(super) mod authorize;
 pub(super) mod discovery;
 pub(super) mod introspect;
 pub(super) mod keys;
+pub(super) mod logout;
 pub(super) mod revoke;
 pub(super) mod token;
 pub(super) mod userinfo;
