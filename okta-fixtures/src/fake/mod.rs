@@ -488,10 +488,8 @@ pub fn default_key_dir() -> PathBuf {
 /// # }
 /// ```
 pub fn router(state: FakeState) -> Router {
-    let mut router = Router::new()
-        .route("/api/v1/authn", post(authn::primary))
-        .route("/api/v1/authn/skip", post(authn::skip))
-        .route("/api/v1/authn/cancel", post(authn::cancel))
+    // Only the admin routes get the guard: `route_layer` applies to the routes added before it.
+    let admin = Router::new()
         .route("/_fake/stats", get(admin::stats))
         .route(
             "/_fake/faults",
@@ -501,7 +499,16 @@ pub fn router(state: FakeState) -> Router {
         )
         .route("/_fake/faults/{id}", delete(admin::remove_fault))
         .route("/_fake/servers/{id}/keys/rotate", post(admin::rotate_keys))
-        .route("/_fake/reset", post(admin::reset));
+        .route("/_fake/reset", post(admin::reset))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::guard,
+        ));
+    let mut router = Router::new()
+        .route("/api/v1/authn", post(authn::primary))
+        .route("/api/v1/authn/skip", post(authn::skip))
+        .route("/api/v1/authn/cancel", post(authn::cancel))
+        .merge(admin);
     for doc in ["/.well-known", "/oauth2/{server}/.well-known"] {
         router = router
             .route(
