@@ -27,6 +27,7 @@ use url::Url;
 
 use crate::cache::Disk;
 use crate::error::{Error, Result};
+use crate::flow::http::{BODY_LIMIT, BodyError, read_limited};
 use crate::org::{Endpoints, Org};
 
 /// How long a document kept in the cache folder is used before it is fetched again.
@@ -151,10 +152,13 @@ async fn fetch(
             ));
         }
     }
-    res.bytes()
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|_| "was cut off; check the network".to_owned())
+    read_limited(res, BODY_LIMIT).await.map_err(|e| match e {
+        BodyError::TooLarge => format!(
+            "is over {BODY_LIMIT} bytes, more than Okta sends; check org_url and any proxy in \
+             between"
+        ),
+        BodyError::Transport(_) => "was cut off; check the network".to_owned(),
+    })
 }
 
 /// The issuer and endpoints a document names, each checked.

@@ -117,6 +117,31 @@ async fn addr_pins_the_port_and_ctrl_c_stops_cleanly() {
     let (status, _, stderr) = fake.stop("INT");
     assert_eq!(status.code(), Some(0), "{status:?}; stderr:\n{stderr}");
     assert!(stderr.contains("Ctrl-C (SIGINT) received"), "{stderr}");
+    assert!(
+        !stderr.contains("warning"),
+        "no warning on loopback:\n{stderr}"
+    );
+}
+
+/// `--addr` on every interface: a warning that the admin endpoints have no authentication.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_non_loopback_addr_warns_that_admin_endpoints_are_open() {
+    let cache = temp_dir("cli-addr-exposed");
+    let fake = Running::start(fake_with_root(cache.path(), &["--addr", "0.0.0.0:0"]));
+    assert!(
+        fake.org_url.starts_with("http://0.0.0.0:"),
+        "{}",
+        fake.org_url
+    );
+    let (status, _, stderr) = fake.stop("TERM");
+    assert_eq!(status.code(), Some(0), "{status:?}; stderr:\n{stderr}");
+    assert!(
+        stderr.contains("warning: listening on 0.0.0.0:")
+            && stderr.contains("/_fake/ admin endpoints")
+            && stderr.contains("have no authentication"),
+        "{stderr}"
+    );
 }
 
 #[cfg(unix)]

@@ -65,6 +65,9 @@ async fn serve(path: &Path, config: &Config, args: &FakeArgs) -> Result<(), Comm
     let fake = builder.start().await?;
 
     announce(fake.org_url())?;
+    if let Some(addr) = args.addr.filter(|a| !a.ip().is_loopback()) {
+        eprintln!("{}", exposed_warning(addr));
+    }
     eprint!("{}", summary(&fake, config, path, &key_dir, args.fresh_key));
 
     let signal = stop.wait().await;
@@ -79,6 +82,16 @@ async fn serve(path: &Path, config: &Config, args: &FakeArgs) -> Result<(), Comm
         );
     }
     Ok(())
+}
+
+/// What `--addr` with an address other machines can reach risks. The admin endpoints refuse
+/// what a browser page could send (see `fake/endpoints/admin.rs`), not another machine.
+fn exposed_warning(addr: SocketAddr) -> String {
+    format!(
+        "okta-fixtures fake: warning: listening on {addr}, which is not a loopback address: \
+         other machines can reach this fake, and its /_fake/ admin endpoints (stats, faults, \
+         key rotation, reset) have no authentication; use 127.0.0.1 unless they must"
+    )
 }
 
 /// The org URL, alone on the first line of stdout, flushed at once for the script reading it.

@@ -269,6 +269,21 @@ pub enum Error {
         after: Duration,
     },
 
+    /// An answer's body was longer than the library reads: Okta's pages and JSON are a few KiB,
+    /// so this is a server or proxy that is not Okta, or one sending without end.
+    #[error(
+        "{sign_in}: {endpoint} answered with a body over {limit} bytes, more than Okta sends; \
+         check org_url and any proxy in between"
+    )]
+    TooLarge {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+        /// Method and URL (no query).
+        endpoint: String,
+        /// The most the library reads, in bytes.
+        limit: usize,
+    },
+
     /// A request failed below HTTP (connection refused, TLS, DNS, a dropped connection).
     #[error("{sign_in}: request to {endpoint} failed; check org_url and the network")]
     Http {

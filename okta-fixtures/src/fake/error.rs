@@ -296,6 +296,16 @@ impl FakeError {
         }
     }
 
+    /// 403 `E0000006` with why, for a `/_fake/` request a browser page could have sent.
+    pub(crate) fn admin_refused(why: &str) -> Self {
+        FakeError::Api {
+            status: StatusCode::FORBIDDEN,
+            code: "E0000006",
+            summary: Cow::Borrowed("You do not have permission to perform the requested action"),
+            causes: vec![why.to_owned()],
+        }
+    }
+
     /// 403 `E0000079`: e.g. skip when no skip link was published.
     pub(crate) fn not_allowed_in_state() -> Self {
         const SUMMARY: &str = "This operation is not allowed in the current authentication state.";

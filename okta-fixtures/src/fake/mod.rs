@@ -116,6 +116,7 @@ mod policy;
 mod presented;
 mod reply;
 mod scopes;
+mod serve;
 mod sessions;
 mod state;
 mod stats;
@@ -126,6 +127,7 @@ mod test_support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -342,6 +344,8 @@ pub struct FakeBuilder {
     per_user_rate_limit: Option<bool>,
     /// `None` until set: on, as Okta's default mode "enforce and log per client".
     client_rate_limit: Option<bool>,
+    /// `None` until set: [`HEADER_READ_TIMEOUT`].
+    header_read_timeout: Option<Duration>,
 }
 
 impl FakeBuilder {
@@ -398,6 +402,28 @@ impl FakeBuilder {
         self
     }
 
+    /// How long a connection may take to send a request's head (and may stay idle between
+    /// requests) before [`start`](Self::start)'s server closes it, so stalled or half-open
+    /// connections do not pile up. Default: [`HEADER_READ_TIMEOUT`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let keys = std::env::temp_dir().join(format!("okta-fixtures-doc-hrt-{}", std::process::id()));
+    /// let fake = okta_fixtures::fake::FakeOkta::builder()
+    ///     .header_read_timeout(std::time::Duration::from_secs(2))
+    /// #   .key_dir(keys)
+    ///     .start()
+    ///     .await?;
+    /// # fake.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = Some(timeout);
+        self
+    }
+
     /// Binds the address, loads (or creates) the keys and spawns the server on the current
     /// tokio runtime, returning as soon as it accepts connections.
     ///
@@ -416,19 +442,14 @@ impl FakeBuilder {
             .map_err(bind_error)?;
         let local = listener.local_addr().map_err(bind_error)?;
         let org_url = format!("http://{local}");
+        let header_read_timeout = self.header_read_timeout.unwrap_or(HEADER_READ_TIMEOUT);
         // Reading (or generating) RSA keys is blocking work.
         let state = tokio::task::spawn_blocking(move || self.build(&org_url))
             .await
             .map_err(|e| bind_error(std::io::Error::other(e.to_string())))??;
         let (tx, rx) = oneshot::channel::<()>();
         let app = router(state.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(serve::serve(listener, app, header_read_timeout, rx));
         Ok(FakeOkta {
             state,
             shutdown: Some(tx),
@@ -467,6 +488,12 @@ impl FakeBuilder {
     }
 }
 
+/// How long [`FakeBuilder::start`]'s server waits for a request head before closing the
+/// connection, unless [`FakeBuilder::header_read_timeout`] says otherwise: hyper's documented
+/// default, ample for a test process on this machine, short enough that stalled connections do
+/// not pile up.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Where a fake keeps its signing keys unless told otherwise: `fake/` in the token cache
 /// folder (`$OKTA_FIXTURES_CACHE_DIR`, else a per-user folder in the temp folder), shared by
 /// in-process fakes and `okta-fixtures fake`.
@@ -488,10 +515,8 @@ pub fn default_key_dir() -> PathBuf {
 /// # }
 /// ```
 pub fn router(state: FakeState) -> Router {
-    let mut router = Router::new()
-        .route("/api/v1/authn", post(authn::primary))
-        .route("/api/v1/authn/skip", post(authn::skip))
-        .route("/api/v1/authn/cancel", post(authn::cancel))
+    // Only the admin routes get the guard: `route_layer` applies to the routes added before it.
+    let admin = Router::new()
         .route("/_fake/stats", get(admin::stats))
         .route(
             "/_fake/faults",
@@ -501,7 +526,16 @@ pub fn router(state: FakeState) -> Router {
         )
         .route("/_fake/faults/{id}", delete(admin::remove_fault))
         .route("/_fake/servers/{id}/keys/rotate", post(admin::rotate_keys))
-        .route("/_fake/reset", post(admin::reset));
+        .route("/_fake/reset", post(admin::reset))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::guard,
+        ));
+    let mut router = Router::new()
+        .route("/api/v1/authn", post(authn::primary))
+        .route("/api/v1/authn/skip", post(authn::skip))
+        .route("/api/v1/authn/cancel", post(authn::cancel))
+        .merge(admin);
     for doc in ["/.well-known", "/oauth2/{server}/.well-known"] {
         router = router
             .route(

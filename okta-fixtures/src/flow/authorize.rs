@@ -2,17 +2,17 @@
 //! (implicit flow) or a code, read from the hidden inputs of Okta's auto-post form.
 //!
 //! Okta's HTML-attribute encoder writes `:` `/` `=` `?` and spaces as `&#x3a;` `&#x2f;` … and
-//! uses named entities where HTML has them; `scraper` decodes them all. Anything other than a
+//! uses named entities where HTML has them; the tokenizer ([`Page`]) decodes them all. Anything other than a
 //! form posting to our redirect URI with our `state` is an error saying what Okta wanted.
 
 use std::collections::HashMap;
 
 use okta_fixtures_config::{App, Flow, ResponseType};
 use reqwest::header::ACCEPT;
-use scraper::{ElementRef, Html, Selector};
 use url::{Url, form_urlencoded};
 
 use super::http::{Answer, Http, strip_url};
+use super::page::{Form, Page};
 use super::token::TokenAnswer;
 use crate::Secret;
 use crate::error::{AuthorizePage, Error, Result, SignIn};
@@ -144,7 +144,7 @@ fn read_answer(
         }
         return Err(answer.unexpected(sign_in, "JSON instead of a form_post page"));
     }
-    let page = Html::parse_document(&answer.body);
+    let page = Page::read(&answer.body);
     if answer.status.is_success()
         && let Some(params) = form_post_to(&page, redirect_uri)
     {
@@ -153,30 +153,22 @@ fn read_answer(
     Err(Error::NotFormPost {
         sign_in: Box::new(sign_in.clone()),
         status,
-        page: classify(&page, &answer.url, status),
+        page: classify(&page, &answer.body, &answer.url, status),
     })
 }
 
 /// The hidden inputs of the form posting to `redirect_uri`, if the page has one.
-fn form_post_to(page: &Html, redirect_uri: &str) -> Option<HashMap<String, String>> {
-    let forms = selector("form");
+fn form_post_to(page: &Page, redirect_uri: &str) -> Option<HashMap<String, String>> {
     let form = page
-        .select(&forms)
-        .find(|f| f.value().attr("action") == Some(redirect_uri))?;
+        .forms
+        .iter()
+        .find(|f| f.action.as_deref() == Some(redirect_uri))?;
     Some(inputs(form))
 }
 
-fn inputs(form: ElementRef<'_>) -> HashMap<String, String> {
-    let inputs = selector("input");
-    form.select(&inputs)
-        .filter_map(|i| {
-            let name = i.value().attr("name")?;
-            Some((
-                name.to_owned(),
-                i.value().attr("value").unwrap_or_default().to_owned(),
-            ))
-        })
-        .collect()
+/// A form's inputs by name; of two with one name, the last wins, as it did with a map.
+fn inputs(form: &Form) -> HashMap<String, String> {
+    form.inputs.iter().cloned().collect()
 }
 
 fn check_form(
@@ -245,12 +237,11 @@ fn read_redirect(answer: &Answer, redirect_uri: &str, state: &str, sign_in: &Sig
     }
 }
 
-/// What a page that is not our form_post is; `page_url` is where it came from.
-fn classify(page: &Html, page_url: &Url, status: u16) -> AuthorizePage {
+/// What a page that is not our form_post is; `html` is its source, `page_url` where it came from.
+fn classify(page: &Page, html: &str, page_url: &Url, status: u16) -> AuthorizePage {
     let texts: Vec<String> = page
-        .root_element()
-        .select(&selector("body"))
-        .flat_map(|b| b.text())
+        .texts
+        .iter()
         .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|t| !t.is_empty())
         .collect();
@@ -259,14 +250,13 @@ fn classify(page: &Html, page_url: &Url, status: u16) -> AuthorizePage {
     if code.is_some() || description.is_some() {
         return AuthorizePage::OktaError { code, description };
     }
-    let forms = selector("form");
-    if let Some(form) = page.select(&forms).find(|f| {
-        let i = inputs(*f);
+    if let Some(form) = page.forms.iter().find(|f| {
+        let i = inputs(f);
         ["code", "id_token", "access_token", "error", "state"]
             .iter()
             .any(|k| i.contains_key(*k))
     }) {
-        let action = form.value().attr("action").unwrap_or_default();
+        let action = form.action.as_deref().unwrap_or_default();
         let action = match page_url.join(action) {
             Ok(url) => strip_url(&url).to_string(),
             Err(_) => "(an action that is not a URL)".into(),
@@ -274,22 +264,11 @@ fn classify(page: &Html, page_url: &Url, status: u16) -> AuthorizePage {
         return AuthorizePage::OtherForm { action };
     }
     let title = page
-        .select(&selector("title"))
-        .next()
-        .map(|t| {
-            t.text()
-                .collect::<String>()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .title
+        .as_deref()
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|t| !t.is_empty());
-    let has_password = page
-        .select(&selector("input[type=password]"))
-        .next()
-        .is_some();
-    let html = page.root_element().html();
-    let looks_like_sign_in = has_password
+    let looks_like_sign_in = page.has_password
         || html.contains("okta-sign-in")
         || html.contains("stateToken")
         || title
@@ -320,11 +299,6 @@ fn labelled(texts: &[String], label: &str) -> Option<String> {
         after
     };
     (!value.is_empty()).then(|| value.to_owned())
-}
-
-fn selector(s: &str) -> Selector {
-    // Every selector here is a literal that parses; a failure would be a typo caught by tests.
-    Selector::parse(s).unwrap_or_else(|_| unreachable!("selector `{s}` is valid CSS"))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use okta_fixtures_config::HttpSettings;
-use reqwest::{Client, Method, Request, RequestBuilder, StatusCode, redirect};
+use reqwest::{Client, Method, Request, RequestBuilder, Response, StatusCode, redirect};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -22,6 +22,38 @@ pub(crate) fn client() -> reqwest::Result<Client> {
         .redirect(redirect::Policy::none())
         .user_agent(concat!("okta-fixtures/", env!("CARGO_PKG_VERSION")))
         .build()
+}
+
+/// The most of an answer's body the library reads, in bytes. Okta's form_post pages, error
+/// pages, JSON answers, discovery documents and key sets are a few KiB; a larger body is a
+/// hostile or broken server or proxy, which must not fill this process's memory.
+pub(crate) const BODY_LIMIT: usize = 512 * 1024;
+
+/// Why [`read_limited`] gave up.
+pub(crate) enum BodyError {
+    /// More than the limit came, or `Content-Length` announced more.
+    TooLarge,
+    /// The connection failed while reading.
+    Transport(reqwest::Error),
+}
+
+/// Reads `resp`'s body, at most `limit` bytes of it: chunk by chunk, so an endless (chunked)
+/// body is cut off at the limit instead of being read into memory whole.
+pub(crate) async fn read_limited(
+    mut resp: Response,
+    limit: usize,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// What a request got back, fully read.
@@ -162,10 +194,20 @@ impl Http<'_> {
                     .unwrap_or_else(SystemTime::now);
                 rate_limit_wait(reset, okta_now)
             });
-        let body = resp
-            .text()
-            .await
-            .map_err(|e| self.transport_error(endpoint.clone(), e))?;
+        let body = match read_limited(resp, BODY_LIMIT).await {
+            Ok(body) => body,
+            Err(BodyError::Transport(e)) => return Err(self.transport_error(endpoint, e)),
+            Err(BodyError::TooLarge) => {
+                return Err(Error::TooLarge {
+                    sign_in: Box::new(self.sign_in.clone()),
+                    endpoint,
+                    limit: BODY_LIMIT,
+                });
+            }
+        };
+        // Okta answers in UTF-8 (its pages say `charset=utf-8`); a stray byte must not hide the
+        // rest of a page.
+        let body = String::from_utf8_lossy(&body).into_owned();
         let answer = Answer {
             status,
             location,

@@ -8,6 +8,7 @@ mod authn;
 mod authorize;
 pub(crate) mod http;
 mod in_flight;
+mod page;
 mod pkce;
 mod refresh;
 mod token;

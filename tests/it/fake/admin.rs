@@ -257,3 +257,79 @@ async fn servers_and_key_folder_are_what_the_fake_serves() {
     assert!(fake.servers().contains(&"default".to_owned()));
     assert!(okta_fixtures::fake::default_key_dir().ends_with("fake"));
 }
+
+/// What a web page in a browser could send to `/_fake/` is refused (403 `E0000006`) and
+/// changes nothing: another `Host` (DNS rebinding), another site's `Origin`, and the bodies a
+/// page sends without a CORS preflight (`text/plain`, a form, multipart).
+#[tokio::test]
+async fn admin_requests_a_browser_page_could_send_are_refused() {
+    use reqwest::header::{CONTENT_TYPE, HOST, ORIGIN};
+
+    let org = Org::start().await;
+    org.alice_tokens("openid").await;
+    let own_host = org.fake.org_url().trim_start_matches("http://").to_owned();
+    let port = own_host.rsplit(':').next().unwrap().to_owned();
+    let fault = r#"{"endpoint":"token","kind":"status","status":500}"#;
+    let refused = [
+        (HOST, format!("rebound.example:{port}"), None),
+        (HOST, format!("localhost:{port}"), None),
+        (ORIGIN, "http://evil.example".to_owned(), None),
+        (ORIGIN, "null".to_owned(), None),
+        (
+            CONTENT_TYPE,
+            "text/plain;charset=UTF-8".to_owned(),
+            Some(fault),
+        ),
+        (
+            CONTENT_TYPE,
+            "application/x-www-form-urlencoded".to_owned(),
+            Some(fault),
+        ),
+        (
+            CONTENT_TYPE,
+            "multipart/form-data; boundary=x".to_owned(),
+            Some(fault),
+        ),
+    ];
+    for (name, value, body) in refused {
+        let path = if body.is_some() {
+            "/_fake/faults"
+        } else {
+            "/_fake/reset"
+        };
+        let mut req = org.http.post(org.url(path)).header(&name, &value);
+        if let Some(body) = body {
+            req = req.body(body);
+        }
+        let res = req.send().await.unwrap();
+        let (status, _, body) = json_of(res).await;
+        assert_eq!(status, 403, "{name}: {value}");
+        assert_eq!(body["errorCode"], "E0000006", "{name}: {value}");
+    }
+    assert_eq!(
+        org.fake.stats().total_sign_ins(),
+        1,
+        "no reset went through"
+    );
+    let res = org.http.get(org.url("/_fake/faults")).send().await.unwrap();
+    assert_eq!(
+        json_of(res).await.2["faults"],
+        json!([]),
+        "no fault was added"
+    );
+
+    // What a test process sends still works: its own Host, no Origin or its own, JSON.
+    let res = org
+        .http
+        .post(org.url("/_fake/faults"))
+        .header(CONTENT_TYPE, "application/json")
+        .header(ORIGIN, org.fake.org_url())
+        .body(fault)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = org.http.post(org.url("/_fake/reset")).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(org.fake.stats().total_sign_ins(), 0);
+}

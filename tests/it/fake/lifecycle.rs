@@ -118,3 +118,44 @@ async fn the_root_fixtures_yaml_signs_its_users_in() {
     assert_eq!(claims(&f["id_token"])["name"], "Bob Brown");
     assert_eq!(org.fake.stats().total_sign_ins(), 2);
 }
+
+/// A connection that sends nothing, one that stops halfway through a request head, and one
+/// left idle after a request are all closed by the fake once the header-read timeout passes,
+/// so stalled sockets cannot pile up.
+#[tokio::test]
+async fn stalled_and_idle_connections_are_closed_after_the_header_read_timeout() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+
+    let fake = FakeOkta::builder()
+        .key_dir(key_dir())
+        .header_read_timeout(std::time::Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let addr = fake.org_url().trim_start_matches("http://").to_owned();
+    let silent = TcpStream::connect(&addr).await.unwrap();
+    let mut half = TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"GET /oauth2/v1/keys HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(format!("GET /oauth2/v1/keys HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    for (name, mut stream) in [("silent", silent), ("half", half), ("idle", idle)] {
+        let mut seen = Vec::new();
+        // A bound on the wait, far above the timeout: without one the read never ends.
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut seen),
+        )
+        .await;
+        assert!(read.is_ok(), "the {name} connection is still open");
+        let answered = String::from_utf8_lossy(&seen).starts_with("HTTP/1.1 200");
+        assert_eq!(answered, name == "idle", "{name}");
+    }
+    // The fake still serves.
+    let url = format!("{}/oauth2/v1/keys", fake.org_url());
+    assert_eq!(client().get(&url).send().await.unwrap().status(), 200);
+}

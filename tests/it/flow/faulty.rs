@@ -1,5 +1,11 @@
+use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
+
+use axum::body::{Body, Bytes};
+use http_body::Frame;
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -28,6 +34,9 @@ pub(crate) enum Fault {
         error: &'static str,
         description: &'static str,
     },
+    /// A 200 whose body never ends: 64 KiB chunks without a `Content-Length`, as a hostile
+    /// server or a broken proxy could send.
+    EndlessBody,
     /// The answer as the fake gives it, with the form_post page's `access_token` replaced
     /// by another token (one character changed), as a token substitution would.
     SwapAccessToken,
@@ -172,12 +181,33 @@ async fn inject(rule: Arc<Mutex<Rule>>, req: Request, next: Next) -> Response {
             parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, page.replace(&token, &swapped).into())
         }
+        Some(Fault::EndlessBody) => (
+            [(header::CONTENT_TYPE, "text/html;charset=utf-8")],
+            Body::new(Endless),
+        )
+            .into_response(),
         Some(Fault::SignInPage) => (
             [(header::CONTENT_TYPE, "text/html;charset=utf-8")],
             "<!DOCTYPE html><html><head><title>Example Org - Sign In</title></head>\
              <body><div id=\"okta-sign-in\"></div></body></html>",
         )
             .into_response(),
+    }
+}
+
+/// A body of spaces that never ends.
+struct Endless;
+
+impl http_body::Body for Endless {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        const CHUNK: &[u8] = &[b' '; 64 * 1024];
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(CHUNK)))))
     }
 }
 

@@ -280,3 +280,37 @@ async fn an_unreachable_org() {
     );
     assert!(e.to_string().contains("check org_url"), "{e}");
 }
+
+/// An answer that never ends is read up to a limit, then refused naming the endpoint and the
+/// limit: at `/authorize` (a page), at the key set and at the discovery document (JSON).
+#[tokio::test]
+async fn an_endless_body_is_cut_off_at_the_limit() {
+    // A timeout far beyond what reading the limit takes: without a limit, the endless body
+    // would run into it instead.
+    let extra = "http:\n  timeout: 20s\n";
+    for path in ["/v1/authorize", "/v1/keys"] {
+        let (f, _) = serve(extra, path, Fault::EndlessBody, None).await;
+        let e = f.request("alice").tokens().await.unwrap_err();
+        match &e {
+            Error::TooLarge {
+                endpoint, limit, ..
+            } => {
+                assert!(endpoint.ends_with(path), "{endpoint}");
+                assert_eq!(*limit, 512 * 1024);
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+        let shown = e.to_string();
+        assert!(
+            shown.contains(path) && shown.contains("524288 bytes"),
+            "{shown}"
+        );
+    }
+    let (f, _) = serve(extra, "/openid-configuration", Fault::EndlessBody, None).await;
+    let e = f.request("alice").tokens().await.unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains("openid-configuration") && shown.contains("over 524288 bytes"),
+        "{shown}"
+    );
+}

@@ -39,12 +39,19 @@
 //!   naming this client; `times`: only this many requests (at least 1), default until
 //!   cleared.
 //!
+//! These endpoints have no authentication, so [`guard`] refuses (403 `E0000006`) what a web
+//! page in a browser could send them: a `Host` other than the fake's own address (DNS
+//! rebinding), an `Origin` of another site, or a `text/plain`, form or multipart body (the
+//! Fetch standard's CORS-safelisted `Content-Type`s, sent without a preflight:
+//! <https://fetch.spec.whatwg.org/#cors-safelisted-request-header>).
+//!
 //! A body that is not such an object is answered with Okta's `E0000003` (not JSON, unknown
 //! field) or `E0000001` (a missing or wrong value, named in `errorCauses`).
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec, OAUTH_ERRORS};
 use serde::Deserialize;
@@ -55,6 +62,41 @@ use crate::fake::faults::Listed;
 use crate::fake::json::Obj;
 use crate::fake::params::read_body;
 use crate::fake::reply;
+
+/// Lets through only what a test process sends: see the module docs.
+pub(crate) async fn guard(State(state): State<FakeState>, req: Request, next: Next) -> Response {
+    match refusal(state.org_url(), &req) {
+        Some(why) => FakeError::admin_refused(why).into_response(),
+        None => next.run(req).await,
+    }
+}
+
+/// Why `req` is refused, if it is.
+fn refusal(org_url: &str, req: &Request) -> Option<&'static str> {
+    let headers = req.headers();
+    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or_default());
+    // `org_url` is `http://host:port`, no path: its authority is what `Host` must say.
+    let own = org_url.strip_prefix("http://").unwrap_or(org_url);
+    if text(header::HOST).is_none_or(|h| !h.eq_ignore_ascii_case(own)) {
+        return Some("Host is not the fake's address");
+    }
+    if text(header::ORIGIN).is_some_and(|o| !o.eq_ignore_ascii_case(org_url)) {
+        return Some("Origin is another site");
+    }
+    let essence = text(header::CONTENT_TYPE).map(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    });
+    if let Some("text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data") =
+        essence.as_deref()
+    {
+        return Some("a body a web page could send without a preflight; send JSON");
+    }
+    None
+}
 
 const MAX_RESET_SECS: u64 = 3600;
 const MAX_LATENCY_MS: u64 = 3_600_000;
