@@ -17,7 +17,7 @@ mod yaml_path;
 pub use discover::{CONFIG_ENV, FILE_NAME, discover, discover_with_origin};
 pub use error::{Error, Location, Origin, Result};
 pub use interpolate::{VarRef, var_refs};
-pub use load::{load, parse_str};
+pub use load::{is_loopback, load, parse_str};
 pub use names::{Names, load_names, parse_names};
 pub use schema::*;
 pub use secret::Secret;

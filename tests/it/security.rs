@@ -1,0 +1,4 @@
+//! What keeps secrets where they belong: plain http only to this machine, the cache folder's
+//! ownership and modes, cache entries read only when sane, escaped names, bounded YAML depth.
+
+mod plain_http;
