@@ -33,9 +33,11 @@ pub(crate) enum CacheAction {
 /// Runs `cache list` or `cache clear` on `crate::dirs::cache_root()`.
 pub(crate) fn run(args: CacheArgs) -> Result<(), CommandError> {
     let root = crate::dirs::cache_root();
+    let check_owner = !crate::dirs::root_is_named();
     match args.action {
         CacheAction::List => {
-            let listed = list(&root).map_err(CommandError::io("cannot read the token cache"))?;
+            let listed = list(&root, check_owner)
+                .map_err(CommandError::io("cannot read the token cache"))?;
             if listed.is_empty() {
                 eprintln!("no cached tokens in {}", root.join("tokens").display());
             }
@@ -46,7 +48,7 @@ pub(crate) fn run(args: CacheArgs) -> Result<(), CommandError> {
                 .map_err(CommandError::io("cannot write the list to stdout"))
         }
         CacheAction::Clear => {
-            let (deleted, busy) = clear(&root, CLEAR_WAIT)
+            let (deleted, busy) = clear(&root, check_owner, CLEAR_WAIT)
                 .map_err(CommandError::io("cannot clear the token cache"))?;
             eprintln!("{}", cleared(&root, deleted, busy));
             Ok(())
