@@ -4,3 +4,4 @@
 mod cache_entries;
 mod cache_folder;
 mod plain_http;
+mod yaml_depth;
