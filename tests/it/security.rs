@@ -3,5 +3,6 @@
 
 mod cache_entries;
 mod cache_folder;
+mod escaped_names;
 mod plain_http;
 mod yaml_depth;

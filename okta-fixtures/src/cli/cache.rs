@@ -5,6 +5,8 @@ use std::io::{self, Write as _};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use okta_fixtures_config::escape;
+
 use super::CommandError;
 use crate::cache::{Listed, clear, list};
 
@@ -68,11 +70,11 @@ fn table(listed: &[Listed], now: SystemTime) -> String {
             Ok(s) => format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\n",
                 left(s.expires_at, now),
-                s.user.as_deref().unwrap_or("-"),
-                s.app,
+                escape(s.user.as_deref().unwrap_or("-")),
+                escape(&s.app),
                 if s.refresh { "yes" } else { "no" },
-                s.key,
-                s.config
+                escape(&s.key),
+                escape(&s.config)
             ),
             Err(why) => format!(
                 "-\t-\t-\t-\t({}: {}; the next test run replaces it)\t-\n",
