@@ -14,7 +14,7 @@ use crate::support::{command, temp_dir};
 const HANG: Duration = Duration::from_secs(60);
 
 /// The command's output, or `None` when it was still running after [`HANG`] (then killed).
-fn output_unless_hung(mut cmd: Command) -> Option<Output> {
+pub(super) fn output_unless_hung(mut cmd: Command) -> Option<Output> {
     let child = cmd.spawn().expect("spawn");
     let id = child.id();
     let (tx, rx) = mpsc::channel();

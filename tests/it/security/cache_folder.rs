@@ -149,6 +149,32 @@ fn a_planted_tokens_link_is_refused_and_its_target_left_alone() {
     assert_eq!(mode(elsewhere.path()), 0o755);
 }
 
+/// `okta-fixtures fake` keeps its keys in `fake/` of the default root: a root others can
+/// write in is refused, before a key is read or made.
+#[test]
+fn the_fake_refuses_a_default_root_others_can_write_in() {
+    let tmp = temp_dir("sec-fake-root");
+    let uid = fs::metadata(tmp.path()).expect("metadata").uid();
+    let root = tmp.path().join(format!("okta-fixtures-{uid}"));
+    fs::create_dir(&root).expect("the planted root");
+    chmod(&root, 0o777);
+    let mut cmd = command(
+        tmp.path(),
+        &["fake", "--config", &crate::support::root_fixtures()],
+    );
+    cmd.env_remove(okta_fixtures::dirs::CACHE_DIR_ENV)
+        .env_remove("XDG_RUNTIME_DIR")
+        .env("TMPDIR", tmp.path());
+    let out = super::cache_entries::output_unless_hung(cmd).expect("the fake started anyway");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("other users can write"),
+        "{}",
+        text(&out)
+    );
+    assert!(!root.join("fake").exists(), "no key folder is made");
+}
+
 /// A key folder of the shared test key set's keys, as a fake left it.
 fn copied_key_dir(tag: &str) -> tempfile::TempDir {
     let shared = crate::fake::key_dir();
