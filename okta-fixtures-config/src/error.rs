@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::escape::escape;
+
 /// Where in fixtures.yaml something is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
@@ -16,15 +18,17 @@ pub struct Location {
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.file, self.line_col) {
-            (Some(file), Some((l, c))) => write!(f, "{}:{l}:{c}: ", file.display())?,
-            (Some(file), None) => write!(f, "{}: ", file.display())?,
+            (Some(file), Some((l, c))) => {
+                write!(f, "{}:{l}:{c}: ", escape(&file.display().to_string()))?;
+            }
+            (Some(file), None) => write!(f, "{}: ", escape(&file.display().to_string()))?,
             (None, Some((l, c))) => write!(f, "{l}:{c}: ")?,
             (None, None) => {}
         }
         if self.path.is_empty() {
             f.write_str("(top level)")
         } else {
-            f.write_str(&self.path)
+            f.write_str(&escape(&self.path))
         }
     }
 }
@@ -61,7 +65,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The YAML is not well-formed.
-    #[error("{at}: {what}")]
+    #[error("{at}: {}", escape(what))]
     Syntax {
         /// Where.
         at: Box<Location>,
@@ -69,7 +73,7 @@ pub enum Error {
         what: String,
     },
     /// A key that the schema does not know.
-    #[error("{at}: unknown key `{key}`{hint}")]
+    #[error("{at}: unknown key `{}`{}", escape(key), escape(hint))]
     UnknownKey {
         /// Where.
         at: Box<Location>,
@@ -79,7 +83,7 @@ pub enum Error {
         hint: String,
     },
     /// A value of the wrong type or form.
-    #[error("{at}: {expected}")]
+    #[error("{at}: {}", escape(expected))]
     Invalid {
         /// Where.
         at: Box<Location>,
@@ -87,7 +91,7 @@ pub enum Error {
         expected: String,
     },
     /// A required key is absent.
-    #[error("{at}: missing key `{key}`")]
+    #[error("{at}: missing key `{}`", escape(key))]
     Missing {
         /// Where (the mapping that lacks it).
         at: Box<Location>,
@@ -96,7 +100,8 @@ pub enum Error {
     },
     /// `${VAR}` without a default, and VAR is not set.
     #[error(
-        "{at}: environment variable `{var}` is not set (write `${{{var}:-default}}` for a default)"
+        "{at}: environment variable `{v}` is not set (write `${{{v}:-default}}` for a default)",
+        v = escape(var)
     )]
     MissingEnv {
         /// Where the reference stands.
@@ -105,7 +110,7 @@ pub enum Error {
         var: String,
     },
     /// A user or app names something that does not exist.
-    #[error("{at}: unknown {kind} `{name}`{hint}")]
+    #[error("{at}: unknown {kind} `{}`{}", escape(name), escape(hint))]
     UnknownName {
         /// Where.
         at: Box<Location>,
@@ -117,7 +122,7 @@ pub enum Error {
         hint: String,
     },
     /// A combination the schema forbids.
-    #[error("{at}: {why}")]
+    #[error("{at}: {}", escape(why))]
     Conflict {
         /// Where.
         at: Box<Location>,

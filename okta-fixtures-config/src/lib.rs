@@ -3,6 +3,7 @@
 mod discover;
 mod duration;
 mod error;
+mod escape;
 mod interpolate;
 mod load;
 mod locate;
@@ -16,8 +17,9 @@ mod yaml_path;
 
 pub use discover::{CONFIG_ENV, FILE_NAME, discover, discover_with_origin};
 pub use error::{Error, Location, Origin, Result};
+pub use escape::{escape, escape_except};
 pub use interpolate::{VarRef, var_refs};
-pub use load::{load, parse_str};
+pub use load::{is_loopback, load, parse_str};
 pub use names::{Names, load_names, parse_names};
 pub use schema::*;
 pub use secret::Secret;

@@ -275,9 +275,27 @@ impl Resolver<'_> {
     }
 
     fn config(&self, raw: &RawConfig) -> Result<Config> {
+        let d = HttpSettings::default();
+        let http = match &raw.http {
+            None => d,
+            Some(h) => HttpSettings {
+                timeout: setting_or(&h.timeout, d.timeout, |s| self.positive_duration(s))?,
+                rate_limit_retries: setting_or(&h.rate_limit_retries, d.rate_limit_retries, |s| {
+                    self.number(s, 0, 100)
+                })?,
+                max_rate_limit_wait: setting_or(
+                    &h.max_rate_limit_wait,
+                    d.max_rate_limit_wait,
+                    |s| self.duration(s),
+                )?,
+                allow_plain_http: setting_or(&h.allow_plain_http, d.allow_plain_http, |s| {
+                    self.bool(s)
+                })?,
+            },
+        };
         let org_url = match &raw.org_url {
             None => OrgUrl::Fake,
-            Some(t) => self.org_url(t)?,
+            Some(t) => self.org_url(t, http.allow_plain_http)?,
         };
         let authorization_server = raw
             .authorization_server
@@ -313,21 +331,6 @@ impl Resolver<'_> {
                 leeway: setting_or(&v.leeway, d.leeway, |s| self.duration(s))?,
             },
         };
-        let d = HttpSettings::default();
-        let http = match &raw.http {
-            None => d,
-            Some(h) => HttpSettings {
-                timeout: setting_or(&h.timeout, d.timeout, |s| self.positive_duration(s))?,
-                rate_limit_retries: setting_or(&h.rate_limit_retries, d.rate_limit_retries, |s| {
-                    self.number(s, 0, 100)
-                })?,
-                max_rate_limit_wait: setting_or(
-                    &h.max_rate_limit_wait,
-                    d.max_rate_limit_wait,
-                    |s| self.duration(s),
-                )?,
-            },
-        };
         let fake = match &raw.fake {
             None => FakeSettings::default(),
             Some(f) => self.fake(f, &apps)?,
@@ -347,7 +350,9 @@ impl Resolver<'_> {
         })
     }
 
-    fn org_url(&self, t: &Text) -> Result<OrgUrl> {
+    /// The org URL. Plain `http://` goes only to this machine unless `allow_plain_http`, and
+    /// credentials in the URL are refused: either would send secrets where they should not go.
+    fn org_url(&self, t: &Text, allow_plain_http: bool) -> Result<OrgUrl> {
         let v = self.text(t)?;
         let v = v.trim();
         if v == "fake" {
@@ -363,6 +368,22 @@ impl Resolver<'_> {
         else {
             return Err(self.doc.invalid(&t.path, expected));
         };
+        // The URL is never quoted: it may hold the credentials refused here.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(self.doc.invalid(
+                &t.path,
+                "the URL holds credentials (`user:password@`); remove them: users sign in with \
+                 `users.<name>.password`",
+            ));
+        }
+        if url.scheme() == "http" && !allow_plain_http && !is_loopback(&url) {
+            return Err(self.doc.invalid(
+                &t.path,
+                "plain `http://` to another machine would send passwords in cleartext; use \
+                 `https://` (`http://` is for this machine: localhost, 127.0.0.0/8, ::1), or set \
+                 `http.allow_plain_http: true` for a fake Okta in a sidecar container",
+            ));
+        }
         if host.contains("-admin.") {
             return Err(self.doc.invalid(
                 &t.path,
@@ -1002,6 +1023,16 @@ impl Resolver<'_> {
             lifetimes,
             faults,
         })
+    }
+}
+
+/// Whether the URL's host is this machine: `localhost`, `127.0.0.0/8` or `::1`.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 

@@ -98,6 +98,7 @@ pub(crate) struct RawHttp {
     pub(crate) timeout: Option<Setting>,
     pub(crate) rate_limit_retries: Option<Setting>,
     pub(crate) max_rate_limit_wait: Option<Setting>,
+    pub(crate) allow_plain_http: Option<Setting>,
 }
 
 pub(crate) struct RawFake {
@@ -203,7 +204,12 @@ const SERVER_KEYS: &[&str] = &["id", "audience", "scopes"];
 pub(crate) const USER_KEYS: &[&str] = &["username", "password", "app"];
 const CACHE_KEYS: &[&str] = &["store", "refresh_before", "persist_refresh"];
 const VERIFY_KEYS: &[&str] = &["id_token", "leeway"];
-const HTTP_KEYS: &[&str] = &["timeout", "rate_limit_retries", "max_rate_limit_wait"];
+const HTTP_KEYS: &[&str] = &[
+    "timeout",
+    "rate_limit_retries",
+    "max_rate_limit_wait",
+    "allow_plain_http",
+];
 const FAKE_KEYS: &[&str] = &[
     "org_name",
     "users",
@@ -324,6 +330,7 @@ fn config(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
                 timeout: h.setting("timeout")?,
                 rate_limit_retries: h.setting("rate_limit_retries")?,
                 max_rate_limit_wait: h.setting("max_rate_limit_wait")?,
+                allow_plain_http: h.setting("allow_plain_http")?,
             })
         })?,
         fake: f.mapping(

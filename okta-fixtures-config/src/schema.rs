@@ -288,6 +288,9 @@ pub struct HttpSettings {
     pub rate_limit_retries: u32,
     /// The longest wait for one rate-limit reset before giving up. Default 60 s.
     pub max_rate_limit_wait: Duration,
+    /// Whether `org_url` may be plain `http://` to a host other than this machine (a fake run
+    /// as a sidecar container). Default `false`: passwords would travel in cleartext.
+    pub allow_plain_http: bool,
 }
 
 impl Default for HttpSettings {
@@ -296,6 +299,7 @@ impl Default for HttpSettings {
             timeout: Duration::from_secs(30),
             rate_limit_retries: 3,
             max_rate_limit_wait: Duration::from_secs(60),
+            allow_plain_http: false,
         }
     }
 }

@@ -33,7 +33,11 @@ pub fn request(user: &'static str, manifest_dir: &'static str) -> TokenRequest {
 pub fn expect(result: Result<Tokens>, test: &'static str) -> Tokens {
     match result {
         Ok(tokens) => tokens,
-        Err(error) => panic!("{}", failure(test, &error)),
+        // The message quotes names from fixtures.yaml: no terminal escape or bidi control passes.
+        Err(error) => panic!(
+            "{}",
+            okta_fixtures_config::escape_except(&failure(test, &error), &['\n'])
+        ),
     }
 }
 

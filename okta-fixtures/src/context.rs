@@ -10,7 +10,6 @@ use tracing::Instrument as _;
 use crate::Secret;
 use crate::cache::{Cache, Disk, Key, TokenClock, Waiter};
 use crate::discovery;
-use crate::env;
 use crate::error::{Error, Result};
 use crate::flow::{self, KeySets, Plan};
 use crate::org::Org;
@@ -131,8 +130,7 @@ fn disk_for(config: &Config, cache_dir: Option<PathBuf>) -> Option<Disk> {
         return None;
     }
     // The shared temp folder must be ours; a folder the user named is their choice.
-    let named =
-        cache_dir.is_some() || env::var(crate::dirs::CACHE_DIR_ENV).is_some_and(|d| !d.is_empty());
+    let named = cache_dir.is_some() || crate::dirs::root_is_named();
     let root = cache_dir.unwrap_or_else(crate::dirs::cache_root);
     Some(Disk::new(root, path, !named))
 }

@@ -12,12 +12,13 @@
 //! So the issuer that ID tokens are checked against, and the endpoints that sign-ins use, are
 //! the ones the document names, never built from `org_url`. Endpoints must be `https://` or on
 //! this machine (loopback), so session tokens, codes, PKCE verifiers and client secrets go
-//! nowhere else.
+//! nowhere else; with `http.allow_plain_http`, plain `http://` to the org's own host is
+//! allowed too (a fake Okta in a sidecar container), with a warning.
 //!
 //! A document is fetched once and kept in the token cache folder for an hour, so the
 //! processes of a test run share one fetch per server.
 
-use std::net::IpAddr;
+use std::sync::Once;
 use std::time::{Duration, SystemTime};
 
 use okta_fixtures_config::Config;
@@ -53,6 +54,7 @@ pub(crate) async fn discover(
 ) -> Result<Org> {
     // Where Okta's URL layout puts the documents.
     let org = Org::new(url, config);
+    let plain_http_host = plain_http_host(url, config);
     let mut names: Vec<&str> = config
         .servers_in_use()
         .iter()
@@ -65,7 +67,7 @@ pub(crate) async fn discover(
     for name in names {
         let server = org.server(name)?;
         let url = server.discovery_url();
-        let endpoints = endpoints(url, config, client, disk)
+        let endpoints = endpoints(url, config, client, disk, plain_http_host.as_deref())
             .await
             .map_err(|problem| Error::Discovery {
                 server: name.to_owned(),
@@ -96,13 +98,14 @@ async fn endpoints(
     config: &Config,
     client: &Client,
     disk: Option<&Disk>,
+    plain_http_host: Option<&str>,
 ) -> std::result::Result<Endpoints, String> {
     let kept = disk.and_then(|d| d.document(url, KEEP_FOR, SystemTime::now()));
-    if let Some(Ok(endpoints)) = kept.as_deref().map(read) {
+    if let Some(Ok(endpoints)) = kept.as_deref().map(|b| read(b, plain_http_host)) {
         return Ok(endpoints);
     }
     let body = fetch(client, url, config.http.timeout).await?;
-    let endpoints = read(&body)?;
+    let endpoints = read(&body, plain_http_host)?;
     if let Some(disk) = disk
         && let Err(e) = disk.store_document(url, &body)
     {
@@ -161,8 +164,32 @@ async fn fetch(
     })
 }
 
-/// The issuer and endpoints a document names, each checked.
-fn read(body: &[u8]) -> std::result::Result<Endpoints, String> {
+/// The host that plain `http://` may reach beside this machine: the org's, when
+/// `http.allow_plain_http` is set and the org URL is plain `http://` (warned about once per
+/// process).
+fn plain_http_host(url: &str, config: &Config) -> Option<String> {
+    static WARNED: Once = Once::new();
+    let url = Url::parse(url).ok()?;
+    if !config.http.allow_plain_http
+        || url.scheme() != "http"
+        || okta_fixtures_config::is_loopback(&url)
+    {
+        return None;
+    }
+    let host = url.host_str()?.to_owned();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            host = %host,
+            "http.allow_plain_http: passwords and tokens go to this host in cleartext; use \
+             it only for a fake Okta on a private network"
+        );
+    });
+    Some(host)
+}
+
+/// The issuer and endpoints a document names, each checked; `plain_http_host` may be reached
+/// by plain `http://` too.
+fn read(body: &[u8], plain_http_host: Option<&str>) -> std::result::Result<Endpoints, String> {
     let doc: Document = serde_json::from_slice(body).map_err(|_| {
         "is not a discovery document (no issuer, authorization_endpoint, token_endpoint and \
          jwks_uri); is org_url an Okta org URL?"
@@ -174,7 +201,8 @@ fn read(body: &[u8]) -> std::result::Result<Endpoints, String> {
         ("token_endpoint", &doc.token_endpoint),
         ("jwks_uri", &doc.jwks_uri),
     ] {
-        safe_endpoint(value).map_err(|why| format!("names a `{field}` that {why}"))?;
+        safe_endpoint(value, plain_http_host)
+            .map_err(|why| format!("names a `{field}` that {why}"))?;
     }
     Ok(Endpoints {
         issuer: doc.issuer.trim_end_matches('/').to_owned(),
@@ -184,30 +212,25 @@ fn read(body: &[u8]) -> std::result::Result<Endpoints, String> {
     })
 }
 
-/// `Ok` for an `https://` URL, or an `http://` one on this machine; else why not.
-fn safe_endpoint(value: &str) -> std::result::Result<(), &'static str> {
+/// `Ok` for an `https://` URL, or an `http://` one on this machine or on `plain_http_host`;
+/// else why not.
+fn safe_endpoint(
+    value: &str,
+    plain_http_host: Option<&str>,
+) -> std::result::Result<(), &'static str> {
     let url = Url::parse(value).map_err(|_| "is not a URL")?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err("holds credentials");
     }
     match url.scheme() {
         "https" => Ok(()),
-        "http" if is_loopback(&url) => Ok(()),
+        "http" if okta_fixtures_config::is_loopback(&url) => Ok(()),
+        "http" if plain_http_host.is_some() && url.host_str() == plain_http_host => Ok(()),
         "http" => Err(
             "is plain http:// to another machine; secrets go only to https:// \
                        endpoints (or to this machine)",
         ),
         _ => Err("is not an https:// URL"),
-    }
-}
-
-/// Whether the URL's host is this machine: `localhost`, `127.0.0.0/8` or `::1`.
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 
@@ -229,10 +252,13 @@ mod tests {
 
     #[test]
     fn a_custom_domain_issuer_is_taken_as_the_document_names_it() {
-        let e = read(&doc(
-            "https://id.example.com/oauth2/default",
-            "https://id.example.com/oauth2/default",
-        ))
+        let e = read(
+            &doc(
+                "https://id.example.com/oauth2/default",
+                "https://id.example.com/oauth2/default",
+            ),
+            None,
+        )
         .unwrap();
         assert_eq!(e.issuer, "https://id.example.com/oauth2/default");
         assert_eq!(
@@ -255,7 +281,7 @@ mod tests {
             "http://localhost:9/x",
             "http://[::1]:9/x",
         ] {
-            assert!(read(&doc(ok, ok)).is_ok(), "{ok}");
+            assert!(read(&doc(ok, ok), None).is_ok(), "{ok}");
         }
         for (bad, why) in [
             ("http://dev-1.okta.com/oauth2/default", "plain http://"),
@@ -264,23 +290,39 @@ mod tests {
             ("ftp://dev-1.okta.com/x", "not an https:// URL"),
             ("dev-1.okta.com/x", "not a URL"),
         ] {
-            let e = read(&doc("https://dev-1.okta.com/oauth2/default", bad)).unwrap_err();
+            let e = read(&doc("https://dev-1.okta.com/oauth2/default", bad), None).unwrap_err();
             assert!(
                 e.contains("`authorization_endpoint`") && e.contains(why),
                 "{bad}: {e}"
             );
             assert!(!e.contains("pw"), "{e}");
         }
-        let e = read(&doc(
-            "http://id.example.com/oauth2/default",
-            "https://x.okta.com",
-        ))
+        let e = read(
+            &doc("http://id.example.com/oauth2/default", "https://x.okta.com"),
+            None,
+        )
         .unwrap_err();
         assert!(e.contains("`issuer`"), "{e}");
         assert!(
-            read(b"{\"issuer\": \"https://x\"}")
+            read(b"{\"issuer\": \"https://x\"}", None)
                 .unwrap_err()
                 .contains("not a discovery document")
+        );
+    }
+
+    #[test]
+    fn allow_plain_http_opens_the_org_host_alone() {
+        let okta = "http://okta-fake:8080/oauth2/default";
+        assert!(
+            read(&doc(okta, okta), None)
+                .unwrap_err()
+                .contains("plain http://")
+        );
+        assert!(read(&doc(okta, okta), Some("okta-fake")).is_ok());
+        let e = read(&doc(okta, "http://elsewhere:8080/x"), Some("okta-fake")).unwrap_err();
+        assert!(
+            e.contains("`authorization_endpoint`") && e.contains("plain http://"),
+            "{e}"
         );
     }
 }

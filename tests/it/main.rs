@@ -9,4 +9,5 @@ mod fake;
 mod fake_hostile_input;
 mod flow;
 mod macros;
+mod security;
 mod support;

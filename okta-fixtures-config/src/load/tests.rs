@@ -268,6 +268,7 @@ fn default_settings_are_documented_values() {
             timeout: Duration::from_secs(30),
             rate_limit_retries: 3,
             max_rate_limit_wait: Duration::from_secs(60),
+            allow_plain_http: false,
         }
     );
     let l = FakeLifetimes::default();

@@ -17,11 +17,16 @@ use sha2::{Digest as _, Sha256};
 
 use super::entry;
 use super::key::{Key, hex};
+use crate::dirs::{check_private_dir, check_regular_or_missing, ensure_private_dir, read_regular};
 use crate::error::{Error, Result};
 use crate::tokens::Tokens;
 
 /// The sub-folder of the cache root that holds token entries (`fake/` holds the fake's keys).
 const TOKENS: &str = "tokens";
+
+/// No entry or discovery document okta-fixtures writes is this large; a larger file is not
+/// ours and is not read.
+const MAX_FILE: u64 = 1024 * 1024;
 
 /// The extension of a kept discovery document (`{hash of its URL}.discovery`).
 const DOCUMENT: &str = "discovery";
@@ -67,7 +72,8 @@ impl Disk {
     /// The entry for `key`, read without the lock: entries are replaced by rename, so this
     /// sees a whole file or none. Anything unusable reads as absent.
     pub(crate) fn peek(&self, key: &Key) -> Option<Tokens> {
-        let bytes = std::fs::read(self.entry_path(&key.digest())).ok()?;
+        check_private_dir(&self.dir, true).ok()?;
+        let bytes = read_regular(&self.entry_path(&key.digest()), MAX_FILE).ok()??;
         entry::decode(&bytes, key).ok()
     }
 
@@ -77,6 +83,7 @@ impl Disk {
         self.prepare()?;
         let digest = key.digest();
         let path = self.dir.join(format!("{digest}.lock"));
+        check_regular_or_missing(&path).map_err(cache_error(&path, "opened"))?;
         let file = private_file(OpenOptions::new().read(true).write(true).create(true))
             .truncate(false)
             .open(&path)
@@ -105,8 +112,11 @@ impl Disk {
         max_age: Duration,
         now: SystemTime,
     ) -> Option<Vec<u8>> {
+        check_private_dir(&self.dir, true).ok()?;
         let path = self.document_path(url);
-        let stored = fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+        let stored = fs::symlink_metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()?;
         // A time ahead of `now` (another process's clock, or a write after `now` was read)
         // counts by its distance too, so a clock set back cannot keep a document for ever.
         let age = now
@@ -115,7 +125,7 @@ impl Disk {
         if age >= max_age {
             return None;
         }
-        fs::read(path).ok()
+        read_regular(&path, MAX_FILE).ok()?
     }
 
     /// Keeps `body` as the document of `url` (a discovery document: public, no secret),
@@ -124,9 +134,7 @@ impl Disk {
         self.prepare()?;
         let path = self.document_path(url);
         let tmp = path.with_extension(format!("{DOCUMENT}.{}.tmp", std::process::id()));
-        let written = private_file(OpenOptions::new().write(true).create(true))
-            .truncate(true)
-            .open(&tmp)
+        let written = new_private_file(&tmp)
             .and_then(|mut f| f.write_all(body))
             .and_then(|()| fs::rename(&tmp, &path));
         if written.is_err() {
@@ -144,22 +152,15 @@ impl Disk {
         self.dir.join(format!("{digest}.json"))
     }
 
-    /// Makes the folders (0700) and checks that the root is this user's.
+    /// Makes the folders (0700), checking each before anything in it is touched: the root is
+    /// this user's (unless named by the user), the folders below are, and no one else can
+    /// write in any of them.
     fn prepare(&self) -> Result<()> {
         let tokens = self.root.join(TOKENS);
-        if !self.dir.is_dir() {
-            private_dir()
-                .create(&self.dir)
-                .map_err(cache_error(&self.dir, "created"))?;
-        }
+        ensure_private_dir(&self.root, self.check_owner)
+            .map_err(cache_error(&self.root, "used"))?;
         for d in [&tokens, &self.dir] {
-            make_private(d).map_err(cache_error(d, "made private (0700)"))?;
-        }
-        if self.check_owner && !same_owner(&self.root, &self.dir) {
-            return Err(cache_error(&self.root, "used")(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                "it belongs to another user",
-            )));
+            ensure_private_dir(d, true).map_err(cache_error(d, "used"))?;
         }
         Ok(())
     }
@@ -180,9 +181,9 @@ impl Locked {
     /// next write replaces it); one whose access token has expired and that holds no refresh
     /// token is deleted.
     pub(crate) fn read(&self, key: &Key, now: SystemTime) -> Option<Tokens> {
-        let bytes = match std::fs::read(&self.entry) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+        let bytes = match read_regular(&self.entry, MAX_FILE) {
+            Ok(Some(b)) => b,
+            Ok(None) => return None,
             Err(e) => {
                 tracing::info!(path = %self.entry.display(), error = %e, "ignoring an unreadable token cache entry");
                 return None;
@@ -216,9 +217,7 @@ impl Locked {
         let tmp = self
             .dir
             .join(format!("{}.json.{}.tmp", self.digest, std::process::id()));
-        let written = private_file(OpenOptions::new().write(true).create(true))
-            .truncate(true)
-            .open(&tmp)
+        let written = new_private_file(&tmp)
             .and_then(|mut f| f.write_all(&bytes))
             .and_then(|()| fs::rename(&tmp, &self.entry));
         if written.is_err() {
@@ -278,8 +277,9 @@ fn sweep(dir: &Path, now: SystemTime) {
             continue;
         };
         if !is_tmp {
-            let spent_entry = fs::read(file.path())
+            let spent_entry = read_regular(&file.path(), MAX_FILE)
                 .ok()
+                .flatten()
                 .and_then(|b| entry::summarize(&b).ok())
                 .is_some_and(|s| spent(s.expires_at, s.refresh, now));
             if !spent_entry {
@@ -288,10 +288,7 @@ fn sweep(dir: &Path, now: SystemTime) {
         }
         // Under the key's lock no one is writing it. Our own key's lock is held by us on
         // another descriptor, so try_lock refuses and its files stay, as they should.
-        let Ok(lock) = OpenOptions::new()
-            .write(true)
-            .open(dir.join(format!("{digest}.lock")))
-        else {
+        let Ok(lock) = open_lock(&dir.join(format!("{digest}.lock"))) else {
             if is_tmp {
                 let _ = fs::remove_file(file.path());
             }
@@ -314,11 +311,13 @@ pub(crate) struct Listed {
 }
 
 #[cfg(any(feature = "cli", test))]
-/// Every entry under `root`, sorted by file; unreadable ones are skipped.
-pub(crate) fn list(root: &Path) -> io::Result<Vec<Listed>> {
+/// Every entry under `root`, sorted by file; unreadable ones, and anything but a regular file
+/// of a sane size, are skipped. `check_owner`: whether the root must be this user's (it is not
+/// a folder the user named).
+pub(crate) fn list(root: &Path, check_owner: bool) -> io::Result<Vec<Listed>> {
     let mut listed = Vec::new();
-    for file in entry_files(root)? {
-        if let Ok(bytes) = fs::read(&file) {
+    for file in entry_files(root, check_owner)? {
+        if let Ok(Some(bytes)) = read_regular(&file, MAX_FILE) {
             listed.push(Listed {
                 summary: entry::summarize(&bytes),
                 file,
@@ -332,9 +331,9 @@ pub(crate) fn list(root: &Path) -> io::Result<Vec<Listed>> {
 /// Deletes every entry and temp file under `root`, each under its key's lock; lock files stay
 /// (deleting one a process has open would let a second process lock a new one). Returns how
 /// many entries were deleted and how many were skipped because a process holds their lock.
-pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
+pub(crate) fn clear(root: &Path, check_owner: bool, wait: Duration) -> io::Result<(usize, usize)> {
     let (mut deleted, mut busy) = (0, 0);
-    for ws in workspaces(root)? {
+    for ws in workspaces(root, check_owner)? {
         let Ok(files) = fs::read_dir(&ws) else {
             continue;
         };
@@ -349,7 +348,7 @@ pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
         by_key.sort();
         for (path, digest) in by_key {
             let lock = ws.join(format!("{digest}.lock"));
-            let held = match OpenOptions::new().write(true).open(&lock) {
+            let held = match open_lock(&lock) {
                 Ok(f) => lock_within(&f, wait, || {}).map(Some)?,
                 Err(_) => None,
             };
@@ -377,9 +376,9 @@ pub(crate) fn clear(root: &Path, wait: Duration) -> io::Result<(usize, usize)> {
 
 #[cfg(any(feature = "cli", test))]
 /// The `.json` entries of every workspace under `root`, sorted.
-fn entry_files(root: &Path) -> io::Result<Vec<PathBuf>> {
+fn entry_files(root: &Path, check_owner: bool) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    for ws in workspaces(root)? {
+    for ws in workspaces(root, check_owner)? {
         let Ok(entries) = fs::read_dir(ws) else {
             continue;
         };
@@ -395,13 +394,42 @@ fn entry_files(root: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 #[cfg(any(feature = "cli", test))]
-/// The workspace folders under `root`; none before the first entry is written.
-fn workspaces(root: &Path) -> io::Result<Vec<PathBuf>> {
-    match fs::read_dir(root.join(TOKENS)) {
-        Ok(w) => Ok(w.flatten().map(|e| e.path()).collect()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
+/// The workspace folders under `root`; none before the first entry is written. The root and
+/// every folder below are checked first (see [`check_private_dir`]): a folder another user
+/// could write in, or a symbolic link planted in its place, is refused, not followed.
+fn workspaces(root: &Path, check_owner: bool) -> io::Result<Vec<PathBuf>> {
+    let tokens = root.join(TOKENS);
+    for dir in [root, &tokens] {
+        match check_private_dir(dir, check_owner || dir == tokens) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        }
     }
+    let mut found = Vec::new();
+    for ws in fs::read_dir(&tokens)? {
+        let ws = ws?.path();
+        check_private_dir(&ws, true)?;
+        found.push(ws);
+    }
+    Ok(found)
+}
+
+/// Opens an existing lock file, never through a symbolic link.
+fn open_lock(path: &Path) -> io::Result<File> {
+    check_regular_or_missing(path)?;
+    OpenOptions::new().write(true).open(path)
+}
+
+/// Creates `path` afresh (0600): whatever was there (a killed writer's leftover) is removed
+/// first, so the new file is never opened through a symbolic link.
+fn new_private_file(path: &Path) -> io::Result<File> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    private_file(OpenOptions::new().write(true).create_new(true)).open(path)
 }
 
 fn cache_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> Error {
@@ -414,21 +442,6 @@ fn cache_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> E
 }
 
 #[cfg(unix)]
-fn private_dir() -> fs::DirBuilder {
-    use std::os::unix::fs::DirBuilderExt as _;
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true).mode(0o700);
-    b
-}
-
-#[cfg(not(unix))]
-fn private_dir() -> fs::DirBuilder {
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    b
-}
-
-#[cfg(unix)]
 fn private_file(o: &mut OpenOptions) -> &mut OpenOptions {
     use std::os::unix::fs::OpenOptionsExt as _;
     o.mode(0o600)
@@ -437,36 +450,6 @@ fn private_file(o: &mut OpenOptions) -> &mut OpenOptions {
 #[cfg(not(unix))]
 fn private_file(o: &mut OpenOptions) -> &mut OpenOptions {
     o
-}
-
-#[cfg(unix)]
-fn make_private(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    if fs::metadata(dir)?.permissions().mode() & 0o777 != 0o700 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn make_private(_: &Path) -> io::Result<()> {
-    Ok(())
-}
-
-/// Whether `a` and `b` have the same owner (`b` being a folder this process made, this
-/// compares `a`'s owner with our uid, which std does not expose).
-#[cfg(unix)]
-fn same_owner(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt as _;
-    match (fs::metadata(a), fs::metadata(b)) {
-        (Ok(a), Ok(b)) => a.uid() == b.uid(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn same_owner(_: &Path, _: &Path) -> bool {
-    true
 }
 
 #[cfg(test)]
@@ -514,8 +497,8 @@ mod tests {
             );
         }
         // Not a token entry: `cache list` shows nothing; `cache clear` drops it.
-        assert!(list(root.path()).unwrap().is_empty());
-        assert_eq!(clear(root.path(), WAIT).unwrap(), (0, 0));
+        assert!(list(root.path(), true).unwrap().is_empty());
+        assert_eq!(clear(root.path(), true, WAIT).unwrap(), (0, 0));
         assert_eq!(d.document(url, WAIT, now), None);
         assert_eq!(fs::read_dir(d.dir()).unwrap().count(), 0);
     }
@@ -668,8 +651,8 @@ mod tests {
     #[test]
     fn list_and_clear() {
         let root = TempDir::new().unwrap();
-        assert_eq!(list(root.path()).unwrap().len(), 0);
-        assert_eq!(clear(root.path(), WAIT).unwrap(), (0, 0));
+        assert_eq!(list(root.path(), true).unwrap().len(), 0);
+        assert_eq!(clear(root.path(), true, WAIT).unwrap(), (0, 0));
         let d = disk(&root);
         let now = SystemTime::now();
         for user in ["alice", "bob"] {
@@ -683,7 +666,7 @@ mod tests {
             )
             .unwrap();
         }
-        let listed = list(root.path()).unwrap();
+        let listed = list(root.path(), true).unwrap();
         assert_eq!(listed.len(), 2);
         assert!(listed[0].file.starts_with(d.dir()));
         let s = listed[0].summary.as_ref().unwrap();
@@ -691,12 +674,12 @@ mod tests {
         assert_eq!(s.config, "/w/fixtures.yaml");
         let held = d.lock(&key("bob"), WAIT).unwrap();
         assert_eq!(
-            clear(root.path(), Duration::from_millis(20)).unwrap(),
+            clear(root.path(), true, Duration::from_millis(20)).unwrap(),
             (1, 1)
         );
         drop(held);
-        assert_eq!(clear(root.path(), WAIT).unwrap(), (1, 0));
-        assert_eq!(list(root.path()).unwrap().len(), 0);
+        assert_eq!(clear(root.path(), true, WAIT).unwrap(), (1, 0));
+        assert_eq!(list(root.path(), true).unwrap().len(), 0);
     }
 
     #[cfg(unix)]
@@ -705,8 +688,8 @@ mod tests {
         let root = TempDir::new().unwrap();
         let d = disk(&root);
         d.prepare().unwrap();
-        assert!(same_owner(root.path(), d.dir()));
-        // Only root can give a folder away; as anyone else, the comparison above is the test.
+        // Only root can give a folder away; as anyone else, the mode tests in
+        // tests/it/security stand in for this one.
         if std::os::unix::fs::chown(root.path(), Some(4_000_000), None).is_ok() {
             let e = d.prepare().expect_err("a foreign root is refused");
             assert!(

@@ -5,6 +5,8 @@ use std::io::{self, Write as _};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use okta_fixtures_config::escape;
+
 use super::CommandError;
 use crate::cache::{Listed, clear, list};
 
@@ -33,9 +35,11 @@ pub(crate) enum CacheAction {
 /// Runs `cache list` or `cache clear` on `crate::dirs::cache_root()`.
 pub(crate) fn run(args: CacheArgs) -> Result<(), CommandError> {
     let root = crate::dirs::cache_root();
+    let check_owner = !crate::dirs::root_is_named();
     match args.action {
         CacheAction::List => {
-            let listed = list(&root).map_err(CommandError::io("cannot read the token cache"))?;
+            let listed = list(&root, check_owner)
+                .map_err(CommandError::io("cannot read the token cache"))?;
             if listed.is_empty() {
                 eprintln!("no cached tokens in {}", root.join("tokens").display());
             }
@@ -46,7 +50,7 @@ pub(crate) fn run(args: CacheArgs) -> Result<(), CommandError> {
                 .map_err(CommandError::io("cannot write the list to stdout"))
         }
         CacheAction::Clear => {
-            let (deleted, busy) = clear(&root, CLEAR_WAIT)
+            let (deleted, busy) = clear(&root, check_owner, CLEAR_WAIT)
                 .map_err(CommandError::io("cannot clear the token cache"))?;
             eprintln!("{}", cleared(&root, deleted, busy));
             Ok(())
@@ -66,11 +70,11 @@ fn table(listed: &[Listed], now: SystemTime) -> String {
             Ok(s) => format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\n",
                 left(s.expires_at, now),
-                s.user.as_deref().unwrap_or("-"),
-                s.app,
+                escape(s.user.as_deref().unwrap_or("-")),
+                escape(&s.app),
                 if s.refresh { "yes" } else { "no" },
-                s.key,
-                s.config
+                escape(&s.key),
+                escape(&s.config)
             ),
             Err(why) => format!(
                 "-\t-\t-\t-\t({}: {}; the next test run replaces it)\t-\n",

@@ -91,6 +91,8 @@ impl<W: Write> Report<W> {
             self.failed += 1;
         }
         let status = if ok { "ok" } else { "FAIL" };
+        // Details quote names from fixtures.yaml: no terminal escape or bidi control passes.
+        let detail = okta_fixtures_config::escape(detail);
         writeln!(self.out, "{status:<4} {check:<7} {detail}")
             .and_then(|()| self.out.flush())
             .map_err(CommandError::io("cannot write the report to stdout"))

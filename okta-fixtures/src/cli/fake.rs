@@ -106,8 +106,9 @@ fn announce(org_url: &str) -> Result<(), CommandError> {
 /// issuers only: no password, secret or token.
 fn summary(fake: &FakeOkta, config: &Config, path: &Path, key_dir: &Path, fresh: bool) -> String {
     let mut s = String::new();
+    // Names come from fixtures.yaml: no terminal escape or bidi control passes.
     let mut line = |text: String| {
-        s.push_str(&text);
+        s.push_str(&okta_fixtures_config::escape(&text));
         s.push('\n');
     };
     line(format!(
@@ -236,6 +237,32 @@ apps:
 users:
   alice: { username: alice@example.com, password: alice-password-value, app: spa }
 ";
+
+    #[tokio::test]
+    async fn summary_escapes_names_from_the_file() {
+        let yaml = "fake:\n  org_name: \"Evil\\e[2J\\u202E Org\"\n";
+        let config = okta_fixtures_config::parse_str(yaml, None, &|_| None).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let fake = FakeOkta::builder()
+            .config(&config)
+            .key_dir(tmp.path().to_path_buf())
+            .start()
+            .await
+            .unwrap();
+        let text = summary(
+            &fake,
+            &config,
+            Path::new("fixtures.yaml"),
+            tmp.path(),
+            false,
+        );
+        assert!(text.contains("Evil\\u{1b}[2J\\u{202e} Org"), "{text}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        fake.shutdown().await;
+    }
 
     #[tokio::test]
     async fn summary_names_issuers_apps_and_users_but_no_secret() {

@@ -125,7 +125,11 @@ where
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", report(&e));
+            // Errors quote names from fixtures.yaml: no terminal escape or bidi control passes.
+            eprintln!(
+                "{}",
+                okta_fixtures_config::escape_except(&report(&e), &['\n'])
+            );
             ExitCode::FAILURE
         }
     }

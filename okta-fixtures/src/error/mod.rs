@@ -334,7 +334,7 @@ pub enum Error {
     FakeKeys {
         /// The key folder.
         dir: std::path::PathBuf,
-        /// What failed: `created`, `locked`, `read`, `generated` or `written`.
+        /// What failed: `used`, `locked`, `read`, `generated` or `written`.
         action: &'static str,
         /// Why.
         #[source]
@@ -351,7 +351,7 @@ pub enum Error {
     Cache {
         /// The folder or file.
         path: std::path::PathBuf,
-        /// What failed: `created`, `made private (0700)`, `opened`, `locked` or `used`.
+        /// What failed: `used`, `opened` or `locked`.
         action: &'static str,
         /// Why.
         #[source]

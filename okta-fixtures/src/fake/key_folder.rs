@@ -3,12 +3,15 @@
 //! in-process fakes of a test run sign with the same keys, and RSA keys are generated once.
 //!
 //! Files are written through a temporary file and a rename, so a crash or a second process
-//! never sees half a key; a lock file serialises processes that start together. Which server
+//! never sees half a key; a lock file serialises processes that start together. The folder
+//! must be this user's and writable by no one else, and a key is read only from a regular
+//! file, never through a symbolic link (`crate::dirs`), as root too: a key planted by
+//! another user would let them sign tokens the fake accepts. Which server
 //! signs with which key is the business of `keys.rs`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read as _, Write as _};
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -62,13 +65,22 @@ pub(crate) fn load_or_create<'a>(
     files.sort();
     files.dedup();
 
-    create_private_dir(dir).map_err(|e| fail("created", e))?;
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join(LOCK_FILE))
-        .map_err(|e| fail("locked", e))?;
+    crate::dirs::ensure_private_dir(dir, true).map_err(|e| fail("used", e))?;
+    let lock_path = dir.join(LOCK_FILE);
+    crate::dirs::check_regular_or_missing(&lock_path).map_err(|e| fail("locked", e))?;
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        // A lock file made 0644 by an earlier version.
+        if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            fs::set_permissions(&lock_path, fs::Permissions::from_mode(0o600))
+                .map_err(|e| fail("locked", e))?;
+        }
+    }
+    let lock = options.open(&lock_path).map_err(|e| fail("locked", e))?;
     lock.lock().map_err(|e| fail("locked", e))?;
     // RSA key generation dominates a fresh start; make the keys side by side.
     let loaded: Vec<crate::Result<SigningKey>> = std::thread::scope(|s| {
@@ -147,39 +159,10 @@ fn load_or_create_one(path: &Path, fresh: bool) -> crate::Result<SigningKey> {
     Ok(key)
 }
 
-/// The file's bytes, `None` when it does not exist.
+/// The file's bytes, `None` when it does not exist; an error for a symbolic link, anything
+/// but a regular file, or a file larger than any key.
 fn read_key_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let meta = file.metadata()?;
-    if !meta.is_file() || meta.len() > MAX_KEY_FILE {
-        // Not something we wrote: treat as corrupt and replace it.
-        return Ok(Some(Vec::new()));
-    }
-    let mut der = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(MAX_KEY_FILE).read_to_end(&mut der)?;
-    Ok(Some(der))
-}
-
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-        builder.mode(0o700);
-        builder.create(dir)?;
-        // Also tightens a folder created earlier with a looser mode; fails (and so refuses to
-        // keep keys there) when another user owns it.
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-    }
-    #[cfg(not(unix))]
-    {
-        builder.create(dir)
-    }
+    crate::dirs::read_regular(path, MAX_KEY_FILE)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {

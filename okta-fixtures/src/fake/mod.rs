@@ -357,7 +357,8 @@ impl FakeBuilder {
     }
 
     /// Where the signing keys are kept between processes. Default: [`default_key_dir`]. The
-    /// folder is made private (0700), key files 0600.
+    /// folder must be this user's and writable by no one else (it is made 0700), key files are
+    /// 0600, and a key file that is a symbolic link is refused.
     pub fn key_dir(mut self, dir: PathBuf) -> Self {
         self.key_dir = Some(dir);
         self
@@ -471,6 +472,17 @@ impl FakeBuilder {
             None => okta_fixtures_config::parse_str("", None, &|_| None)?,
         };
         let key_dir = self.key_dir.unwrap_or_else(default_key_dir);
+        // The default folder sits in the cache root, whose name another local user can guess:
+        // the root must be this user's too (unless named), or its owner could swap `fake/`.
+        if let Some(root) = key_dir.parent().filter(|_| key_dir == default_key_dir()) {
+            crate::dirs::ensure_private_dir(root, !crate::dirs::root_is_named()).map_err(
+                |source| crate::Error::FakeKeys {
+                    dir: root.to_path_buf(),
+                    action: "used",
+                    source: std::sync::Arc::new(source),
+                },
+            )?;
+        }
         let directory = Directory::new(&config, org_url);
         // Keys for the servers of the config only: each costs an RSA key generation once.
         let keys = key_folder::load_or_create(&key_dir, directory.server_ids(), self.fresh_key)?;
