@@ -872,6 +872,9 @@ impl Resolver<'_> {
                     groups: self.list(&u.groups)?,
                     claims: self.json_claims(&u.claims)?,
                     status: optional(&u.status, |s| self.one_of(s, AUTHN_STATUSES))?,
+                    lockout_after: optional(&u.lockout_after, |s| {
+                        self.number(s, 1, i128::from(u32::MAX))
+                    })?,
                     apps: u
                         .apps
                         .as_ref()

@@ -120,6 +120,7 @@ pub(crate) struct RawFakeUser {
     pub(crate) groups: Vec<Text>,
     pub(crate) claims: Vec<(String, Node, YamlPath)>,
     pub(crate) status: Option<Text>,
+    pub(crate) lockout_after: Option<Setting>,
     /// Names, never expanded.
     pub(crate) apps: Option<Vec<Text>>,
 }
@@ -227,6 +228,7 @@ const FAKE_USER_KEYS: &[&str] = &[
     "groups",
     "claims",
     "status",
+    "lockout_after",
     "apps",
 ];
 const FAKE_SERVER_KEYS: &[&str] = &["access_claims", "id_claims", "lifetimes", "policy"];
@@ -448,6 +450,7 @@ fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
                 groups: u.list("groups")?.unwrap_or_default(),
                 claims: u.claims("claims")?,
                 status: u.text("status")?,
+                lockout_after: u.setting("lockout_after")?,
                 apps,
                 path,
             })

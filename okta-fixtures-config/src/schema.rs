@@ -348,6 +348,9 @@ pub struct FakeUser {
     pub claims: BTreeMap<String, serde_json::Value>,
     /// A forced authn outcome.
     pub status: Option<AuthnStatus>,
+    /// Failed passwords in a row after which the fake locks the user out (and then answers
+    /// every authn with 401 `E0000004`, as Okta hides lockouts); `None` = Okta's default, 10.
+    pub lockout_after: Option<u32>,
     /// App keys this user is assigned to; absent = every app.
     pub apps: Option<Vec<String>>,
 }

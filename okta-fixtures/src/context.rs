@@ -8,7 +8,7 @@ use okta_fixtures_config::{CacheStore, Config, OrgUrl};
 use tracing::Instrument as _;
 
 use crate::Secret;
-use crate::cache::{Cache, Disk, Key, TokenClock, Waiter};
+use crate::cache::{Cache, Disk, Key, Refusals, TokenClock, Waiter};
 use crate::discovery;
 use crate::error::{Error, Result};
 use crate::flow::{self, KeySets, Plan};
@@ -23,6 +23,8 @@ pub(crate) struct Context {
     org: tokio::sync::OnceCell<Org>,
     cache: Arc<Cache>,
     keys: KeySets,
+    /// Passwords Okta refused, kept beside the disk store's tokens when there is one.
+    refusals: Refusals,
 }
 
 impl Context {
@@ -36,6 +38,7 @@ impl Context {
             config,
             org: tokio::sync::OnceCell::new(),
             keys: KeySets::default(),
+            refusals: Refusals::default(),
         }
     }
 
@@ -103,6 +106,8 @@ impl Context {
             config: &self.config,
             org: &org,
             keys: &self.keys,
+            refusals: &self.refusals,
+            disk: self.cache.disk(),
         };
         match refresh_token {
             None => flow::sign_in(&okta, plan).await,

@@ -895,3 +895,125 @@ mod disk {
         Some(m.parse::<u64>().ok()? * 60 + s.strip_suffix('s')?.parse::<u64>().ok()?)
     }
 }
+
+/// A password Okta refused is sent once for every process using the cache folder, until the
+/// password changes or `okta-fixtures cache clear` runs (a stale password must not lock a real
+/// user out: Okta locks one after 10 failures by default).
+mod refused {
+    use super::*;
+    use okta_fixtures::Error;
+
+    const STALE: &str = "alice-PW-stale-5e21";
+
+    /// A fixtures.yaml for the org at `url` with alice's password `password`.
+    fn config_with(dir: &TempDir, url: &str, password: &str) -> PathBuf {
+        let path = dir.path().join("fixtures.yaml");
+        let yaml = APPS_USERS.replace("alice-PW-cache-93b1", password);
+        std::fs::write(&path, format!("org_url: {url}\n{yaml}\n")).expect("write");
+        path
+    }
+
+    fn authn(served: &Served) -> u64 {
+        served.state.stats().requests("authn")
+    }
+
+    #[test]
+    fn a_refused_password_is_sent_once_until_it_changes_or_the_cache_is_cleared() {
+        let served = Served::start("");
+        let dir = TempDir::new("refused");
+        let cache = dir.cache();
+        let path = config_with(&dir, &served.url, STALE);
+
+        // The first test process: Okta refuses, and a second test of it (another app, so
+        // another cache key) is not sent.
+        let first = process(&path, &cache, &served.clock);
+        let e = first.request("alice").blocking_tokens().unwrap_err();
+        assert!(matches!(e, Error::AuthnRejected { .. }), "{e:?}");
+        let e = first
+            .request("alice")
+            .app("web")
+            .blocking_tokens()
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::AuthnRefusedBefore { spared: 1, .. }),
+            "{e:?}"
+        );
+        // Another process on the same cache folder, twice.
+        let second = process(&path, &cache, &served.clock);
+        second.request("alice").blocking_tokens().unwrap_err();
+        let e = second
+            .request("alice")
+            .fresh()
+            .blocking_tokens()
+            .unwrap_err();
+        let msg = e.to_string();
+        for part in [
+            "E0000004",
+            "3 sign-in attempt(s) spared",
+            "locked-out user",
+            "federated",
+            "users.alice.password",
+            "okta-fixtures cache clear",
+        ] {
+            assert!(msg.contains(part), "{part:?} missing: {msg}");
+        }
+        assert!(!msg.contains(STALE), "{msg}");
+        assert_eq!(authn(&served), 1);
+        // What is on disk is a keyed MAC, never the password; `cache list` shows no entry.
+        for file in files(&cache).into_iter().filter(|f| f.is_file()) {
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(STALE),
+                "{}",
+                file.display()
+            );
+        }
+        assert_eq!(with_ext(&cache, "refused").len(), 1);
+        let run = |args: &[&str]| {
+            let out = command(&cache, args).output().expect("the binary runs");
+            assert!(out.status.success(), "{args:?}: {out:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        assert_eq!(run(&["cache", "list"]), "");
+
+        // `cache clear` forgets it: the same password is tried again.
+        run(&["cache", "clear"]);
+        assert!(with_ext(&cache, "refused").is_empty());
+        let e = process(&path, &cache, &served.clock)
+            .request("alice")
+            .blocking_tokens()
+            .unwrap_err();
+        assert!(matches!(e, Error::AuthnRejected { .. }), "{e:?}");
+        assert_eq!(authn(&served), 2);
+
+        // The password corrected in the file: tried at once, by a process that remembered the
+        // stale one too.
+        config_with(&dir, &served.url, "alice-PW-cache-93b1");
+        let corrected = process(&path, &cache, &served.clock);
+        corrected.request("alice").blocking_tokens().unwrap();
+        assert_eq!(authn(&served), 3);
+        assert!(with_ext(&cache, "refused").is_empty());
+    }
+
+    /// Without a disk store (a config from a string), a process still sends it once.
+    #[test]
+    fn without_a_disk_store_a_process_sends_it_once() {
+        let served = Served::start("");
+        let yaml = APPS_USERS.replace("alice-PW-cache-93b1", STALE);
+        let config = parse_str(&format!("org_url: {}\n{yaml}", served.url), None, &|_| None)
+            .expect("a valid config");
+        let f = Fixtures::new(config);
+        let e = f.request("alice").blocking_tokens().unwrap_err();
+        assert!(matches!(e, Error::AuthnRejected { .. }), "{e:?}");
+        for spared in 1..=3 {
+            let e = f.request("alice").fresh().blocking_tokens().unwrap_err();
+            assert!(
+                matches!(e, Error::AuthnRefusedBefore { spared: n, .. } if n == spared),
+                "{e:?}"
+            );
+        }
+        assert_eq!(authn(&served), 1);
+        // bob's password is his own.
+        f.request("bob").blocking_tokens().unwrap();
+    }
+}

@@ -228,6 +228,73 @@ async fn token_prints_each_kind_on_one_line_and_each_works_at_the_org() {
     drop(fake);
 }
 
+/// `/api/v1/authn` requests, as the fake counts them.
+async fn authn_requests(org: &str) -> u64 {
+    let stats: Value = reqwest::get(format!("{org}/_fake/stats"))
+        .await
+        .expect("the fake answers")
+        .json()
+        .await
+        .expect("JSON stats");
+    stats["requests"]["authn"].as_u64().expect("an authn count")
+}
+
+/// A password Okta refuses is tried once: `doctor --all-apps` tries alice's with her first app
+/// only, names that failure for her other apps, and a later `token` process using the same
+/// cache folder does not send it either.
+#[tokio::test]
+async fn doctor_all_apps_and_token_send_a_refused_password_once() {
+    let (fake, cache) = standalone("refused-once");
+    let org = fake.org_url.clone();
+    let stale = [("OKTA_ALICE_PASSWORD", "alice-PW-stale-77c0")];
+    let mut vars = stale.to_vec();
+    vars.push(("OKTA_ORG_URL", &org));
+    let ran = run(
+        cache.path(),
+        &["doctor", "--config", &root_fixtures(), "--all-apps"],
+        &vars,
+    );
+    assert_ne!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    let alice: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL sign-in user `alice`"))
+        .collect();
+    assert_eq!(alice.len(), 4, "{}", ran.stdout);
+    assert!(alice[0].contains("rejected username"), "{}", ran.stdout);
+    for (spared, line) in alice[1..].iter().enumerate() {
+        assert!(
+            line.contains("did not send username `alice@example.com`'s password again")
+                && line.contains(&format!("{} sign-in attempt(s) spared", spared + 1)),
+            "{}",
+            ran.stdout
+        );
+    }
+    // bob's password is his own.
+    assert!(
+        ran.stdout
+            .contains("ok   sign-in user `bob` with app `spa`"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(authn_requests(&org).await, 1 + 4);
+    assert!(!ran.stdout.contains(stale[0].1) && !ran.stderr.contains(stale[0].1));
+
+    let ran = token(cache.path(), &org, &["alice"], &stale);
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains("4 sign-in attempt(s) spared"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(authn_requests(&org).await, 1 + 4);
+    // The right password is tried at once.
+    let ran = token(cache.path(), &org, &["alice"], &[]);
+    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(authn_requests(&org).await, 2 + 4);
+    drop(fake);
+}
+
 /// Sign-ins of `username` with `client_id`, as the fake counts them.
 async fn sign_ins(org: &str, username: &str, client_id: &str) -> u64 {
     let stats: Value = reqwest::get(format!("{org}/_fake/stats"))
@@ -439,15 +506,19 @@ fn failed_sign_ins_show_no_secret_even_with_trace_logs() {
     );
     assert_no_secret("stderr", stderr, &[password]);
 
+    // Another wrong password (the first one, refused, is not sent again), so the request is
+    // made with trace logs on.
+    let other = "planted-password-2-8d3e";
     let ran = token(
         cache.path(),
         &org,
         &["alice"],
-        &[("OKTA_ALICE_PASSWORD", password), ("RUST_LOG", "trace")],
+        &[("OKTA_ALICE_PASSWORD", other), ("RUST_LOG", "trace")],
     );
     let stderr = traced_failure(&ran);
+    assert!(stderr.contains("rejected username"), "{stderr}");
     assert!(stderr.contains("users.alice.password"), "{stderr}");
-    assert_no_secret("stderr", stderr, &[password]);
+    assert_no_secret("stderr", stderr, &[password, other]);
 
     let ran = token(
         cache.path(),

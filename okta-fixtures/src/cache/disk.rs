@@ -2,7 +2,9 @@
 //! atomically (a temp file renamed over it), and beside it a lock file per key that is never
 //! renamed or deleted while in use, locked with `flock` (std `File::lock`).
 //!
-//! Layout: `{cache_root}/tokens/{hash of the config path}/{hash of the key}.json` and `.lock`.
+//! Layout: `{cache_root}/tokens/{hash of the config path}/{hash of the key}.json` and `.lock`;
+//! beside them the servers' discovery documents and the records of refused passwords
+//! (`{hash}.refused` with their key `refusals.key`, see [`super::refusals`]).
 //! Folders are 0700, files 0600. The OS releases a lock when its process dies, however it
 //! dies, so a killed test process never leaves the cache locked; a reader sees a whole entry
 //! or none, never a half-written one.
@@ -30,6 +32,10 @@ const MAX_FILE: u64 = 1024 * 1024;
 
 /// The extension of a kept discovery document (`{hash of its URL}.discovery`).
 const DOCUMENT: &str = "discovery";
+
+/// The extension of a refused password's record (`{hash of org and username}.refused`, see
+/// [`super::refusals`]).
+pub(crate) const REFUSED: &str = "refused";
 
 /// The disk store of one workspace (one fixtures.yaml).
 #[derive(Debug)]
@@ -131,16 +137,54 @@ impl Disk {
     /// Keeps `body` as the document of `url` (a discovery document: public, no secret),
     /// written whole (a temp file renamed over it).
     pub(crate) fn store_document(&self, url: &str, body: &[u8]) -> Result<()> {
+        self.write_file(&self.document_path(url), body, true)
+    }
+
+    /// The workspace file `name` (a file of the workspace's own, such as a refusal record), if
+    /// it is there, a regular file and of a sane size.
+    pub(crate) fn read_own(&self, name: &str) -> Option<Vec<u8>> {
+        check_private_dir(&self.dir, true).ok()?;
+        read_regular(&self.dir.join(name), MAX_FILE).ok()?
+    }
+
+    /// Writes the workspace file `name` whole (0600): a temp file renamed over it, or, with
+    /// `replace` false, linked in place only if `name` does not exist yet (`Ok(false)` then).
+    pub(crate) fn write_own(&self, name: &str, body: &[u8], replace: bool) -> Result<bool> {
+        let path = self.dir.join(name);
+        match self.write_file(&path, body, replace) {
+            Err(Error::Cache { source, .. })
+                if !replace && source.kind() == io::ErrorKind::AlreadyExists =>
+            {
+                Ok(false)
+            }
+            r => r.map(|()| true),
+        }
+    }
+
+    /// Deletes the workspace file `name`, if it is there.
+    pub(crate) fn remove_own(&self, name: &str) {
+        let _ = fs::remove_file(self.dir.join(name));
+    }
+
+    fn write_file(&self, path: &Path, body: &[u8], replace: bool) -> Result<()> {
         self.prepare()?;
-        let path = self.document_path(url);
-        let tmp = path.with_extension(format!("{DOCUMENT}.{}.tmp", std::process::id()));
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(format!(".{}.tmp", std::process::id()));
+        let tmp = PathBuf::from(tmp);
         let written = new_private_file(&tmp)
             .and_then(|mut f| f.write_all(body))
-            .and_then(|()| fs::rename(&tmp, &path));
+            .and_then(|()| {
+                if replace {
+                    fs::rename(&tmp, path)
+                } else {
+                    // A hard link is made only where no file is: the first writer wins.
+                    fs::hard_link(&tmp, path).and_then(|()| fs::remove_file(&tmp))
+                }
+            });
         if written.is_err() {
             let _ = fs::remove_file(&tmp);
         }
-        written.map_err(cache_error(&path, "written"))
+        written.map_err(cache_error(path, "written"))
     }
 
     fn document_path(&self, url: &str) -> PathBuf {
@@ -360,13 +404,13 @@ pub(crate) fn clear(root: &Path, check_owner: bool, wait: Duration) -> io::Resul
                 deleted += 1;
             }
         }
-        // Kept discovery documents go too: the next run fetches them again.
+        // Kept discovery documents go too (the next run fetches them again), and so do
+        // remembered refused passwords (the next sign-in tries the password again).
         for file in fs::read_dir(&ws).into_iter().flatten().flatten() {
             let name = file.file_name();
-            if name
-                .to_str()
-                .is_some_and(|n| n.contains(&format!(".{DOCUMENT}")))
-            {
+            if name.to_str().is_some_and(|n| {
+                n.contains(&format!(".{DOCUMENT}")) || n.contains(&format!(".{REFUSED}"))
+            }) {
                 let _ = fs::remove_file(file.path());
             }
         }

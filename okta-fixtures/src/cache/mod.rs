@@ -24,6 +24,7 @@ mod disk;
 mod entry;
 mod key;
 mod memory;
+mod refusals;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub(crate) use disk::{Listed, clear, list};
 pub(crate) use key::Key;
 pub(crate) use memory::Waiter;
 use memory::{Joined, Memory};
+pub(crate) use refusals::Refusals;
 
 use crate::Secret;
 use crate::error::{Error, Result};

@@ -27,8 +27,9 @@ pub(crate) enum CacheAction {
     /// whether a refresh token is kept, the cache key and the fixtures.yaml. Never a token.
     List,
 
-    /// Delete every cached token, so the next test run signs everyone in again. Entries a
-    /// running test process is renewing are skipped and counted.
+    /// Delete every cached token, so the next test run signs everyone in again, and forget
+    /// every password Okta refused, so it is tried again (after unlocking the user in Okta).
+    /// Entries a running test process is renewing are skipped and counted.
     Clear,
 }
 

@@ -119,6 +119,34 @@ pub enum Error {
         summary: String,
     },
 
+    /// `/api/v1/authn` refused this same password before (see [`Error::AuthnRejected`]), in
+    /// this process or another one using the same cache folder, so it was not sent again: each
+    /// retry would count toward Okta's lockout. Remembered until the password changes or
+    /// `okta-fixtures cache clear` runs.
+    #[error(
+        "{sign_in}: did not send username `{username}`'s password again: /api/v1/authn refused \
+         this same password before (HTTP 401 {code}: {summary}); {spared} sign-in attempt(s) \
+         spared so far, each of which would count toward Okta's lockout (10 failed passwords by \
+         default). Okta gives this answer for a wrong password, and also for a locked-out user \
+         (Okta hides lockouts by default) or a federated or social user without an Okta \
+         password. Fix users.{}.password in fixtures.yaml (or the environment variable it reads) \
+         and it is tried at once; once the user is unlocked or fixed in Okta, run \
+         `okta-fixtures cache clear` to try the same password again",
+        sign_in.user.as_deref().unwrap_or("?")
+    )]
+    AuthnRefusedBefore {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+        /// The Okta login used.
+        username: String,
+        /// Okta's `errorCode` of the first refusal, usually `E0000004`.
+        code: String,
+        /// Okta's `errorSummary` of the first refusal.
+        summary: String,
+        /// Sign-in attempts not sent since the first refusal, this one included.
+        spared: u64,
+    },
+
     /// `/authorize` sent back an OAuth error (`login_required`, `access_denied`, ...).
     #[error(
         "{sign_in}: /authorize answered error `{error}`{}: {}",
@@ -576,6 +604,16 @@ mod tests {
             summary: "Authentication failed".into(),
         },
         &["users.alice.password", "locked", "federated"]
+    )]
+    #[case::authn_refused_before(
+        Error::AuthnRefusedBefore {
+            sign_in: alice(),
+            username: "alice@example.com".into(),
+            code: "E0000004".into(),
+            summary: "Authentication failed".into(),
+            spared: 3,
+        },
+        &["users.alice.password", "locked", "federated", "3 sign-in attempt(s) spared", "okta-fixtures cache clear"]
     )]
     fn messages_name_the_user_app_and_fix(#[case] e: Error, #[case] parts: &[&str]) {
         let msg = e.to_string();

@@ -84,6 +84,8 @@ pub(crate) struct UserEntry {
     pub(crate) groups: Vec<String>,
     pub(crate) claims: BTreeMap<String, serde_json::Value>,
     pub(crate) status: AuthnStatus,
+    /// Locked out at this many failed passwords in a row.
+    pub(crate) lockout_after: u32,
     /// App keys the user is assigned to; `None` = every app.
     pub(crate) apps: Option<Vec<String>>,
 }
@@ -270,6 +272,9 @@ impl Directory {
                     groups: extra.groups,
                     claims: extra.claims,
                     status: extra.status.unwrap_or(AuthnStatus::Success),
+                    lockout_after: extra
+                        .lockout_after
+                        .unwrap_or(super::lockout::DEFAULT_LOCKOUT_AFTER),
                     apps: extra.apps,
                 }
             })

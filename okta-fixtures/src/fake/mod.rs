@@ -108,6 +108,7 @@ mod json;
 mod jwt;
 mod key_folder;
 mod keys;
+mod lockout;
 mod mint;
 mod page;
 mod params;

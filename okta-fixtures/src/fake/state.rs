@@ -13,6 +13,7 @@ use super::faults::{FaultGuard, FaultStore};
 use super::grants::Grants;
 use super::headers::RateWindows;
 use super::keys::{KeyRing, KeySet, ServerKeys};
+use super::lockout::Lockouts;
 use super::mint::Mint;
 use super::sessions::Sessions;
 use super::stats::{Stats, StatsRecorder};
@@ -47,6 +48,8 @@ pub struct Inner {
     pub(crate) rate: RateWindows,
     pub(crate) user_limit: UserRateLimit,
     pub(crate) client_limit: ClientRateLimit,
+    /// Failed passwords per user, and who is locked out.
+    pub(crate) lockouts: Lockouts,
     pub(crate) faults: Arc<FaultStore>,
     /// Set when the server stops: injected latency ends early rather than hold up shutdown.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
@@ -94,6 +97,7 @@ impl FakeState {
                 rate: RateWindows::default(),
                 user_limit: UserRateLimit::new(parts.per_user_rate_limit),
                 client_limit: ClientRateLimit::new(parts.client_rate_limit),
+                lockouts: Lockouts::default(),
                 faults: Arc::new(FaultStore::new(&parts.faults)),
                 closing: tokio::sync::watch::Sender::new(false),
             }),
@@ -139,7 +143,7 @@ impl FakeState {
 
     /// Forgets everything the org was asked and handed out: request and sign-in counts,
     /// session tokens, authn transactions, sessions, codes, refresh tokens, revocations,
-    /// per-user and per-client rate-limit counters and faults (`POST /_fake/reset`). Keys, apps and users
+    /// per-user and per-client rate-limit counters, failed passwords and lockouts, and faults (`POST /_fake/reset`). Keys, apps and users
     /// stay; tokens already issued still verify.
     pub fn reset(&self) {
         self.inner.stats.clear();
@@ -148,6 +152,7 @@ impl FakeState {
         self.inner.rate.clear();
         self.inner.user_limit.clear();
         self.inner.client_limit.clear();
+        self.inner.lockouts.clear();
         self.inner.faults.clear();
     }
 

@@ -19,6 +19,7 @@ use std::time::SystemTime;
 use okta_fixtures_config::{App, Config, Flow, User};
 use reqwest::Client;
 
+use crate::cache::{Disk, Refusals};
 use crate::error::{Error, Result, SignIn};
 use crate::org::{AuthorizationServer, Org};
 use crate::tokens::Tokens;
@@ -57,6 +58,10 @@ pub(crate) struct Okta<'a> {
     pub(crate) config: &'a Config,
     pub(crate) org: &'a Org,
     pub(crate) keys: &'a KeySets,
+    /// The passwords Okta refused, not to be sent again.
+    pub(crate) refusals: &'a Refusals,
+    /// The disk store the refusals are shared through, if any.
+    pub(crate) disk: Option<&'a Disk>,
 }
 
 impl Okta<'_> {
@@ -90,8 +95,22 @@ pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
     // Okta lets five `/authorize` requests of one client run at once; more wait their turn.
     let _turn = in_flight::permit(okta.org.url(), &app.client_id).await;
 
-    // 1. authn: username and password → a one-time sessionToken.
-    let session_token = authn::session_token(&http, okta.org.url(), user).await?;
+    // 1. authn: username and password → a one-time sessionToken. A password Okta refused
+    //    before is not sent again (each retry counts toward Okta's lockout); this process's
+    //    sign-ins of the user take turns, so the second sees the first one's refusal.
+    let org_url = okta.org.url();
+    let session_token = {
+        let _authn_turn = okta.refusals.turn(org_url, user).await;
+        okta.refusals.check(okta.disk, org_url, user, &sign_in)?;
+        authn::session_token(&http, org_url, user)
+            .await
+            .inspect_err(|e| {
+                if let Error::AuthnRejected { code, summary, .. } = e {
+                    okta.refusals
+                        .remember(okta.disk, org_url, user, code, summary);
+                }
+            })?
+    };
 
     // 2. authorize: sessionToken → tokens (implicit) or a code, from the form_post page.
     let state = pkce::state();

@@ -277,3 +277,83 @@ async fn skip_and_cancel_follow_the_transaction_state() {
     )
     .await;
 }
+
+/// Okta locks a user out at the `lockout_after`th failed password in a row (10 by default), and,
+/// hiding lockouts, answers `E0000004` from then on, the right password included. A good
+/// password before that starts the count again; the fake's reset unlocks.
+#[tokio::test]
+async fn failed_passwords_lock_the_user_out() {
+    let yaml = r#"
+apps:
+  spa: { client_id: spa-client, redirect_uri: "http://localhost:8080/cb", flow: code }
+users:
+  alice: { username: alice@example.com, password: pw-a, app: spa }
+  bob: { username: bob@example.com, password: pw-b, app: spa }
+fake:
+  users:
+    alice: { lockout_after: 3 }
+"#;
+    let org = Org::with(yaml, Clock::system(), |b| b.per_user_rate_limit(false)).await;
+    let fail = |username: &'static str| {
+        let org = &org;
+        async move {
+            assert_okta_error(
+                org.authn(json!({"username": username, "password": "stale"}))
+                    .await,
+                401,
+                "E0000004",
+                "Authentication failed",
+            )
+            .await;
+        }
+    };
+    let status_with = |username: &'static str, password: &'static str| {
+        let org = &org;
+        async move {
+            org.authn(json!({"username": username, "password": password}))
+                .await
+                .status()
+        }
+    };
+    // Two failures, then the right password: signed in, and the count starts again.
+    fail("alice@example.com").await;
+    fail("alice@example.com").await;
+    assert_eq!(status_with("alice@example.com", "pw-a").await, 200);
+    for _ in 0..3 {
+        fail("alice@example.com").await;
+    }
+    // Locked: the right password gets the same answer as a wrong one.
+    assert_okta_error(
+        org.authn(json!({"username": "alice@example.com", "password": "pw-a"}))
+            .await,
+        401,
+        "E0000004",
+        "Authentication failed",
+    )
+    .await;
+    // Okta's default for everyone else: 10.
+    for _ in 0..9 {
+        fail("bob@example.com").await;
+    }
+    assert_eq!(status_with("bob@example.com", "pw-b").await, 200);
+    for _ in 0..10 {
+        fail("bob@example.com").await;
+    }
+    assert_eq!(status_with("bob@example.com", "pw-b").await, 401);
+    org.fake.reset();
+    assert_eq!(status_with("alice@example.com", "pw-a").await, 200);
+    assert_eq!(status_with("bob@example.com", "pw-b").await, 200);
+}
+
+/// `lockout_after` is a count of at least 1.
+#[rstest]
+#[case::zero("0")]
+#[case::negative("-1")]
+#[case::text("many")]
+fn lockout_after_must_be_a_positive_count(#[case] value: &str) {
+    let yaml = format!(
+        "org_url: fake\napps:\n  spa: {{ client_id: spa-client, redirect_uri: \"http://localhost:8080/cb\", flow: code }}\nusers:\n  alice: {{ username: alice@example.com, password: pw-a, app: spa }}\nfake:\n  users:\n    alice: {{ lockout_after: {value} }}\n"
+    );
+    let e = okta_fixtures::config::parse_str(&yaml, None, &|_| None).unwrap_err();
+    assert!(e.to_string().contains("lockout_after"), "{e}");
+}

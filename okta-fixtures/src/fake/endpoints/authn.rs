@@ -75,9 +75,15 @@ pub(crate) async fn primary(
         AuthnStatus::LockedOut => return Ok(locked_out(&st)),
         _ => {}
     }
-    if user.password.expose() != password {
+    // Locked out by failed passwords, with Okta's default "hide lockout failures".
+    if st.lockouts.is_locked(&user.key, user.lockout_after) {
         return Err(failed());
     }
+    if user.password.expose() != password {
+        st.lockouts.failed(&user.key);
+        return Err(failed());
+    }
+    st.lockouts.succeeded(&user.key);
     let status = match user.status {
         AuthnStatus::PasswordWarn if warn => TxStatus::PasswordWarn,
         AuthnStatus::PasswordExpired => TxStatus::PasswordExpired,
