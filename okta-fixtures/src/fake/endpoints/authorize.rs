@@ -36,17 +36,12 @@ pub(crate) async fn get(
 ) -> Result<Response, FakeError> {
     let server = st.server_at(uri.path())?;
     let params = Params::from_query(uri.query());
-    let _in_flight = match admit(&st, params.as_ref().ok()) {
-        Ok(admitted) => admitted,
-        Err(r) => return Ok(refused(r)),
-    };
-    let injected = match fault(&st, params.as_ref().ok(), &headers).await {
-        Some(Injected::Answer(res)) => return Ok(res),
-        Some(Injected::OAuth(e)) => Some(e),
-        None => None,
+    let screened = match screen(&st, params.as_ref().ok(), &headers).await {
+        Ok(screened) => screened,
+        Err(res) => return Ok(res),
     };
     let params = params.map_err(|e| FakeError::Page(e.into()))?;
-    Ok(authorize(&st, server, &params, &headers, injected))
+    Ok(authorize(&st, server, &params, &headers, screened.injected))
 }
 
 /// `POST …/v1/authorize` (form body; Okta allows no query parameters with it).
@@ -58,20 +53,42 @@ pub(crate) async fn post(
 ) -> Result<Response, FakeError> {
     let server = st.server_at(uri.path())?;
     let form = crate::fake::params::form(&headers, body).await;
-    let _in_flight = match admit(&st, form.as_ref().ok()) {
-        Ok(admitted) => admitted,
-        Err(r) => return Ok(refused(r)),
-    };
-    let injected = match fault(&st, form.as_ref().ok(), &headers).await {
-        Some(Injected::Answer(res)) => return Ok(res),
-        Some(Injected::OAuth(e)) => Some(e),
-        None => None,
+    let screened = match screen(&st, form.as_ref().ok(), &headers).await {
+        Ok(screened) => screened,
+        Err(res) => return Ok(res),
     };
     if uri.query().is_some_and(|q| !q.is_empty()) {
         return Err(FakeError::Page(error::INVALID_REQUEST));
     }
     let form = form.map_err(|e| FakeError::Page(e.into()))?;
-    Ok(authorize(&st, server, &form, &headers, injected))
+    Ok(authorize(&st, server, &form, &headers, screened.injected))
+}
+
+/// An authorize request let through Okta's client-based limit and the injected faults.
+struct Screened<'a> {
+    /// Counts the request in flight until the answer is built.
+    _in_flight: Option<InFlight<'a>>,
+    /// An injected OAuth error, to send through the request's response mode.
+    injected: Option<OAuthError>,
+}
+
+/// What happens to an authorize request (GET or POST alike) before it is read: Okta's
+/// client-based limit, then an injected fault. `Err` is the answer to send instead.
+async fn screen<'a>(
+    st: &'a FakeState,
+    p: Option<&Params>,
+    headers: &HeaderMap,
+) -> Result<Screened<'a>, Response> {
+    let in_flight = admit(st, p).map_err(refused)?;
+    let injected = match fault(st, p, headers).await {
+        Some(Injected::Answer(res)) => return Err(res),
+        Some(Injected::OAuth(e)) => Some(e),
+        None => None,
+    };
+    Ok(Screened {
+        _in_flight: in_flight,
+        injected,
+    })
 }
 
 /// Okta's client-based limit: the request of a known client counts against its minute and
