@@ -106,7 +106,6 @@ impl Disk {
             entry: self.entry_path(&digest),
             dir: self.dir.clone(),
             config: self.config.clone(),
-            digest,
         })
     }
 
@@ -168,23 +167,7 @@ impl Disk {
 
     fn write_file(&self, path: &Path, body: &[u8], replace: bool) -> Result<()> {
         self.prepare()?;
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(format!(".{}.tmp", std::process::id()));
-        let tmp = PathBuf::from(tmp);
-        let written = new_private_file(&tmp)
-            .and_then(|mut f| f.write_all(body))
-            .and_then(|()| {
-                if replace {
-                    fs::rename(&tmp, path)
-                } else {
-                    // A hard link is made only where no file is: the first writer wins.
-                    fs::hard_link(&tmp, path).and_then(|()| fs::remove_file(&tmp))
-                }
-            });
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written.map_err(cache_error(path, "written"))
+        write_whole(path, body, replace).map_err(cache_error(path, "written"))
     }
 
     fn document_path(&self, url: &str) -> PathBuf {
@@ -217,7 +200,6 @@ pub(crate) struct Locked {
     entry: PathBuf,
     dir: PathBuf,
     config: PathBuf,
-    digest: String,
 }
 
 impl Locked {
@@ -258,16 +240,7 @@ impl Locked {
         now: SystemTime,
     ) -> io::Result<()> {
         let bytes = entry::encode(key, &self.config, tokens, persist_refresh);
-        let tmp = self
-            .dir
-            .join(format!("{}.json.{}.tmp", self.digest, std::process::id()));
-        let written = new_private_file(&tmp)
-            .and_then(|mut f| f.write_all(&bytes))
-            .and_then(|()| fs::rename(&tmp, &self.entry));
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written?;
+        write_whole(&self.entry, &bytes, true)?;
         sweep(&self.dir, now);
         Ok(())
     }
@@ -463,6 +436,28 @@ fn workspaces(root: &Path, check_owner: bool) -> io::Result<Vec<PathBuf>> {
 fn open_lock(path: &Path) -> io::Result<File> {
     check_regular_or_missing(path)?;
     OpenOptions::new().write(true).open(path)
+}
+
+/// Writes `path` whole (0600) through `{path}.{pid}.tmp`: renamed over it, or, with `replace`
+/// false, hard-linked in place only where no file is yet (the first writer wins; then
+/// `AlreadyExists`). A reader sees the whole file or none.
+fn write_whole(path: &Path, body: &[u8], replace: bool) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let written = new_private_file(&tmp)
+        .and_then(|mut f| f.write_all(body))
+        .and_then(|()| {
+            if replace {
+                fs::rename(&tmp, path)
+            } else {
+                fs::hard_link(&tmp, path).and_then(|()| fs::remove_file(&tmp))
+            }
+        });
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Creates `path` afresh (0600): whatever was there (a killed writer's leftover) is removed
