@@ -10,7 +10,10 @@
 //!   child that exits at once: what any test process start costs. A child that only loads the
 //!   config shows the config's part of a hit. The kinds alternate, so all see the same machine.
 //! - **full sign-in**: authn, authorize, token and the ID token check against the embedded
-//!   fake over loopback (`fresh()`, which bypasses the cache); what every hit saves.
+//!   fake over loopback (`fresh()`, which bypasses the cache); what every hit saves. Beside it
+//!   the same for a user behind MFA, whose sign-in answers a TOTP challenge (one more request,
+//!   and the code): each of those signs in a different user (`carol0`, `carol1`, …), as one user
+//!   may use one code per 30 s step.
 //!
 //! `cargo bench` builds with the release profile. For the debug figures, build the bench with
 //! the dev profile too and name that binary; its children then run beside the release ones:
@@ -42,7 +45,7 @@ const CONFIG_ENV: &str = "OKTA_FIXTURES_BENCH_CACHE_CONFIG";
 /// A debug build of this bench, whose children are timed beside this build's.
 const DEBUG_EXE_ENV: &str = "OKTA_FIXTURES_BENCH_DEBUG_EXE";
 
-const YAML: &str = "
+const BASE_YAML: &str = "
 authorization_server: default
 apps:
   spa:
@@ -56,6 +59,23 @@ users:
     password: correct-horse
     app: spa
 ";
+
+/// TOTP users signed in once each (the first as a warm-up).
+const TOTP_RUNS: usize = 31;
+
+/// The config: alice, and the TOTP users `carol0`… with their factor in the fake.
+fn yaml() -> String {
+    let mut users = String::new();
+    let mut fake = String::from("fake:\n  users:\n");
+    for i in 0..TOTP_RUNS {
+        users.push_str(&format!(
+            "  carol{i}:\n    username: carol{i}@example.com\n    password: correct-horse\n    \
+             totp: JBSWY3DPEHPK3PXP\n    app: spa\n"
+        ));
+        fake.push_str(&format!("    carol{i}: {{ mfa: [totp] }}\n"));
+    }
+    format!("{BASE_YAML}{users}{fake}")
+}
 
 const HIT_BATCHES: usize = 300;
 const HIT_BATCH: usize = 1000;
@@ -125,7 +145,7 @@ fn run(dir: &Path, cache: &Path) -> String {
         .build()
         .expect("a runtime");
     let fake_config =
-        okta_fixtures::config::parse_str(&format!("org_url: fake\n{YAML}"), None, &|_| None)
+        okta_fixtures::config::parse_str(&format!("org_url: fake\n{}", yaml()), None, &|_| None)
             .expect("bench YAML is valid");
     let fake = runtime
         .block_on(
@@ -136,7 +156,8 @@ fn run(dir: &Path, cache: &Path) -> String {
         )
         .expect("the fake starts");
     let path = dir.join("fixtures.yaml");
-    std::fs::write(&path, format!("org_url: {}\n{YAML}", fake.org_url())).expect("write config");
+    std::fs::write(&path, format!("org_url: {}\n{}", fake.org_url(), yaml()))
+        .expect("write config");
     let config = okta_fixtures::config::load(&path, &|_| None).expect("config loads");
     let fixtures = Fixtures::builder(config).cache_dir(cache).build();
     // The one sign-in: memory and disk now hold alice's tokens.
@@ -164,6 +185,7 @@ fn run(dir: &Path, cache: &Path) -> String {
         "every cold process read the disk"
     );
     let flow = full_flows(&fixtures);
+    let totp = totp_flows(&fixtures);
     drop(runtime);
 
     let mut report = format!(
@@ -183,6 +205,13 @@ fn run(dir: &Path, cache: &Path) -> String {
         row("  bare process start, spawn to exit", &c.bare_wall, "");
     }
     row("full sign-in against the fake", &show(flow), "");
+    row("  with a TOTP second factor", &show(totp), "");
+    report.push_str(&format!(
+        "  the TOTP step costs {:.1?} ({:+.0}%; {} TOTP sign-ins)\n",
+        totp.saturating_sub(flow),
+        (totp.as_secs_f64() / flow.as_secs_f64() - 1.0) * 100.0,
+        TOTP_RUNS - 1
+    ));
     report.push_str(&format!(
         "  sign-in / warm hit = {:.0}x, sign-in / cold hit (release, in child) = {:.0}x",
         flow.as_secs_f64() / warm.as_secs_f64(),
@@ -310,6 +339,27 @@ fn cold_processes<'b>(
             (*build, cold)
         })
         .collect()
+}
+
+/// Median of full sign-ins of TOTP users, each user once (one code per user and step).
+fn totp_flows(fixtures: &Fixtures) -> Duration {
+    let sign_in = |i: usize| {
+        fixtures
+            .request(format!("carol{i}"))
+            .fresh()
+            .blocking_tokens()
+            .expect("a TOTP sign-in")
+    };
+    sign_in(0);
+    let mut runs: Vec<Duration> = (1..TOTP_RUNS)
+        .map(|i| {
+            let started = Instant::now();
+            std::hint::black_box(sign_in(i));
+            started.elapsed()
+        })
+        .collect();
+    runs.sort();
+    runs[runs.len() / 2]
 }
 
 /// Median of full sign-ins (`fresh()` bypasses the cache).

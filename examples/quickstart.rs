@@ -1,6 +1,9 @@
 //! Quickstart: start the embedded fake Okta from the root `fixtures.yaml`, sign every user in
 //! without a browser, get every service app's tokens, and print a short summary of each.
 //!
+//! `carol` is behind MFA: her sign-in answers Okta's TOTP challenge with a code of
+//! `users.carol.totp`, and her ID token's `amr` says so (`["mfa", "otp", "pwd"]`).
+//!
 //! ```sh
 //! cargo run --example quickstart
 //! ```
@@ -125,7 +128,7 @@ fn summarize(config: &Config, tokens: &Tokens) {
     if let Some(claims) = tokens.id_claims() {
         println!(
             "  id claims      {}",
-            pick(claims, &["sub", "name", "email", "aud"])
+            pick(claims, &["sub", "name", "email", "aud", "amr"])
         );
     }
 }

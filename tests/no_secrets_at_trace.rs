@@ -1,6 +1,6 @@
-//! Every sign-in path (code, implicit, refresh, client credentials) under a global TRACE
-//! subscriber with the `log` bridge on: no record of an HTML parser's, and no code or token, in
-//! the output.
+//! Every sign-in path (code, implicit, refresh, client credentials, a TOTP second factor)
+//! under a global TRACE subscriber with the `log` bridge on: no record of an HTML parser's, and
+//! no code, token, TOTP secret or TOTP passCode, in the output.
 //!
 //! Its own binary (`harness` default): a global subscriber and `log`'s global logger would also
 //! see every other test of a shared binary. `tests/it/flow.rs` (`secrets`) checks failing flows,
@@ -62,26 +62,48 @@ users:
     username: alice@example.com
     password: correct-horse-TRACE-1
     app: spa
+  carol:
+    username: carol@example.com
+    password: correct-horse-TRACE-2
+    totp: krsx g5ct mvrx ezlu
+    app: spa
 servers:
   default:
     scopes: [reports:read]
 fake:
   lifetimes:
     access_token: 10m
+  users:
+    carol:
+      mfa: [push, totp]
 "#;
+
+/// carol's TOTP secret as fixtures.yaml holds it, and as the config keeps it.
+const TOTP_SECRETS: [&str; 2] = ["krsx g5ct mvrx ezlu", "KRSXG5CTMVRXEZLU"];
 
 /// Past the point where a 10-minute access token is due for renewal.
 const DUE: Duration = Duration::from_secs(570);
 
-/// The values of `code` and `refresh_token` in the `/token` requests the fake received.
+/// The values of `code` and `refresh_token` in the `/token` requests the fake received, and of
+/// `passCode` and `stateToken` in its factor verifications.
 type Seen = Arc<Mutex<Vec<String>>>;
 
 async fn record_grants(seen: Seen, req: Request, next: Next) -> Response {
-    if !req.uri().path().ends_with("/v1/token") {
+    let path = req.uri().path().to_owned();
+    let verify = path.starts_with("/api/v1/authn/factors/");
+    if !path.ends_with("/v1/token") && !verify {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
     let bytes = to_bytes(body, 1 << 20).await.unwrap_or_default();
+    if verify {
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        for k in ["passCode", "stateToken"] {
+            if let Some(v) = v[k].as_str() {
+                seen.lock().unwrap().push(v.to_owned());
+            }
+        }
+    }
     for (k, v) in url::form_urlencoded::parse(&bytes) {
         if k == "code" || k == "refresh_token" {
             seen.lock().unwrap().push(v.into_owned());
@@ -99,6 +121,8 @@ fn no_parser_record_code_or_token_at_trace() {
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
+        // No timestamps: their 6-digit fractions could pass for a TOTP passCode.
+        .without_time()
         .with_writer(move || writer.clone())
         .try_init()
         .expect("no other global subscriber in this binary");
@@ -131,6 +155,8 @@ fn no_parser_record_code_or_token_at_trace() {
             tokens.push(f.request("alice").app(app).tokens().await.unwrap());
         }
         tokens.push(f.app_request("reports").tokens().await.unwrap());
+        // A TOTP second factor (a push factor offered first).
+        tokens.push(f.request("carol").tokens().await.unwrap());
         // Refresh: near expiry the cache renews the SPA's tokens with its refresh token.
         clock.advance(DUE);
         let renewed = f.request("alice").tokens().await.unwrap();
@@ -140,10 +166,16 @@ fn no_parser_record_code_or_token_at_trace() {
     });
     let seen = seen.lock().unwrap().clone();
     assert!(
-        seen.len() >= 3,
-        "two codes and a refresh token were sent: {}",
+        seen.len() >= 5,
+        "two codes, a refresh token, a passCode and a stateToken were sent: {}",
         seen.len()
     );
+    let pass_codes: Vec<String> = seen
+        .iter()
+        .filter(|s| s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()))
+        .cloned()
+        .collect();
+    assert_eq!(pass_codes.len(), 1, "carol's one TOTP code was seen");
     tracing::info!("no-secrets test ends");
     drop(fixtures);
 
@@ -163,7 +195,12 @@ fn no_parser_record_code_or_token_at_trace() {
     for target in ["html5ever", "markup5ever", "selectors"] {
         assert!(!log.contains(target), "a record from `{target}`");
     }
-    let mut secrets: Vec<&str> = seen.iter().map(String::as_str).collect();
+    // PassCodes are checked below, where they stand alone.
+    let mut secrets: Vec<&str> = seen
+        .iter()
+        .filter(|s| !pass_codes.contains(s))
+        .map(String::as_str)
+        .collect();
     for t in &tokens {
         secrets.extend(
             [t.try_access_token(), t.id_token(), t.refresh_token()]
@@ -179,11 +216,32 @@ fn no_parser_record_code_or_token_at_trace() {
             assert!(!log.contains(sig), "a token signature is in the log");
         }
     }
+    assert!(
+        log.contains("verifying the TOTP factor"),
+        "carol's second factor was not logged at all"
+    );
     for planted in [
         "web-SECRET-trace-3a9c",
         "reports-SECRET-trace-77e0",
         "correct-horse-TRACE-1",
+        "correct-horse-TRACE-2",
     ] {
         assert!(!log.contains(planted), "a planted secret is in the log");
+    }
+    let upper = log.to_ascii_uppercase();
+    for secret in TOTP_SECRETS {
+        assert!(
+            !upper.contains(&secret.to_ascii_uppercase()),
+            "the TOTP secret is in the log"
+        );
+    }
+    // A passCode is six digits: found only where it stands alone, not inside a longer number.
+    for code in &pass_codes {
+        let alone = log.match_indices(code.as_str()).any(|(at, _)| {
+            let digit = |i: Option<u8>| i.is_some_and(|b| b.is_ascii_digit());
+            !digit(at.checked_sub(1).map(|i| log.as_bytes()[i]))
+                && !digit(log.as_bytes().get(at + 6).copied())
+        });
+        assert!(!alone, "a TOTP passCode is in the log");
     }
 }

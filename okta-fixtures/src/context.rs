@@ -107,6 +107,7 @@ impl Context {
             org: &org,
             keys: &self.keys,
             refusals: &self.refusals,
+            steps: crate::cache::Steps::shared(),
             disk: self.cache.disk(),
         };
         match refresh_token {

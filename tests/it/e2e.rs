@@ -306,6 +306,21 @@ mod routes {
         }
     }
 
+    /// carol is behind MFA: her sign-in answers Okta's TOTP challenge from `users.carol.totp`,
+    /// and the orders API takes her token like anyone's.
+    #[okta_user("carol", app = "spa", scopes = "openid orders:read", server = "orders")]
+    #[tokio::test]
+    async fn a_user_behind_mfa_reads_her_orders(token: Tokens) {
+        let amr = &token.id_claims().expect("an ID token")["amr"];
+        assert_eq!(
+            amr,
+            &json!(["mfa", "otp", "pwd"]),
+            "the session passed TOTP"
+        );
+        let reply = call(Method::GET, "/orders", token.access_token()).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+    }
+
     /// bob pastes alice's claims (she is an admin) between his own header and signature: the
     /// signature no longer verifies.
     #[okta_user(
@@ -660,7 +675,7 @@ mod sign_ins {
 
     /// Every (user, app, scopes, server) the tests above sign in with; scopes `None` = the
     /// app's, server `None` = the app's.
-    const COMBINATIONS: [(&str, &str, Option<&str>, Option<&str>); 6] = [
+    const COMBINATIONS: [(&str, &str, Option<&str>, Option<&str>); 7] = [
         (
             "alice",
             "web",
@@ -677,6 +692,7 @@ mod sign_ins {
         ("bob", "spa", Some("openid orders:read"), Some(SERVER)),
         ("alice", "legacy", Some("openid orders:read"), Some(SERVER)),
         ("alice", "legacy", None, None),
+        ("carol", "spa", Some("openid orders:read"), Some(SERVER)),
     ];
 
     /// Asks for every combination (the cache answers those other tests of this process already

@@ -569,6 +569,7 @@ mod token_errors {
 }
 
 mod http_faults;
+mod mfa;
 mod oauth_faults;
 mod policies;
 mod servers;

@@ -4,7 +4,9 @@
 //!
 //! Layout: `{cache_root}/tokens/{hash of the config path}/{hash of the key}.json` and `.lock`;
 //! beside them the servers' discovery documents and the records of refused passwords
-//! (`{hash}.refused` with their key `refusals.key`, see [`super::refusals`]).
+//! (`{hash}.refused` with their key `refusals.key`, see [`super::refusals`]), and the last TOTP
+//! step used per user (`{hash}.totp-step`, locked through `{hash}.totp-lock`, see
+//! [`super::steps`]).
 //! Folders are 0700, files 0600. The OS releases a lock when its process dies, however it
 //! dies, so a killed test process never leaves the cache locked; a reader sees a whole entry
 //! or none, never a half-written one.
@@ -158,6 +160,19 @@ impl Disk {
             }
             r => r.map(|()| true),
         }
+    }
+
+    /// Opens the workspace lock file `name` (made 0600 if missing; never renamed or deleted),
+    /// for the caller to lock; with its path, for messages.
+    pub(crate) fn open_own_lock(&self, name: &str) -> Result<(File, PathBuf)> {
+        self.prepare()?;
+        let path = self.dir.join(name);
+        check_regular_or_missing(&path).map_err(cache_error(&path, "opened"))?;
+        let file = private_file(OpenOptions::new().read(true).write(true).create(true))
+            .truncate(false)
+            .open(&path)
+            .map_err(cache_error(&path, "opened"))?;
+        Ok((file, path))
     }
 
     /// Deletes the workspace file `name`, if it is there.

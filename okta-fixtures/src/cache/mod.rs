@@ -25,6 +25,7 @@ mod entry;
 mod key;
 mod memory;
 mod refusals;
+mod steps;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub(crate) use key::Key;
 pub(crate) use memory::Waiter;
 use memory::{Joined, Memory};
 pub(crate) use refusals::Refusals;
+pub(crate) use steps::Steps;
 
 use crate::Secret;
 use crate::error::{Error, Result};

@@ -1,4 +1,8 @@
-//! Refused passwords, remembered so they are not sent again.
+//! Refused passwords and TOTP secrets, remembered so they are not sent again.
+//!
+//! A TOTP secret Okta refused (a wrong code, `E0000068`, or a locked factor, `E0000069`) is kept
+//! the same way, in its own record (`{hash}.totp.refused`): Okta locks a factor after a few
+//! failed codes, so a stale secret must not be tried by every test either.
 //!
 //! Okta locks an account after 10 failed passwords by default, and hides the lockout behind the
 //! same 401 `E0000004` a wrong password gets. A stale password in fixtures.yaml, sent again by
@@ -64,6 +68,32 @@ impl Default for Refusals {
     }
 }
 
+/// What was refused: the user's password or the user's TOTP secret.
+#[derive(Clone, Copy)]
+enum Credential {
+    Password,
+    Totp,
+}
+
+impl Credential {
+    /// The value a record's HMAC is of, if the user has one.
+    fn of(self, user: &User) -> Option<&str> {
+        match self {
+            Credential::Password => Some(user.password.expose()),
+            Credential::Totp => user.totp.as_ref().map(|t| t.expose()),
+        }
+    }
+
+    /// The record of `user` at `org_url` for this credential.
+    fn record(self, org_url: &str, user: &User) -> String {
+        let id = record_id(org_url, user);
+        match self {
+            Credential::Password => id,
+            Credential::Totp => format!("{id}.totp"),
+        }
+    }
+}
+
 /// Where the refusals of one sign-in are kept.
 enum Store<'a> {
     Disk(&'a Disk, [u8; KEY_LEN]),
@@ -98,29 +128,64 @@ impl Refusals {
         user: &User,
         sign_in: &SignIn,
     ) -> Result<()> {
-        let id = record_id(org_url, user);
-        let store = self.store(disk, false);
-        let Some(mut record) = store.read(&id) else {
+        let Some((record, spared)) = self.spare(disk, org_url, user, Credential::Password) else {
             return Ok(());
         };
-        if !store.matches(&record, user) {
-            tracing::info!("the password changed since Okta refused it; trying the new one");
-            store.remove(&id);
-            return Ok(());
-        }
-        record.spared = record.spared.saturating_add(1);
-        store.write(&id, &record);
-        tracing::warn!(
-            spared = record.spared,
-            "not sending a password Okta refused before"
-        );
+        tracing::warn!(spared, "not sending a password Okta refused before");
         Err(Error::AuthnRefusedBefore {
             sign_in: Box::new(sign_in.clone()),
             username: user.username.clone(),
             code: record.code,
             summary: record.summary,
-            spared: record.spared,
+            spared,
         })
+    }
+
+    /// Before a TOTP code is sent: [`Error::TotpRefusedBefore`] if Okta refused a code of this
+    /// same secret of `user` before; as [`Refusals::check`].
+    pub(crate) fn check_totp(
+        &self,
+        disk: Option<&Disk>,
+        org_url: &str,
+        user: &User,
+        sign_in: &SignIn,
+    ) -> Result<()> {
+        let Some((record, spared)) = self.spare(disk, org_url, user, Credential::Totp) else {
+            return Ok(());
+        };
+        tracing::warn!(
+            spared,
+            "not sending a code of a TOTP secret Okta refused before"
+        );
+        Err(Error::TotpRefusedBefore {
+            sign_in: Box::new(sign_in.clone()),
+            code: record.code,
+            summary: record.summary,
+            spared,
+        })
+    }
+
+    /// The record of `what` if it is of the user's current value, with one more attempt
+    /// spared; a record of another value is deleted.
+    fn spare(
+        &self,
+        disk: Option<&Disk>,
+        org_url: &str,
+        user: &User,
+        what: Credential,
+    ) -> Option<(Record, u64)> {
+        let id = what.record(org_url, user);
+        let store = self.store(disk, false);
+        let mut record = store.read(&id)?;
+        if !store.matches(&record, what.of(user)) {
+            tracing::info!("the secret changed since Okta refused it; trying the new one");
+            store.remove(&id);
+            return None;
+        }
+        record.spared = record.spared.saturating_add(1);
+        store.write(&id, &record);
+        let spared = record.spared;
+        Some((record, spared))
     }
 
     /// After Okta refused `user`'s password with `code` and `summary`: remembers it.
@@ -132,15 +197,42 @@ impl Refusals {
         code: &str,
         summary: &str,
     ) {
+        self.keep(disk, org_url, user, Credential::Password, code, summary);
+    }
+
+    /// After Okta refused a code of `user`'s TOTP secret (wrong code, locked factor):
+    /// remembers the secret.
+    pub(crate) fn remember_totp(
+        &self,
+        disk: Option<&Disk>,
+        org_url: &str,
+        user: &User,
+        code: &str,
+        summary: &str,
+    ) {
+        self.keep(disk, org_url, user, Credential::Totp, code, summary);
+    }
+
+    fn keep(
+        &self,
+        disk: Option<&Disk>,
+        org_url: &str,
+        user: &User,
+        what: Credential,
+        code: &str,
+        summary: &str,
+    ) {
         let store = self.store(disk, true);
-        let Some(mac) = store.mac(user) else { return };
+        let Some(mac) = store.mac(what.of(user)) else {
+            return;
+        };
         let record = Record {
             mac: URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()),
             code: code.to_owned(),
             summary: summary.to_owned(),
             spared: 0,
         };
-        store.write(&record_id(org_url, user), &record);
+        store.write(&what.record(org_url, user), &record);
     }
 
     /// The disk store with its key (made first if `create`), else this process's memory
@@ -169,16 +261,17 @@ impl Store<'_> {
         }
     }
 
-    /// HMAC-SHA256 of `user`'s password (HMAC takes keys of any length: never `None`).
-    fn mac(&self, user: &User) -> Option<Hmac<Sha256>> {
+    /// HMAC-SHA256 of `value` (a password or TOTP secret; `None` when the user has none, and
+    /// HMAC takes keys of any length).
+    fn mac(&self, value: Option<&str>) -> Option<Hmac<Sha256>> {
         let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(self.key()).ok()?;
-        mac.update(user.password.expose().as_bytes());
+        mac.update(value?.as_bytes());
         Some(mac)
     }
 
-    /// Whether `record` is of `user`'s current password (compared in constant time).
-    fn matches(&self, record: &Record, user: &User) -> bool {
-        let (Ok(tag), Some(mac)) = (URL_SAFE_NO_PAD.decode(&record.mac), self.mac(user)) else {
+    /// Whether `record` is of `value` (compared in constant time).
+    fn matches(&self, record: &Record, value: Option<&str>) -> bool {
+        let (Ok(tag), Some(mac)) = (URL_SAFE_NO_PAD.decode(&record.mac), self.mac(value)) else {
             return false;
         };
         mac.verify_slice(&tag).is_ok()
@@ -220,7 +313,7 @@ impl Store<'_> {
 }
 
 /// The record of `user` at `org_url`: a hash of both (Okta usernames ignore case).
-fn record_id(org_url: &str, user: &User) -> String {
+pub(super) fn record_id(org_url: &str, user: &User) -> String {
     let mut h = Sha256::new();
     h.update(org_url.trim_end_matches('/').as_bytes());
     h.update([0]);
@@ -274,6 +367,7 @@ mod tests {
             username: "Alice@example.com".into(),
             password: Secret::new(password.to_owned()),
             app: None,
+            totp: Some(Secret::new("JBSWY3DPEHPK3PXP".to_owned())),
         }
     }
 
@@ -334,5 +428,26 @@ mod tests {
             .check(Some(&disk), org, &user("corrected"), &sign_in())
             .unwrap();
         assert_eq!(std::fs::read_dir(disk.dir()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_refused_totp_secret_is_its_own_record() {
+        let r = Refusals::default();
+        let org = "https://example.okta.com";
+        let mut carol = user("pw");
+        r.remember_totp(None, org, &carol, "E0000069", "User Locked");
+        // The password is not refused, the secret is.
+        r.check(None, org, &carol, &sign_in()).unwrap();
+        assert!(matches!(
+            r.check_totp(None, org, &carol, &sign_in()),
+            Err(Error::TotpRefusedBefore { spared: 1, ref code, .. }) if code == "E0000069"
+        ));
+        // A new secret is tried.
+        carol.totp = Some(Secret::new("GEZDGNBVGY3TQOJQ".to_owned()));
+        r.check_totp(None, org, &carol, &sign_in()).unwrap();
+        // A user without a secret has nothing to remember.
+        carol.totp = None;
+        r.remember_totp(None, org, &carol, "E0000068", "x");
+        r.check_totp(None, org, &carol, &sign_in()).unwrap();
     }
 }

@@ -215,7 +215,15 @@ fn check(
         };
         match request.fresh().blocking_tokens() {
             Ok(tokens) => {
-                sign_ins.push((true, signed_in(&who, &tokens, SystemTime::now())));
+                let mut line = signed_in(&who, &tokens, SystemTime::now());
+                if let Some(factor) = user
+                    .as_deref()
+                    .and_then(|u| config.users.get(u))
+                    .and_then(|u| crate::cache::Steps::shared().factor_used(org.url(), u))
+                {
+                    line.push_str(&format!("; second factor verified: {factor}"));
+                }
+                sign_ins.push((true, line));
                 first_token.entry(server.to_owned()).or_insert(tokens);
             }
             Err(e) => sign_ins.push((false, chain(&e))),

@@ -17,7 +17,9 @@ pub(super) fn quoted(description: &Option<String>) -> String {
 pub(super) fn authn(status: &str) -> &'static str {
     match status {
         "MFA_REQUIRED" | "MFA_CHALLENGE" => {
-            "the user must verify a second factor, which this technique cannot do; exempt the \
+            "the user must verify a second factor, and this technique answers only a TOTP \
+             factor (Okta Verify's code or Google Authenticator) whose secret is in \
+             fixtures.yaml (`users.<user>.totp`); enrol one for the test user, or exempt the \
              test user from MFA in the global session policy (Classic: Okta sign-on policy), \
              e.g. with a password-only rule for a test-users group"
         }
@@ -54,6 +56,55 @@ pub(super) fn authn(status: &str) -> &'static str {
              and enrollment policies in Okta"
         }
     }
+}
+
+/// What to enrol or configure when Okta asks `user` for a second factor this technique cannot
+/// answer: `has_secret` when fixtures.yaml has the user's TOTP secret (so Okta offered no TOTP
+/// factor).
+pub(super) fn mfa(user: &str, has_secret: bool) -> String {
+    let env = totp_env(user);
+    if has_secret {
+        format!(
+            "none is a TOTP factor (`token:software:totp`), the only kind this technique answers: \
+             enrol the test user in Okta Verify or Google Authenticator (a TOTP factor) and put \
+             its base32 secret in users.{user}.totp (e.g. `totp: ${{{env}}}`), or exempt the \
+             test user from MFA in the global session policy"
+        )
+    } else {
+        format!(
+            "users.{user} has no `totp` secret in fixtures.yaml: enrol a TOTP factor (Okta Verify \
+             or Google Authenticator) for the test user if it has none, and add `totp: \
+             ${{{env}}}` to users.{user} with {env} set to the factor's base32 secret (see the \
+             README, \"Test users with MFA\"), or exempt the test user from MFA in the global \
+             session policy"
+        )
+    }
+}
+
+/// What to check when Okta refuses `user`'s TOTP code; quotes no secret.
+pub(super) fn totp_secret(user: &str) -> String {
+    format!(
+        "check users.{user}.totp in fixtures.yaml (or the environment variable it reads, e.g. \
+         {}): it must be the base32 secret of the factor Okta asked for; and check this \
+         machine's clock (codes follow Okta's `Date` header, but a wrong secret and a far-off \
+         clock look alike to Okta)",
+        totp_env(user)
+    )
+}
+
+/// The environment variable the README suggests for `user`'s TOTP secret: `OKTA_CAROL_TOTP`.
+fn totp_env(user: &str) -> String {
+    let name: String = user
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("OKTA_{name}_TOTP")
 }
 
 /// `login_required` from an app whose sign-on policy asks for more than a password (Okta's

@@ -147,6 +147,125 @@ pub enum Error {
         spared: u64,
     },
 
+    /// `/api/v1/authn` asked for a second factor (`MFA_REQUIRED`) that this technique cannot
+    /// answer: the user has no `totp` secret in fixtures.yaml, or Okta offered no TOTP factor.
+    #[error(
+        "{sign_in}: /api/v1/authn asks for a second factor (MFA_REQUIRED) and offered {offered}; \
+         {}",
+        hints::mfa(sign_in.user.as_deref().unwrap_or("?"), *has_secret)
+    )]
+    MfaUnanswerable {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+        /// The factors Okta offered, as `type (provider)`, e.g. `push (OKTA), sms (OKTA)`.
+        offered: String,
+        /// Whether the user has a `totp` secret in fixtures.yaml (then Okta offered no TOTP
+        /// factor).
+        has_secret: bool,
+    },
+
+    /// Okta refused the TOTP code (`E0000068`, not a reuse): the secret or this machine's clock
+    /// is wrong.
+    #[error(
+        "{sign_in}: Okta refused the TOTP code of factor {factor} ({endpoint} answered HTTP 403 \
+         {code}: {summary}); {}",
+        hints::totp_secret(sign_in.user.as_deref().unwrap_or("?"))
+    )]
+    TotpRejected {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+        /// The factor, as `token:software:totp (GOOGLE)`.
+        factor: String,
+        /// Method and URL (no query).
+        endpoint: String,
+        /// Okta's `errorCode`, `E0000068`.
+        code: String,
+        /// Okta's `errorSummary`.
+        summary: String,
+    },
+
+    /// Okta locked the user's TOTP factor after failed codes (`E0000069`).
+    #[error(
+        "{sign_in}: Okta locked factor {factor} after failed codes ({endpoint} answered HTTP 403 \
+         {code}: {summary}); an administrator must reset the factor in Okta (Directory > People > \
+         the user > More Actions > Reset Multifactor, then enrol it again and put its new secret \
+         in fixtures.yaml) or wait for the lock to end; {}",
+        hints::totp_secret(sign_in.user.as_deref().unwrap_or("?"))
+    )]
+    TotpLocked {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+        /// The factor, as `token:software:totp (OKTA)`.
+        factor: String,
+        /// Method and URL (no query).
+        endpoint: String,
+        /// Okta's `errorCode`, `E0000069`.
+        code: String,
+        /// Okta's `errorSummary`.
+        summary: String,
+    },
+
+    /// Okta refused this same TOTP secret before (wrong code or locked factor), in this process
+    /// or another one using the same cache folder, so no code of it was sent again: each would
+    /// count toward the factor's lockout.
+    #[error(
+        "{sign_in}: did not send a code of this TOTP secret again: Okta refused it before \
+         ({code}: {summary}); {spared} sign-in attempt(s) spared so far, each of which would \
+         count toward the factor's lockout. {} It is tried at once when the secret changes; once \
+         the factor is reset or unlocked in Okta, run `okta-fixtures cache clear` to try the same \
+         secret again",
+        hints::totp_secret(sign_in.user.as_deref().unwrap_or("?"))
+    )]
+    TotpRefusedBefore {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+        /// Okta's `errorCode` of the first refusal (`E0000068` or `E0000069`).
+        code: String,
+        /// Okta's `errorSummary` of the first refusal.
+        summary: String,
+        /// Sign-in attempts not sent since the first refusal, this one included.
+        spared: u64,
+    },
+
+    /// Okta still refused the TOTP step after the one retry it allows: a code used again
+    /// after waiting for a new one, or a time window or `stateToken` that ran out again
+    /// after signing in anew.
+    #[error(
+        "{sign_in}: Okta refused the TOTP code again after a retry ({why}); check this machine's \
+         clock and network, and that no other client (a phone's authenticator, another tool) \
+         signs the user in with the same secret"
+    )]
+    TotpRetried {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+        /// What Okta answered the second time, e.g. `code already used (E0000082)`.
+        why: String,
+    },
+
+    /// The user's `totp` is not a base32 secret (a `User` built in code; fixtures.yaml's loader
+    /// refuses such a value at its line).
+    #[error(
+        "{sign_in}: users.{}.totp is not a base32 secret, so no TOTP code can be computed; put the \
+         base32 secret of the user's TOTP factor there",
+        sign_in.user.as_deref().unwrap_or("?")
+    )]
+    TotpSecretInvalid {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+    },
+
+    /// Okta published a factor `verify` link outside the org: no code is sent there.
+    #[error(
+        "{sign_in}: Okta's MFA_REQUIRED answer points the factor's verify link at {href}, outside \
+         org_url; no code was sent there. Check org_url in fixtures.yaml and any proxy in between"
+    )]
+    VerifyElsewhere {
+        /// Whose sign-in.
+        sign_in: Box<SignIn>,
+        /// The link, without query or fragment.
+        href: String,
+    },
+
     /// `/authorize` sent back an OAuth error (`login_required`, `access_denied`, ...).
     #[error(
         "{sign_in}: /authorize answered error `{error}`{}: {}",
@@ -614,6 +733,51 @@ mod tests {
             spared: 3,
         },
         &["users.alice.password", "locked", "federated", "3 sign-in attempt(s) spared", "okta-fixtures cache clear"]
+    )]
+    #[case::mfa_no_secret(
+        Error::MfaUnanswerable {
+            sign_in: alice(),
+            offered: "these factors: push (OKTA), token:software:totp (OKTA)".into(),
+            has_secret: false,
+        },
+        &["MFA_REQUIRED", "push (OKTA)", "users.alice has no `totp`", "totp: ${OKTA_ALICE_TOTP}", "Okta Verify or Google Authenticator"]
+    )]
+    #[case::mfa_no_totp_factor(
+        Error::MfaUnanswerable {
+            sign_in: alice(),
+            offered: "these factors: sms (OKTA)".into(),
+            has_secret: true,
+        },
+        &["sms (OKTA)", "none is a TOTP factor", "enrol the test user in Okta Verify or Google Authenticator", "exempt the test user from MFA"]
+    )]
+    #[case::totp_rejected(
+        Error::TotpRejected {
+            sign_in: alice(),
+            factor: "token:software:totp (GOOGLE)".into(),
+            endpoint: "POST https://x/api/v1/authn/factors/f/verify".into(),
+            code: "E0000068".into(),
+            summary: "Invalid Passcode/Answer".into(),
+        },
+        &["E0000068", "token:software:totp (GOOGLE)", "users.alice.totp", "OKTA_ALICE_TOTP", "clock"]
+    )]
+    #[case::totp_locked(
+        Error::TotpLocked {
+            sign_in: alice(),
+            factor: "token:software:totp (OKTA)".into(),
+            endpoint: "POST https://x/api/v1/authn/factors/f/verify".into(),
+            code: "E0000069".into(),
+            summary: "User Locked".into(),
+        },
+        &["E0000069", "locked", "Reset Multifactor", "users.alice.totp"]
+    )]
+    #[case::totp_refused_before(
+        Error::TotpRefusedBefore {
+            sign_in: alice(),
+            code: "E0000068".into(),
+            summary: "Invalid Passcode/Answer".into(),
+            spared: 2,
+        },
+        &["2 sign-in attempt(s) spared", "users.alice.totp", "okta-fixtures cache clear"]
     )]
     fn messages_name_the_user_app_and_fix(#[case] e: Error, #[case] parts: &[&str]) {
         let msg = e.to_string();

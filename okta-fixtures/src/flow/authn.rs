@@ -1,8 +1,9 @@
 //! Step 1: `POST /api/v1/authn` with username and password → a one-time `sessionToken`.
 //!
 //! Okta answers HTTP 200 for every transaction state; only `SUCCESS` carries a sessionToken.
-//! `PASSWORD_WARN` and `MFA_ENROLL` are skipped when Okta publishes a `skip` link; every other
-//! state becomes [`Error::AuthnStatus`] saying what to change in Okta.
+//! `PASSWORD_WARN` and `MFA_ENROLL` are skipped when Okta publishes a `skip` link;
+//! `MFA_REQUIRED` is answered with a TOTP code ([`super::totp`]); every other state becomes
+//! [`Error::AuthnStatus`] saying what to change in Okta.
 
 use okta_fixtures_config::User;
 use reqwest::StatusCode;
@@ -10,15 +11,18 @@ use reqwest::header::ACCEPT;
 use serde::Deserialize;
 
 use super::http::{Answer, Http};
+use super::totp::{self, Challenge, Factor, Mfa, Verified};
 use crate::Secret;
 use crate::error::{Error, Result, SignIn};
 
 /// Skips in a row before giving up (Okta needs at most two: password warning, enrollment).
 const MAX_SKIPS: usize = 3;
 
-/// Signs `user` in at `{org_url}/api/v1/authn` and returns the sessionToken.
-pub(crate) async fn session_token(http: &Http<'_>, org_url: &str, user: &User) -> Result<Secret> {
-    let authn = format!("{org_url}/api/v1/authn");
+/// Signs `user` in at `{org_url}/api/v1/authn` and returns the sessionToken, answering a TOTP
+/// challenge on the way (`mfa`). A transaction Okta ends (`TIME_WINDOW_EXCEEDED`, an expired
+/// stateToken) is started again once.
+pub(crate) async fn session_token(http: &Http<'_>, mfa: &Mfa<'_>, user: &User) -> Result<Secret> {
+    let authn = format!("{}/api/v1/authn", mfa.org_url);
     let body = serde_json::json!({
         "username": user.username,
         "password": user.password.expose(),
@@ -27,25 +31,41 @@ pub(crate) async fn session_token(http: &Http<'_>, org_url: &str, user: &User) -
             "warnBeforePasswordExpired": false,
         },
     });
-    let mut answer = http
-        .send(|c| {
+    let primary = || {
+        http.send(|c| {
             c.post(&authn)
                 .header(ACCEPT, "application/json")
                 .json(&body)
         })
-        .await?;
-    let mut skips = 0;
+    };
+    let mut answer = primary().await?;
+    let (mut skips, mut restarted) = (0, false);
     loop {
         let tx = read_answer(&answer, http.sign_in, &user.username)?;
         match next_step(tx) {
             Step::Done(token) => return Ok(token),
+            Step::Mfa(challenge) => match totp::verify(http, mfa, user, &challenge, &answer).await?
+            {
+                Verified::Next(next) => answer = *next,
+                Verified::Restart(why) if !restarted => {
+                    tracing::info!(why, "okta ended the MFA transaction; signing in anew");
+                    restarted = true;
+                    answer = primary().await?;
+                }
+                Verified::Restart(why) => {
+                    return Err(Error::TotpRetried {
+                        sign_in: Box::new(http.sign_in.clone()),
+                        why: format!("{why}, again after signing in anew"),
+                    });
+                }
+            },
             Step::Skip {
                 status,
                 state_token,
             } if skips < MAX_SKIPS => {
                 tracing::info!(status = %status, "okta offered to skip; skipping");
                 skips += 1;
-                let skip = format!("{org_url}/api/v1/authn/skip");
+                let skip = format!("{}/api/v1/authn/skip", mfa.org_url);
                 let body = serde_json::json!({ "stateToken": state_token.expose() });
                 answer = http
                     .send(|c| c.post(&skip).header(ACCEPT, "application/json").json(&body))
@@ -72,8 +92,16 @@ struct AuthnTransaction {
     status: String,
     session_token: Option<String>,
     state_token: Option<String>,
+    #[serde(rename = "_embedded", default)]
+    embedded: Embedded,
     #[serde(rename = "_links", default)]
     links: Links,
+}
+
+#[derive(Deserialize, Default)]
+struct Embedded {
+    #[serde(default)]
+    factors: Vec<Factor>,
 }
 
 #[derive(Deserialize, Default)]
@@ -84,8 +112,15 @@ struct Links {
 /// What to do after one transaction.
 enum Step {
     Done(Secret),
-    Skip { status: String, state_token: Secret },
-    Fail { status: String },
+    Skip {
+        status: String,
+        state_token: Secret,
+    },
+    /// `MFA_REQUIRED`: a factor to verify.
+    Mfa(Challenge),
+    Fail {
+        status: String,
+    },
     NoSessionToken,
 }
 
@@ -94,6 +129,13 @@ fn next_step(tx: AuthnTransaction) -> Step {
         "SUCCESS" => match tx.session_token {
             Some(t) if !t.is_empty() => Step::Done(Secret::new(t)),
             _ => Step::NoSessionToken,
+        },
+        "MFA_REQUIRED" => match tx.state_token {
+            Some(t) => Step::Mfa(Challenge {
+                state_token: Secret::new(t),
+                factors: tx.embedded.factors,
+            }),
+            None => Step::Fail { status: tx.status },
         },
         // Okta allows a skip only for these two states, and only when it publishes the link.
         "PASSWORD_WARN" | "MFA_ENROLL" if tx.links.skip.is_some() => match tx.state_token {
@@ -143,6 +185,7 @@ mod tests {
             Step::Fail { status } => status,
             Step::Done(_) => "done".into(),
             Step::Skip { .. } => "skip".into(),
+            Step::Mfa(_) => "mfa".into(),
             Step::NoSessionToken => "no token".into(),
         }
     }
@@ -216,15 +259,23 @@ mod tests {
         let mfa_required = r#"{"stateToken":"00s","expiresAt":"2016-01-01T00:00:00.000Z","status":"MFA_REQUIRED",
             "_embedded":{"factors":[{"id":"ufs1","factorType":"question","provider":"OKTA","profile":{},"_links":{"verify":{"href":"https://x/api/v1/authn/factors/ufs1/verify"}}}]},
             "_links":{"cancel":{"href":"https://x/api/v1/authn/cancel"}}}"#;
-        assert_eq!(status_of(step(mfa_required)), "MFA_REQUIRED");
+        assert_eq!(status_of(step(mfa_required)), "mfa");
+        let Step::Mfa(challenge) = step(mfa_required) else {
+            panic!("MFA_REQUIRED is a challenge")
+        };
+        assert_eq!(challenge.state_token.expose(), "00s");
+        assert_eq!(challenge.factors.len(), 1);
+        // MFA_REQUIRED without a stateToken cannot be answered.
+        let broken = r#"{"status":"MFA_REQUIRED","_embedded":{"factors":[]}}"#;
+        assert_eq!(status_of(step(broken)), "MFA_REQUIRED");
         // LOCKED_OUT carries no stateToken (okta-auth-js locked-out.js).
         let locked = r#"{"status":"LOCKED_OUT","_embedded":{},"_links":{"next":{"name":"unlock","href":"https://x/api/v1/authn/recovery/unlock"},"cancel":{"href":"https://x/api/v1/authn/cancel"}}}"#;
         assert_eq!(status_of(step(locked)), "LOCKED_OUT");
         let expired = r#"{"stateToken":"00s","status":"PASSWORD_EXPIRED","_links":{"next":{"name":"changePassword","href":"https://x"}}}"#;
         assert_eq!(status_of(step(expired)), "PASSWORD_EXPIRED");
         // A skip link on a state Okta never lets you skip is not honoured.
-        let odd = r#"{"stateToken":"00s","status":"MFA_REQUIRED","_links":{"skip":{"href":"https://x"}}}"#;
-        assert_eq!(status_of(step(odd)), "MFA_REQUIRED");
+        let odd = r#"{"stateToken":"00s","status":"MFA_CHALLENGE","_links":{"skip":{"href":"https://x"}}}"#;
+        assert_eq!(status_of(step(odd)), "MFA_CHALLENGE");
         // PASSWORD_WARN with a skip link but no stateToken cannot be skipped.
         let broken = r#"{"status":"PASSWORD_WARN","_links":{"skip":{"href":"https://x"}}}"#;
         assert_eq!(status_of(step(broken)), "PASSWORD_WARN");

@@ -2,7 +2,7 @@
 //! stripped from errors (the `/authorize` URL carries the sessionToken), 429s waited out.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use okta_fixtures_config::HttpSettings;
 use reqwest::{Client, Method, Request, RequestBuilder, Response, StatusCode, redirect};
@@ -68,9 +68,29 @@ pub(crate) struct Answer {
     /// The request's URL without query, fragment or credentials: what a relative `Location`
     /// or form action resolves against.
     pub(crate) url: Url,
+    /// Okta's clock when it answered: its `Date` header, if it sent a valid one.
+    pub(crate) date: Option<SystemTime>,
+    /// This machine's monotonic clock when the answer's headers arrived.
+    pub(crate) received: Instant,
 }
 
 impl Answer {
+    /// Okta's time now, as the answer's `Date` says plus the time since it arrived; this
+    /// machine's clock (logged) when Okta sent no `Date`. `Date` has whole seconds and is
+    /// truncated, so this is at most a second behind Okta's clock, never ahead of it.
+    pub(crate) fn okta_now(&self) -> SystemTime {
+        match self.date {
+            Some(date) => date + self.received.elapsed(),
+            None => {
+                tracing::info!(
+                    endpoint = %self.endpoint,
+                    "okta's answer has no Date header; using this machine's clock"
+                );
+                SystemTime::now()
+            }
+        }
+    }
+
     /// The body as JSON, or `Unexpected` naming the endpoint.
     pub(crate) fn json<T: DeserializeOwned>(&self, sign_in: &SignIn) -> Result<T> {
         serde_json::from_str(&self.body)
@@ -173,6 +193,7 @@ impl Http<'_> {
             .execute(req)
             .await
             .map_err(|e| self.transport_error(endpoint.clone(), e))?;
+        let received = Instant::now();
         let status = resp.status();
         let url = strip_url(resp.url());
         let header = |name: &str| {
@@ -183,17 +204,14 @@ impl Http<'_> {
         };
         let location = header("location");
         let content_type = header("content-type");
-        // Only a 429 is waited out; Okta's clock, not this machine's: its `Date` beside its
-        // reset time.
+        // Okta's clock, not this machine's: its `Date`, for a 429's reset time and for TOTP
+        // codes.
+        let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
+        // Only a 429 is waited out.
         let reset_wait = header("x-rate-limit-reset")
             .filter(|_| status == StatusCode::TOO_MANY_REQUESTS)
             .and_then(|r| r.trim().parse::<u64>().ok())
-            .map(|reset| {
-                let okta_now = header("date")
-                    .and_then(|d| httpdate::parse_http_date(&d).ok())
-                    .unwrap_or_else(SystemTime::now);
-                rate_limit_wait(reset, okta_now)
-            });
+            .map(|reset| rate_limit_wait(reset, date.unwrap_or_else(SystemTime::now)));
         let body = match read_limited(resp, BODY_LIMIT).await {
             Ok(body) => body,
             Err(BodyError::Transport(e)) => return Err(self.transport_error(endpoint, e)),
@@ -215,6 +233,8 @@ impl Http<'_> {
             body,
             endpoint,
             url,
+            date,
+            received,
         };
         Ok((answer, reset_wait))
     }
@@ -283,6 +303,8 @@ impl Answer {
             body: body.into(),
             endpoint: endpoint_label(&method, &url),
             url: strip_url(&url),
+            date: None,
+            received: Instant::now(),
         }
     }
 }

@@ -12,6 +12,7 @@ mod page;
 mod pkce;
 mod refresh;
 mod token;
+mod totp;
 mod verify;
 
 use std::time::SystemTime;
@@ -19,7 +20,7 @@ use std::time::SystemTime;
 use okta_fixtures_config::{App, Config, Flow, User};
 use reqwest::Client;
 
-use crate::cache::{Disk, Refusals};
+use crate::cache::{Disk, Refusals, Steps};
 use crate::error::{Error, Result, SignIn};
 use crate::org::{AuthorizationServer, Org};
 use crate::tokens::Tokens;
@@ -58,8 +59,10 @@ pub(crate) struct Okta<'a> {
     pub(crate) config: &'a Config,
     pub(crate) org: &'a Org,
     pub(crate) keys: &'a KeySets,
-    /// The passwords Okta refused, not to be sent again.
+    /// The passwords and TOTP secrets Okta refused, not to be sent again.
     pub(crate) refusals: &'a Refusals,
+    /// The last TOTP step used per user.
+    pub(crate) steps: &'a Steps,
     /// The disk store the refusals are shared through, if any.
     pub(crate) disk: Option<&'a Disk>,
 }
@@ -95,14 +98,21 @@ pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
     // Okta lets five `/authorize` requests of one client run at once; more wait their turn.
     let _turn = in_flight::permit(okta.org.url(), &app.client_id).await;
 
-    // 1. authn: username and password → a one-time sessionToken. A password Okta refused
-    //    before is not sent again (each retry counts toward Okta's lockout); this process's
-    //    sign-ins of the user take turns, so the second sees the first one's refusal.
+    // 1. authn: username and password (and a TOTP code when Okta asks for one) → a one-time
+    //    sessionToken. A password or TOTP secret Okta refused before is not sent again (each
+    //    retry counts toward Okta's lockout); this process's sign-ins of the user take turns,
+    //    so the second sees the first one's refusal.
     let org_url = okta.org.url();
     let session_token = {
         let _authn_turn = okta.refusals.turn(org_url, user).await;
         okta.refusals.check(okta.disk, org_url, user, &sign_in)?;
-        authn::session_token(&http, org_url, user)
+        let mfa = totp::Mfa {
+            org_url,
+            refusals: okta.refusals,
+            steps: okta.steps,
+            disk: okta.disk,
+        };
+        authn::session_token(&http, &mfa, user)
             .await
             .inspect_err(|e| {
                 if let Error::AuthnRejected { code, summary, .. } = e {
