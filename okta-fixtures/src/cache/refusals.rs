@@ -273,6 +273,7 @@ mod tests {
             name: "alice".into(),
             username: "Alice@example.com".into(),
             password: Secret::new(password.to_owned()),
+            totp: None,
             app: None,
         }
     }
