@@ -9,7 +9,8 @@ use crate::interpolate::expand;
 use crate::locate::{Doc, Target};
 use crate::node::Node;
 use crate::raw::{
-    self, RawApp, RawConfig, RawFake, RawLifetimes, RawPolicy, RawUser, Setting, Text, Words,
+    self, RawApp, RawConfig, RawFake, RawFakeUser, RawLifetimes, RawPolicy, RawUser, Setting, Text,
+    Words,
 };
 use crate::schema::*;
 use crate::yaml_path::YamlPath;
@@ -333,7 +334,7 @@ impl Resolver<'_> {
         };
         let fake = match &raw.fake {
             None => FakeSettings::default(),
-            Some(f) => self.fake(f, &apps)?,
+            Some(f) => self.fake(f, &apps, &users)?,
         };
         let servers = self.servers(raw, &org_url, &authorization_server, &apps)?;
         Ok(Config {
@@ -694,8 +695,75 @@ impl Resolver<'_> {
             name: name.to_owned(),
             username: self.filled(&raw.username, "`username`")?,
             password: Secret::from(self.filled(&raw.password, "`password`")?),
+            totp: optional(&raw.totp, |t| self.totp_secret(t))?.flatten(),
             app: raw.app.as_ref().map(|a| a.value.clone()),
         })
+    }
+
+    /// A TOTP secret: base32 (RFC 4648), case, whitespace and `=` padding ignored; `None` when
+    /// empty once expanded (`${OKTA_CAROL_TOTP:-}`). Any non-empty length is accepted: Okta's
+    /// own secrets are 80-bit (16 characters), shorter than the 128 bits RFC 4226 §4 asks for.
+    /// The error never quotes the value: it is a secret.
+    fn totp_secret(&self, t: &Text) -> Result<Option<Secret>> {
+        let mut v: String = self
+            .text(t)?
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        v.make_ascii_uppercase();
+        v.truncate(v.trim_end_matches('=').len());
+        if v.is_empty() {
+            return Ok(None);
+        }
+        // A length of 1, 3 or 6 characters past a multiple of 8 leaves bits that make no byte
+        // (RFC 4648 §6): a truncated secret, which the decoder below would silently cut.
+        let whole_bytes = !matches!(v.len() % 8, 1 | 3 | 6);
+        let decoded = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, &v);
+        if !whole_bytes || decoded.is_none_or(|bytes| bytes.is_empty()) {
+            return Err(self.doc.invalid(
+                &t.path,
+                "expected the base32 secret of the user's TOTP authenticator (letters A-Z and digits 2-7, as Okta's `sharedSecret` or the QR code's `secret=`); spaces, case and `=` padding are ignored",
+            ));
+        }
+        Ok(Some(Secret::from(v)))
+    }
+
+    /// `fake.users.<user>.mfa`: known factors, each once, not beside a forced `status`, and a
+    /// TOTP factor only for a user whose `totp` secret the fake can check codes with.
+    fn mfa(&self, name: &str, raw: &RawFakeUser, user: Option<&User>) -> Result<Vec<MfaFactor>> {
+        let mut out: Vec<MfaFactor> = Vec::new();
+        for t in &raw.mfa {
+            let factor = self.one_of(t, &MfaFactor::NAMED)?;
+            if out.contains(&factor) {
+                return Err(self.doc.conflict(
+                    &t.path,
+                    format!(
+                        "`{}` is listed twice; Okta enrols each factor once per user",
+                        factor.name()
+                    ),
+                ));
+            }
+            if factor.is_totp() && user.is_none_or(|u| u.totp.is_none()) {
+                return Err(self.doc.conflict(
+                    &t.path,
+                    format!(
+                        "`{}` needs `users.{name}.totp`: the fake checks codes with the user's `totp` secret (base32); give it one, e.g. `totp: ${{OKTA_{}_TOTP:-JBSWY3DPEHPK3PXP}}`",
+                        factor.name(),
+                        name.to_ascii_uppercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+                    ),
+                ));
+            }
+            out.push(factor);
+        }
+        if !out.is_empty()
+            && let Some(status) = &raw.status
+        {
+            return Err(self.doc.conflict(
+                &status.path,
+                "`status` forces an authn outcome, and `mfa` makes authn answer `MFA_REQUIRED` for the user's factors: keep one of them",
+            ));
+        }
+        Ok(out)
     }
 
     fn lifetimes(&self, raw: &RawLifetimes, base: &FakeLifetimes) -> Result<FakeLifetimes> {
@@ -854,7 +922,12 @@ impl Resolver<'_> {
         })
     }
 
-    fn fake(&self, raw: &RawFake, file_apps: &BTreeMap<String, App>) -> Result<FakeSettings> {
+    fn fake(
+        &self,
+        raw: &RawFake,
+        file_apps: &BTreeMap<String, App>,
+        file_users: &BTreeMap<String, User>,
+    ) -> Result<FakeSettings> {
         let lifetimes = match &raw.lifetimes {
             Some(l) => self.lifetimes(l, &FakeLifetimes::default())?,
             None => FakeLifetimes::default(),
@@ -879,6 +952,7 @@ impl Resolver<'_> {
                         .apps
                         .as_ref()
                         .map(|a| a.iter().map(|t| t.value.clone()).collect()),
+                    mfa: self.mfa(name, u, file_users.get(name))?,
                 },
             );
         }

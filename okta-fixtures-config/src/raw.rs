@@ -79,6 +79,7 @@ pub(crate) struct RawServer {
 pub(crate) struct RawUser {
     pub(crate) username: Text,
     pub(crate) password: Text,
+    pub(crate) totp: Option<Text>,
     /// A name, never expanded.
     pub(crate) app: Option<Text>,
 }
@@ -123,6 +124,7 @@ pub(crate) struct RawFakeUser {
     pub(crate) lockout_after: Option<Setting>,
     /// Names, never expanded.
     pub(crate) apps: Option<Vec<Text>>,
+    pub(crate) mfa: Vec<Text>,
 }
 
 pub(crate) struct RawFakeServer {
@@ -202,7 +204,7 @@ pub(crate) const APP_KEYS: &[&str] = &[
     "pkce",
 ];
 const SERVER_KEYS: &[&str] = &["id", "audience", "scopes"];
-pub(crate) const USER_KEYS: &[&str] = &["username", "password", "app"];
+pub(crate) const USER_KEYS: &[&str] = &["username", "password", "totp", "app"];
 const CACHE_KEYS: &[&str] = &["store", "refresh_before", "persist_refresh"];
 const VERIFY_KEYS: &[&str] = &["id_token", "leeway"];
 const HTTP_KEYS: &[&str] = &[
@@ -230,6 +232,7 @@ const FAKE_USER_KEYS: &[&str] = &[
     "status",
     "lockout_after",
     "apps",
+    "mfa",
 ];
 const FAKE_SERVER_KEYS: &[&str] = &["access_claims", "id_claims", "lifetimes", "policy"];
 const POLICY_KEYS: &[&str] = &["apps", "users", "groups", "grant_types"];
@@ -414,6 +417,7 @@ fn user(doc: &Doc<'_>, path: YamlPath, node: &Node) -> Result<RawUser> {
     Ok(RawUser {
         username: username.ok_or_else(|| doc.missing(&path, "username"))?,
         password: password.ok_or_else(|| doc.missing(&path, "password"))?,
+        totp: f.text("totp")?,
         app,
     })
 }
@@ -451,6 +455,7 @@ fn fake(doc: &Doc<'_>, f: &Mapping<'_, '_>) -> Result<RawFake> {
                 claims: u.claims("claims")?,
                 status: u.text("status")?,
                 lockout_after: u.setting("lockout_after")?,
+                mfa: u.list("mfa")?.unwrap_or_default(),
                 apps,
                 path,
             })

@@ -215,6 +215,10 @@ pub struct User {
     pub username: String,
     /// The password.
     pub password: Secret,
+    /// The base32 secret of the user's TOTP authenticator (Okta Verify's code or Google
+    /// Authenticator), normalised: uppercase, without whitespace or `=` padding. `None` when
+    /// the file gives none or it is empty once `${VAR}`s are expanded.
+    pub totp: Option<Secret>,
     /// The app used when a test names none (a user-flow app). When absent and the file has
     /// exactly one user-flow app, that one.
     pub app: Option<String>,
@@ -226,6 +230,7 @@ impl fmt::Debug for User {
             .field("name", &self.name)
             .field("username", &self.username)
             .field("password", &self.password)
+            .field("totp", &self.totp)
             .field("app", &self.app)
             .finish()
     }
@@ -353,6 +358,71 @@ pub struct FakeUser {
     pub lockout_after: Option<u32>,
     /// App keys this user is assigned to; absent = every app.
     pub apps: Option<Vec<String>>,
+    /// The user's enrolled factors, in the order the fake offers them in `MFA_REQUIRED`;
+    /// empty = no second factor: a right password signs the user in.
+    pub mfa: Vec<MfaFactor>,
+}
+
+/// A factor a fake user has enrolled (`fake.users.<user>.mfa`), as Okta's Classic
+/// Authentication API lists it in `_embedded.factors` of `MFA_REQUIRED`
+/// (<https://developer.okta.com/docs/reference/api/authn/#factor-object>).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MfaFactor {
+    /// Okta Verify's one-time code: `token:software:totp`, provider `OKTA`. Checked with the
+    /// user's `totp` secret.
+    Totp,
+    /// Google Authenticator: `token:software:totp`, provider `GOOGLE`. Checked with the user's
+    /// `totp` secret.
+    GoogleTotp,
+    /// Okta Verify's push notification: `push`, provider `OKTA`.
+    Push,
+    /// A code sent by SMS: `sms`, provider `OKTA`.
+    Sms,
+    /// A security key or biometric authenticator: `webauthn`, provider `FIDO`.
+    Webauthn,
+}
+
+impl MfaFactor {
+    /// Each factor with the name fixtures.yaml gives it.
+    pub const NAMED: [(&'static str, MfaFactor); 5] = [
+        ("totp", MfaFactor::Totp),
+        ("google_totp", MfaFactor::GoogleTotp),
+        ("push", MfaFactor::Push),
+        ("sms", MfaFactor::Sms),
+        ("webauthn", MfaFactor::Webauthn),
+    ];
+
+    /// This factor's name in fixtures.yaml.
+    pub fn name(self) -> &'static str {
+        Self::NAMED
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("", |(n, _)| n)
+    }
+
+    /// Okta's `factorType`.
+    pub fn factor_type(self) -> &'static str {
+        match self {
+            MfaFactor::Totp | MfaFactor::GoogleTotp => "token:software:totp",
+            MfaFactor::Push => "push",
+            MfaFactor::Sms => "sms",
+            MfaFactor::Webauthn => "webauthn",
+        }
+    }
+
+    /// Okta's `provider`.
+    pub fn provider(self) -> &'static str {
+        match self {
+            MfaFactor::GoogleTotp => "GOOGLE",
+            MfaFactor::Webauthn => "FIDO",
+            MfaFactor::Totp | MfaFactor::Push | MfaFactor::Sms => "OKTA",
+        }
+    }
+
+    /// Whether a code from the user's `totp` secret answers it.
+    pub fn is_totp(self) -> bool {
+        matches!(self, MfaFactor::Totp | MfaFactor::GoogleTotp)
+    }
 }
 
 /// A claim a custom server adds to tokens.

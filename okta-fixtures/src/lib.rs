@@ -23,6 +23,7 @@ mod flow;
 mod org;
 mod registry;
 mod tokens;
+mod totp;
 mod worker;
 
 #[cfg(feature = "cli")]

@@ -7,6 +7,7 @@ use rstest::rstest;
 use super::*;
 use crate::{Names, Origin, parse_names};
 
+mod mfa;
 mod policies;
 
 const ROOT: &str = include_str!("../../../fixtures.yaml");
