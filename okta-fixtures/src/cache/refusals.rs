@@ -366,7 +366,6 @@ mod tests {
             name: "alice".into(),
             username: "Alice@example.com".into(),
             password: Secret::new(password.to_owned()),
-            totp: None,
             app: None,
             totp: Some(Secret::new("JBSWY3DPEHPK3PXP".to_owned())),
         }
