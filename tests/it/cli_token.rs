@@ -581,7 +581,7 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
     expected.extend(std::iter::repeat_n("env", env_count));
     // Its apps use `default` and `org`, and it declares `orders`: a line for each.
     expected.extend([
-        "parse", "org", "server", "server", "server", "sign-in", "sign-in",
+        "parse", "org", "server", "server", "server", "sign-in", "sign-in", "sign-in",
     ]);
     let got = checks(&ran.stdout);
     assert!(got.iter().all(|(ok, _)| *ok), "{}", ran.stdout);
@@ -594,7 +594,7 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
     for part in [
         format!("ok   file    {} (given by --config)", root_fixtures()),
         "ok   env     OKTA_ORG_URL is unset: the default applies (line 4)".into(),
-        "ok   parse   5 app(s), 2 user(s); org_url fake, authorization_server default".into(),
+        "ok   parse   5 app(s), 3 user(s); org_url fake, authorization_server default".into(),
         "is the embedded fake Okta (org_url: fake)".into(),
         "ok   server  `default` (Okta id default): issuer http://127.0.0.1:".into(),
         "/oauth2/default, audience api://default; an access token's `aud` matches".into(),
@@ -604,6 +604,11 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
          access, ID and refresh tokens"
             .into(),
         "ok   sign-in user `bob` with app `spa`".into(),
+        // carol is behind MFA: doctor names the factor her sign-in verified.
+        "ok   sign-in user `carol` with app `spa` (server `default`) as carol@example.com: \
+         access, ID and refresh tokens"
+            .into(),
+        "; second factor verified: token:software:totp (OKTA)".into(),
     ] {
         assert!(
             ran.stdout.contains(&part),
@@ -626,7 +631,7 @@ fn doctor_passes_on_the_root_fixtures_against_the_embedded_fake() {
         .lines()
         .filter(|l| l.starts_with("ok   sign-in "))
         .collect();
-    assert_eq!(sign_ins.len(), 2 * 4 + 1, "{}", ran.stdout);
+    assert_eq!(sign_ins.len(), 3 * 4 + 1, "{}", ran.stdout);
     for part in [
         "user `alice` with app `legacy` (server `org`)",
         "user `bob` with app `native` (server `default`)",

@@ -295,8 +295,34 @@ mod authn_statuses {
         assert_eq!(s.sign_ins("alice@example.com", "spa-client", "default"), 1);
     }
 
+    /// A forced `MFA_REQUIRED` for a user without a `totp` secret: the MFA error (mfa.rs has
+    /// the rest of MFA).
+    #[tokio::test]
+    async fn mfa_required_without_a_secret_says_what_to_configure() {
+        let f = with_status("MFA_REQUIRED");
+        let e = f.request("alice").tokens().await.unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::MfaUnanswerable {
+                    has_secret: false,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        for part in [
+            "MFA_REQUIRED",
+            "users.alice has no `totp`",
+            "exempt the test user from MFA",
+        ] {
+            assert!(msg.contains(part), "{part} missing from {msg}");
+        }
+        assert_eq!(stats(&f).await.requests("authorize"), 0);
+    }
+
     #[rstest]
-    #[case::mfa_required("MFA_REQUIRED", "exempt the test user from MFA")]
     #[case::mfa_enroll("MFA_ENROLL", "optional")]
     #[case::locked_out("LOCKED_OUT", "unlock")]
     #[case::password_expired("PASSWORD_EXPIRED", "reset it")]

@@ -24,11 +24,13 @@ use serde_json::{Value, json};
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The secrets of the root fixtures.yaml, which no output may contain.
-pub(crate) const SECRETS: [&str; 4] = [
+pub(crate) const SECRETS: [&str; 5] = [
     "web-secret",
     "reports-secret",
     "correct-horse",
     "battery-staple",
+    // carol's TOTP secret.
+    "JBSWY3DPEHPK3PXP",
 ];
 
 /// A fresh folder under the system temp folder, named after `tag`, removed on drop.

@@ -176,6 +176,9 @@ pub(super) async fn verify(
             "passCode": code.expose(),
         });
         drop(code);
+        // Recorded before it is sent: a code whose answer is lost (a timeout) may have been
+        // used, and a step recorded in vain costs at most a wait.
+        turn.record(step);
         let answer = http
             .send(|c| {
                 c.post(href.as_str())
@@ -184,7 +187,6 @@ pub(super) async fn verify(
             })
             .await?;
         drop(body);
-        turn.record(step);
         match outcome(&answer) {
             Outcome::Next => {
                 tracing::info!(factor = %label, "okta accepted the TOTP code");

@@ -71,15 +71,18 @@ struct Served {
     watch: Watch,
 }
 
-/// `users:` and `fake:` for carol: `mfa` her factors, `client_totp` the secret the client's
-/// config holds (`None`: no `totp` key).
-fn carol_yaml(mfa: &str, totp: Option<&str>) -> String {
+/// `users:` for carol, with `totp` the secret the config holds (`None`: no `totp` key), and, with
+/// `mfa`, the `fake:` section enrolling those factors.
+fn carol_yaml(mfa: Option<&str>, totp: Option<&str>) -> String {
     let totp = totp
         .map(|t| format!("    totp: \"{t}\"\n"))
         .unwrap_or_default();
+    let fake = mfa
+        .map(|m| format!("fake:\n  users:\n    carol:\n      mfa: {m}\n"))
+        .unwrap_or_default();
     format!(
         "users:\n  carol:\n    username: carol@example.com\n    password: pw-carol-MFA-5c1e\n    \
-         app: spa\n{totp}fake:\n  users:\n    carol:\n      mfa: {mfa}\n"
+         app: spa\n{totp}{fake}"
     )
 }
 
@@ -88,12 +91,12 @@ fn carol_yaml(mfa: &str, totp: Option<&str>) -> String {
 async fn serve(mfa: &str, client_totp: Option<&str>, clock: Clock) -> Served {
     let fake_yaml = format!(
         "org_url: fake\nauthorization_server: default\n{APPS}{}servers:\n  default:\n    scopes: [orders:read]\n",
-        carol_yaml(mfa, Some(SECRET))
+        carol_yaml(Some(mfa), Some(SECRET))
     );
     let client_yaml = |url: &str| {
         format!(
             "org_url: {url}\nauthorization_server: default\n{APPS}{}servers:\n  default:\n    scopes: [orders:read]\n",
-            carol_yaml(mfa, client_totp)
+            carol_yaml(None, client_totp)
         )
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
