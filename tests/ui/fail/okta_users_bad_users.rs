@@ -1,7 +1,7 @@
 use okta_fixtures::okta_users;
 use rstest::rstest;
 
-#[okta_users("alice", "carol", "alice", app = "wbe")]
+#[okta_users("alice", "dylan", "alice", app = "wbe")]
 #[rstest]
 fn each(token: okta_fixtures::Tokens) {
     let _ = token;
