@@ -119,6 +119,9 @@ const FAULT_KINDS: &[&str] = &[
     "drop",
     "malformed_page",
     "oauth_error",
+    "replay_factor_result",
+    "replay_e0000068",
+    "replay_e0000082",
 ];
 
 /// The endpoints that answer OAuth errors, where an `oauth_error` fault can act.
@@ -1080,9 +1083,22 @@ impl Resolver<'_> {
                     };
                     FaultKind::OAuthError { error, description }
                 }
-                other => {
-                    return Err(self.not_one_of(&f.kind.path, other, FAULT_KINDS.iter().copied()));
-                }
+                other => match ReplayAnswer::from_name(other) {
+                    Some(_) if endpoint != FaultEndpoint::Verify => {
+                        return Err(self.doc.invalid(
+                            &f.endpoint.path,
+                            format!("`kind: {other}` acts on the `verify` endpoint only (a factor's verification)"),
+                        ));
+                    }
+                    Some(answer) => FaultKind::Replay(answer),
+                    None => {
+                        return Err(self.not_one_of(
+                            &f.kind.path,
+                            other,
+                            FAULT_KINDS.iter().copied(),
+                        ));
+                    }
+                },
             };
             faults.push(FaultSpec {
                 endpoint,

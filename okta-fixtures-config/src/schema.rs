@@ -617,11 +617,13 @@ pub enum FaultEndpoint {
     Introspect,
     /// `/revoke`
     Revoke,
+    /// `/api/v1/authn/factors/{factorId}/verify`: a second factor's verification.
+    Verify,
 }
 
 impl FaultEndpoint {
     /// Each endpoint with the name fixtures.yaml and the fake's admin API give it.
-    pub const NAMED: [(&'static str, FaultEndpoint); 8] = [
+    pub const NAMED: [(&'static str, FaultEndpoint); 9] = [
         ("authn", FaultEndpoint::Authn),
         ("authorize", FaultEndpoint::Authorize),
         ("token", FaultEndpoint::Token),
@@ -630,6 +632,7 @@ impl FaultEndpoint {
         ("userinfo", FaultEndpoint::Userinfo),
         ("introspect", FaultEndpoint::Introspect),
         ("revoke", FaultEndpoint::Revoke),
+        ("verify", FaultEndpoint::Verify),
     ];
 
     /// The endpoint called `name` in fixtures.yaml and the fake's admin API.
@@ -673,6 +676,47 @@ pub enum FaultKind {
         /// The `error_description`.
         description: String,
     },
+    /// `/api/v1/authn/factors/{factorId}/verify` answers that the code was already used, in
+    /// one of Okta's three ways, whatever the code.
+    Replay(ReplayAnswer),
+}
+
+/// The ways Okta says a one-time code was already used; a client should treat each as reuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReplayAnswer {
+    /// 200 `MFA_CHALLENGE` with `factorResult: PASSCODE_REPLAYED`: what Okta's Classic
+    /// Authentication API reference documents, and the fake's own answer to a reused code.
+    FactorResult,
+    /// 403 `E0000068` "Invalid Passcode/Answer" whose cause says each code can be used once.
+    InvalidPasscode,
+    /// 403 `E0000082` "Each code can only be used once. Please wait for a new code and try
+    /// again."
+    E0000082,
+}
+
+impl ReplayAnswer {
+    /// Each answer with the fault `kind` fixtures.yaml and the fake's admin API give it.
+    pub const NAMED: [(&'static str, ReplayAnswer); 3] = [
+        ("replay_factor_result", ReplayAnswer::FactorResult),
+        ("replay_e0000068", ReplayAnswer::InvalidPasscode),
+        ("replay_e0000082", ReplayAnswer::E0000082),
+    ];
+
+    /// The fault `kind` named `name`.
+    pub fn from_name(name: &str) -> Option<ReplayAnswer> {
+        Self::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, a)| *a)
+    }
+
+    /// This answer's fault `kind` name.
+    pub fn name(self) -> &'static str {
+        Self::NAMED
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("", |(n, _)| n)
+    }
 }
 
 /// The OAuth `error` codes an `oauth_error` fault may answer: RFC 6749 §4.1.2.1 and §5.2,

@@ -3,7 +3,8 @@
 //! tokens), `keys` which server's keys sign and verify which tokens, `faults` injected faults
 //! and Okta's per-user rate limit, `client_limit` Okta's client-based limit on `/authorize`,
 //! `bad_requests` wrong methods and malformed or oversized input, `lifecycle` starting and
-//! stopping fakes, `policy` what an org's scopes and policies refuse.
+//! stopping fakes, `policy` what an org's scopes and policies refuse, `mfa` users behind a
+//! second factor (`MFA_REQUIRED`, TOTP verification).
 
 mod admin;
 mod authn;
@@ -16,6 +17,7 @@ mod introspect;
 mod keys;
 mod lifecycle;
 mod logout;
+mod mfa;
 mod policy;
 mod token;
 mod userinfo;

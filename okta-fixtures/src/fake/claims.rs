@@ -15,7 +15,7 @@ use super::ids;
 use super::json::Obj;
 use super::jwt;
 use super::keys::SigningKey;
-use super::sessions::PASSWORD_AMR;
+use super::sessions::Amr;
 
 /// `updated_at` of every fake profile (2024-01-01T00:00:00Z): fixed, so claims are stable.
 const PROFILE_UPDATED_AT: u64 = 1_704_067_200;
@@ -34,6 +34,8 @@ pub(crate) struct Minted {
 pub(crate) struct Subject<'a> {
     pub(crate) user: &'a UserEntry,
     pub(crate) auth_time: u64,
+    /// How the session was authenticated: the ID token's `amr`.
+    pub(crate) amr: Amr,
 }
 
 /// The key that now signs `server`'s access tokens: the server's own; on the org server one
@@ -164,7 +166,7 @@ pub(crate) fn id_token(st: &FakeState, t: &IdTokenFor<'_>) -> String {
         .num("iat", t.now)
         .num("exp", t.now + t.server.lifetimes.id_token.as_secs())
         .str("jti", &ids::jti("ID"))
-        .strs("amr", PASSWORD_AMR)
+        .strs("amr", t.subject.amr)
         .str("idp", &st.dir.org_id)
         .opt_str("nonce", t.nonce);
     let mut taken: HashSet<String> = [
@@ -303,6 +305,7 @@ fake:
         let subject = Subject {
             user,
             auth_time: 1_700_000_000,
+            amr: crate::fake::sessions::PASSWORD_AMR,
         };
         let at = access_token(
             &st,
@@ -349,7 +352,11 @@ fake:
         let mut t = IdTokenFor {
             server,
             client_id: "spa-client",
-            subject: Subject { user, auth_time: 5 },
+            subject: Subject {
+                user,
+                auth_time: 5,
+                amr: crate::fake::sessions::TOTP_AMR,
+            },
             scopes: &scopes,
             nonce: Some("n-1"),
             access_token: None,

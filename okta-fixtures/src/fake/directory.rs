@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use okta_fixtures_config::{
     AccessPolicy, AppType, AuthnStatus, ClaimValue, Config, Consent, FakeLifetimes, Flow,
-    OIDC_SCOPES, ORG_SERVER, ResponseType, Rotation, Secret, SignOn, TokenEndpointAuth,
+    MfaFactor, OIDC_SCOPES, ORG_SERVER, ResponseType, Rotation, Secret, SignOn, TokenEndpointAuth,
 };
 
 use super::ids::stable_id;
@@ -88,6 +88,10 @@ pub(crate) struct UserEntry {
     pub(crate) lockout_after: u32,
     /// App keys the user is assigned to; `None` = every app.
     pub(crate) apps: Option<Vec<String>>,
+    /// Enrolled factors, in the order `MFA_REQUIRED` offers them; empty = no second factor.
+    pub(crate) mfa: Vec<MfaFactor>,
+    /// The base32 secret a TOTP factor's codes are checked with.
+    pub(crate) totp: Option<Secret>,
 }
 
 impl UserEntry {
@@ -276,6 +280,8 @@ impl Directory {
                         .lockout_after
                         .unwrap_or(super::lockout::DEFAULT_LOCKOUT_AFTER),
                     apps: extra.apps,
+                    mfa: extra.mfa,
+                    totp: user.totp.clone(),
                 }
             })
             .collect();

@@ -170,6 +170,10 @@ templated! {
     consent_required_password(scopes) = "consent_required" "The following scopes require user consent: [{scopes}]. To access protected scopes using the resource owner password grant type, please uncheck 'Require consent' in the app settings or set the 'consent_method' to 'TRUSTED' through the apps API.";
 }
 
+/// Okta's text for a one-time code used twice: `E0000082`'s summary in its catalog.
+pub(crate) const PASSCODE_USED_ONCE: &str =
+    "Each code can only be used once. Please wait for a new code and try again.";
+
 /// Everything a fake endpoint answers other than success.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum FakeError {
@@ -264,6 +268,38 @@ impl FakeError {
             "E0000011",
             "Invalid token provided",
         )
+    }
+
+    /// 403 `E0000068`: a wrong one-time code. Okta's Classic Authentication API reference,
+    /// "Verify TOTP Factor" (developer.okta.com/docs/reference/api/authn): summary and cause as
+    /// documented there.
+    pub(crate) fn invalid_passcode() -> Self {
+        Self::invalid_passcode_because("Your passcode doesn't match our records. Please try again.")
+    }
+
+    /// 403 `E0000068` "Invalid Passcode/Answer" with `cause`: one of Okta's answers to a code
+    /// used twice carries the text Okta's catalog gives `E0000082` as its cause (inferred from
+    /// the Sign-In Widget's `authfactor.challenge.soft_token.used_passcode`, same text).
+    pub(crate) fn invalid_passcode_because(cause: &str) -> Self {
+        FakeError::Api {
+            status: StatusCode::FORBIDDEN,
+            code: "E0000068",
+            summary: Cow::Borrowed("Invalid Passcode/Answer"),
+            causes: vec![cause.to_owned()],
+        }
+    }
+
+    /// 403 `E0000082`: a one-time code used twice (error-codes.json in okta-developer-docs,
+    /// "Factor passcode replayed exception").
+    pub(crate) fn passcode_replayed() -> Self {
+        Self::api(StatusCode::FORBIDDEN, "E0000082", PASSCODE_USED_ONCE)
+    }
+
+    /// 403 `E0000069` "User Locked": the factor is locked after too many wrong codes
+    /// (error-codes.json "Factor user locked exception"; the Sign-In Widget's recorded
+    /// `MFA_LOCKED_FAILED_ATEMPTS.js` answer, no causes).
+    pub(crate) fn factor_locked() -> Self {
+        Self::api(StatusCode::FORBIDDEN, "E0000069", "User Locked")
     }
 
     /// 429 `E0000047`: a rate limit (the caller adds the `X-Rate-Limit-*` headers).

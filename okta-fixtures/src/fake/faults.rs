@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec};
+use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec, ReplayAnswer};
 
 use super::FakeState;
 use super::error::{self, FakeError, OAuthError};
@@ -274,6 +274,12 @@ pub(crate) async fn respond(
             ))
         }
         FaultKind::Status(status) => Some(status_response(endpoint, status)),
+        // `verify` answers the factor-result form itself, with its transaction; the error
+        // forms need none.
+        FaultKind::Replay(ReplayAnswer::InvalidPasscode) => {
+            Some(FakeError::invalid_passcode_because(error::PASSCODE_USED_ONCE).into_response())
+        }
+        FaultKind::Replay(_) => Some(FakeError::passcode_replayed().into_response()),
         FaultKind::Drop => Some(dropped_connection()),
         FaultKind::MalformedPage => Some(malformed(st, endpoint)),
         FaultKind::OAuthError { error, description } => {
@@ -310,7 +316,7 @@ pub(crate) fn injected_oauth_error(error: &'static str, description: String) -> 
 /// rate limited by Okta; an injected 429 there reports the common 10 000).
 fn bucket_limit(endpoint: FaultEndpoint) -> u64 {
     match endpoint {
-        FaultEndpoint::Authn => 1200,
+        FaultEndpoint::Authn | FaultEndpoint::Verify => 1200,
         _ => 10_000,
     }
 }
@@ -348,7 +354,10 @@ pub(crate) fn status_response(endpoint: FaultEndpoint, status: u16) -> Response 
     }
     let oauth = oauth_error(status);
     match endpoint {
-        FaultEndpoint::Authn | FaultEndpoint::Keys | FaultEndpoint::Discovery => {
+        FaultEndpoint::Authn
+        | FaultEndpoint::Verify
+        | FaultEndpoint::Keys
+        | FaultEndpoint::Discovery => {
             FakeError::for_status(status, endpoint == FaultEndpoint::Authn).into_response()
         }
         FaultEndpoint::Authorize => reply::html(

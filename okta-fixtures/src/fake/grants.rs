@@ -9,6 +9,7 @@ use okta_fixtures_config::Rotation;
 
 use super::expiring::Expiring;
 use super::ids;
+use super::sessions::Amr;
 use super::sessions::lock;
 
 /// What an authorization code was issued for; `/token` checks each field.
@@ -22,6 +23,8 @@ pub(crate) struct CodeGrant {
     pub(crate) scopes: Vec<String>,
     pub(crate) user_key: String,
     pub(crate) auth_time: u64,
+    /// How the session behind it was authenticated.
+    pub(crate) amr: Amr,
 }
 
 /// Who a refresh token belongs to and what it may be traded for.
@@ -32,6 +35,8 @@ pub(crate) struct RefreshGrant {
     pub(crate) user_key: String,
     pub(crate) scopes: Vec<String>,
     pub(crate) auth_time: u64,
+    /// How the session behind it was authenticated.
+    pub(crate) amr: Amr,
     /// Tokens descended from one sign-in share a family; reuse of a rotated-out token
     /// revokes the whole family.
     pub(crate) family: u64,
@@ -258,6 +263,7 @@ impl Grants {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::sessions::PASSWORD_AMR;
 
     fn grant(g: &Grants) -> RefreshGrant {
         RefreshGrant {
@@ -266,6 +272,7 @@ mod tests {
             user_key: "alice".into(),
             scopes: vec!["openid".into(), "offline_access".into()],
             auth_time: 1,
+            amr: PASSWORD_AMR,
             family: g.new_family(),
         }
     }
@@ -283,6 +290,7 @@ mod tests {
             scopes: vec![],
             user_key: "alice".into(),
             auth_time: 1,
+            amr: PASSWORD_AMR,
         };
         let code = g.issue_code(code_grant.clone(), now, Duration::from_secs(300));
         assert_eq!(code.len(), 43);

@@ -30,9 +30,9 @@ impl RateWindows {
     fn bucket(endpoint: Endpoint) -> Option<(&'static str, u64)> {
         // Limits as recorded from a real org (section 0.4).
         match endpoint {
-            Endpoint::Named(FaultEndpoint::Authn) | Endpoint::AuthnSkip | Endpoint::AuthnCancel => {
-                Some(("authn", 1200))
-            }
+            Endpoint::Named(FaultEndpoint::Authn | FaultEndpoint::Verify)
+            | Endpoint::AuthnSkip
+            | Endpoint::AuthnCancel => Some(("authn", 1200)),
             Endpoint::Named(FaultEndpoint::Keys | FaultEndpoint::Discovery) => None,
             Endpoint::Named(e) => Some((e.name(), 10_000)),
         }
@@ -69,6 +69,12 @@ pub(crate) async fn okta_headers(
     }
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    // The fake's clock, not hyper's (which reads the system clock when the answer has no
+    // `Date`): a client reads Okta's time from it (429 resets, TOTP steps), so a test that
+    // moves the fake's clock moves what the client sees.
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(st.clock.now())) {
+        h.insert(header::DATE, v);
+    }
     if let Ok(v) = HeaderValue::from_str(&ids::request_id()) {
         h.insert(HeaderName::from_static("x-okta-request-id"), v);
     }

@@ -2,7 +2,8 @@
 //! protocol closely enough that clients cannot tell, and never more leniently.
 //!
 //! It serves, for the org authorization server (`/oauth2/v1/…`) and every custom one
-//! (`/oauth2/{id}/v1/…`): `POST /api/v1/authn` (+ `/skip`, `/cancel`), `/authorize`,
+//! (`/oauth2/{id}/v1/…`): `POST /api/v1/authn` (+ `/skip`, `/cancel`, `/previous`,
+//! `/factors/{factorId}/verify`), `/authorize`,
 //! `/token`, `/keys`, `/userinfo`, `/introspect`, `/revoke`, `/logout` and the discovery
 //! documents, all configured from the same `fixtures.yaml` as the tests (its `apps`, `users`
 //! and `fake:` section).
@@ -20,7 +21,7 @@
 //!
 //! | HTTP | Rust | What |
 //! |---|---|---|
-//! | `GET /_fake/stats` | [`FakeOkta::stats`] | request counts per endpoint and sign-ins per (username, client, server); shape in [`Stats`] |
+//! | `GET /_fake/stats` | [`FakeOkta::stats`] | request counts per endpoint, sign-ins per (username, client, server) and one-time codes verified per user; shape in [`Stats`] |
 //! | `POST /_fake/faults`, `GET`, `DELETE /_fake/faults[/{id}]` | [`FakeOkta::fault`] → [`FaultGuard`], [`FakeOkta::clear_faults`] | inject a 429, an error status, latency, a dropped connection or a malformed page, scoped to a user or client |
 //! | `POST /_fake/servers/{id}/keys/rotate` | [`FakeOkta::rotate_keys`] | one server signs with new keys; its previous key stays in its JWKS until its next rotation |
 //! | `POST /_fake/reset` | [`FakeOkta::reset`] | forget counts, sessions, codes, refresh tokens, rate-limit counters and faults |
@@ -28,10 +29,11 @@
 //!
 //! `POST /_fake/faults` takes the JSON form of a `fake.faults` entry:
 //! `{"endpoint":"token","kind":"rate_limit","reset":2,"user":"alice@example.com","client_id":"spa-client","times":1}`
-//! (`endpoint`: `authn`, `authorize`, `token`, `keys`, `discovery`, `userinfo`, `introspect`,
-//! `revoke`; `kind`: `rate_limit` with optional `reset` seconds, `status` with `status`,
-//! `latency` with `latency_ms`, `drop`, `malformed_page`; `user`, `client_id` and `times`
-//! optional) and answers 201 `{"id":N}`; `DELETE /_fake/faults/N` removes it.
+//! (`endpoint`: `authn`, `verify`, `authorize`, `token`, `keys`, `discovery`, `userinfo`,
+//! `introspect`, `revoke`; `kind`: `rate_limit` with optional `reset` seconds, `status` with
+//! `status`, `latency` with `latency_ms`, `drop`, `malformed_page`, `oauth_error`, and on
+//! `verify` `replay_factor_result`, `replay_e0000068`, `replay_e0000082`; `user`, `client_id`
+//! and `times` optional) and answers 201 `{"id":N}`; `DELETE /_fake/faults/N` removes it.
 //!
 //! # What fixtures.yaml sets up
 //!
@@ -59,7 +61,10 @@
 //!   `name`, `email`, `groups`, `claims` (added to the user's tokens), `status` (a forced
 //!   `/api/v1/authn` outcome: `PASSWORD_WARN`, `PASSWORD_EXPIRED`, `PASSWORD_RESET`,
 //!   `MFA_ENROLL`, `MFA_ENROLL_OPTIONAL`, `MFA_REQUIRED`, `LOCKED_OUT`, `LOCKED_OUT_HIDDEN`,
-//!   `FEDERATED`), `apps` (assignments; absent = every app); `servers.{name}`:
+//!   `FEDERATED`), `apps` (assignments; absent = every app), `mfa` (enrolled factors: authn
+//!   answers `MFA_REQUIRED` and a TOTP factor's `verify` checks codes with the user's `totp`,
+//!   a step either side, each step once, locked after 5 wrong codes; its session's tokens carry
+//!   `amr` `["mfa","otp","pwd"]` and satisfy `sign_on: second_factor`); `servers.{name}`:
 //!   `access_claims` / `id_claims` (`$groups` = the user's groups), `lifetimes`, `policy`
 //!   (the apps, users, groups and grant types its access policy covers: outside it, Okta's
 //!   `access_denied`); `apps.{key}`: `grant_types` (e.g. add `password`), `rotation`
@@ -100,6 +105,7 @@ mod directory;
 mod endpoints;
 mod error;
 mod expiring;
+mod factors;
 mod faults;
 mod grants;
 mod headers;
@@ -141,12 +147,14 @@ pub use clock::Clock;
 pub use faults::FaultGuard;
 pub use mint::Mint;
 #[doc(no_inline)]
-pub use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec};
+pub use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec, ReplayAnswer};
 pub use state::FakeState;
-pub use stats::Stats;
+pub use stats::{Stats, Verifications};
 
 use directory::Directory;
-use endpoints::{admin, authn, authorize, discovery, introspect, logout, revoke, token, userinfo};
+use endpoints::{
+    admin, authn, authorize, discovery, introspect, logout, revoke, token, userinfo, verify,
+};
 use error::FakeError;
 use state::StateParts;
 
@@ -225,8 +233,11 @@ impl FakeOkta {
     /// - `Drop`: closes the connection without an answer.
     /// - `MalformedPage`: 200 with a page that is not what the client expects (on
     ///   `/authorize` a form_post page cut off before its form).
+    /// - `Replay(answer)` (on `verify` only): Okta's answer to a one-time code used twice, in
+    ///   the form [`ReplayAnswer`] names, whatever the code; nothing is spent or counted.
     ///
     /// Who a request is for: on authn the body's `username` (or the transaction's user), on
+    /// verify the transaction's user, on
     /// authorize the session's user (the `sid` cookie's or the sessionToken's) and the
     /// `client_id` parameter, on token the code's or refresh token's user or the password
     /// grant's `username`, and the client id of the Basic header or the body, on userinfo the
@@ -548,6 +559,11 @@ pub fn router(state: FakeState) -> Router {
         .route("/api/v1/authn", post(authn::primary))
         .route("/api/v1/authn/skip", post(authn::skip))
         .route("/api/v1/authn/cancel", post(authn::cancel))
+        .route("/api/v1/authn/previous", post(verify::previous))
+        .route(
+            "/api/v1/authn/factors/{factor_id}/verify",
+            post(verify::verify),
+        )
         .merge(admin);
     for doc in ["/.well-known", "/oauth2/{server}/.well-known"] {
         router = router
@@ -818,10 +834,13 @@ users:
             "apps:\n  web: { client_id: web, client_secret: hunter2-secret, redirect_uri: 'http://x/cb', flow: code }\nusers:\n  a: { username: a@example.com, password: hunter2-password }\n",
         );
         let now = state.clock.now();
-        let token =
-            state
-                .sessions
-                .issue_token("a", 1, now, now + std::time::Duration::from_secs(60));
+        let token = state.sessions.issue_token(
+            "a",
+            1,
+            sessions::PASSWORD_AMR,
+            now,
+            now + std::time::Duration::from_secs(60),
+        );
         let refresh = state.grants.issue_refresh(
             grants::RefreshGrant {
                 client_id: "web".into(),
@@ -829,6 +848,7 @@ users:
                 user_key: "a".into(),
                 scopes: vec![],
                 auth_time: 1,
+                amr: sessions::PASSWORD_AMR,
                 family: 1,
             },
             now,

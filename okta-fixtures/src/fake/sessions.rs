@@ -6,12 +6,22 @@ use std::time::{Duration, SystemTime};
 
 use axum::http::{HeaderMap, header};
 
+use okta_fixtures_config::MfaFactor;
+
 use super::expiring::Expiring;
 use super::ids;
 
-/// How every session of the fake was authenticated (the `amr` of its tokens):
-/// `/api/v1/authn` checks a password alone, so no session has passed a second factor.
-pub(crate) const PASSWORD_AMR: &[&str] = &["pwd"];
+/// How a session was authenticated: the `amr` claim of its tokens (RFC 8176 values, as Okta
+/// sends them).
+pub(crate) type Amr = &'static [&'static str];
+
+/// A session from a password alone.
+pub(crate) const PASSWORD_AMR: Amr = &["pwd"];
+
+/// A session from a password and a TOTP authenticator's one-time code (Okta Verify's code or
+/// Google Authenticator): `mfa`, `otp`, `pwd`, as Okta lists them (RFC 8176 `otp`; order as
+/// issue 15 records Okta's tokens).
+pub(crate) const TOTP_AMR: Amr = &["mfa", "otp", "pwd"];
 
 /// Okta's authn transactions slide forward by this much on every call.
 pub(crate) const STATE_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
@@ -22,8 +32,13 @@ pub(crate) enum TxStatus {
     PasswordWarn,
     PasswordExpired,
     PasswordReset,
-    MfaEnroll { skippable: bool },
+    MfaEnroll {
+        skippable: bool,
+    },
     MfaRequired,
+    /// A factor was challenged (a push sent, an SMS sent, a WebAuthn challenge issued) and
+    /// awaits its answer.
+    MfaChallenge(MfaFactor),
 }
 
 impl TxStatus {
@@ -49,6 +64,8 @@ pub(crate) struct Session {
     pub(crate) user_key: String,
     /// When the user authenticated (epoch seconds): the `auth_time` claim.
     pub(crate) auth_time: u64,
+    /// How: the `amr` claim.
+    pub(crate) amr: Amr,
 }
 
 /// What a live session token stands for.
@@ -56,6 +73,7 @@ pub(crate) struct Session {
 struct SessionTokenGrant {
     user_key: String,
     auth_time: u64,
+    amr: Amr,
 }
 
 /// The three stores, each behind its own lock so sign-ins of different users do not queue.
@@ -73,6 +91,7 @@ impl Sessions {
         &self,
         user_key: &str,
         auth_time: u64,
+        amr: Amr,
         now: SystemTime,
         until: SystemTime,
     ) -> String {
@@ -82,6 +101,7 @@ impl Sessions {
             SessionTokenGrant {
                 user_key: user_key.to_owned(),
                 auth_time,
+                amr,
             },
             until,
             now,
@@ -96,6 +116,7 @@ impl Sessions {
             .map(|g| Session {
                 user_key: g.user_key,
                 auth_time: g.auth_time,
+                amr: g.amr,
             })
     }
 
@@ -117,6 +138,18 @@ impl Sessions {
         let (tx, until) = txs.get_mut(&state_token.to_owned(), now)?;
         *until = now + STATE_TOKEN_LIFETIME;
         Some((tx.clone(), *until))
+    }
+
+    /// Moves a live transaction to `status`; whether it was live.
+    pub(crate) fn set_status(&self, state_token: &str, status: TxStatus, now: SystemTime) -> bool {
+        let mut txs = lock(&self.transactions);
+        match txs.get_mut(&state_token.to_owned(), now) {
+            Some((tx, _)) => {
+                tx.status = status;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Ends a transaction, returning it if it was live.
@@ -206,10 +239,14 @@ mod tests {
         let s = Sessions::default();
         let t0 = SystemTime::now();
         let until = t0 + Duration::from_secs(300);
-        let tok = s.issue_token("alice", 1, t0, until);
-        assert_eq!(s.redeem_token(&tok, t0).unwrap().user_key, "alice");
+        let tok = s.issue_token("alice", 1, TOTP_AMR, t0, until);
+        let session = s.redeem_token(&tok, t0).unwrap();
+        assert_eq!(
+            (session.user_key.as_str(), session.amr),
+            ("alice", TOTP_AMR)
+        );
         assert!(s.redeem_token(&tok, t0).is_none());
-        let tok = s.issue_token("alice", 1, t0, until);
+        let tok = s.issue_token("alice", 1, PASSWORD_AMR, t0, until);
         assert!(s.redeem_token(&tok, until).is_none());
         assert!(s.redeem_token("garbage", t0).is_none());
     }

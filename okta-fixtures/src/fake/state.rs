@@ -9,6 +9,7 @@ use super::client_limit::ClientRateLimit;
 use super::clock::Clock;
 use super::directory::{self, Directory, ServerEntry};
 use super::error::FakeError;
+use super::factors::FactorLedger;
 use super::faults::{FaultGuard, FaultStore};
 use super::grants::Grants;
 use super::headers::RateWindows;
@@ -50,6 +51,8 @@ pub struct Inner {
     pub(crate) client_limit: ClientRateLimit,
     /// Failed passwords per user, and who is locked out.
     pub(crate) lockouts: Lockouts,
+    /// Codes accepted and wrong codes per factor, and which factors are locked.
+    pub(crate) factors: FactorLedger,
     pub(crate) faults: Arc<FaultStore>,
     /// Set when the server stops: injected latency ends early rather than hold up shutdown.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
@@ -98,6 +101,7 @@ impl FakeState {
                 user_limit: UserRateLimit::new(parts.per_user_rate_limit),
                 client_limit: ClientRateLimit::new(parts.client_rate_limit),
                 lockouts: Lockouts::default(),
+                factors: FactorLedger::default(),
                 faults: Arc::new(FaultStore::new(&parts.faults)),
                 closing: tokio::sync::watch::Sender::new(false),
             }),
@@ -153,6 +157,7 @@ impl FakeState {
         self.inner.user_limit.clear();
         self.inner.client_limit.clear();
         self.inner.lockouts.clear();
+        self.inner.factors.clear();
         self.inner.faults.clear();
     }
 

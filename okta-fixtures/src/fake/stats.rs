@@ -42,6 +42,14 @@ impl Endpoint {
     /// The endpoint an Okta path belongs to, if any.
     pub(crate) fn classify(path: &str) -> Option<Self> {
         const WELL_KNOWN: [&str; 2] = ["openid-configuration", "oauth-authorization-server"];
+        if let Some(id) = path
+            .strip_prefix("/api/v1/authn/factors/")
+            .and_then(|rest| rest.strip_suffix("/verify"))
+            && !id.is_empty()
+            && !id.contains('/')
+        {
+            return Some(Endpoint::Named(FaultEndpoint::Verify));
+        }
         match path {
             "/api/v1/authn" => return Some(Endpoint::Named(FaultEndpoint::Authn)),
             "/api/v1/authn/skip" => return Some(Endpoint::AuthnSkip),
@@ -79,20 +87,54 @@ impl Endpoint {
 /// ```json
 /// {
 ///   "requests": {"authn": 1, "authn_skip": 0, "authn_cancel": 0, "authorize": 1, "token": 1,
-///                "keys": 0, "discovery": 0, "userinfo": 0, "introspect": 0, "revoke": 0},
+///                "keys": 0, "discovery": 0, "userinfo": 0, "introspect": 0, "revoke": 0,
+///                "verify": 1},
 ///   "sign_ins": [{"username": "alice@example.com", "client_id": "spa-client",
-///                 "server": "default", "count": 1}]
+///                 "server": "default", "count": 1}],
+///   "verifications": [{"username": "alice@example.com", "ok": 1, "failed": 0, "replayed": 0}]
 /// }
 /// ```
 ///
 /// `requests` counts every request that reached an endpoint, successful or not. A sign-in is
 /// a user authorised for a client on an authorization server: a successful `/authorize`
 /// (which hands out a code or tokens) or `password` grant. Redeeming the code does not count
-/// again.
+/// again. `verifications` counts the one-time codes each user sent to a factor's `verify`:
+/// accepted, refused (wrong, or the factor locked) and refused as already used; an injected
+/// fault's answer is not counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
     requests: BTreeMap<&'static str, u64>,
     sign_ins: Vec<SignIn>,
+    verifications: Vec<UserVerifications>,
+}
+
+/// The one-time codes one user sent to a factor's `verify`, by outcome; see
+/// [`Stats::verifications`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Verifications {
+    /// Accepted: the transaction went on to `SUCCESS`.
+    pub ok: u64,
+    /// Refused: a wrong code, or any code while the factor is locked.
+    pub failed: u64,
+    /// Refused as already used (a step accepted before).
+    pub replayed: u64,
+}
+
+/// What a verified code was found to be, for [`Verifications`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verified {
+    Ok,
+    Failed,
+    Replayed,
+}
+
+/// One user's verifications, as `/_fake/stats` lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+struct UserVerifications {
+    username: String,
+    #[serde(flatten)]
+    counts: Verifications,
 }
 
 /// Sign-ins of one user with one client on one authorization server.
@@ -124,6 +166,16 @@ impl Stats {
     pub fn total_sign_ins(&self) -> u64 {
         self.sign_ins.iter().map(|s| s.count).sum()
     }
+
+    /// The one-time codes `username` sent to a factor's `verify`, by outcome (all 0 for a user
+    /// who sent none).
+    pub fn verifications(&self, username: &str) -> Verifications {
+        self.verifications
+            .iter()
+            .find(|v| v.username == username)
+            .map(|v| v.counts)
+            .unwrap_or_default()
+    }
 }
 
 /// The live counters behind [`Stats`].
@@ -131,6 +183,7 @@ impl Stats {
 pub(crate) struct StatsRecorder {
     requests: [AtomicU64; COUNTED],
     sign_ins: Mutex<BTreeMap<(String, String, String), u64>>,
+    verifications: Mutex<BTreeMap<String, Verifications>>,
 }
 
 impl StatsRecorder {
@@ -147,12 +200,24 @@ impl StatsRecorder {
             .or_default() += 1;
     }
 
+    /// Counts one code `username` sent to a factor's `verify`.
+    pub(crate) fn verification(&self, username: &str, outcome: Verified) {
+        let mut all = lock(&self.verifications);
+        let counts = all.entry(username.to_owned()).or_default();
+        match outcome {
+            Verified::Ok => counts.ok += 1,
+            Verified::Failed => counts.failed += 1,
+            Verified::Replayed => counts.replayed += 1,
+        }
+    }
+
     /// Sets every count back to zero.
     pub(crate) fn clear(&self) {
         for n in &self.requests {
             n.store(0, Ordering::Relaxed);
         }
         lock(&self.sign_ins).clear();
+        lock(&self.verifications).clear();
     }
 
     pub(crate) fn snapshot(&self) -> Stats {
@@ -168,6 +233,13 @@ impl StatsRecorder {
                     client_id: client_id.clone(),
                     server: server.clone(),
                     count: *count,
+                })
+                .collect(),
+            verifications: lock(&self.verifications)
+                .iter()
+                .map(|(username, counts)| UserVerifications {
+                    username: username.clone(),
+                    counts: *counts,
                 })
                 .collect(),
         }
@@ -186,6 +258,9 @@ mod tests {
         let cases = [
             ("/api/v1/authn", named(F::Authn)),
             ("/api/v1/authn/skip", Some(AuthnSkip)),
+            ("/api/v1/authn/factors/ost1/verify", named(F::Verify)),
+            ("/api/v1/authn/factors//verify", None),
+            ("/api/v1/authn/factors/a/b/verify", None),
             ("/oauth2/v1/authorize", named(F::Authorize)),
             ("/oauth2/default/v1/token", named(F::Token)),
             ("/oauth2/v1/keys", named(F::Keys)),
@@ -229,7 +304,7 @@ mod tests {
         assert_eq!(stats.total_sign_ins(), 1);
         let v = serde_json::to_value(&stats).unwrap();
         assert_eq!(v["requests"]["authn"], 2);
-        assert_eq!(v["requests"].as_object().unwrap().len(), 10);
+        assert_eq!(v["requests"].as_object().unwrap().len(), 11);
         assert_eq!(
             v["sign_ins"],
             serde_json::json!([{"username": "alice@example.com", "client_id": "spa-client", "server": "default", "count": 1}])

@@ -24,8 +24,9 @@
 //! }
 //! ```
 //!
-//! - `endpoint` (required): `authn`, `authorize`, `token`, `keys`, `discovery`, `userinfo`,
-//!   `introspect` or `revoke`.
+//! - `endpoint` (required): `authn`, `verify` (a factor's
+//!   `/api/v1/authn/factors/{factorId}/verify`), `authorize`, `token`, `keys`, `discovery`,
+//!   `userinfo`, `introspect` or `revoke`.
 //! - `kind` (required): `rate_limit` (429 with `X-Rate-Limit-*` headers; `reset`: seconds
 //!   until `X-Rate-Limit-Reset`, default 1, at most 3600), `status` (`status`: 200-599,
 //!   answered with the endpoint's Okta error body), `latency` (`latency_ms`: added delay, at
@@ -34,7 +35,11 @@
 //!   `/authorize` a form_post page cut off before its form) or `oauth_error` (`error`: an
 //!   OAuth error code such as `login_required`, `error_description` optional: sent through the
 //!   response mode at `authorize`, as JSON at `token`, `introspect` and `revoke`, in
-//!   `WWW-Authenticate` at `userinfo`; not on `authn`, `keys` or `discovery`).
+//!   `WWW-Authenticate` at `userinfo`; not on `authn`, `keys` or `discovery`), or, on `verify`
+//!   only, one of Okta's three answers to a one-time code used twice, whatever the code:
+//!   `replay_factor_result` (200 `MFA_CHALLENGE` with `factorResult: PASSCODE_REPLAYED`),
+//!   `replay_e0000068` (403 `E0000068` whose cause says each code can be used once) or
+//!   `replay_e0000082` (403 `E0000082`).
 //! - `user`: only requests for this username (case-insensitive); `client_id`: only requests
 //!   naming this client; `times`: only this many requests (at least 1), default until
 //!   cleared.
@@ -53,7 +58,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec, OAUTH_ERRORS};
+use okta_fixtures_config::{FaultEndpoint, FaultKind, FaultSpec, OAUTH_ERRORS, ReplayAnswer};
 use serde::Deserialize;
 
 use crate::fake::FakeState;
@@ -282,12 +287,21 @@ pub(crate) fn parse_fault(bytes: &[u8]) -> Result<FaultSpec, FakeError> {
             }
             FaultKind::OAuthError { error, description }
         }
-        _ => {
-            return Err(invalid(
-                "kind",
-                "expected one of rate_limit, status, latency, drop, malformed_page, oauth_error",
-            ));
-        }
+        other => match ReplayAnswer::from_name(other) {
+            Some(_) if endpoint != FaultEndpoint::Verify => {
+                return Err(invalid(
+                    "endpoint",
+                    "kinds replay_factor_result, replay_e0000068 and replay_e0000082 act on verify only",
+                ));
+            }
+            Some(answer) => FaultKind::Replay(answer),
+            None => {
+                return Err(invalid(
+                    "kind",
+                    "expected one of rate_limit, status, latency, drop, malformed_page, oauth_error, replay_factor_result, replay_e0000068, replay_e0000082",
+                ));
+            }
+        },
     };
     if body.times == Some(0) {
         return Err(invalid("times", "expected at least 1"));
@@ -321,6 +335,7 @@ fn listed(l: &Listed) -> Obj {
             .str("kind", "oauth_error")
             .str("error", error)
             .str("error_description", description),
+        FaultKind::Replay(answer) => obj.str("kind", answer.name()),
     };
     let obj = obj
         .opt_str("user", l.spec.user.as_deref())

@@ -1,23 +1,35 @@
 //! `POST /api/v1/authn` (+ `/skip`, `/cancel`): Okta's Classic Authentication API, step 1 of
-//! the browserless sign-in (section 2).
+//! the browserless sign-in (section 2), and the one renderer of its transaction states
+//! (`verify.rs` answers with it too).
+//!
+//! `MFA_REQUIRED` and `MFA_CHALLENGE` follow the authn reference
+//! (developer.okta.com/docs/reference/api/authn: "Verify TOTP Factor", "Verify Push Factor",
+//! "Verify WebAuthn Factor", the send-SMS example) and the Sign-In Widget's recorded answers
+//! (okta/okta-signin-widget `test/unit/helpers/xhr/MFA_REQUIRED_allFactors.js`,
+//! `MFA_REQUIRED_oktaVerifyTotpOnly.js`, `MFA_CHALLENGE_push.js`): each factor with its id,
+//! `factorType`, `provider`, `vendorName`, `profile` and `_links.verify`; `_embedded.policy`
+//! with the remember-device settings and `factorsPolicyInfo` (a push factor's
+//! `autoPushEnabled`); `_links.cancel`. The fake publishes no `resend` link (it sends nothing
+//! to resend).
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use okta_fixtures_config::{AuthnStatus, FaultEndpoint};
+use okta_fixtures_config::{AuthnStatus, FaultEndpoint, MfaFactor};
 use serde_json::{Map, Value};
 
 use crate::fake::FakeState;
 use crate::fake::clock::iso8601;
 use crate::fake::directory::UserEntry;
 use crate::fake::error::FakeError;
+use crate::fake::factors;
 use crate::fake::faults::{self, Scope};
 use crate::fake::ids;
 use crate::fake::json::Obj;
 use crate::fake::params::read_body;
 use crate::fake::reply;
-use crate::fake::sessions::{Transaction, TxStatus};
+use crate::fake::sessions::{Amr, PASSWORD_AMR, Transaction, TxStatus};
 use crate::fake::user_limit::{Bucket, PER_USER_LIMIT};
 
 /// When every fake user last changed their password (fixed, so responses are stable).
@@ -84,14 +96,18 @@ pub(crate) async fn primary(
         return Err(failed());
     }
     st.lockouts.succeeded(&user.key);
+    // Enrolled factors: the org's sign-on policy asks for one (`fake.users.<user>.mfa`).
     let status = match user.status {
+        _ if !user.mfa.is_empty() => TxStatus::MfaRequired,
         AuthnStatus::PasswordWarn if warn => TxStatus::PasswordWarn,
         AuthnStatus::PasswordExpired => TxStatus::PasswordExpired,
         AuthnStatus::PasswordReset => TxStatus::PasswordReset,
         AuthnStatus::MfaEnrollOptional => TxStatus::MfaEnroll { skippable: true },
         AuthnStatus::MfaEnroll => TxStatus::MfaEnroll { skippable: false },
         AuthnStatus::MfaRequired => TxStatus::MfaRequired,
-        _ => return Ok(success(&st, user, relay_state.as_deref())),
+        _ => {
+            return Ok(success(&st, user, relay_state.as_deref(), PASSWORD_AMR));
+        }
     };
     let tx = Transaction {
         user_key: user.key.clone(),
@@ -120,7 +136,7 @@ pub(crate) async fn skip(State(st): State<FakeState>, body: Body) -> Result<Resp
     }
     st.sessions.end(state_token, now);
     let user = user_of(&st, &tx)?;
-    Ok(success(&st, user, tx.relay_state.as_deref()))
+    Ok(success(&st, user, tx.relay_state.as_deref(), PASSWORD_AMR))
 }
 
 /// `POST /api/v1/authn/cancel`: ends the transaction.
@@ -143,7 +159,7 @@ pub(crate) async fn cancel(State(st): State<FakeState>, body: Body) -> Result<Re
 
 /// Who an authn request is for: the body's `username`, else the user of its `stateToken`'s
 /// transaction.
-fn who(st: &FakeState, req: &Map<String, Value>) -> Option<String> {
+pub(super) fn who(st: &FakeState, req: &Map<String, Value>) -> Option<String> {
     if let Some(Value::String(username)) = req.get("username") {
         return Some(username.clone());
     }
@@ -153,7 +169,10 @@ fn who(st: &FakeState, req: &Map<String, Value>) -> Option<String> {
 }
 
 /// The fault, if any, for a `/skip` or `/cancel` request (scoped by its transaction's user).
-async fn transaction_fault(st: &FakeState, req: Option<&Map<String, Value>>) -> Option<Response> {
+pub(super) async fn transaction_fault(
+    st: &FakeState,
+    req: Option<&Map<String, Value>>,
+) -> Option<Response> {
     let who = req.and_then(|r| who(st, r));
     let scope = Scope {
         user: who.as_deref(),
@@ -163,7 +182,7 @@ async fn transaction_fault(st: &FakeState, req: Option<&Map<String, Value>>) -> 
 }
 
 /// The request body as a JSON object; anything else is `E0000003`.
-async fn json_object(body: Body) -> Result<Map<String, Value>, FakeError> {
+pub(super) async fn json_object(body: Body) -> Result<Map<String, Value>, FakeError> {
     let bytes = read_body(body)
         .await
         .ok_or_else(FakeError::malformed_body)?;
@@ -171,7 +190,10 @@ async fn json_object(body: Body) -> Result<Map<String, Value>, FakeError> {
 }
 
 /// A string field: absent or `null` → `None`, empty → `None`, another type → `E0000003`.
-fn opt_str<'a>(req: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, FakeError> {
+pub(super) fn opt_str<'a>(
+    req: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<&'a str>, FakeError> {
     match req.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
@@ -180,7 +202,7 @@ fn opt_str<'a>(req: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>
     }
 }
 
-fn user_of<'a>(st: &'a FakeState, tx: &Transaction) -> Result<&'a UserEntry, FakeError> {
+pub(super) fn user_of<'a>(st: &'a FakeState, tx: &Transaction) -> Result<&'a UserEntry, FakeError> {
     st.dir
         .user(&tx.user_key)
         .ok_or_else(FakeError::invalid_state_token)
@@ -231,13 +253,18 @@ fn password_policy(with_expiration: bool) -> Obj {
     policy.obj("complexity", complexity)
 }
 
-/// `SUCCESS` with a fresh one-time sessionToken.
-fn success(st: &FakeState, user: &UserEntry, relay_state: Option<&str>) -> Response {
+/// `SUCCESS` with a fresh one-time sessionToken, for a session authenticated by `amr`.
+pub(super) fn success(
+    st: &FakeState,
+    user: &UserEntry,
+    relay_state: Option<&str>,
+    amr: Amr,
+) -> Response {
     let now = st.clock.now();
     let until = now + st.dir.session_token_lifetime;
     let token = st
         .sessions
-        .issue_token(&user.key, st.clock.epoch_secs(), now, until);
+        .issue_token(&user.key, st.clock.epoch_secs(), amr, now, until);
     let body = Obj::new()
         .str("expiresAt", &iso8601(until))
         .str("status", "SUCCESS")
@@ -274,8 +301,61 @@ fn factor(st: &FakeState, factor_type: &str, enrollment: &str) -> Obj {
         .obj("_links", Obj::new().obj("enroll", link(st, "/factors")))
 }
 
+/// An enrolled factor as `MFA_REQUIRED` lists it (with its `verify` link) or `MFA_CHALLENGE`
+/// embeds it (without). Profiles as Okta shows them: a TOTP factor's `credentialId` is the
+/// login; a phone number is masked but for its last four digits.
+fn factor_obj(st: &FakeState, user: &UserEntry, factor: MfaFactor, with_link: bool) -> Obj {
+    let id = factors::factor_id(user, factor);
+    let profile = match factor {
+        MfaFactor::Totp | MfaFactor::GoogleTotp => Obj::new().str("credentialId", &user.username),
+        MfaFactor::Push => Obj::new()
+            .str("credentialId", &user.username)
+            .str("deviceType", "SmartPhone_IPhone")
+            .str("name", "Test iPhone")
+            .str("platform", "IOS")
+            .str("version", "17.0"),
+        MfaFactor::Sms => Obj::new().str("phoneNumber", "+1 XXX-XXX-0100"),
+        MfaFactor::Webauthn => Obj::new()
+            .str("credentialId", &user.id)
+            .str("authenticatorName", "Security Key"),
+    };
+    let obj = Obj::new()
+        .str("id", &id)
+        .str("factorType", factor.factor_type())
+        .str("provider", factor.provider())
+        .str("vendorName", factor.provider())
+        .obj("profile", profile);
+    if with_link {
+        obj.obj(
+            "_links",
+            Obj::new().obj("verify", link(st, &format!("/factors/{id}/verify"))),
+        )
+    } else {
+        obj
+    }
+}
+
+/// `_embedded.policy` of the MFA states: no remembered device (the fake has none to
+/// remember), and each push factor's `autoPushEnabled` in `factorsPolicyInfo`.
+fn mfa_policy(user: &UserEntry) -> Obj {
+    let info = factors::offered(user)
+        .into_iter()
+        .filter(|f| *f == MfaFactor::Push)
+        .fold(Obj::new(), |info, f| {
+            info.obj(
+                &factors::factor_id(user, f),
+                Obj::new().bool("autoPushEnabled", false),
+            )
+        });
+    Obj::new()
+        .bool("allowRememberDevice", false)
+        .num("rememberDeviceLifetimeInMinutes", 0)
+        .bool("rememberDeviceByDefault", false)
+        .obj("factorsPolicyInfo", info)
+}
+
 /// A non-terminal transaction: stateToken, user, and the links to go on.
-fn transaction_body(
+pub(super) fn transaction_body(
     st: &FakeState,
     state_token: &str,
     until: std::time::SystemTime,
@@ -325,30 +405,69 @@ fn transaction_body(
             ("MFA_ENROLL", embedded.objs("factors", factors), links)
         }
         TxStatus::MfaRequired => {
-            let id = ids::stable_id("ost", &format!("factor:{}", user.id));
-            let factors = vec![
-                Obj::new()
-                    .str("id", &id)
-                    .str("factorType", "token:software:totp")
-                    .str("provider", "OKTA")
-                    .str("vendorName", "OKTA")
-                    .obj("profile", Obj::new().str("credentialId", &user.username))
-                    .obj(
-                        "_links",
-                        Obj::new().obj("verify", link(st, &format!("/factors/{id}/verify"))),
-                    ),
-            ];
+            let factors = factors::offered(user)
+                .into_iter()
+                .map(|f| factor_obj(st, user, f, true))
+                .collect();
             (
                 "MFA_REQUIRED",
-                embedded.objs("factors", factors),
+                embedded
+                    .obj("policy", mfa_policy(user))
+                    .objs("factors", factors),
                 Obj::new(),
             )
         }
+        TxStatus::MfaChallenge(factor) => {
+            let id = factors::factor_id(user, factor);
+            let mut factor_json = factor_obj(st, user, factor, false);
+            if factor == MfaFactor::Webauthn {
+                factor_json = factor_json.obj(
+                    "_embedded",
+                    Obj::new().obj(
+                        "challenge",
+                        Obj::new()
+                            .str("challenge", &ids::random_b64url(20))
+                            .str("userVerification", "preferred")
+                            .obj("extensions", Obj::new()),
+                    ),
+                );
+            }
+            // A push is polled, the others are answered.
+            let next = if factor == MfaFactor::Push {
+                "poll"
+            } else {
+                "verify"
+            };
+            (
+                "MFA_CHALLENGE",
+                embedded
+                    .obj("factor", factor_json)
+                    .obj("policy", mfa_policy(user)),
+                Obj::new()
+                    .obj(
+                        "next",
+                        named_link(st, next, &format!("/factors/{id}/verify")),
+                    )
+                    .obj("prev", link(st, "/previous")),
+            )
+        }
+    };
+    // The last verification's outcome (authn reference, "Factor result"): a push waits for
+    // its approval, WebAuthn for the signed challenge; a TOTP factor gets here only by a
+    // reused code. An SMS challenge has none.
+    let factor_result = match tx.status {
+        TxStatus::MfaChallenge(MfaFactor::Push) => Some("WAITING"),
+        TxStatus::MfaChallenge(MfaFactor::Webauthn) => Some("CHALLENGE"),
+        TxStatus::MfaChallenge(MfaFactor::Totp | MfaFactor::GoogleTotp) => {
+            Some("PASSCODE_REPLAYED")
+        }
+        _ => None,
     };
     let body = Obj::new()
         .str("stateToken", state_token)
         .str("expiresAt", &iso8601(until))
         .str("status", status)
+        .opt_str("factorResult", factor_result)
         .opt_str("relayState", tx.relay_state.as_deref())
         .obj("_embedded", embedded)
         .obj("_links", links.obj("cancel", link(st, "/cancel")))

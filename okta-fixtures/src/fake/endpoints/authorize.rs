@@ -26,7 +26,7 @@ use crate::fake::pkce;
 use crate::fake::policy;
 use crate::fake::reply;
 use crate::fake::scopes;
-use crate::fake::sessions::{PASSWORD_AMR, Session, sid_cookie};
+use crate::fake::sessions::{Session, sid_cookie};
 
 /// `GET …/v1/authorize`
 pub(crate) async fn get(
@@ -416,7 +416,7 @@ fn authorize(
     }
 
     // 5. The app's sign-on policy, the server's access policy, the user's consent.
-    if let Err(e) = policy::sign_on(app, PASSWORD_AMR) {
+    if let Err(e) = policy::sign_on(app, session.amr) {
         if prompt_none {
             return reply.error(&e, mode);
         }
@@ -455,6 +455,7 @@ fn authorize(
     let subject = Subject {
         user,
         auth_time: session.auth_time,
+        amr: session.amr,
     };
     let code = wants_code.then(|| {
         st.grants.issue_code(
@@ -467,6 +468,7 @@ fn authorize(
                 scopes: granted.clone(),
                 user_key: user.key.clone(),
                 auth_time: session.auth_time,
+                amr: session.amr,
             },
             now,
             server.lifetimes.code,

@@ -11,3 +11,4 @@ pub(super) mod logout;
 pub(super) mod revoke;
 pub(super) mod token;
 pub(super) mod userinfo;
+pub(super) mod verify;

@@ -10,7 +10,7 @@ use okta_fixtures_config::{AuthnStatus, FaultEndpoint, OIDC_SCOPES, Rotation};
 use crate::fake::FakeState;
 use crate::fake::claims::{self, IdTokenFor, Minted, Subject};
 use crate::fake::client_auth;
-use crate::fake::directory::{AppEntry, ServerEntry, UserEntry};
+use crate::fake::directory::{AppEntry, ServerEntry};
 use crate::fake::error::{self, FakeError, OAuthError};
 use crate::fake::faults::{self, Scope};
 use crate::fake::grants::RefreshGrant;
@@ -238,8 +238,9 @@ fn authorization_code(
     let subject = Subject {
         user,
         auth_time: grant.auth_time,
+        amr: grant.amr,
     };
-    let refresh = new_refresh(st, server, app, user, &grant.scopes, grant.auth_time);
+    let refresh = new_refresh(st, server, app, subject, &grant.scopes);
     Ok(user_tokens(
         st,
         server,
@@ -256,9 +257,8 @@ fn new_refresh(
     st: &FakeState,
     server: &ServerEntry,
     app: &AppEntry,
-    user: &UserEntry,
+    subject: Subject<'_>,
     scopes: &[String],
-    auth_time: u64,
 ) -> Option<(String, u64)> {
     if !scopes.iter().any(|s| s == "offline_access") || !app.allows_grant("refresh_token") {
         return None;
@@ -269,9 +269,10 @@ fn new_refresh(
         RefreshGrant {
             client_id: app.client_id.clone(),
             server: server.id.clone(),
-            user_key: user.key.clone(),
+            user_key: subject.user.key.clone(),
             scopes: scopes.to_vec(),
-            auth_time,
+            auth_time: subject.auth_time,
+            amr: subject.amr,
             family,
         },
         now,
@@ -332,6 +333,7 @@ fn refresh_token(
     let subject = Subject {
         user,
         auth_time: grant.auth_time,
+        amr: grant.amr,
     };
     Ok(user_tokens(
         st,
@@ -368,6 +370,11 @@ fn password(
     {
         return Err(error::INVALID_PASSWORD_CREDENTIALS);
     }
+    // A user with enrolled factors is asked for one at sign-in (`fake.users.<user>.mfa`), which
+    // the password grant cannot answer.
+    if !user.mfa.is_empty() {
+        return Err(error::PASSWORD_MFA);
+    }
     match user.status {
         AuthnStatus::MfaRequired | AuthnStatus::MfaEnroll => return Err(error::PASSWORD_MFA),
         AuthnStatus::PasswordExpired | AuthnStatus::PasswordReset => {
@@ -384,17 +391,13 @@ fn password(
     policy::access(server, app, Some(user), &["password"])?;
     policy::consent(server, app, &scopes, error::consent_required_password)?;
     st.stats.sign_in(&user.username, &app.client_id, &server.id);
-    let auth_time = st.clock.epoch_secs();
-    let refresh = new_refresh(st, server, app, user, &scopes, auth_time);
-    Ok(user_tokens(
-        st,
-        server,
-        app,
-        Subject { user, auth_time },
-        scopes,
-        None,
-        refresh,
-    ))
+    let subject = Subject {
+        user,
+        auth_time: st.clock.epoch_secs(),
+        amr: PASSWORD_AMR,
+    };
+    let refresh = new_refresh(st, server, app, subject, &scopes);
+    Ok(user_tokens(st, server, app, subject, scopes, None, refresh))
 }
 
 fn client_credentials(
