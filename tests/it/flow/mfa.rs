@@ -475,22 +475,34 @@ mod refused {
         let org = s.fixtures.org().await.unwrap().url().to_owned();
         let http = reqwest::Client::new();
         let id = totp_id(&s, "OKTA").await;
-        for _ in 0..5 {
-            let tx: Value = http
-                .post(format!("{org}/api/v1/authn"))
-                .json(&json!({"username": "carol@example.com", "password": "pw-carol-MFA-5c1e"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            http.post(format!("{org}/api/v1/authn/factors/{id}/verify"))
+        let tx: Value = http
+            .post(format!("{org}/api/v1/authn"))
+            .json(&json!({"username": "carol@example.com", "password": "pw-carol-MFA-5c1e"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // The stateToken stays usable after a wrong code; the fifth locks the factor.
+        let mut last = Value::Null;
+        let mut wrong = 0;
+        while wrong < 5 {
+            let res = http
+                .post(format!("{org}/api/v1/authn/factors/{id}/verify"))
                 .json(&json!({"stateToken": tx["stateToken"], "passCode": "000000"}))
                 .send()
                 .await
                 .unwrap();
+            if res.status() == 429 {
+                // Okta's per-user rate limit: a real wait for its one-second window.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            last = res.json().await.unwrap();
+            wrong += 1;
         }
+        assert_eq!(last["errorCode"], "E0000069", "{last}");
         let e = s.fixtures.request("carol").tokens().await.unwrap_err();
         assert!(matches!(e, Error::TotpLocked { .. }), "{e:?}");
     }
@@ -597,7 +609,16 @@ mod processes {
             .json()
             .await
             .unwrap();
-        let _ = stats;
+        let carol = stats["verifications"]
+            .as_array()
+            .expect("a verifications array")
+            .iter()
+            .find(|v| v["username"] == "carol@example.com")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(carol["ok"], 2, "{stats}");
+        assert_eq!(carol["replayed"], 0, "no code was sent twice: {stats}");
+        assert_eq!(carol["failed"], 0, "{stats}");
         drop(fake);
     }
 }
