@@ -11,6 +11,9 @@ use url::Url;
 
 use crate::error::{Error, Result, SignIn};
 
+/// How long an idle connection stays in the pool.
+const POOL_IDLE: Duration = Duration::from_secs(10);
+
 /// Builds the one long-lived client of the worker.
 ///
 /// Without reqwest's `cookies` feature there is no cookie store at all, so no Okta session
@@ -20,6 +23,11 @@ use crate::error::{Error, Result, SignIn};
 pub(crate) fn client() -> reqwest::Result<Client> {
     Client::builder()
         .redirect(redirect::Policy::none())
+        // A connection idle this long is not reused: a server closes idle connections (the
+        // fake after 30 s, load balancers after as little), and a request sent on one it is
+        // closing that moment fails ("connection closed before message completed"). A TOTP
+        // sign-in waits up to 30 s for Okta's next step before it posts its code.
+        .pool_idle_timeout(POOL_IDLE)
         .user_agent(concat!("okta-fixtures/", env!("CARGO_PKG_VERSION")))
         .build()
 }
