@@ -9,5 +9,6 @@ mod fake;
 mod fake_hostile_input;
 mod flow;
 mod macros;
+mod redis_tls;
 mod security;
 mod support;
