@@ -2,6 +2,7 @@
 mod api;
 mod cache;
 mod cli;
+mod cli_redis;
 mod cli_token;
 mod docs;
 mod e2e;

@@ -21,6 +21,7 @@ use scraper::{Html, Selector};
 use serde_json::{Value, json};
 
 pub(crate) mod redis_tls;
+pub(crate) mod served_org;
 
 /// How long the binary may take to print its URL or to exit; only a hang comes near it.
 const PATIENCE: Duration = Duration::from_secs(60);
