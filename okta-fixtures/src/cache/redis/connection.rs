@@ -39,7 +39,6 @@ impl Connection {
 
     /// The same with other timeouts (tests).
     #[cfg(test)]
-    #[allow(dead_code)]
     pub(crate) fn with_timeouts(mut self, connect: Duration, response: Duration) -> Self {
         self.connect_timeout = connect;
         self.response_timeout = response;

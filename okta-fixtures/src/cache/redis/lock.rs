@@ -103,6 +103,14 @@ pub(crate) async fn try_lock(
 }
 
 impl Held {
+    /// Stops renewing without letting go, as a holder that crashed (tests).
+    #[cfg(test)]
+    pub(crate) fn abandon(mut self) {
+        if let Some(r) = self.renewer.take() {
+            r.abort();
+        }
+    }
+
     /// Lets the lock go (if it is still ours).
     pub(crate) async fn release(mut self) {
         if let Some(r) = self.renewer.take() {

@@ -19,6 +19,12 @@
 mod connection;
 mod lock;
 mod signed;
+/// A real redis-server for the tests, shared with the integration tests.
+#[cfg(test)]
+#[path = "../../../../tests/it/support/redis.rs"]
+mod test_server;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Once};
@@ -121,6 +127,30 @@ impl Redis {
             lock_ttl,
             config,
         })
+    }
+
+    /// A store of `url` for tests, with `namespace`, `signing_key`, a lock time and timeouts
+    /// of their own.
+    #[cfg(test)]
+    pub(crate) fn for_test(
+        url: &str,
+        namespace: &str,
+        signing_key: Option<&str>,
+        lock_ttl: Duration,
+        timeout: Duration,
+    ) -> Redis {
+        let url = RedisUrl::parse(url).unwrap();
+        Redis {
+            conn: Arc::new(
+                Connection::new(&url)
+                    .unwrap()
+                    .with_timeouts(timeout, timeout),
+            ),
+            namespace: namespace.to_owned(),
+            signing_key: signing_key.map(Secret::from),
+            lock_ttl,
+            config: PathBuf::from("/w/fixtures.yaml"),
+        }
     }
 
     /// The prefix of every key.
@@ -522,26 +552,4 @@ fn warn_cleartext(url: &RedisUrl) {
              network such as a CI service container"
         );
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_namespace_comes_from_the_org_host_and_port() {
-        assert_eq!(
-            default_namespace("https://dev-1.okta.com"),
-            "okta-fixtures:dev-1.okta.com:"
-        );
-        assert_eq!(
-            default_namespace("http://127.0.0.1:8123/"),
-            "okta-fixtures:127.0.0.1:8123:"
-        );
-    }
-
-    #[test]
-    fn globs_in_a_namespace_are_matched_verbatim() {
-        assert_eq!(glob_escape("a*b?[c]\\"), "a\\*b\\?\\[c\\]\\\\");
-    }
 }
