@@ -131,6 +131,29 @@ impl World {
             .filter_map(|s| s["count"].as_u64())
             .sum()
     }
+
+    /// `/api/v1/authn` requests the fake answered.
+    async fn authn_requests(&self) -> u64 {
+        let stats: Value = reqwest::get(format!("{}/_fake/stats", self.fake.org_url))
+            .await
+            .expect("the fake answers")
+            .json()
+            .await
+            .expect("JSON stats");
+        stats["requests"]["authn"].as_u64().expect("an authn count")
+    }
+
+    /// Every key in Redis with its time to live in ms (SCAN, then PTTL).
+    fn keys_with_ttl(&self) -> Vec<(String, i64)> {
+        self.redis
+            .keys()
+            .into_iter()
+            .map(|k| {
+                let ttl: i64 = self.redis.query(redis::cmd("PTTL").arg(&k));
+                (k, ttl)
+            })
+            .collect()
+    }
 }
 
 /// What a finished run left.
