@@ -157,7 +157,7 @@ async fn start_org(config: &Config, cache: &Cache) -> Result<Org> {
             if let Shared::Redis(r) = cache.shared() {
                 // Unreachable at first use is an error naming cache.redis_url, never a
                 // fallback (which would multiply sign-ins).
-                r.ping().await?;
+                r.check().await?;
             }
             discovery::discover(url, config, client, cache.shared()).await
         }

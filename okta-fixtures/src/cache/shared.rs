@@ -94,3 +94,68 @@ impl<'a> Shared<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn config(org_url: &str) -> Config {
+        let yaml = format!(
+            "org_url: {org_url}
+apps:
+  spa: {{client_id: spa, redirect_uri: http://localhost/cb, flow: code}}
+cache:
+  store: redis
+  redis_url: redis://ci:hunter2@localhost:6390
+"
+        );
+        okta_fixtures_config::parse_str(&yaml, Some(Path::new("/w/fixtures.yaml")), &|_| None)
+            .unwrap()
+    }
+
+    #[test]
+    fn without_the_feature_store_redis_is_an_error_naming_the_cargo_change() {
+        let e = Error::RedisFeature {
+            at: config("https://dev-1.okta.com")
+                .cache
+                .redis
+                .unwrap()
+                .store_at
+                .to_string(),
+        };
+        let text = e.to_string();
+        for wanted in [
+            "/w/fixtures.yaml:5:10: cache.store",
+            "okta-fixtures = { version = \"",
+            "features = [\"redis\"] }",
+        ] {
+            assert!(text.contains(wanted), "{wanted:?} in {text}");
+        }
+    }
+
+    #[test]
+    fn store_redis_is_redis_for_an_org_by_url_and_memory_for_an_in_process_fake() {
+        let store = Store::for_config(&config("https://dev-1.okta.com"), None);
+        #[cfg(feature = "redis")]
+        {
+            let Store::Redis(r) = &store else {
+                panic!("a Redis store")
+            };
+            assert_eq!(r.namespace(), "okta-fixtures:dev-1.okta.com:");
+            assert_eq!(r.url().to_string(), "redis://localhost:6390");
+            assert!(matches!(
+                Store::for_config(&config("fake"), None),
+                Store::Memory
+            ));
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let Store::Refused(e) = &store else {
+                panic!("refused without the feature")
+            };
+            assert!(e.to_string().contains("features = [\"redis\"]"), "{e}");
+        }
+    }
+}

@@ -417,8 +417,8 @@ pub enum Error {
     /// command. Names the server by scheme, host and port only, never the password.
     #[error(
         "cache.redis_url ({url}): {problem} while {action}; check that Redis runs there, that \
-         `cache.redis_url` names it, and that its user may run GET, SET, DEL, PEXPIRE, EVAL \
-         and SCAN"
+         `cache.redis_url` names it, and that its user may run GET, SET, DEL, PEXPIRE, EVAL, \
+         SCAN and PTTL on the namespace's keys"
     )]
     Redis {
         /// `scheme://host:port`.

@@ -334,3 +334,56 @@ fn the_default_namespace_comes_from_the_org_host_and_port() {
 fn globs_in_a_namespace_are_matched_verbatim() {
     assert_eq!(glob_escape("a*b?[c]\\"), "a\\*b\\?\\[c\\]\\\\");
 }
+
+#[tokio::test]
+async fn an_acl_user_with_only_the_documented_commands_and_keys_is_enough() {
+    let server = RedisServer::start();
+    let _: () = server.query(
+        redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg("fleet")
+            .arg("on")
+            .arg(">fleet-SECRET")
+            .arg("resetkeys")
+            .arg(format!("~{}*", glob_escape(NS)))
+            .arg("resetchannels")
+            .arg("-@all")
+            .arg(
+                &[
+                    "+get", "+set", "+del", "+pexpire", "+eval", "+scan", "+pttl",
+                ][..],
+            ),
+    );
+    let url = format!("redis://fleet:fleet-SECRET@127.0.0.1:{}", server.port());
+    let a = Redis::for_test(&url, NS, Some("k"), Duration::from_millis(600), TIMEOUT);
+    let k = key("alice");
+    a.check().await.unwrap();
+    let (lock, _) = held(a.lock(&k, TIMEOUT, |_| true).await.unwrap());
+    // Held past a renewal.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a.write_entry(
+        &k,
+        &hour(),
+        false,
+        Duration::from_secs(60),
+        SystemTime::now(),
+    )
+    .await
+    .unwrap();
+    lock.release().await;
+    assert!(a.read_entry(&k).await.unwrap().is_some());
+    a.store_document("https://o/d", b"{}").await.unwrap();
+    assert_eq!(a.list().await.unwrap().len(), 1);
+    for (command, result) in a.probe().await {
+        assert!(result.is_ok(), "{command}: {result:?}");
+    }
+    assert_eq!(a.clear().await.unwrap(), 1);
+    // A key outside the namespace is refused to this user: the product never writes one.
+    let outside = Redis::for_test(&url, "elsewhere:", None, LOCK_TTL, TIMEOUT);
+    let e = outside.check().await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("cache.redis_url") && !text.contains("fleet-SECRET"),
+        "{text}"
+    );
+}
