@@ -1,6 +1,7 @@
 //! it
 mod api;
 mod cache;
+mod cache_redis;
 mod cli;
 mod cli_redis;
 mod cli_token;

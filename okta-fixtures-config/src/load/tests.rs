@@ -7,6 +7,7 @@ use rstest::rstest;
 use super::*;
 use crate::{Names, Origin, parse_names};
 
+mod cache;
 mod policies;
 
 const ROOT: &str = include_str!("../../../fixtures.yaml");
@@ -253,6 +254,7 @@ fn default_settings_are_documented_values() {
             store: CacheStore::Disk,
             refresh_before: Duration::from_secs(60),
             persist_refresh: false,
+            redis: None,
         }
     );
     assert_eq!(
