@@ -77,7 +77,10 @@ fn cache_list_and_clear_work_on_the_namespace_only() {
     let (code, again, _) = run(cli_cache.path(), &["cache", "--config", config_arg, "list"]);
     assert_eq!((code, again.as_str()), (Some(0), list.as_str()));
 
-    let (code, out, said) = run(cli_cache.path(), &["cache", "clear", "--config", config_arg]);
+    let (code, out, said) = run(
+        cli_cache.path(),
+        &["cache", "clear", "--config", config_arg],
+    );
     assert_eq!((code, out.as_str()), (Some(0), ""), "{said}");
     assert_eq!(
         said.trim_end(),
@@ -92,7 +95,11 @@ fn cache_list_and_clear_work_on_the_namespace_only() {
         .into_iter()
         .filter(|k| !k.starts_with("ci/list:lock:"))
         .collect();
-    assert_eq!(left, ["other:entry:x"], "clear deletes the namespace's keys only");
+    assert_eq!(
+        left,
+        ["other:entry:x"],
+        "clear deletes the namespace's keys only"
+    );
 
     let (code, list, said) = run(cli_cache.path(), &["cache", "list", "--config", config_arg]);
     assert_eq!((code, list.as_str()), (Some(0), ""), "{said}");
@@ -129,19 +136,25 @@ fn doctor_checks_that_redis_answers_and_permits_every_command() {
     assert_eq!(redis_lines.len(), 2, "{out}");
     assert!(
         redis_lines[0].starts_with(&format!(
-            "ok   redis   redis://127.0.0.1:{} answers (PING in ",
+            "ok   redis   redis://127.0.0.1:{} answers (a GET in ",
             redis.port()
         )) && redis_lines[0].ends_with("keys under namespace `ci/doctor:`"),
         "{out}"
     );
-    assert!(!out.contains("warning"), "loopback is not warned about: {out}");
     assert!(
-        redis_lines[1].starts_with("ok   redis   its user may SET, GET, PEXPIRE, EVAL, SCAN and DEL keys under `ci/doctor:`"),
+        !out.contains("warning"),
+        "loopback is not warned about: {out}"
+    );
+    assert!(
+        redis_lines[1].starts_with("ok   redis   its user may SET, GET, PEXPIRE, EVAL, SCAN, PTTL and DEL keys under `ci/doctor:`"),
         "{out}"
     );
     // The probe key is gone, and nothing was written outside the namespace.
     assert!(
-        redis.keys().iter().all(|k| k.starts_with("ci/doctor:") && !k.contains("doctor:doctor:")),
+        redis
+            .keys()
+            .iter()
+            .all(|k| k.starts_with("ci/doctor:") && !k.contains("doctor:doctor:")),
         "{:?}",
         redis.keys()
     );
@@ -154,11 +167,21 @@ fn doctor_checks_that_redis_answers_and_permits_every_command() {
 fn doctor_names_the_commands_an_acl_user_may_not_run() {
     let redis = RedisServer::start();
     let password = "acl-pw-55120";
-    let _: () = redis.query(redis::cmd("ACL").arg("SETUSER").arg("limited").arg("on").arg(
-        format!(">{password}"),
-    ).arg("resetkeys").arg("~ci/acl:*").arg("-@all").arg("+ping").arg("+get").arg("+set").arg(
-        "+del",
-    ).arg("+pexpire").arg("+pttl"));
+    let _: () = redis.query(
+        redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg("limited")
+            .arg("on")
+            .arg(format!(">{password}"))
+            .arg("resetkeys")
+            .arg("~ci/acl:*")
+            .arg("-@all")
+            .arg("+get")
+            .arg("+set")
+            .arg("+del")
+            .arg("+pexpire")
+            .arg("+pttl"),
+    );
     let org = ServedOrg::start("cli-redis-acl");
     let config = org.config(
         "shared",
@@ -178,8 +201,14 @@ fn doctor_names_the_commands_an_acl_user_may_not_run() {
         .lines()
         .find(|l| l.starts_with("FAIL redis"))
         .unwrap_or_else(|| panic!("no FAIL redis line:\n{out}"));
-    assert!(fail.contains("EVAL refused") && fail.contains("SCAN refused"), "{fail}");
-    assert!(!fail.contains("SET refused") && !fail.contains("GET refused"), "{fail}");
+    assert!(
+        fail.contains("EVAL refused") && fail.contains("SCAN refused"),
+        "{fail}"
+    );
+    assert!(
+        !fail.contains("SET refused") && !fail.contains("GET refused"),
+        "{fail}"
+    );
     assert!(fail.contains("keys `ci/acl:*`"), "{fail}");
     assert!(!out.contains("ok   org"), "doctor stops at Redis: {out}");
     assert!(!format!("{out}{said}").contains(password), "{out}{said}");
@@ -253,7 +282,10 @@ fn an_unreachable_redis_is_named_without_its_password() {
     let (code, out, said) = run(cache.path(), &["cache", "list", "--config", config_arg]);
     assert!(started.elapsed() < Duration::from_secs(15), "{said}");
     assert_eq!((code, out.as_str()), (Some(1), ""), "{said}");
-    assert!(said.starts_with("error: ") && said.contains(&named), "{said}");
+    assert!(
+        said.starts_with("error: ") && said.contains(&named),
+        "{said}"
+    );
     assert!(!said.contains(password), "{said}");
 
     let (code, out, said) = run(cache.path(), &["doctor", "--config", config_arg]);

@@ -55,7 +55,10 @@ fn rediss_works_with_the_ca_given_through_the_environment() {
     let org = ServedOrg::start("redis-tls-ok");
     let config = org.config(
         "tls",
-        &format!("{{store: redis, redis_url: '{}', namespace: 'tls:'}}", redis.url()),
+        &format!(
+            "{{store: redis, redis_url: '{}', namespace: 'tls:'}}",
+            redis.url()
+        ),
     );
     let config_arg = config.to_str().expect("UTF-8");
     let ca = redis.ca_file();
@@ -79,7 +82,10 @@ fn rediss_works_with_the_ca_given_through_the_environment() {
         Some(&ca),
     );
     assert_eq!(code, Some(0), "{said}");
-    assert!(list.contains("\talice\tspa\t") && list.contains("\ttls:entry:"), "{list}");
+    assert!(
+        list.contains("\talice\tspa\t") && list.contains("\ttls:entry:"),
+        "{list}"
+    );
     assert!(!list.contains(token.trim()), "{list}");
     // And the server holds the entry, seen by redis-cli over TLS.
     let out = redis.cli(&ca, &["--scan", "--pattern", "tls:entry:*"]);
@@ -95,7 +101,10 @@ fn rediss_without_the_ca_is_a_clear_certificate_error() {
     let org = ServedOrg::start("redis-tls-untrusted");
     let config = org.config(
         "tls",
-        &format!("{{store: redis, redis_url: '{}', namespace: 'tls:'}}", redis.url()),
+        &format!(
+            "{{store: redis, redis_url: '{}', namespace: 'tls:'}}",
+            redis.url()
+        ),
     );
     let config_arg = config.to_str().expect("UTF-8");
     let named = format!("cache.redis_url (rediss://localhost:{})", redis.port());

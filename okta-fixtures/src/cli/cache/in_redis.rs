@@ -50,7 +50,7 @@ fn table(listed: &[RedisListed], now: SystemTime) -> String {
     text.push_str("EXPIRES\tUSER\tAPP\tREFRESH\tKEY\tCONFIG\n");
     for l in listed {
         let key = if l.trusted {
-            escape(&l.key)
+            escape(&l.key).into_owned()
         } else {
             format!(
                 "{} (no valid HMAC under cache.signing_key: tests ignore it)",

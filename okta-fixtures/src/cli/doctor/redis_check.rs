@@ -1,5 +1,5 @@
 //! The `redis` check of `okta-fixtures doctor` (`cache.store: redis`): Redis answers within the
-//! timeout, which namespace is used, and its user may run every command okta-fixtures sends,
+//! timeout (a GET, which an ACL user has anyway: PING need not be granted), which namespace is used, and its user may run every command okta-fixtures sends,
 //! tried on a probe key of the namespace (with a time to live, deleted after).
 
 use std::io::Write;
@@ -14,7 +14,10 @@ use crate::cli::CommandError;
 
 /// Checks the Redis store of `config`, if it has one. `Ok(false)`: Redis cannot be used, so
 /// nothing after this can be checked (every sign-in goes through it).
-pub(super) fn check(config: &Config, report: &mut Report<impl Write>) -> Result<bool, CommandError> {
+pub(super) fn check(
+    config: &Config,
+    report: &mut Report<impl Write>,
+) -> Result<bool, CommandError> {
     let redis = match Store::for_config(config, None) {
         Store::Redis(redis) => redis,
         Store::Refused(e) => {
@@ -37,7 +40,7 @@ pub(super) fn check(config: &Config, report: &mut Report<impl Write>) -> Result<
         .build()
         .map_err(CommandError::io("cannot start a runtime"))?;
     let started = Instant::now();
-    if let Err(e) = runtime.block_on(redis.ping()) {
+    if let Err(e) = runtime.block_on(redis.check()) {
         report.fail("redis", chain(&e))?;
         return Ok(false);
     }
@@ -69,12 +72,12 @@ pub(super) fn check(config: &Config, report: &mut Report<impl Write>) -> Result<
     }
 }
 
-/// `redis://host:port answers (PING, 2 ms); keys under namespace `ns:``, with a warning for
+/// `redis://host:port answers (a GET in 2 ms); keys under namespace `ns:``, with a warning for
 /// cleartext to another machine.
 fn answers(redis: &Redis, millis: u128) -> String {
     let url = redis.url();
     let mut line = format!(
-        "{url} answers (PING in {millis} ms); keys under namespace `{}`",
+        "{url} answers (a GET in {millis} ms); keys under namespace `{}`",
         redis.namespace()
     );
     if !url.is_tls() && !url.is_loopback() {
@@ -89,8 +92,8 @@ fn answers(redis: &Redis, millis: u128) -> String {
 
 fn permitted(redis: &Redis) -> String {
     format!(
-        "its user may SET, GET, PEXPIRE, EVAL, SCAN and DEL keys under `{}` (a probe key with \
-         a time to live, deleted)",
+        "its user may SET, GET, PEXPIRE, EVAL, SCAN, PTTL and DEL keys under `{}` (a probe key \
+         with a time to live, deleted)",
         redis.namespace()
     )
 }
@@ -118,13 +121,17 @@ mod tests {
         let line = answers(&store("redis://ci:hunter2@redis.internal:6380"), 2);
         assert!(
             line.starts_with(
-                "redis://redis.internal:6380 answers (PING in 2 ms); keys under namespace `ns:`; \
+                "redis://redis.internal:6380 answers (a GET in 2 ms); keys under namespace `ns:`; \
                  warning: plain redis:// to a host off this machine"
             ),
             "{line}"
         );
         assert!(!line.contains("hunter2"), "{line}");
-        for quiet in ["redis://127.0.0.1:6379", "redis://localhost", "rediss://redis.internal"] {
+        for quiet in [
+            "redis://127.0.0.1:6379",
+            "redis://localhost",
+            "rediss://redis.internal",
+        ] {
             let line = answers(&store(quiet), 1);
             assert!(!line.contains("warning"), "{quiet}: {line}");
         }
