@@ -57,7 +57,12 @@ impl RedisUrl {
 
     /// Whether the host is this machine (localhost, 127.0.0.0/8, ::1).
     pub fn is_loopback(&self) -> bool {
-        crate::is_loopback(&self.url)
+        // `redis://` is not a scheme the URL standard knows, so its IP hosts parse as names.
+        let host = self.host().trim_start_matches('[').trim_end_matches(']');
+        match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => host.eq_ignore_ascii_case("localhost"),
+        }
     }
 
     /// Whether it holds a password.
@@ -99,6 +104,20 @@ mod tests {
         assert!(u.is_tls() && !u.is_loopback() && u.has_password());
         let local = RedisUrl::parse("redis://127.0.0.1:7001").unwrap();
         assert_eq!((local.port(), local.is_loopback()), (7001, true));
+        for (url, loopback) in [
+            ("redis://localhost", true),
+            ("redis://127.0.0.2", true),
+            ("redis://[::1]:6379", true),
+            ("rediss://10.0.0.1", false),
+            ("redis://redis", false),
+            ("redis://127.0.0.1.example.com", false),
+        ] {
+            assert_eq!(
+                RedisUrl::parse(url).unwrap().is_loopback(),
+                loopback,
+                "{url}"
+            );
+        }
         for bad in [
             "http://x",
             "unix:///tmp/redis.sock",

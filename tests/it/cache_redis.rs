@@ -143,7 +143,8 @@ impl World {
         stats["requests"]["authn"].as_u64().expect("an authn count")
     }
 
-    /// Every key in Redis with its time to live in ms (SCAN, then PTTL).
+    /// Every key in Redis with its time to live in ms (SCAN, then PTTL; -1 is none), but
+    /// those gone in between (PTTL -2: expired or evicted).
     fn keys_with_ttl(&self) -> Vec<(String, i64)> {
         self.redis
             .keys()
@@ -152,6 +153,7 @@ impl World {
                 let ttl: i64 = self.redis.query(redis::cmd("PTTL").arg(&k));
                 (k, ttl)
             })
+            .filter(|(_, ttl)| *ttl != -2)
             .collect()
     }
 }

@@ -894,6 +894,9 @@ pub(crate) mod tests {
         assert!(!log.contains("rt-SECRET"), "{log}");
     }
 
+    #[cfg(feature = "redis")]
+    mod redis_store;
+
     #[cfg(feature = "fake")]
     #[test]
     fn the_fake_clock_ages_cached_tokens() {

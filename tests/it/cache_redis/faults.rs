@@ -27,6 +27,11 @@ async fn a_stopped_redis_is_an_error_naming_cache_redis_url_within_the_timeout()
         ran.stderr
     );
     assert!(!ran.stderr.contains("hunter2"), "{}", ran.stderr);
+    assert!(
+        !ran.stderr.contains("cleartext"),
+        "no cleartext warning for this machine: {}",
+        ran.stderr
+    );
     assert!(took < Duration::from_secs(15), "took {took:?}");
     assert_eq!(world.sign_ins("u0").await, 0, "no fallback sign-in");
 }
@@ -130,4 +135,50 @@ async fn a_redis_evicting_keys_is_survived() {
             "{k} without a time to live"
         );
     }
+}
+
+#[tokio::test]
+async fn a_hung_redis_is_an_error_within_the_timeouts_and_a_thawed_one_serves_again() {
+    let world = World::start("redis-hung", &config("", ""));
+    let first = finish(
+        world
+            .token(world.machine().path(), "u0", &[])
+            .spawn()
+            .unwrap(),
+        RUN,
+    );
+    let first = first.token().to_owned();
+    world.redis.pause();
+    let started = Instant::now();
+    let ran = finish(
+        world
+            .token(world.machine().path(), "u0", &[])
+            .spawn()
+            .unwrap(),
+        RUN,
+    );
+    let took = started.elapsed();
+    world.redis.resume();
+    eprintln!(
+        "hung Redis: exit {:?} after {took:?}: {}",
+        ran.code,
+        ran.stderr.trim()
+    );
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("cache.redis_url (redis://127.0.0.1:"),
+        "{}",
+        ran.stderr
+    );
+    // Connect (3 s) or one command (3 s), plus the process: never a hang.
+    assert!(took < Duration::from_secs(12), "took {took:?}");
+    assert_eq!(world.sign_ins("u0").await, 1, "no fallback sign-in");
+    let again = finish(
+        world
+            .token(world.machine().path(), "u0", &[])
+            .spawn()
+            .unwrap(),
+        RUN,
+    );
+    assert_eq!(again.token(), first);
 }

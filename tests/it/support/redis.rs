@@ -157,6 +157,26 @@ impl RedisServer {
         keys
     }
 
+    /// Freezes it (SIGSTOP): connections stay open and nothing answers, as a hung or
+    /// overloaded Redis. [`RedisServer::resume`] thaws it.
+    pub fn pause(&self) {
+        self.signal("STOP");
+    }
+
+    /// Thaws it (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.as_ref().expect("redis-server runs").id();
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), pid.to_string()])
+            .status()
+            .expect("kill(1) runs");
+        assert!(sent.success(), "kill -{name} {pid} failed");
+    }
+
     /// Stops it (SIGKILL) and waits until it is gone; its memory is lost.
     pub fn stop(&mut self) {
         self.kill();

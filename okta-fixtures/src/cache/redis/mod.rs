@@ -24,7 +24,7 @@ mod signed;
 /// A real redis-server for the tests, shared with the integration tests.
 #[cfg(test)]
 #[path = "../../../../tests/it/support/redis.rs"]
-mod test_server;
+pub(crate) mod test_server;
 #[cfg(test)]
 mod tests;
 
