@@ -298,3 +298,37 @@ fn an_unreachable_redis_is_named_without_its_password() {
     assert!(!format!("{out}{said}").contains(password), "{out}{said}");
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// The README's `cache:` block for CI shards, as written there, loads with the variables a CI
+/// sets: the URL, the namespace verbatim, and the signing key; without a project path the
+/// namespace comes from the org URL.
+#[test]
+fn the_readme_cache_block_loads() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("cache:\n  store: redis ")
+        .expect("the README shows a `cache:` block with store: redis");
+    let block = &readme[start..start + readme[start..].find("```").expect("its fence")];
+    let yaml = format!(
+        "org_url: https://dev-1.okta.com\n{block}apps:\n  spa: {{ client_id: c, redirect_uri: \
+         'http://localhost/cb', flow: code }}\nusers:\n  alice: {{ username: a, password: pw, \
+         app: spa }}\n"
+    );
+    let env = |project: Option<&'static str>| {
+        move |name: &str| match name {
+            "OKTA_FIXTURES_REDIS_URL" => Some("rediss://ci:pw@redis.example.com:6380".to_owned()),
+            "CI_PROJECT_PATH" => project.map(str::to_owned),
+            "OKTA_FIXTURES_SIGNING_KEY" => Some("a-signing-key".to_owned()),
+            _ => None,
+        }
+    };
+    let config = okta_fixtures::config::parse_str(&yaml, None, &env(Some("group/project:")))
+        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    assert_eq!(config.cache.store, okta_fixtures::config::CacheStore::Redis);
+    let redis = config.cache.redis.expect("Redis settings");
+    assert_eq!(redis.url.to_string(), "rediss://redis.example.com:6380");
+    assert_eq!(redis.namespace.as_deref(), Some("group/project:"));
+    assert!(redis.signing_key.is_some());
+    let config = okta_fixtures::config::parse_str(&yaml, None, &env(None)).expect("loads");
+    assert_eq!(config.cache.redis.expect("Redis settings").namespace, None);
+}
