@@ -10,6 +10,7 @@ mod locate;
 mod names;
 mod node;
 mod raw;
+mod redis_url;
 mod schema;
 mod secret;
 mod suggest;
@@ -19,8 +20,9 @@ pub use discover::{CONFIG_ENV, FILE_NAME, discover, discover_with_origin};
 pub use error::{Error, Location, Origin, Result};
 pub use escape::{escape, escape_except};
 pub use interpolate::{VarRef, var_refs};
-pub use load::{is_loopback, load, parse_str};
+pub use load::{is_loopback, load, load_ignoring_cache, parse_str};
 pub use names::{Names, load_names, parse_names};
+pub use redis_url::RedisUrl;
 pub use schema::*;
 pub use secret::Secret;
 

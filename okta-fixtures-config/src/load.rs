@@ -9,12 +9,12 @@ use crate::interpolate::expand;
 use crate::locate::{Doc, Target};
 use crate::node::Node;
 use crate::raw::{
-    self, RawApp, RawConfig, RawFake, RawFakeUser, RawLifetimes, RawPolicy, RawUser, Setting, Text,
-    Words,
+    self, RawApp, RawCache, RawConfig, RawFake, RawFakeUser, RawLifetimes, RawPolicy, RawUser,
+    Setting, Text, Words,
 };
 use crate::schema::*;
 use crate::yaml_path::YamlPath;
-use crate::{Error, Result, Secret, duration, suggest};
+use crate::{Error, RedisUrl, Result, Secret, duration, suggest};
 
 /// Reads and resolves the file at `path`; `env` reads environment variables (pass
 /// `&|name| std::env::var(name).ok()` for the process environment).
@@ -65,6 +65,20 @@ pub fn parse_str(
     Resolver { doc: &doc, env }.config(&raw)
 }
 
+/// [`load`] for the standalone fake (`okta-fixtures fake`), which keeps no tokens: the `cache:`
+/// section is checked for unknown keys but otherwise ignored (its variables, such as
+/// `${OKTA_FIXTURES_REDIS_URL}`, need not be set), and [`Config::cache`] is the default.
+pub fn load_ignoring_cache(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+    let text = crate::read_text(path)?;
+    let doc = Doc {
+        text: &text,
+        file: Some(path.to_path_buf()),
+    };
+    let mut raw = raw::read(&doc)?;
+    raw.cache = None;
+    Resolver { doc: &doc, env }.config(&raw)
+}
+
 const RESPONSE_TYPES: &[(&str, ResponseType)] = &[
     ("id_token", ResponseType::IdToken),
     ("token", ResponseType::Token),
@@ -76,8 +90,11 @@ const TOKEN_ENDPOINT_AUTHS: &[(&str, TokenEndpointAuth)] = &[
     ("none", TokenEndpointAuth::None),
 ];
 
-const CACHE_STORES: &[(&str, CacheStore)] =
-    &[("disk", CacheStore::Disk), ("memory", CacheStore::Memory)];
+const CACHE_STORES: &[(&str, CacheStore)] = &[
+    ("disk", CacheStore::Disk),
+    ("memory", CacheStore::Memory),
+    ("redis", CacheStore::Redis),
+];
 
 const AUTHN_STATUSES: &[(&str, AuthnStatus)] = &[
     ("SUCCESS", AuthnStatus::Success),
@@ -317,15 +334,22 @@ impl Resolver<'_> {
         let d = CacheSettings::default();
         let cache = match &raw.cache {
             None => d,
-            Some(c) => CacheSettings {
-                store: setting_or(&c.store, d.store, |s| self.one_of(s, CACHE_STORES))?,
-                refresh_before: setting_or(&c.refresh_before, d.refresh_before, |s| {
-                    self.duration(s)
-                })?,
-                persist_refresh: setting_or(&c.persist_refresh, d.persist_refresh, |s| {
-                    self.bool(s)
-                })?,
-            },
+            Some(c) => {
+                let store = setting_or(&c.store, d.store, |s| self.one_of(s, CACHE_STORES))?;
+                CacheSettings {
+                    store,
+                    refresh_before: setting_or(&c.refresh_before, d.refresh_before, |s| {
+                        self.duration(s)
+                    })?,
+                    persist_refresh: setting_or(&c.persist_refresh, d.persist_refresh, |s| {
+                        self.bool(s)
+                    })?,
+                    redis: match store {
+                        CacheStore::Redis => Some(self.redis(c)?),
+                        CacheStore::Disk | CacheStore::Memory => None,
+                    },
+                }
+            }
         };
         let d = VerifySettings::default();
         let verify = match &raw.verify {
@@ -351,6 +375,39 @@ impl Resolver<'_> {
             verify,
             http,
             fake,
+        })
+    }
+
+    /// The settings of `cache.store: redis`; the other Redis keys are read (and their
+    /// variables expanded) only with it, so `${OKTA_FIXTURES_REDIS_URL}` need not be set for a
+    /// disk store.
+    fn redis(&self, c: &RawCache) -> Result<RedisSettings> {
+        let store_at = match &c.store {
+            Some(t) => self.doc.at(&t.path, Target::Value),
+            None => self.doc.at(&c.path, Target::Key),
+        };
+        let Some(url) = &c.redis_url else {
+            return Err(self.doc.missing(&c.path, "redis_url"));
+        };
+        // Never quoted: the URL may hold a password.
+        let url = RedisUrl::parse(&self.filled(url, "`redis_url`")?)
+            .map_err(|why| self.doc.invalid(&url.path, why))?;
+        let namespace = optional(&c.namespace, |t| self.text(t))?.filter(|n| !n.is_empty());
+        if let (Some(n), Some(t)) = (&namespace, &c.namespace)
+            && n.chars().any(char::is_control)
+        {
+            return Err(self
+                .doc
+                .invalid(&t.path, "the namespace holds a control character"));
+        }
+        let signing_key = optional(&c.signing_key, |t| {
+            self.filled(t, "`signing_key`").map(Secret::from)
+        })?;
+        Ok(RedisSettings {
+            url,
+            namespace,
+            signing_key,
+            store_at: *store_at,
         })
     }
 

@@ -88,6 +88,11 @@ pub(crate) struct RawCache {
     pub(crate) store: Option<Text>,
     pub(crate) refresh_before: Option<Setting>,
     pub(crate) persist_refresh: Option<Setting>,
+    pub(crate) redis_url: Option<Text>,
+    pub(crate) namespace: Option<Text>,
+    pub(crate) signing_key: Option<Text>,
+    /// Where the `cache` mapping is.
+    pub(crate) path: YamlPath,
 }
 
 pub(crate) struct RawVerify {
@@ -205,7 +210,14 @@ pub(crate) const APP_KEYS: &[&str] = &[
 ];
 const SERVER_KEYS: &[&str] = &["id", "audience", "scopes"];
 pub(crate) const USER_KEYS: &[&str] = &["username", "password", "totp", "app"];
-const CACHE_KEYS: &[&str] = &["store", "refresh_before", "persist_refresh"];
+const CACHE_KEYS: &[&str] = &[
+    "store",
+    "refresh_before",
+    "persist_refresh",
+    "redis_url",
+    "namespace",
+    "signing_key",
+];
 const VERIFY_KEYS: &[&str] = &["id_token", "leeway"];
 const HTTP_KEYS: &[&str] = &[
     "timeout",
@@ -317,6 +329,10 @@ fn config(doc: &Doc<'_>, node: &Node) -> Result<RawConfig> {
                 store: c.text("store")?,
                 refresh_before: c.setting("refresh_before")?,
                 persist_refresh: c.setting("persist_refresh")?,
+                redis_url: c.text("redis_url")?,
+                namespace: c.text("namespace")?,
+                signing_key: c.text("signing_key")?,
+                path: YamlPath::root().key("cache"),
             })
         })?,
         verify: f.mapping(

@@ -243,6 +243,9 @@ pub enum CacheStore {
     Disk,
     /// In memory only.
     Memory,
+    /// In memory and in a Redis server shared by many machines (CI shards); needs the `redis`
+    /// feature of okta-fixtures.
+    Redis,
 }
 
 /// `cache:` settings.
@@ -252,8 +255,24 @@ pub struct CacheSettings {
     pub store: CacheStore,
     /// A token is handed out only with at least this much life left. Default 60 s.
     pub refresh_before: Duration,
-    /// Whether refresh tokens are written to disk. Default false.
+    /// Whether refresh tokens are written to disk (or Redis). Default false.
     pub persist_refresh: bool,
+    /// The Redis settings, with `store: redis` only.
+    pub redis: Option<RedisSettings>,
+}
+
+/// The `cache:` settings of `store: redis`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedisSettings {
+    /// `cache.redis_url`.
+    pub url: crate::RedisUrl,
+    /// `cache.namespace`, the prefix of every key written; `None` when absent or empty (then
+    /// derived from the org URL).
+    pub namespace: Option<String>,
+    /// `cache.signing_key`: entries carry an HMAC-SHA256 under it, checked on read.
+    pub signing_key: Option<crate::Secret>,
+    /// Where `cache.store: redis` is, for errors about it.
+    pub store_at: crate::Location,
 }
 
 impl Default for CacheSettings {
@@ -262,6 +281,7 @@ impl Default for CacheSettings {
             store: CacheStore::Disk,
             refresh_before: Duration::from_secs(60),
             persist_refresh: false,
+            redis: None,
         }
     }
 }

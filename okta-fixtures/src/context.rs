@@ -4,11 +4,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use okta_fixtures_config::{CacheStore, Config, OrgUrl};
+use okta_fixtures_config::{Config, OrgUrl};
 use tracing::Instrument as _;
 
 use crate::Secret;
-use crate::cache::{Cache, Disk, Key, Refusals, TokenClock, Waiter};
+#[cfg(feature = "redis")]
+use crate::cache::Shared;
+use crate::cache::{Cache, Key, Refusals, Store, TokenClock, Waiter};
 use crate::discovery;
 use crate::error::{Error, Result};
 use crate::flow::{self, KeySets, Plan};
@@ -31,10 +33,10 @@ impl Context {
     /// The context of `config`, with its disk cache under `cache_dir` (else
     /// [`crate::dirs::cache_root`]) when it gets one, aging tokens by `clock`.
     pub(crate) fn new(config: Config, cache_dir: Option<PathBuf>, clock: TokenClock) -> Self {
-        let disk = disk_for(&config, cache_dir);
+        let store = Store::for_config(&config, cache_dir);
         let lock_wait = flow_timeout(&config);
         Context {
-            cache: Arc::new(Cache::new(&config.cache, disk, clock, lock_wait)),
+            cache: Arc::new(Cache::new(&config.cache, store, clock, lock_wait)),
             config,
             org: tokio::sync::OnceCell::new(),
             keys: KeySets::default(),
@@ -108,7 +110,7 @@ impl Context {
             keys: &self.keys,
             refusals: &self.refusals,
             steps: crate::cache::Steps::shared(),
-            disk: self.cache.disk(),
+            store: self.cache.shared(),
         };
         match refresh_token {
             None => flow::sign_in(&okta, plan).await,
@@ -125,20 +127,6 @@ fn sign_in_span(plan: &Plan) -> tracing::Span {
         app = %plan.app.name,
         server = %plan.server,
     )
-}
-
-/// The disk store for `config`, if its tokens may be shared with other processes: it was read
-/// from a file (whose path names the workspace), it keeps `cache.store: disk`, and its org is
-/// reached by URL. An in-process fake's tokens are verifiable only by that process's fake.
-fn disk_for(config: &Config, cache_dir: Option<PathBuf>) -> Option<Disk> {
-    let path = config.source.as_deref()?;
-    if config.cache.store != CacheStore::Disk || config.org_url == OrgUrl::Fake {
-        return None;
-    }
-    // The shared temp folder must be ours; a folder the user named is their choice.
-    let named = cache_dir.is_some() || crate::dirs::root_is_named();
-    let root = cache_dir.unwrap_or_else(crate::dirs::cache_root);
-    Some(Disk::new(root, path, !named))
 }
 
 /// The longest a sign-in may take, and so the longest wait for another process's: the
@@ -166,7 +154,13 @@ async fn start_org(config: &Config, cache: &Cache) -> Result<Org> {
                 endpoint: "(building the HTTP client)".into(),
                 source,
             })?;
-            discovery::discover(url, config, client, cache.disk()).await
+            #[cfg(feature = "redis")]
+            if let Shared::Redis(r) = cache.shared() {
+                // Unreachable at first use is an error naming cache.redis_url, never a
+                // fallback (which would multiply sign-ins).
+                r.check().await?;
+            }
+            discovery::discover(url, config, client, cache.shared()).await
         }
         #[cfg(feature = "fake")]
         OrgUrl::Fake => {

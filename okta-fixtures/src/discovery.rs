@@ -15,8 +15,8 @@
 //! nowhere else; with `http.allow_plain_http`, plain `http://` to the org's own host is
 //! allowed too (a fake Okta in a sidecar container), with a warning.
 //!
-//! A document is fetched once and kept in the token cache folder for an hour, so the
-//! processes of a test run share one fetch per server.
+//! A document is fetched once and kept in the token cache folder (or, with `cache.store:
+//! redis`, in Redis) for an hour, so the processes of a test run share one fetch per server.
 
 use std::sync::Once;
 use std::time::{Duration, SystemTime};
@@ -26,7 +26,7 @@ use reqwest::Client;
 use serde::Deserialize;
 use url::Url;
 
-use crate::cache::Disk;
+use crate::cache::Shared;
 use crate::error::{Error, Result};
 use crate::flow::http::{BODY_LIMIT, BodyError, read_limited};
 use crate::org::{Endpoints, Org};
@@ -44,13 +44,13 @@ struct Document {
 }
 
 /// `org` with the issuer and endpoints of each server in use (and of the org server) read
-/// from their discovery documents: from `disk` when a process fetched them within the hour,
+/// from their discovery documents: from the shared store when a process fetched them within the hour,
 /// else from the org.
 pub(crate) async fn discover(
     url: &str,
     config: &Config,
     client: &Client,
-    disk: Option<&Disk>,
+    shared: Shared<'_>,
 ) -> Result<Org> {
     // Where Okta's URL layout puts the documents.
     let org = Org::new(url, config);
@@ -67,7 +67,7 @@ pub(crate) async fn discover(
     for name in names {
         let server = org.server(name)?;
         let url = server.discovery_url();
-        let endpoints = endpoints(url, config, client, disk, plain_http_host.as_deref())
+        let endpoints = endpoints(url, config, client, shared, plain_http_host.as_deref())
             .await
             .map_err(|problem| Error::Discovery {
                 server: name.to_owned(),
@@ -91,27 +91,54 @@ pub(crate) async fn discover(
     Ok(Org::discovered(url, config, found))
 }
 
-/// The endpoints of the document at `url`: kept in `disk` by a process within the hour,
+/// The endpoints of the document at `url`: kept in the shared store by a process within the hour,
 /// else fetched (and kept).
 async fn endpoints(
     url: &str,
     config: &Config,
     client: &Client,
-    disk: Option<&Disk>,
+    shared: Shared<'_>,
     plain_http_host: Option<&str>,
 ) -> std::result::Result<Endpoints, String> {
-    let kept = disk.and_then(|d| d.document(url, KEEP_FOR, SystemTime::now()));
+    let kept = kept(url, shared).await;
     if let Some(Ok(endpoints)) = kept.as_deref().map(|b| read(b, plain_http_host)) {
         return Ok(endpoints);
     }
     let body = fetch(client, url, config.http.timeout).await?;
     let endpoints = read(&body, plain_http_host)?;
-    if let Some(disk) = disk
-        && let Err(e) = disk.store_document(url, &body)
-    {
-        tracing::info!(error = %e, "could not keep a discovery document in the cache folder");
-    }
+    keep(url, &body, shared).await;
     Ok(endpoints)
+}
+
+/// The document of `url` kept within the hour, if any. A Redis that fails here is logged, and
+/// the document fetched: it is public, and fetching it again signs no one in.
+async fn kept(url: &str, shared: Shared<'_>) -> Option<Vec<u8>> {
+    match shared {
+        Shared::None => None,
+        Shared::Disk(d) => d.document(url, KEEP_FOR, SystemTime::now()),
+        #[cfg(feature = "redis")]
+        Shared::Redis(r) => r
+            .document(url)
+            .await
+            .inspect_err(
+                |e| tracing::info!(error = %e, "could not read a discovery document from Redis"),
+            )
+            .ok()
+            .flatten(),
+    }
+}
+
+/// Keeps the document `body` of `url` for an hour.
+async fn keep(url: &str, body: &[u8], shared: Shared<'_>) {
+    let kept = match shared {
+        Shared::None => return,
+        Shared::Disk(d) => d.store_document(url, body),
+        #[cfg(feature = "redis")]
+        Shared::Redis(r) => r.store_document(url, body).await,
+    };
+    if let Err(e) = kept {
+        tracing::info!(error = %e, "could not keep a discovery document in the cache");
+    }
 }
 
 /// The document's body, or what went wrong, in words that say what to check.

@@ -1,7 +1,9 @@
 //! it
 mod api;
 mod cache;
+mod cache_redis;
 mod cli;
+mod cli_redis;
 mod cli_token;
 mod docs;
 mod e2e;
@@ -9,5 +11,6 @@ mod fake;
 mod fake_hostile_input;
 mod flow;
 mod macros;
+mod redis_tls;
 mod security;
 mod support;

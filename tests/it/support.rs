@@ -4,6 +4,8 @@
 //! Pages are read with `scraper` and JWT parts with `base64`, as the product reads them: a test
 //! that parsed differently could pass where the product fails.
 
+pub(crate) mod redis;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
@@ -19,6 +21,9 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Client, Response, StatusCode};
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
+
+pub(crate) mod redis_tls;
+pub(crate) mod served_org;
 
 /// How long the binary may take to print its URL or to exit; only a hang comes near it.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -64,7 +69,7 @@ pub(crate) fn runtime(current_thread: bool) -> tokio::runtime::Runtime {
 /// and its JSON messages say where it is (whatever the target folder).
 static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
     let out = Command::new(env!("CARGO"))
-        .args(["build", "-p", "okta-fixtures", "--features", "cli"])
+        .args(["build", "-p", "okta-fixtures", "--features", "cli,redis"])
         .args([
             "--bin",
             "okta-fixtures",

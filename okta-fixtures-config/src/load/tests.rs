@@ -7,6 +7,7 @@ use rstest::rstest;
 use super::*;
 use crate::{Names, Origin, parse_names};
 
+mod cache;
 mod mfa;
 mod policies;
 
@@ -254,6 +255,7 @@ fn default_settings_are_documented_values() {
             store: CacheStore::Disk,
             refresh_before: Duration::from_secs(60),
             persist_refresh: false,
+            redis: None,
         }
     );
     assert_eq!(

@@ -13,6 +13,11 @@
 //!    when Okta refuses it, signs in again. The result goes to disk, then to memory and to
 //!    every waiter; a failure is handed to the waiters but not cached.
 //!
+//! With a Redis store (`cache.store: redis`, [`redis`]) the same steps run across machines:
+//! step 2 reads nothing on the caller's thread (memory only; Redis is reached from the
+//! worker), and step 3 reads the entry in Redis, else takes the key's Redis lock (waiting with
+//! bounded back-off for another machine's renewal) and reads the entry again under it.
+//!
 //! Tokens are handed out only with at least `cache.refresh_before` of life left. Nothing
 //! cached refers to a tokio runtime: tokens are plain data, and the flows run on the worker.
 //! The disk store is used only for an org reached by URL (a real org or the standalone fake)
@@ -24,7 +29,10 @@ mod disk;
 mod entry;
 mod key;
 mod memory;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
 mod refusals;
+mod shared;
 mod steps;
 
 use std::future::Future;
@@ -41,6 +49,7 @@ pub(crate) use key::Key;
 pub(crate) use memory::Waiter;
 use memory::{Joined, Memory};
 pub(crate) use refusals::Refusals;
+pub(crate) use shared::{Shared, Store};
 pub(crate) use steps::Steps;
 
 use crate::Secret;
@@ -50,7 +59,7 @@ use crate::tokens::Tokens;
 /// One config's token cache.
 pub(crate) struct Cache {
     memory: Memory,
-    disk: Option<Disk>,
+    store: Store,
     refresh_before: Duration,
     persist_refresh: bool,
     clock: TokenClock,
@@ -67,20 +76,22 @@ pub(crate) enum Fetch {
     Joined,
     /// Started a renewal.
     Started,
+    /// The store cannot be used; the waiter got its error.
+    Refused,
 }
 
 impl Cache {
-    /// A cache with `settings`, on `disk` too when given; `lock_wait` bounds the wait for
-    /// another process's renewal.
+    /// A cache with `settings`, on `store` too; `lock_wait` bounds the wait for another
+    /// process's renewal.
     pub(crate) fn new(
         settings: &CacheSettings,
-        disk: Option<Disk>,
+        store: Store,
         clock: TokenClock,
         lock_wait: Duration,
     ) -> Self {
         Cache {
             memory: Memory::default(),
-            disk,
+            store,
             refresh_before: settings.refresh_before,
             persist_refresh: settings.persist_refresh,
             clock,
@@ -95,7 +106,20 @@ impl Cache {
 
     /// The disk store, if this cache has one.
     pub(crate) fn disk(&self) -> Option<&Disk> {
-        self.disk.as_ref()
+        self.shared().disk()
+    }
+
+    /// The store, borrowed.
+    pub(crate) fn shared(&self) -> Shared<'_> {
+        self.store.shared()
+    }
+
+    /// Why the store cannot be used, if it cannot.
+    pub(crate) fn refused(&self) -> Option<&Error> {
+        match &self.store {
+            Store::Refused(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// Step 1, lookup: usable tokens for `key` from memory, else ones another process left on
@@ -107,7 +131,7 @@ impl Cache {
             tracing::debug!(user = t.user(), app = t.app(), "token cache hit");
             return Some(t);
         }
-        let t = self.disk.as_ref()?.peek(key).filter(|t| self.usable(t))?;
+        let t = self.disk()?.peek(key).filter(|t| self.usable(t))?;
         self.memory.offer(key, &t);
         tracing::debug!(user = t.user(), app = t.app(), "token cache hit on disk");
         Some(t)
@@ -122,6 +146,10 @@ impl Cache {
         waiter: Waiter,
         run: impl FnOnce(Lead),
     ) -> Fetch {
+        if let Some(e) = self.refused() {
+            waiter(Err(e.clone()));
+            return Fetch::Refused;
+        }
         let usable = |t: &Tokens| self.usable(t);
         match self.memory.join(key, waiter, &usable) {
             Joined::Hit(tokens, waiter) => {
@@ -138,7 +166,7 @@ impl Cache {
                     cache: Arc::clone(self),
                     key: Some(key.clone()),
                 };
-                if let Some(t) = self.disk.as_ref().and_then(|d| d.peek(key))
+                if let Some(t) = self.disk().and_then(|d| d.peek(key))
                     && self.usable(&t)
                 {
                     tracing::debug!(user = t.user(), app = t.app(), "token cache hit on disk");
@@ -170,19 +198,41 @@ impl Cache {
         RF: Future<Output = Result<Tokens>>,
     {
         let in_memory = stale.as_ref().and_then(refresh_token);
-        let (locked, on_disk) = if self.disk.is_some() {
-            // Waiting for the lock blocks: a blocking thread does it, never an async worker.
-            let (cache, k) = (Arc::clone(self), key.clone());
-            tokio::task::spawn_blocking(move || {
-                let disk = cache.disk.as_ref().ok_or(Error::WorkerStopped)?;
-                let locked = disk.lock(&k, cache.lock_wait)?;
-                let on_disk = locked.read(&k, cache.clock.now());
-                Ok::<_, Error>((Some(locked), on_disk))
-            })
-            .await
-            .map_err(|_| Error::WorkerStopped)??
-        } else {
-            (None, None)
+        let (locked, on_disk) = match &self.store {
+            Store::Disk(_) => {
+                // Waiting for the lock blocks: a blocking thread does it, never an async worker.
+                let (cache, k) = (Arc::clone(self), key.clone());
+                tokio::task::spawn_blocking(move || {
+                    let disk = cache.disk().ok_or(Error::WorkerStopped)?;
+                    let locked = disk.lock(&k, cache.lock_wait)?;
+                    let on_disk = locked.read(&k, cache.clock.now());
+                    Ok::<_, Error>((Guard::Disk(locked), on_disk))
+                })
+                .await
+                .map_err(|_| Error::WorkerStopped)??
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(r) => match r.lock(key, self.lock_wait, |t| self.usable(t)).await? {
+                redis::Locked::Found(t) => {
+                    tracing::debug!(
+                        user = t.user(),
+                        app = t.app(),
+                        "another machine renewed the tokens"
+                    );
+                    return Ok(t);
+                }
+                redis::Locked::Held(held, found) => {
+                    if found.is_none() && stale.is_some() {
+                        tracing::info!(
+                            key = %key,
+                            "no entry in Redis for tokens this process had (Redis restarted or \
+                             evicted it); renewing under the lock"
+                        );
+                    }
+                    (Guard::Redis(held), found)
+                }
+            },
+            Store::Memory | Store::Refused(_) => (Guard::None, None),
         };
         if let Some(t) = on_disk.as_ref().filter(|t| self.usable(t)) {
             tracing::debug!(
@@ -190,6 +240,7 @@ impl Cache {
                 app = t.app(),
                 "another process renewed the tokens"
             );
+            locked.release().await;
             return Ok(t.clone());
         }
         // A refresh token on disk is the newest: another process may have rotated ours.
@@ -215,21 +266,66 @@ impl Cache {
             None => sign_in().await,
         }
         .map(|t| self.clock.rebase(t));
-        let (Some(locked), Ok(tokens)) = (locked, &result) else {
+        let Ok(tokens) = &result else {
+            locked.release().await;
             return result;
         };
-        let (cache, k, tokens) = (Arc::clone(self), key.clone(), tokens.clone());
-        let written = tokio::task::spawn_blocking(move || {
-            let written = locked.write(&k, &tokens, cache.persist_refresh, cache.clock.now());
-            // The lock goes only once the entry is in place.
-            drop(locked);
-            written
-        })
-        .await;
-        if let Ok(Err(e)) = written {
-            tracing::warn!(key = %key, error = %e, "could not write the token cache entry; other processes will sign in again");
+        match locked {
+            Guard::Disk(locked) => {
+                let (cache, k, tokens) = (Arc::clone(self), key.clone(), tokens.clone());
+                let written = tokio::task::spawn_blocking(move || {
+                    let written =
+                        locked.write(&k, &tokens, cache.persist_refresh, cache.clock.now());
+                    // The lock goes only once the entry is in place.
+                    drop(locked);
+                    written
+                })
+                .await;
+                if let Ok(Err(e)) = written {
+                    tracing::warn!(key = %key, error = %e, "could not write the token cache entry; other processes will sign in again");
+                }
+            }
+            #[cfg(feature = "redis")]
+            Guard::Redis(held) => {
+                if let Store::Redis(r) = &self.store {
+                    let written = r
+                        .write_entry(
+                            key,
+                            tokens,
+                            self.persist_refresh,
+                            self.refresh_before,
+                            self.clock.now(),
+                        )
+                        .await;
+                    if let Err(e) = written {
+                        tracing::warn!(key = %key, error = %e, "could not write the token cache entry to Redis; other machines will sign in again");
+                    }
+                }
+                // The lock goes only once the entry is in place.
+                held.release().await;
+            }
+            Guard::None => {}
         }
         result
+    }
+}
+
+/// The lock a renewal holds: the key's lock file, or its Redis lock.
+enum Guard {
+    None,
+    Disk(disk::Locked),
+    #[cfg(feature = "redis")]
+    Redis(redis::Held),
+}
+
+impl Guard {
+    /// Lets the lock go.
+    async fn release(self) {
+        match self {
+            Guard::None | Guard::Disk(_) => {}
+            #[cfg(feature = "redis")]
+            Guard::Redis(held) => held.release().await,
+        }
     }
 }
 
@@ -351,7 +447,7 @@ pub(crate) mod tests {
     fn cache() -> Arc<Cache> {
         Arc::new(Cache::new(
             &CacheSettings::default(),
-            None,
+            Store::Memory,
             TokenClock::System,
             Duration::from_secs(5),
         ))
@@ -365,7 +461,7 @@ pub(crate) mod tests {
         let disk = Disk::new(root.to_path_buf(), Path::new("/w/fixtures.yaml"), true);
         Arc::new(Cache::new(
             &settings,
-            Some(disk),
+            Store::Disk(disk),
             TokenClock::System,
             Duration::from_secs(5),
         ))
@@ -800,13 +896,16 @@ pub(crate) mod tests {
         assert!(!log.contains("rt-SECRET"), "{log}");
     }
 
+    #[cfg(feature = "redis")]
+    mod redis_store;
+
     #[cfg(feature = "fake")]
     #[test]
     fn the_fake_clock_ages_cached_tokens() {
         let fake = crate::fake::Clock::system();
         let cache = Cache::new(
             &CacheSettings::default(),
-            None,
+            Store::Memory,
             TokenClock::Fake(fake.clone()),
             Duration::from_secs(5),
         );

@@ -1,21 +1,23 @@
 //! Refused passwords and TOTP secrets, remembered so they are not sent again.
 //!
 //! A TOTP secret Okta refused (a wrong code, `E0000068`, or a locked factor, `E0000069`) is kept
-//! the same way, in its own record (`{hash}.totp.refused`): Okta locks a factor after a few
-//! failed codes, so a stale secret must not be tried by every test either.
+//! the same way, in its own record (`{hash}.totp`): Okta locks a factor after a few failed
+//! codes, so a stale secret must not be tried by every test either.
 //!
 //! Okta locks an account after 10 failed passwords by default, and hides the lockout behind the
 //! same 401 `E0000004` a wrong password gets. A stale password in fixtures.yaml, sent again by
 //! every test and every test process, would lock a real test user out. So a refusal is
 //! remembered per (org URL, username): with a disk store, in the workspace folder
 //! (`{hash}.refused`, 0600, shared by every process using the same cache folder, the CLI's
-//! `token` included), else in this process's memory. Later sign-ins of the user get the first
+//! `token` included); with a Redis store, in Redis (`{namespace}refused:{hash}`, for 30 days),
+//! so the machines of a CI run cannot pass Okta's lockout threshold together; else in this
+//! process's memory. Later sign-ins of the user get the first
 //! error back at once, with no request, until the password changes or
 //! `okta-fixtures cache clear` runs.
 //!
 //! A record holds a keyed HMAC-SHA256 of the refused password, never the password or a plain
-//! hash of it: the key is 32 random bytes made once per workspace folder (`refusals.key`, 0600)
-//! or per process. A different password does not match, so a corrected one is tried at once.
+//! hash of it: the key is 32 random bytes made once per workspace folder (`refusals.key`, 0600),
+//! per Redis namespace (`{namespace}refusals-key`) or per process. A different password does not match, so a corrected one is tried at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,11 +32,18 @@ use sha2::{Digest as _, Sha256};
 
 use super::disk::{Disk, REFUSED};
 use super::key::hex;
+#[cfg(feature = "redis")]
+use super::redis::{self, Redis};
+use super::shared::Shared;
 use crate::error::{Error, Result, SignIn};
 
 /// The workspace file of the HMAC key.
 const KEY_FILE: &str = "refusals.key";
 const KEY_LEN: usize = 32;
+
+/// How long Redis keeps a record (and, renewed on each write, its HMAC key).
+#[cfg(feature = "redis")]
+const REDIS_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
 /// One refused password.
 #[derive(Clone, Serialize, Deserialize)]
@@ -97,6 +106,8 @@ impl Credential {
 /// Where the refusals of one sign-in are kept.
 enum Store<'a> {
     Disk(&'a Disk, [u8; KEY_LEN]),
+    #[cfg(feature = "redis")]
+    Redis(&'a Redis, [u8; KEY_LEN]),
     Memory(&'a Refusals),
 }
 
@@ -120,109 +131,125 @@ impl Refusals {
 
     /// Before a password is sent: [`Error::AuthnRefusedBefore`] if Okta refused this same
     /// password of `user` before (counting one more spared attempt). A record of another
-    /// password is deleted: the password changed, so it is tried.
-    pub(crate) fn check(
+    /// password is deleted: the password changed, so it is tried. With a Redis store, Redis
+    /// failing is an error: sending the password anyway could pass Okta's lockout threshold.
+    pub(crate) async fn check(
         &self,
-        disk: Option<&Disk>,
+        shared: Shared<'_>,
         org_url: &str,
         user: &User,
         sign_in: &SignIn,
     ) -> Result<()> {
-        let Some((record, spared)) = self.spare(disk, org_url, user, Credential::Password) else {
+        let Some(record) = self
+            .spare(shared, org_url, user, Credential::Password)
+            .await?
+        else {
             return Ok(());
         };
-        tracing::warn!(spared, "not sending a password Okta refused before");
+        tracing::warn!(
+            spared = record.spared,
+            "not sending a password Okta refused before"
+        );
         Err(Error::AuthnRefusedBefore {
             sign_in: Box::new(sign_in.clone()),
             username: user.username.clone(),
             code: record.code,
             summary: record.summary,
-            spared,
+            spared: record.spared,
         })
     }
 
     /// Before a TOTP code is sent: [`Error::TotpRefusedBefore`] if Okta refused a code of this
     /// same secret of `user` before; as [`Refusals::check`].
-    pub(crate) fn check_totp(
+    pub(crate) async fn check_totp(
         &self,
-        disk: Option<&Disk>,
+        shared: Shared<'_>,
         org_url: &str,
         user: &User,
         sign_in: &SignIn,
     ) -> Result<()> {
-        let Some((record, spared)) = self.spare(disk, org_url, user, Credential::Totp) else {
+        let Some(record) = self.spare(shared, org_url, user, Credential::Totp).await? else {
             return Ok(());
         };
         tracing::warn!(
-            spared,
+            spared = record.spared,
             "not sending a code of a TOTP secret Okta refused before"
         );
         Err(Error::TotpRefusedBefore {
             sign_in: Box::new(sign_in.clone()),
             code: record.code,
             summary: record.summary,
-            spared,
+            spared: record.spared,
         })
     }
 
     /// The record of `what` if it is of the user's current value, with one more attempt
     /// spared; a record of another value is deleted.
-    fn spare(
+    async fn spare(
         &self,
-        disk: Option<&Disk>,
+        shared: Shared<'_>,
         org_url: &str,
         user: &User,
         what: Credential,
-    ) -> Option<(Record, u64)> {
+    ) -> Result<Option<Record>> {
         let id = what.record(org_url, user);
-        let store = self.store(disk, false);
-        let mut record = store.read(&id)?;
+        let store = self.store(shared, false).await?;
+        let Some(mut record) = store.read(&id).await? else {
+            return Ok(None);
+        };
         if !store.matches(&record, what.of(user)) {
             tracing::info!("the secret changed since Okta refused it; trying the new one");
-            store.remove(&id);
-            return None;
+            store.remove(&id).await;
+            return Ok(None);
         }
         record.spared = record.spared.saturating_add(1);
-        store.write(&id, &record);
-        let spared = record.spared;
-        Some((record, spared))
+        store.write(&id, &record).await;
+        Ok(Some(record))
     }
 
     /// After Okta refused `user`'s password with `code` and `summary`: remembers it.
-    pub(crate) fn remember(
+    pub(crate) async fn remember(
         &self,
-        disk: Option<&Disk>,
+        shared: Shared<'_>,
         org_url: &str,
         user: &User,
         code: &str,
         summary: &str,
     ) {
-        self.keep(disk, org_url, user, Credential::Password, code, summary);
+        self.keep(shared, org_url, user, Credential::Password, code, summary)
+            .await;
     }
 
     /// After Okta refused a code of `user`'s TOTP secret (wrong code, locked factor):
     /// remembers the secret.
-    pub(crate) fn remember_totp(
+    pub(crate) async fn remember_totp(
         &self,
-        disk: Option<&Disk>,
+        shared: Shared<'_>,
         org_url: &str,
         user: &User,
         code: &str,
         summary: &str,
     ) {
-        self.keep(disk, org_url, user, Credential::Totp, code, summary);
+        self.keep(shared, org_url, user, Credential::Totp, code, summary)
+            .await;
     }
 
-    fn keep(
+    async fn keep(
         &self,
-        disk: Option<&Disk>,
+        shared: Shared<'_>,
         org_url: &str,
         user: &User,
         what: Credential,
         code: &str,
         summary: &str,
     ) {
-        let store = self.store(disk, true);
+        let store = match self.store(shared, true).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "remembering a refusal in memory only");
+                Store::Memory(self)
+            }
+        };
         let Some(mac) = store.mac(what.of(user)) else {
             return;
         };
@@ -232,19 +259,27 @@ impl Refusals {
             summary: summary.to_owned(),
             spared: 0,
         };
-        store.write(&what.record(org_url, user), &record);
+        store.write(&what.record(org_url, user), &record).await;
     }
 
-    /// The disk store with its key (made first if `create`), else this process's memory
+    /// The shared store with its key (made first if `create`), else this process's memory
     /// (where a refusal is kept when the disk store cannot be written).
-    fn store<'a>(&'a self, disk: Option<&'a Disk>, create: bool) -> Store<'a> {
-        match disk.map(|d| (d, disk_key(d, create))) {
-            Some((d, Ok(Some(key)))) => Store::Disk(d, key),
-            Some((_, Err(e))) => {
-                tracing::warn!(error = %e, "remembering refused passwords in memory only");
-                Store::Memory(self)
-            }
-            Some((_, Ok(None))) | None => Store::Memory(self),
+    async fn store<'a>(&'a self, shared: Shared<'a>, create: bool) -> Result<Store<'a>> {
+        match shared {
+            Shared::None => Ok(Store::Memory(self)),
+            Shared::Disk(d) => Ok(match disk_key(d, create) {
+                Ok(Some(key)) => Store::Disk(d, key),
+                Ok(None) => Store::Memory(self),
+                Err(e) => {
+                    tracing::warn!(error = %e, "remembering refused passwords in memory only");
+                    Store::Memory(self)
+                }
+            }),
+            #[cfg(feature = "redis")]
+            Shared::Redis(r) => Ok(match redis_key(r, create).await? {
+                Some(key) => Store::Redis(r, key),
+                None => Store::Memory(self),
+            }),
         }
     }
 
@@ -257,6 +292,8 @@ impl Store<'_> {
     fn key(&self) -> &[u8; KEY_LEN] {
         match self {
             Store::Disk(_, key) => key,
+            #[cfg(feature = "redis")]
+            Store::Redis(_, key) => key,
             Store::Memory(r) => &r.key,
         }
     }
@@ -277,23 +314,42 @@ impl Store<'_> {
         mac.verify_slice(&tag).is_ok()
     }
 
-    fn read(&self, id: &str) -> Option<Record> {
-        match self {
-            Store::Disk(d, _) => {
-                let bytes = d.read_own(&file_name(id))?;
-                serde_json::from_slice(&bytes).ok()
-            }
+    async fn read(&self, id: &str) -> Result<Option<Record>> {
+        Ok(match self {
+            Store::Disk(d, _) => d
+                .read_own(&file_name(id))
+                .and_then(|b| serde_json::from_slice(&b).ok()),
+            #[cfg(feature = "redis")]
+            Store::Redis(r, _) => r
+                .get(redis::REFUSED, id, "reading a refused password's record")
+                .await?
+                .and_then(|b| serde_json::from_slice(&b).ok()),
             Store::Memory(r) => r.records().get(id).cloned(),
-        }
+        })
     }
 
-    fn write(&self, id: &str, record: &Record) {
+    async fn write(&self, id: &str, record: &Record) {
+        // Serializing strings and a number cannot fail.
+        let bytes = || serde_json::to_vec(record).unwrap_or_default();
         match self {
             Store::Disk(d, _) => {
-                // Serializing strings and a number cannot fail.
-                let bytes = serde_json::to_vec(record).unwrap_or_default();
-                if let Err(e) = d.write_own(&file_name(id), &bytes, true) {
+                if let Err(e) = d.write_own(&file_name(id), &bytes(), true) {
                     tracing::warn!(error = %e, "could not remember a refused password on disk");
+                }
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(r, _) => {
+                // The key lives at least as long as the record.
+                let action = "remembering a refused password";
+                let written = match r.expire(redis::REFUSALS_KEY, "", REDIS_TTL, action).await {
+                    Ok(()) => r
+                        .set(redis::REFUSED, id, &bytes(), REDIS_TTL, false, action)
+                        .await
+                        .map(drop),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "could not remember a refused password in Redis");
                 }
             }
             Store::Memory(r) => {
@@ -302,9 +358,18 @@ impl Store<'_> {
         }
     }
 
-    fn remove(&self, id: &str) {
+    async fn remove(&self, id: &str) {
         match self {
             Store::Disk(d, _) => d.remove_own(&file_name(id)),
+            #[cfg(feature = "redis")]
+            Store::Redis(r, _) => {
+                if let Err(e) = r
+                    .delete(redis::REFUSED, id, "forgetting a refused password")
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not forget a refused password in Redis");
+                }
+            }
             Store::Memory(r) => {
                 r.records().remove(id);
             }
@@ -356,6 +421,39 @@ fn disk_key(disk: &Disk, create: bool) -> Result<Option<[u8; KEY_LEN]>> {
     Ok(Some(key))
 }
 
+/// The namespace's HMAC key in Redis; with `create`, made by the first machine that needs one
+/// (`SET NX`: every machine ends up with the same).
+#[cfg(feature = "redis")]
+async fn redis_key(r: &Redis, create: bool) -> Result<Option<[u8; KEY_LEN]>> {
+    let action = "reading the refused passwords' key";
+    let read = || async {
+        Ok::<_, Error>(
+            r.get(redis::REFUSALS_KEY, "", action)
+                .await?
+                .and_then(|b| <[u8; KEY_LEN]>::try_from(b.as_slice()).ok()),
+        )
+    };
+    if let Some(key) = read().await? {
+        return Ok(Some(key));
+    }
+    if !create {
+        return Ok(None);
+    }
+    let key = random_key();
+    if r.set(redis::REFUSALS_KEY, "", &key, REDIS_TTL, true, action)
+        .await?
+    {
+        return Ok(Some(key));
+    }
+    if let Some(key) = read().await? {
+        return Ok(Some(key));
+    }
+    // A malformed (or, with a signing key, unsigned) one is replaced.
+    r.set(redis::REFUSALS_KEY, "", &key, REDIS_TTL, false, action)
+        .await?;
+    Ok(Some(key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,8 +464,8 @@ mod tests {
             name: "alice".into(),
             username: "Alice@example.com".into(),
             password: Secret::new(password.to_owned()),
-            app: None,
             totp: Some(Secret::new("JBSWY3DPEHPK3PXP".to_owned())),
+            app: None,
         }
     }
 
@@ -375,14 +473,23 @@ mod tests {
         SignIn::new(Some("alice"), "spa", "default")
     }
 
-    #[test]
-    fn memory_remembers_the_refused_password_only() {
+    #[tokio::test]
+    async fn memory_remembers_the_refused_password_only() {
         let r = Refusals::default();
         let org = "https://example.okta.com";
-        r.check(None, org, &user("old"), &sign_in()).unwrap();
-        r.remember(None, org, &user("old"), "E0000004", "Authentication failed");
+        r.check(Shared::None, org, &user("old"), &sign_in())
+            .await
+            .unwrap();
+        r.remember(
+            Shared::None,
+            org,
+            &user("old"),
+            "E0000004",
+            "Authentication failed",
+        )
+        .await;
         for spared in 1..=2 {
-            match r.check(None, org, &user("old"), &sign_in()) {
+            match r.check(Shared::None, org, &user("old"), &sign_in()).await {
                 Err(Error::AuthnRefusedBefore {
                     spared: n, code, ..
                 }) => {
@@ -392,20 +499,38 @@ mod tests {
             }
         }
         // Another org is another account.
-        r.check(None, "https://other.okta.com", &user("old"), &sign_in())
-            .unwrap();
+        r.check(
+            Shared::None,
+            "https://other.okta.com",
+            &user("old"),
+            &sign_in(),
+        )
+        .await
+        .unwrap();
         // A corrected password is tried, and the record goes.
-        r.check(None, org, &user("new"), &sign_in()).unwrap();
-        r.check(None, org, &user("old"), &sign_in()).unwrap();
+        r.check(Shared::None, org, &user("new"), &sign_in())
+            .await
+            .unwrap();
+        r.check(Shared::None, org, &user("old"), &sign_in())
+            .await
+            .unwrap();
     }
 
-    #[test]
-    fn disk_records_hold_no_password_and_are_shared() {
+    #[tokio::test]
+    async fn disk_records_hold_no_password_and_are_shared() {
         let dir = tempfile::TempDir::new().unwrap();
         let config = dir.path().join("fixtures.yaml");
         let disk = Disk::new(dir.path().join("cache"), &config, false);
         let org = "https://example.okta.com";
-        Refusals::default().remember(Some(&disk), org, &user("hunter2hunter2"), "E0000004", "x");
+        Refusals::default()
+            .remember(
+                Shared::Disk(&disk),
+                org,
+                &user("hunter2hunter2"),
+                "E0000004",
+                "x",
+            )
+            .await;
         let files: Vec<_> = std::fs::read_dir(disk.dir())
             .unwrap()
             .map(|f| f.unwrap().path())
@@ -421,33 +546,49 @@ mod tests {
         // Another process (another `Refusals`) on the same folder.
         let other = Refusals::default();
         assert!(matches!(
-            other.check(Some(&disk), org, &user("hunter2hunter2"), &sign_in()),
+            other
+                .check(
+                    Shared::Disk(&disk),
+                    org,
+                    &user("hunter2hunter2"),
+                    &sign_in()
+                )
+                .await,
             Err(Error::AuthnRefusedBefore { spared: 1, .. })
         ));
         other
-            .check(Some(&disk), org, &user("corrected"), &sign_in())
+            .check(Shared::Disk(&disk), org, &user("corrected"), &sign_in())
+            .await
             .unwrap();
         assert_eq!(std::fs::read_dir(disk.dir()).unwrap().count(), 1);
     }
 
-    #[test]
-    fn a_refused_totp_secret_is_its_own_record() {
+    #[tokio::test]
+    async fn a_refused_totp_secret_is_its_own_record() {
         let r = Refusals::default();
         let org = "https://example.okta.com";
         let mut carol = user("pw");
-        r.remember_totp(None, org, &carol, "E0000069", "User Locked");
+        r.remember_totp(Shared::None, org, &carol, "E0000069", "User Locked")
+            .await;
         // The password is not refused, the secret is.
-        r.check(None, org, &carol, &sign_in()).unwrap();
+        r.check(Shared::None, org, &carol, &sign_in())
+            .await
+            .unwrap();
         assert!(matches!(
-            r.check_totp(None, org, &carol, &sign_in()),
+            r.check_totp(Shared::None, org, &carol, &sign_in()).await,
             Err(Error::TotpRefusedBefore { spared: 1, ref code, .. }) if code == "E0000069"
         ));
         // A new secret is tried.
         carol.totp = Some(Secret::new("GEZDGNBVGY3TQOJQ".to_owned()));
-        r.check_totp(None, org, &carol, &sign_in()).unwrap();
+        r.check_totp(Shared::None, org, &carol, &sign_in())
+            .await
+            .unwrap();
         // A user without a secret has nothing to remember.
         carol.totp = None;
-        r.remember_totp(None, org, &carol, "E0000068", "x");
-        r.check_totp(None, org, &carol, &sign_in()).unwrap();
+        r.remember_totp(Shared::None, org, &carol, "E0000068", "x")
+            .await;
+        r.check_totp(Shared::None, org, &carol, &sign_in())
+            .await
+            .unwrap();
     }
 }

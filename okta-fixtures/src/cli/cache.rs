@@ -1,14 +1,20 @@
-//! `okta-fixtures cache list|clear`: what the disk token cache holds (never a token), and
-//! emptying it.
+//! `okta-fixtures cache list|clear`: what the token cache holds (never a token), and emptying
+//! it: the disk cache, or with `cache.store: redis` the keys of the config's namespace in Redis.
+//!
+//! The store is the one of the fixtures.yaml tests would read (`--config`,
+//! `$OKTA_FIXTURES_CONFIG`, else the nearest fixtures.yaml); without one, the disk cache.
 
 use std::io::{self, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use okta_fixtures_config::escape;
+use okta_fixtures_config::{Origin, escape};
 
 use super::CommandError;
-use crate::cache::{Listed, clear, list};
+use crate::cache::{Listed, Store, clear, list};
+
+#[cfg(feature = "redis")]
+mod in_redis;
 
 /// How long `clear` waits for a test process renewing an entry before skipping it.
 const CLEAR_WAIT: Duration = Duration::from_secs(2);
@@ -16,6 +22,12 @@ const CLEAR_WAIT: Duration = Duration::from_secs(2);
 /// Arguments of `okta-fixtures cache`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CacheArgs {
+    /// The fixtures.yaml whose cache store to use (`cache.store: redis` names a Redis server),
+    /// relative to the current folder. Default: $OKTA_FIXTURES_CONFIG, else the nearest
+    /// fixtures.yaml in the current folder or above; without one, the disk cache.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub(crate) action: CacheAction,
 }
@@ -24,20 +36,65 @@ pub(crate) struct CacheArgs {
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum CacheAction {
     /// List the cached tokens on stdout, one tab-separated line each: expiry, user, app,
-    /// whether a refresh token is kept, the cache key and the fixtures.yaml. Never a token.
+    /// whether a refresh token is kept, the cache key (with Redis, the Redis key) and the
+    /// fixtures.yaml. Never a token.
     List,
 
     /// Delete every cached token, so the next test run signs everyone in again, and forget
     /// every password Okta refused, so it is tried again (after unlocking the user in Okta).
-    /// Entries a running test process is renewing are skipped and counted.
+    /// Entries a running test process is renewing are skipped and counted. With Redis: every
+    /// token entry, refused-password record and discovery document of the namespace.
     Clear,
 }
 
-/// Runs `cache list` or `cache clear` on `crate::dirs::cache_root()`.
+/// Runs `cache list` or `cache clear` on the store of the config found, else on
+/// `crate::dirs::cache_root()`.
 pub(crate) fn run(args: CacheArgs) -> Result<(), CommandError> {
+    let cwd =
+        std::env::current_dir().map_err(CommandError::io("cannot read the current folder"))?;
+    match store(args.config.as_deref(), &cwd, &crate::env::var)? {
+        #[cfg(feature = "redis")]
+        Store::Redis(store) => in_redis::run(&store, &args.action),
+        Store::Refused(e) => Err(e.into()),
+        Store::Disk(_) | Store::Memory => run_disk(&args.action),
+    }
+}
+
+/// The store of the config found as tests find it. No file: the disk. A file found by
+/// searching that does not load: the disk, with a note saying why (an explicit one is an
+/// error).
+fn store(
+    explicit: Option<&Path>,
+    cwd: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Store, CommandError> {
+    let (path, origin) = match okta_fixtures_config::discover_with_origin(explicit, env, cwd) {
+        Ok(found) => found,
+        Err(e) if explicit.is_none() && env(okta_fixtures_config::CONFIG_ENV).is_none() => {
+            tracing::debug!(error = %e, "no fixtures.yaml: the disk cache");
+            return Ok(Store::Memory);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match okta_fixtures_config::load(&path, env) {
+        Ok(config) => Ok(Store::for_config(&config, None)),
+        Err(e) if origin == Origin::Search => {
+            eprintln!(
+                "note: {} does not load ({e}); using the disk cache (give --config to use \
+                 another file)",
+                path.display()
+            );
+            Ok(Store::Memory)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `cache list` or `cache clear` on the disk cache.
+fn run_disk(action: &CacheAction) -> Result<(), CommandError> {
     let root = crate::dirs::cache_root();
     let check_owner = !crate::dirs::root_is_named();
-    match args.action {
+    match action {
         CacheAction::List => {
             let listed = list(&root, check_owner)
                 .map_err(CommandError::io("cannot read the token cache"))?;

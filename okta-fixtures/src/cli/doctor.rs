@@ -7,11 +7,13 @@
 //! 2. `env`: each `${VAR}` the file references: set, unset with a default, or missing (never
 //!    a value);
 //! 3. `parse`: the file as the library reads it (errors carry file:line:column);
-//! 4. `org`: the org answers its discovery document (or the embedded fake starts);
-//! 5. `server`: each authorization server in use (the apps' and those of `servers:`): its
+//! 4. `redis` (with `cache.store: redis`): Redis answers within the timeout, which namespace,
+//!    and whether its user may run the commands okta-fixtures sends (a probe key);
+//! 5. `org`: the org answers its discovery document (or the embedded fake starts);
+//! 6. `server`: each authorization server in use (the apps' and those of `servers:`): its
 //!    name, Okta id, the issuer its discovery document names, the audience fixtures.yaml
 //!    gives, and whether the `aud` of an access token from the sign-ins below equals it;
-//! 6. `sign-in`: each user with their default app (`--all-apps`: with every app that signs a
+//! 7. `sign-in`: each user with their default app (`--all-apps`: with every app that signs a
 //!    user in, and every service app), for real: cached tokens are skipped.
 //!
 //! Exit code 0 when every check passed, 1 otherwise.
@@ -25,6 +27,9 @@ use okta_fixtures_config::{Config, Flow, ORG_SERVER, OrgUrl, Origin};
 
 use super::CommandError;
 use crate::{AuthorizationServer, Fixtures, Tokens};
+
+#[cfg(feature = "redis")]
+mod redis_check;
 
 /// Arguments of `okta-fixtures doctor`.
 #[derive(Debug, clap::Args)]
@@ -157,7 +162,18 @@ fn check(
         Err(e) => return report.fail("parse", chain(&e)),
     };
 
-    // 4. The org: for an org by URL, the discovery documents of its servers are read here.
+    // 4. Redis, with `cache.store: redis`: the org's discovery documents and every sign-in
+    // go through it.
+    #[cfg(feature = "redis")]
+    if !redis_check::check(&config, report)? {
+        return Ok(());
+    }
+    #[cfg(not(feature = "redis"))]
+    if let crate::cache::Store::Refused(e) = crate::cache::Store::for_config(&config, None) {
+        return report.fail("redis", chain(&e));
+    }
+
+    // 5. The org: for an org by URL, the discovery documents of its servers are read here.
     let fixtures = Fixtures::new(config.clone());
     let org = match fixtures.blocking_org() {
         Ok(org) => org,
@@ -184,7 +200,7 @@ fn check(
         Err(e) => return report.fail("org", chain(&e)),
     }
 
-    // 6. first, for 5.: each sign-in, and the first access token of each server.
+    // 7. first, for 6.: each sign-in, and the first access token of each server.
     let mut sign_ins = Vec::new();
     let mut first_token: BTreeMap<String, Tokens> = BTreeMap::new();
     for job in sign_ins_of(&config, args.all_apps) {
@@ -230,7 +246,7 @@ fn check(
         }
     }
 
-    // 5. Each server in use: its Okta id, the issuer discovery names, the audience the file
+    // 6. Each server in use: its Okta id, the issuer discovery names, the audience the file
     // gives and whether a real access token carries it.
     for name in servers_used(&config) {
         match org.server(&name) {

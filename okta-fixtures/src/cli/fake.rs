@@ -40,7 +40,8 @@ pub(crate) fn run(args: FakeArgs) -> Result<(), CommandError> {
         std::env::current_dir().map_err(CommandError::io("cannot read the current folder"))?;
     let env = |name: &str| std::env::var(name).ok();
     let path = okta_fixtures_config::discover(args.config.as_deref(), &env, &cwd)?;
-    let config = okta_fixtures_config::load(&path, &env)?;
+    // The fake keeps no tokens: `cache:` (a Redis URL from the CI's environment) is not its.
+    let config = okta_fixtures_config::load_ignoring_cache(&path, &env)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("okta-fixtures-fake")

@@ -50,8 +50,10 @@ enum Command {
     /// failed. With `org_url: fake` it checks against the embedded fake, started in-process.
     Doctor(doctor::DoctorArgs),
 
-    /// List or clear the disk token cache ($OKTA_FIXTURES_CACHE_DIR, else `okta-fixtures-<uid>`
-    /// in the temp folder), shared by test processes. `list` never prints a token.
+    /// List or clear the token cache shared by test processes: the disk cache
+    /// ($OKTA_FIXTURES_CACHE_DIR, else `okta-fixtures-<uid>` in the temp folder), or with
+    /// `cache.store: redis` in fixtures.yaml the keys of its namespace in Redis. `list` never
+    /// prints a token.
     Cache(cache::CacheArgs),
 }
 

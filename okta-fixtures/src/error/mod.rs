@@ -519,6 +519,51 @@ pub enum Error {
         /// How long this process waited.
         waited: Duration,
     },
+
+    /// `cache.store: redis` in a build without the `redis` feature.
+    #[error(
+        "{at}: `cache.store: redis` needs the `redis` feature of okta-fixtures; in Cargo.toml \
+         write `okta-fixtures = {{ version = \"{}\", features = [\"redis\"] }}`, or set \
+         `cache.store: disk`",
+        env!("CARGO_PKG_VERSION")
+    )]
+    RedisFeature {
+        /// Where `cache.store: redis` is (file:line:column and YAML path).
+        at: String,
+    },
+
+    /// Redis (`cache.store: redis`) could not be used: unreachable, too slow, or refusing a
+    /// command. Names the server by scheme, host and port only, never the password.
+    #[error(
+        "cache.redis_url ({url}): {problem} while {action}; check that Redis runs there, that \
+         `cache.redis_url` names it, and that its user may run GET, SET, DEL, PEXPIRE, EVAL, \
+         SCAN and PTTL on the namespace's keys"
+    )]
+    Redis {
+        /// `scheme://host:port`.
+        url: String,
+        /// What okta-fixtures was doing.
+        action: &'static str,
+        /// What went wrong, with any password removed.
+        problem: String,
+    },
+
+    /// Another machine held a token's Redis lock for longer than a sign-in may take.
+    #[error(
+        "waited {}s for the Redis lock of {key} at cache.redis_url ({url}): another machine \
+         has been renewing the same tokens for longer than a sign-in may take (the wait \
+         follows `http.timeout` in fixtures.yaml); a machine that dies releases it within \
+         its lock time",
+        waited.as_secs()
+    )]
+    RedisLocked {
+        /// `scheme://host:port`.
+        url: String,
+        /// Whose tokens (user, app), in words.
+        key: String,
+        /// How long this process waited.
+        waited: Duration,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

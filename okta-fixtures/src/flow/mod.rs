@@ -20,7 +20,7 @@ use std::time::SystemTime;
 use okta_fixtures_config::{App, Config, Flow, User};
 use reqwest::Client;
 
-use crate::cache::{Disk, Refusals, Steps};
+use crate::cache::{Refusals, Shared, Steps};
 use crate::error::{Error, Result, SignIn};
 use crate::org::{AuthorizationServer, Org};
 use crate::tokens::Tokens;
@@ -63,8 +63,8 @@ pub(crate) struct Okta<'a> {
     pub(crate) refusals: &'a Refusals,
     /// The last TOTP step used per user.
     pub(crate) steps: &'a Steps,
-    /// The disk store the refusals are shared through, if any.
-    pub(crate) disk: Option<&'a Disk>,
+    /// The store the refusals are shared through.
+    pub(crate) store: Shared<'a>,
 }
 
 impl Okta<'_> {
@@ -105,21 +105,22 @@ pub(crate) async fn sign_in(okta: &Okta<'_>, plan: &Plan) -> Result<Tokens> {
     let org_url = okta.org.url();
     let session_token = {
         let _authn_turn = okta.refusals.turn(org_url, user).await;
-        okta.refusals.check(okta.disk, org_url, user, &sign_in)?;
+        okta.refusals
+            .check(okta.store, org_url, user, &sign_in)
+            .await?;
         let mfa = totp::Mfa {
             org_url,
             refusals: okta.refusals,
             steps: okta.steps,
-            disk: okta.disk,
+            store: okta.store,
         };
-        authn::session_token(&http, &mfa, user)
-            .await
-            .inspect_err(|e| {
-                if let Error::AuthnRejected { code, summary, .. } = e {
-                    okta.refusals
-                        .remember(okta.disk, org_url, user, code, summary);
-                }
-            })?
+        let session_token = authn::session_token(&http, &mfa, user).await;
+        if let Err(Error::AuthnRejected { code, summary, .. }) = &session_token {
+            okta.refusals
+                .remember(okta.store, org_url, user, code, summary)
+                .await;
+        }
+        session_token?
     };
 
     // 2. authorize: sessionToken → tokens (implicit) or a code, from the form_post page.

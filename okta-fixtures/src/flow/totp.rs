@@ -29,7 +29,7 @@ use url::Url;
 
 use super::http::{Answer, Http, strip_url};
 use crate::Secret;
-use crate::cache::{Disk, Refusals, Steps};
+use crate::cache::{Refusals, Shared, Steps};
 use crate::error::{Error, Result};
 
 /// The TOTP factor type, for both providers.
@@ -50,8 +50,8 @@ pub(crate) struct Mfa<'a> {
     pub(crate) refusals: &'a Refusals,
     /// The last step used per user.
     pub(crate) steps: &'a Steps,
-    /// The disk store both are shared through, if any.
-    pub(crate) disk: Option<&'a Disk>,
+    /// The store refusals are shared through (steps: its disk, if it is one).
+    pub(crate) store: Shared<'a>,
 }
 
 /// One factor of `_embedded.factors`. No `Debug`: nothing secret, but nothing to print either.
@@ -150,11 +150,15 @@ pub(super) async fn verify(
             .unwrap_or_else(|_| "a link that is not a URL".into()),
     })?;
     mfa.refusals
-        .check_totp(mfa.disk, mfa.org_url, user, sign_in)?;
+        .check_totp(mfa.store, mfa.org_url, user, sign_in)
+        .await?;
 
     // The turn lasts until the code's step is recorded; another holder may wait for a step.
     let wait = Duration::from_secs(2 * STEP_SECS) + http.settings.timeout * 2;
-    let turn = mfa.steps.turn(mfa.disk, mfa.org_url, user, wait).await?;
+    let turn = mfa
+        .steps
+        .turn(mfa.store.disk(), mfa.org_url, user, wait)
+        .await?;
     let mut okta_now = mfa_answer.okta_now();
     let mut retried = false;
     loop {
@@ -210,7 +214,8 @@ pub(super) async fn verify(
             Outcome::Restart(why) => return Ok(Verified::Restart(why)),
             Outcome::Wrong { code, summary } => {
                 mfa.refusals
-                    .remember_totp(mfa.disk, mfa.org_url, user, &code, &summary);
+                    .remember_totp(mfa.store, mfa.org_url, user, &code, &summary)
+                    .await;
                 return Err(Error::TotpRejected {
                     sign_in: Box::new(sign_in.clone()),
                     factor: label,
@@ -221,7 +226,8 @@ pub(super) async fn verify(
             }
             Outcome::Locked { code, summary } => {
                 mfa.refusals
-                    .remember_totp(mfa.disk, mfa.org_url, user, &code, &summary);
+                    .remember_totp(mfa.store, mfa.org_url, user, &code, &summary)
+                    .await;
                 return Err(Error::TotpLocked {
                     sign_in: Box::new(sign_in.clone()),
                     factor: label,
