@@ -831,7 +831,7 @@ users:
     #[test]
     fn debug_output_holds_no_secret() {
         let state = test_support::state(
-            "apps:\n  web: { client_id: web, client_secret: hunter2-secret, redirect_uri: 'http://x/cb', flow: code }\nusers:\n  a: { username: a@example.com, password: hunter2-password }\n",
+            "apps:\n  web: { client_id: web, client_secret: hunter2-secret, redirect_uri: 'http://x/cb', flow: code }\nusers:\n  a: { username: a@example.com, password: hunter2-password, totp: MFRGGZDFMZTWQ2LK }\nfake:\n  users:\n    a: { mfa: [totp] }\n",
         );
         let now = state.clock.now();
         let token = state.sessions.issue_token(
@@ -869,7 +869,13 @@ users:
             format!("{:?}", state.keys),
             format!("{builder:?}"),
         ] {
-            for secret in ["hunter2-secret", "hunter2-password", &token, &refresh] {
+            for secret in [
+                "hunter2-secret",
+                "hunter2-password",
+                "MFRGGZDFMZTWQ2LK",
+                &token,
+                &refresh,
+            ] {
                 assert!(!text.contains(secret), "{secret} in {text}");
             }
         }
