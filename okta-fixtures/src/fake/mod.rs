@@ -32,7 +32,8 @@
 //! (`endpoint`: `authn`, `verify`, `authorize`, `token`, `keys`, `discovery`, `userinfo`,
 //! `introspect`, `revoke`; `kind`: `rate_limit` with optional `reset` seconds, `status` with
 //! `status`, `latency` with `latency_ms`, `drop`, `malformed_page`, `oauth_error`, and on
-//! `verify` `replay_factor_result`, `replay_e0000068`, `replay_e0000082`; `user`, `client_id`
+//! `verify` `replay_factor_result`, `replay_e0000068`, `replay_e0000082`,
+//! `time_window_exceeded`; `user`, `client_id`
 //! and `times` optional) and answers 201 `{"id":N}`; `DELETE /_fake/faults/N` removes it.
 //!
 //! # What fixtures.yaml sets up
@@ -235,6 +236,8 @@ impl FakeOkta {
     ///   `/authorize` a form_post page cut off before its form).
     /// - `Replay(answer)` (on `verify` only): Okta's answer to a one-time code used twice, in
     ///   the form [`ReplayAnswer`] names, whatever the code; nothing is spent or counted.
+    /// - `TimeWindowExceeded` (on `verify` only): `MFA_CHALLENGE` with `factorResult:
+    ///   TIME_WINDOW_EXCEEDED`, whatever the code; the stateToken stays usable.
     ///
     /// Who a request is for: on authn the body's `username` (or the transaction's user), on
     /// verify the transaction's user, on
