@@ -122,6 +122,7 @@ const FAULT_KINDS: &[&str] = &[
     "replay_factor_result",
     "replay_e0000068",
     "replay_e0000082",
+    "time_window_exceeded",
 ];
 
 /// The endpoints that answer OAuth errors, where an `oauth_error` fault can act.
@@ -1083,7 +1084,16 @@ impl Resolver<'_> {
                     };
                     FaultKind::OAuthError { error, description }
                 }
+                "time_window_exceeded" if endpoint == FaultEndpoint::Verify => {
+                    FaultKind::TimeWindowExceeded
+                }
                 other => match ReplayAnswer::from_name(other) {
+                    _ if other == "time_window_exceeded" => {
+                        return Err(self.doc.invalid(
+                            &f.endpoint.path,
+                            "`kind: time_window_exceeded` acts on the `verify` endpoint only (a factor's verification)",
+                        ));
+                    }
                     Some(_) if endpoint != FaultEndpoint::Verify => {
                         return Err(self.doc.invalid(
                             &f.endpoint.path,

@@ -679,6 +679,10 @@ pub enum FaultKind {
     /// `/api/v1/authn/factors/{factorId}/verify` answers that the code was already used, in
     /// one of Okta's three ways, whatever the code.
     Replay(ReplayAnswer),
+    /// `/api/v1/authn/factors/{factorId}/verify` answers `MFA_CHALLENGE` with `factorResult:
+    /// TIME_WINDOW_EXCEEDED` ("Factor was successfully verified but outside of the computed
+    /// time window"), whatever the code.
+    TimeWindowExceeded,
 }
 
 /// The ways Okta says a one-time code was already used; a client should treat each as reuse.

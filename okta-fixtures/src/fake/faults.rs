@@ -280,6 +280,8 @@ pub(crate) async fn respond(
             Some(FakeError::invalid_passcode_because(error::PASSCODE_USED_ONCE).into_response())
         }
         FaultKind::Replay(_) => Some(FakeError::passcode_replayed().into_response()),
+        // Only `verify` takes this kind, and answers it with its transaction.
+        FaultKind::TimeWindowExceeded => Some(FakeError::not_allowed_in_state().into_response()),
         FaultKind::Drop => Some(dropped_connection()),
         FaultKind::MalformedPage => Some(malformed(st, endpoint)),
         FaultKind::OAuthError { error, description } => {

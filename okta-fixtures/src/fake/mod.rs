@@ -32,7 +32,8 @@
 //! (`endpoint`: `authn`, `verify`, `authorize`, `token`, `keys`, `discovery`, `userinfo`,
 //! `introspect`, `revoke`; `kind`: `rate_limit` with optional `reset` seconds, `status` with
 //! `status`, `latency` with `latency_ms`, `drop`, `malformed_page`, `oauth_error`, and on
-//! `verify` `replay_factor_result`, `replay_e0000068`, `replay_e0000082`; `user`, `client_id`
+//! `verify` `replay_factor_result`, `replay_e0000068`, `replay_e0000082`,
+//! `time_window_exceeded`; `user`, `client_id`
 //! and `times` optional) and answers 201 `{"id":N}`; `DELETE /_fake/faults/N` removes it.
 //!
 //! # What fixtures.yaml sets up
@@ -235,6 +236,8 @@ impl FakeOkta {
     ///   `/authorize` a form_post page cut off before its form).
     /// - `Replay(answer)` (on `verify` only): Okta's answer to a one-time code used twice, in
     ///   the form [`ReplayAnswer`] names, whatever the code; nothing is spent or counted.
+    /// - `TimeWindowExceeded` (on `verify` only): `MFA_CHALLENGE` with `factorResult:
+    ///   TIME_WINDOW_EXCEEDED`, whatever the code; the stateToken stays usable.
     ///
     /// Who a request is for: on authn the body's `username` (or the transaction's user), on
     /// verify the transaction's user, on
@@ -831,7 +834,7 @@ users:
     #[test]
     fn debug_output_holds_no_secret() {
         let state = test_support::state(
-            "apps:\n  web: { client_id: web, client_secret: hunter2-secret, redirect_uri: 'http://x/cb', flow: code }\nusers:\n  a: { username: a@example.com, password: hunter2-password }\n",
+            "apps:\n  web: { client_id: web, client_secret: hunter2-secret, redirect_uri: 'http://x/cb', flow: code }\nusers:\n  a: { username: a@example.com, password: hunter2-password, totp: MFRGGZDFMZTWQ2LK }\nfake:\n  users:\n    a: { mfa: [totp] }\n",
         );
         let now = state.clock.now();
         let token = state.sessions.issue_token(
@@ -869,7 +872,13 @@ users:
             format!("{:?}", state.keys),
             format!("{builder:?}"),
         ] {
-            for secret in ["hunter2-secret", "hunter2-password", &token, &refresh] {
+            for secret in [
+                "hunter2-secret",
+                "hunter2-password",
+                "MFRGGZDFMZTWQ2LK",
+                &token,
+                &refresh,
+            ] {
                 assert!(!text.contains(secret), "{secret} in {text}");
             }
         }

@@ -36,9 +36,38 @@ pub(crate) enum TxStatus {
         skippable: bool,
     },
     MfaRequired,
-    /// A factor was challenged (a push sent, an SMS sent, a WebAuthn challenge issued) and
-    /// awaits its answer.
-    MfaChallenge(MfaFactor),
+    /// A factor was challenged (a push sent, an SMS sent, a WebAuthn challenge issued, a code
+    /// refused as reused or late) and awaits its answer.
+    MfaChallenge(MfaFactor, FactorResult),
+}
+
+/// The `factorResult` of an `MFA_CHALLENGE`: the outcome of the factor's last verification
+/// (developer.okta.com/docs/reference/api/authn, "Factor result").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FactorResult {
+    /// None: an SMS was sent and its code is awaited.
+    None,
+    /// A push awaits its approval.
+    Waiting,
+    /// A WebAuthn challenge awaits its signature.
+    Challenge,
+    /// The code's step was already verified.
+    PasscodeReplayed,
+    /// The code was right but outside the time window.
+    TimeWindowExceeded,
+}
+
+impl FactorResult {
+    /// The value Okta sends, if any.
+    pub(crate) fn as_str(self) -> Option<&'static str> {
+        match self {
+            FactorResult::None => None,
+            FactorResult::Waiting => Some("WAITING"),
+            FactorResult::Challenge => Some("CHALLENGE"),
+            FactorResult::PasscodeReplayed => Some("PASSCODE_REPLAYED"),
+            FactorResult::TimeWindowExceeded => Some("TIME_WINDOW_EXCEEDED"),
+        }
+    }
 }
 
 impl TxStatus {

@@ -148,8 +148,9 @@ struct SignIn {
 
 impl Stats {
     /// Requests that reached `endpoint` (`"authn"`, `"authorize"`, `"token"`, `"keys"`,
-    /// `"discovery"`, `"userinfo"`, `"introspect"`, `"revoke"`, `"authn_skip"`,
-    /// `"authn_cancel"`); 0 for any other name.
+    /// `"discovery"`, `"userinfo"`, `"introspect"`, `"revoke"`, `"verify"` (a factor's
+    /// `/api/v1/authn/factors/{factorId}/verify`), `"authn_skip"`, `"authn_cancel"`); 0 for any
+    /// other name.
     pub fn requests(&self, endpoint: &str) -> u64 {
         self.requests.get(endpoint).copied().unwrap_or(0)
     }
@@ -293,6 +294,12 @@ mod tests {
         r.request(Endpoint::Named(F::Authn));
         r.sign_in("alice@example.com", "spa-client", "default");
         let stats = r.snapshot();
+        r.verification("carol@example.com", Verified::Ok);
+        r.verification("carol@example.com", Verified::Failed);
+        r.verification("carol@example.com", Verified::Failed);
+        r.verification("carol@example.com", Verified::Replayed);
+        let carol = r.snapshot().verifications("carol@example.com");
+        assert_eq!((carol.ok, carol.failed, carol.replayed), (1, 2, 1));
         assert_eq!(stats.requests("authn"), 2);
         assert_eq!(stats.requests("token"), 0);
         assert_eq!(stats.requests("bogus"), 0);
@@ -302,6 +309,10 @@ mod tests {
         );
         assert_eq!(stats.sign_ins("alice@example.com", "spa-client", "org"), 0);
         assert_eq!(stats.total_sign_ins(), 1);
+        assert_eq!(
+            stats.verifications("alice@example.com"),
+            Verifications::default()
+        );
         let v = serde_json::to_value(&stats).unwrap();
         assert_eq!(v["requests"]["authn"], 2);
         assert_eq!(v["requests"].as_object().unwrap().len(), 11);

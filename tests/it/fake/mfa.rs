@@ -691,3 +691,35 @@ async fn faults_act_on_verify_before_any_code_is_spent() {
     );
     assert_eq!(v["requests"]["verify"], 2);
 }
+
+#[tokio::test]
+async fn time_window_exceeded_can_be_injected_and_the_state_token_goes_on() {
+    let org = org().await;
+    let (state_token, link) = carol(&org).await;
+    let _g = org.fake.fault(FaultSpec {
+        endpoint: FaultEndpoint::Verify,
+        kind: FaultKind::TimeWindowExceeded,
+        user: None,
+        client_id: None,
+        times: Some(1),
+    });
+    let code = code_at(&org, 0);
+    let (s, _, v) = json_of(verify_code(&org, &link, &state_token, &code).await).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "MFA_CHALLENGE");
+    assert_eq!(v["factorResult"], "TIME_WINDOW_EXCEEDED");
+    assert_eq!(v["_links"]["next"]["href"], link.as_str());
+    // A status poll shows the last verification's outcome.
+    let (_, _, v) = json_of(org.authn(json!({"stateToken": state_token})).await).await;
+    assert_eq!(v["factorResult"], "TIME_WINDOW_EXCEEDED");
+    session_token(verify_code(&org, &link, &state_token, &code).await).await;
+    let bad = format!(
+        "{}  faults:\n    - {{ endpoint: authn, kind: time_window_exceeded }}\n",
+        yaml()
+    );
+    let e = okta_fixtures::config::parse_str(&bad, None, &|_| None).unwrap_err();
+    assert!(
+        e.to_string().contains("acts on the `verify` endpoint only"),
+        "{e}"
+    );
+}

@@ -39,7 +39,8 @@
 //!   only, one of Okta's three answers to a one-time code used twice, whatever the code:
 //!   `replay_factor_result` (200 `MFA_CHALLENGE` with `factorResult: PASSCODE_REPLAYED`),
 //!   `replay_e0000068` (403 `E0000068` whose cause says each code can be used once) or
-//!   `replay_e0000082` (403 `E0000082`).
+//!   `replay_e0000082` (403 `E0000082`); or `time_window_exceeded` (on `verify` only: 200
+//!   `MFA_CHALLENGE` with `factorResult: TIME_WINDOW_EXCEEDED`).
 //! - `user`: only requests for this username (case-insensitive); `client_id`: only requests
 //!   naming this client; `times`: only this many requests (at least 1), default until
 //!   cleared.
@@ -287,7 +288,16 @@ pub(crate) fn parse_fault(bytes: &[u8]) -> Result<FaultSpec, FakeError> {
             }
             FaultKind::OAuthError { error, description }
         }
+        "time_window_exceeded" if endpoint == FaultEndpoint::Verify => {
+            FaultKind::TimeWindowExceeded
+        }
         other => match ReplayAnswer::from_name(other) {
+            _ if other == "time_window_exceeded" => {
+                return Err(invalid(
+                    "endpoint",
+                    "kind time_window_exceeded acts on verify only",
+                ));
+            }
             Some(_) if endpoint != FaultEndpoint::Verify => {
                 return Err(invalid(
                     "endpoint",
@@ -298,7 +308,7 @@ pub(crate) fn parse_fault(bytes: &[u8]) -> Result<FaultSpec, FakeError> {
             None => {
                 return Err(invalid(
                     "kind",
-                    "expected one of rate_limit, status, latency, drop, malformed_page, oauth_error, replay_factor_result, replay_e0000068, replay_e0000082",
+                    "expected one of rate_limit, status, latency, drop, malformed_page, oauth_error, replay_factor_result, replay_e0000068, replay_e0000082, time_window_exceeded",
                 ));
             }
         },
@@ -336,6 +346,7 @@ fn listed(l: &Listed) -> Obj {
             .str("error", error)
             .str("error_description", description),
         FaultKind::Replay(answer) => obj.str("kind", answer.name()),
+        FaultKind::TimeWindowExceeded => obj.str("kind", "time_window_exceeded"),
     };
     let obj = obj
         .opt_str("user", l.spec.user.as_deref())

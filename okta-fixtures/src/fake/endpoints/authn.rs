@@ -417,7 +417,7 @@ pub(super) fn transaction_body(
                 Obj::new(),
             )
         }
-        TxStatus::MfaChallenge(factor) => {
+        TxStatus::MfaChallenge(factor, _) => {
             let id = factors::factor_id(user, factor);
             let mut factor_json = factor_obj(st, user, factor, false);
             if factor == MfaFactor::Webauthn {
@@ -452,15 +452,8 @@ pub(super) fn transaction_body(
             )
         }
     };
-    // The last verification's outcome (authn reference, "Factor result"): a push waits for
-    // its approval, WebAuthn for the signed challenge; a TOTP factor gets here only by a
-    // reused code. An SMS challenge has none.
     let factor_result = match tx.status {
-        TxStatus::MfaChallenge(MfaFactor::Push) => Some("WAITING"),
-        TxStatus::MfaChallenge(MfaFactor::Webauthn) => Some("CHALLENGE"),
-        TxStatus::MfaChallenge(MfaFactor::Totp | MfaFactor::GoogleTotp) => {
-            Some("PASSCODE_REPLAYED")
-        }
+        TxStatus::MfaChallenge(_, result) => result.as_str(),
         _ => None,
     };
     let body = Obj::new()

@@ -28,7 +28,7 @@ use crate::fake::directory::UserEntry;
 use crate::fake::error::FakeError;
 use crate::fake::factors::{self, Checked};
 use crate::fake::faults::{self, Scope};
-use crate::fake::sessions::{TOTP_AMR, Transaction, TxStatus};
+use crate::fake::sessions::{FactorResult, TOTP_AMR, Transaction, TxStatus};
 use crate::fake::stats::Verified;
 
 /// `POST /api/v1/authn/factors/{factorId}/verify` with `{stateToken, passCode}`.
@@ -43,11 +43,15 @@ pub(crate) async fn verify(
         user: who.as_deref(),
         client_id: None,
     };
-    // A replay fault in its factor-result form is answered with the transaction, below; every
+    // A fault answered by a factor result is answered with the transaction, below; every
     // other fault answers alone, before anything is spent or counted.
     let fault = st.faults.take(FaultEndpoint::Verify, scope);
-    let replay_as_result = fault == Some(FaultKind::Replay(ReplayAnswer::FactorResult));
-    if let Some(kind) = fault.filter(|_| !replay_as_result)
+    let injected = match fault {
+        Some(FaultKind::Replay(ReplayAnswer::FactorResult)) => Some(FactorResult::PasscodeReplayed),
+        Some(FaultKind::TimeWindowExceeded) => Some(FactorResult::TimeWindowExceeded),
+        _ => None,
+    };
+    if let Some(kind) = fault.filter(|_| injected.is_none())
         && let Some(res) = faults::respond(&st, FaultEndpoint::Verify, scope, kind).await
     {
         return Ok(res);
@@ -59,21 +63,28 @@ pub(crate) async fn verify(
         .sessions
         .touch(state_token, now)
         .ok_or_else(FakeError::invalid_state_token)?;
-    if !matches!(tx.status, TxStatus::MfaRequired | TxStatus::MfaChallenge(_)) {
+    if !matches!(
+        tx.status,
+        TxStatus::MfaRequired | TxStatus::MfaChallenge(..)
+    ) {
         return Err(FakeError::not_allowed_in_state());
     }
     let user = user_of(&st, &tx)?;
     let factor = factors::by_id(user, &factor_id).ok_or_else(|| {
         FakeError::not_found(&format!("Resource not found: {factor_id} (UserFactor)"))
     })?;
-    let challenge = |tx: Transaction| challenge(&st, state_token, tx, user, factor);
-    if replay_as_result {
-        return challenge(tx);
+    let challenge = |tx: Transaction, result| challenge(&st, state_token, tx, user, factor, result);
+    if let Some(result) = injected {
+        return challenge(tx, result);
     }
     match factor {
-        MfaFactor::Push => return challenge(tx),
-        MfaFactor::Sms if !req.contains_key("passCode") => return challenge(tx),
-        MfaFactor::Webauthn if !req.contains_key("signatureData") => return challenge(tx),
+        MfaFactor::Push => return challenge(tx, FactorResult::Waiting),
+        MfaFactor::Sms if !req.contains_key("passCode") => {
+            return challenge(tx, FactorResult::None);
+        }
+        MfaFactor::Webauthn if !req.contains_key("signatureData") => {
+            return challenge(tx, FactorResult::Challenge);
+        }
         _ => {}
     }
     let code = answer(&req, factor)?;
@@ -85,7 +96,7 @@ pub(crate) async fn verify(
         }
         Checked::Replayed => {
             st.stats.verification(&user.username, Verified::Replayed);
-            challenge(tx)
+            challenge(tx, FactorResult::PasscodeReplayed)
         }
         Checked::Wrong => {
             st.stats.verification(&user.username, Verified::Failed);
@@ -109,16 +120,17 @@ fn answer(req: &Map<String, Value>, factor: MfaFactor) -> Result<&str, FakeError
     opt_str(req, key)?.ok_or_else(|| FakeError::validation(key))
 }
 
-/// Moves the transaction to `MFA_CHALLENGE` for `factor` and answers it.
+/// Moves the transaction to `MFA_CHALLENGE` for `factor` with `result` and answers it.
 fn challenge(
     st: &FakeState,
     state_token: &str,
     mut tx: Transaction,
     user: &UserEntry,
     factor: MfaFactor,
+    result: FactorResult,
 ) -> Result<Response, FakeError> {
     let now = st.clock.now();
-    tx.status = TxStatus::MfaChallenge(factor);
+    tx.status = TxStatus::MfaChallenge(factor, result);
     if !st.sessions.set_status(state_token, tx.status, now) {
         return Err(FakeError::invalid_state_token());
     }
@@ -146,7 +158,7 @@ pub(crate) async fn previous(
         .sessions
         .touch(state_token, now)
         .ok_or_else(FakeError::invalid_state_token)?;
-    if !matches!(tx.status, TxStatus::MfaChallenge(_)) {
+    if !matches!(tx.status, TxStatus::MfaChallenge(..)) {
         return Err(FakeError::not_allowed_in_state());
     }
     st.sessions
