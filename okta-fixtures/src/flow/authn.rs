@@ -39,14 +39,24 @@ pub(crate) async fn session_token(http: &Http<'_>, mfa: &Mfa<'_>, user: &User) -
         })
     };
     let mut answer = primary().await?;
-    let (mut skips, mut restarted) = (0, false);
+    let (mut skips, mut restarted, mut verified) = (0, false, false);
     loop {
         let tx = read_answer(&answer, http.sign_in, &user.username)?;
         match next_step(tx) {
             Step::Done(token) => return Ok(token),
+            // A TOTP code accepted and Okta asks again: not a factor this technique can add.
+            Step::Mfa(_) if verified => {
+                return Err(Error::AuthnStatus {
+                    sign_in: Box::new(http.sign_in.clone()),
+                    status: "MFA_REQUIRED".into(),
+                });
+            }
             Step::Mfa(challenge) => match totp::verify(http, mfa, user, &challenge, &answer).await?
             {
-                Verified::Next(next) => answer = *next,
+                Verified::Next(next) => {
+                    verified = true;
+                    answer = *next;
+                }
                 Verified::Restart(why) if !restarted => {
                     tracing::info!(why, "okta ended the MFA transaction; signing in anew");
                     restarted = true;

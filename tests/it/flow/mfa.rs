@@ -46,6 +46,8 @@ enum Canned {
     Expired,
     /// 403 `E0000069`: the factor is locked.
     Locked,
+    /// 200 `MFA_REQUIRED` again, as if the code were not enough.
+    AskAgain,
 }
 
 #[derive(Clone, Default)]
@@ -196,6 +198,21 @@ fn canned_answer(c: Canned, state_token: &str) -> Response {
         Canned::TimeWindow => challenge("TIME_WINDOW_EXCEEDED"),
         Canned::Expired => okta_error(401, "E0000011", "Invalid token provided", None),
         Canned::Locked => okta_error(403, "E0000069", "User Locked", None),
+        Canned::AskAgain => {
+            let body = json!({
+                "stateToken": state_token, "expiresAt": "2030-01-01T00:05:00.000Z",
+                "status": "MFA_REQUIRED",
+                "_embedded": {"factors": [{"id": "ost1", "factorType": "token:software:totp",
+                    "provider": "OKTA", "_links": {"verify": {"href": "http://127.0.0.1:1/x"}}}]},
+                "_links": {},
+            });
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+                body.to_string(),
+            )
+                .into_response()
+        }
     }
 }
 
@@ -466,6 +483,18 @@ mod refused {
             "{again:?}"
         );
         assert_eq!(s.watch.seen().len(), 1, "no code after the lock");
+    }
+
+    #[tokio::test]
+    async fn asked_again_after_an_accepted_code_is_an_error_not_a_loop() {
+        let s = serve("[totp]", Some(SECRET), Clock::system()).await;
+        s.watch.canned.lock().unwrap().push(Canned::AskAgain);
+        let e = s.fixtures.request("carol").tokens().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::AuthnStatus { status, .. } if status == "MFA_REQUIRED"),
+            "{e:?}"
+        );
+        assert_eq!(s.watch.seen().len(), 1, "one code, no second round");
     }
 
     #[tokio::test]
