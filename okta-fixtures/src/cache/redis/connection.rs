@@ -27,7 +27,8 @@ pub(crate) struct Connection {
 impl Connection {
     /// A connection to `url`, opened on first use.
     pub(crate) fn new(url: &RedisUrl) -> Result<Self> {
-        let client = redis::Client::open(url.expose()).map_err(|e| problem(url, "reading", &e))?;
+        let client = redis::Client::open(url.expose())
+            .map_err(|e| problem(url, "reading its URL (user, password, database)", &e))?;
         Ok(Connection {
             client,
             url: url.clone(),
