@@ -46,8 +46,8 @@ use crate::Secret;
 use crate::error::{Error, Result};
 use crate::tokens::Tokens;
 
-/// The environment variable that sets the lock time in milliseconds, for tests of a crashed
-/// holder (default [`LOCK_TTL`]).
+/// The environment variable that sets the lock time in milliseconds (100 or more), for tests of
+/// a crashed holder (default [`LOCK_TTL`]). Not documented for users.
 pub(crate) const LOCK_TTL_ENV: &str = "OKTA_FIXTURES_REDIS_LOCK_TTL_MS";
 
 /// How long an entry holding a refresh token (`cache.persist_refresh`) is kept after its access
@@ -118,6 +118,7 @@ impl Redis {
         let lock_ttl = std::env::var(LOCK_TTL_ENV)
             .ok()
             .and_then(|v| v.parse().ok())
+            .filter(|ms| *ms >= 100)
             .map_or(LOCK_TTL, Duration::from_millis);
         Ok(Redis {
             conn: Arc::new(Connection::new(&settings.url)?),
