@@ -147,6 +147,10 @@ fn problem(url: &RedisUrl, action: &'static str, e: &redis::RedisError) -> Error
     if let Some(password) = url.password().filter(|p| !p.is_empty()) {
         text = text.replace(password, "[REDACTED]");
     }
+    if url.is_tls() && text.contains("certificate") {
+        // rustls-native-certs reads the platform's roots, or SSL_CERT_FILE / SSL_CERT_DIR.
+        text.push_str(" (for a private CA, set SSL_CERT_FILE to its PEM file)");
+    }
     Error::Redis {
         url: url.to_string(),
         action,
