@@ -100,8 +100,7 @@ impl Redis {
     /// The store of `settings`, for the org at `org_url`.
     pub(crate) fn new(settings: &RedisSettings, org_url: &str, config: PathBuf) -> Result<Self> {
         warn_cleartext(&settings.url);
-        let lock_ttl = std::env::var(LOCK_TTL_ENV)
-            .ok()
+        let lock_ttl = crate::env::var(LOCK_TTL_ENV)
             .and_then(|v| v.parse().ok())
             .filter(|ms| *ms >= 100)
             .map_or(LOCK_TTL, Duration::from_millis);
