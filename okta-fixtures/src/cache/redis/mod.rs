@@ -9,7 +9,7 @@
 //! | `{ns}lock:{digest}` | the holder of the key's sign-in ([`lock`]) | [`LOCK_TTL`], renewed by its holder |
 //! | `{ns}refused:{id}` | a refused password's record ([`crate::cache::Refusals`]) | 30 days |
 //! | `{ns}refusals-key` | the HMAC key of those records | 30 days, renewed on each write |
-//! | `{ns}discovery:{hash}` | a discovery document | 1 hour |
+//! | `{ns}discovery:{hash}` | a discovery document, with `cache.signing_key` only | 1 hour |
 //!
 //! With `cache.signing_key` every value carries an HMAC ([`signed`]); one without a good one
 //! reads as absent, with a warning. Redis is reached only from the worker, never on a test's
@@ -18,6 +18,7 @@
 //! an ACL user needs `~{namespace}* +get +set +del +pexpire +eval +scan +pttl`. Redis Cluster
 //! and Sentinel are not supported.
 
+mod admin;
 mod connection;
 mod lock;
 mod signed;
@@ -37,17 +38,19 @@ use sha2::{Digest as _, Sha256};
 
 pub(crate) use lock::{Held, LOCK_TTL, POLL_FIRST, POLL_MAX};
 
+#[allow(unused_imports)] // For `okta-fixtures cache list` (cli/cache.rs).
+pub(crate) use self::admin::RedisListed;
 use self::connection::Connection;
 use self::lock::millis;
 use self::signed::Checked;
-use super::entry::{self, Summary, Unusable};
+use super::entry;
 use super::key::{Key, hex};
 use crate::Secret;
 use crate::error::{Error, Result};
 use crate::tokens::Tokens;
 
-/// The environment variable that sets the lock time in milliseconds, for tests of a crashed
-/// holder (default [`LOCK_TTL`]).
+/// The environment variable that sets the lock time in milliseconds (100 or more), for tests of
+/// a crashed holder (default [`LOCK_TTL`]). Not documented for users.
 pub(crate) const LOCK_TTL_ENV: &str = "OKTA_FIXTURES_REDIS_LOCK_TTL_MS";
 
 /// How long an entry holding a refresh token (`cache.persist_refresh`) is kept after its access
@@ -82,24 +85,6 @@ pub(crate) enum Locked {
     Held(Held, Option<Tokens>),
 }
 
-/// One entry as `okta-fixtures cache list` shows it: never a token.
-// Read by `okta-fixtures cache list` (cli/cache.rs).
-#[allow(dead_code)]
-#[derive(Debug)]
-pub(crate) struct RedisListed {
-    /// The Redis key.
-    pub(crate) key: String,
-    /// What it says, or why it is not usable.
-    pub(crate) summary: std::result::Result<Summary, Unusable>,
-    /// False when `cache.signing_key` is set and its HMAC is missing or wrong.
-    pub(crate) trusted: bool,
-    /// Its remaining time to live (`None`: none, or gone meanwhile).
-    pub(crate) ttl: Option<Duration>,
-}
-
-// `namespace`, `lock_ttl`, `scan`, `list`, `clear` and `probe` serve `okta-fixtures cache
-// list|clear` and `doctor` (cli/).
-#[allow(dead_code)]
 impl Redis {
     /// The store of `config` if it says `cache.store: redis` and its org is reached by URL
     /// (an in-process fake's tokens are verifiable only by that process's fake: they stay in
@@ -115,9 +100,9 @@ impl Redis {
     /// The store of `settings`, for the org at `org_url`.
     pub(crate) fn new(settings: &RedisSettings, org_url: &str, config: PathBuf) -> Result<Self> {
         warn_cleartext(&settings.url);
-        let lock_ttl = std::env::var(LOCK_TTL_ENV)
-            .ok()
+        let lock_ttl = crate::env::var(LOCK_TTL_ENV)
             .and_then(|v| v.parse().ok())
+            .filter(|ms| *ms >= 100)
             .map_or(LOCK_TTL, Duration::from_millis);
         Ok(Redis {
             conn: Arc::new(Connection::new(&settings.url)?),
@@ -156,6 +141,7 @@ impl Redis {
     }
 
     /// The prefix of every key.
+    #[allow(dead_code)] // For `okta-fixtures cache` and `doctor` (cli/).
     pub(crate) fn namespace(&self) -> &str {
         &self.namespace
     }
@@ -166,6 +152,7 @@ impl Redis {
     }
 
     /// How long a lock lives without its holder.
+    #[allow(dead_code)] // For `okta-fixtures doctor` (cli/).
     pub(crate) fn lock_ttl(&self) -> Duration {
         self.lock_ttl
     }
@@ -359,14 +346,24 @@ impl Redis {
         }
     }
 
-    /// The discovery document of `url`, kept by a machine within the hour.
+    /// The discovery document of `url`, kept by a machine within the hour: only under a
+    /// signing key. A document names where sign-ins send passwords; without a signing key,
+    /// anyone who can write to the shared Redis could plant one naming their own host, so
+    /// each process fetches its own (Okta's discovery is not a sign-in).
     pub(crate) async fn document(&self, url: &str) -> Result<Option<Vec<u8>>> {
+        if self.signing_key.is_none() {
+            return Ok(None);
+        }
         self.get(DISCOVERY, &document_id(url), "reading a discovery document")
             .await
     }
 
-    /// Keeps `body` as the discovery document of `url` for an hour.
+    /// Keeps `body` as the discovery document of `url` for an hour (under a signing key only,
+    /// see [`Redis::document`]).
     pub(crate) async fn store_document(&self, url: &str, body: &[u8]) -> Result<()> {
+        if self.signing_key.is_none() {
+            return Ok(());
+        }
         self.set(
             DISCOVERY,
             &document_id(url),
@@ -377,139 +374,6 @@ impl Redis {
         )
         .await
         .map(drop)
-    }
-
-    /// The keys of the namespace matching `{ns}{kind}*`, by SCAN (never KEYS), sorted.
-    pub(crate) async fn scan(&self, kind: &str) -> Result<Vec<String>> {
-        let prefix = self.key(kind, "");
-        let pattern = format!("{}*", glob_escape(&prefix));
-        let mut cursor: u64 = 0;
-        let mut keys = Vec::new();
-        loop {
-            let (next, batch): (u64, Vec<String>) = self
-                .conn
-                .query(
-                    "listing keys",
-                    redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(&pattern)
-                        .arg("COUNT")
-                        .arg(500),
-                )
-                .await?;
-            keys.extend(batch.into_iter().filter(|k| k.starts_with(&prefix)));
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        keys.sort();
-        keys.dedup();
-        Ok(keys)
-    }
-
-    /// Every token entry of the namespace, as `okta-fixtures cache list` shows them (no
-    /// token), sorted by key.
-    pub(crate) async fn list(&self) -> Result<Vec<RedisListed>> {
-        let mut listed = Vec::new();
-        for key in self.scan(ENTRY).await? {
-            let value: Option<Vec<u8>> = self
-                .conn
-                .query("reading a token cache entry", redis::cmd("GET").arg(&key))
-                .await?;
-            let Some(value) = value else { continue };
-            let ttl: i64 = self
-                .conn
-                .query("reading a time to live", redis::cmd("PTTL").arg(&key))
-                .await?;
-            let (body, trusted) = match signed::open(self.signing_key.as_ref(), &key, &value) {
-                Checked::Good(body) => (body.to_vec(), true),
-                Checked::Bad => (
-                    match signed::open(None, &key, &value) {
-                        Checked::Good(body) => body.to_vec(),
-                        Checked::Bad => value.clone(),
-                    },
-                    false,
-                ),
-            };
-            listed.push(RedisListed {
-                summary: entry::summarize(&body),
-                trusted,
-                ttl: u64::try_from(ttl).ok().map(Duration::from_millis),
-                key,
-            });
-        }
-        Ok(listed)
-    }
-
-    /// Deletes every token entry, refused-password record (and their HMAC key) and discovery
-    /// document of the namespace; locks stay (running sign-ins hold them; they expire).
-    /// Returns how many entries were deleted.
-    pub(crate) async fn clear(&self) -> Result<usize> {
-        let mut entries = 0;
-        for kind in [ENTRY, REFUSED, DISCOVERY, REFUSALS_KEY] {
-            for key in self.scan(kind).await? {
-                let deleted: i64 = self
-                    .conn
-                    .query("deleting a key", redis::cmd("DEL").arg(&key))
-                    .await?;
-                if kind == ENTRY && deleted > 0 {
-                    entries += 1;
-                }
-            }
-        }
-        Ok(entries)
-    }
-
-    /// Runs each command okta-fixtures needs on a probe key of the namespace (deleted after):
-    /// which ones the server (or its ACL) refuses, for `okta-fixtures doctor`.
-    pub(crate) async fn probe(&self) -> Vec<(&'static str, Result<()>)> {
-        let mut bytes = [0; 8];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        let id = hex(&bytes);
-        let key = self.key("doctor:", &id);
-        let c = &self.conn;
-        let mut results = Vec::new();
-        let set: Result<Option<String>> = c
-            .query(
-                "probing SET",
-                redis::cmd("SET")
-                    .arg(&key)
-                    .arg("1")
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(60_000),
-            )
-            .await;
-        results.push(("SET", set.map(drop)));
-        let get: Result<Option<Vec<u8>>> =
-            c.query("probing GET", redis::cmd("GET").arg(&key)).await;
-        results.push(("GET", get.map(drop)));
-        let pexpire: Result<i64> = c
-            .query(
-                "probing PEXPIRE",
-                redis::cmd("PEXPIRE").arg(&key).arg(60_000),
-            )
-            .await;
-        results.push(("PEXPIRE", pexpire.map(drop)));
-        let eval: Result<i64> = c
-            .query(
-                "probing EVAL",
-                redis::cmd("EVAL")
-                    .arg("return redis.call('PEXPIRE', KEYS[1], ARGV[1])")
-                    .arg(1)
-                    .arg(&key)
-                    .arg(60_000),
-            )
-            .await;
-        results.push(("EVAL", eval.map(drop)));
-        results.push(("SCAN", self.scan("doctor:").await.map(drop)));
-        let pttl: Result<i64> = c.query("probing PTTL", redis::cmd("PTTL").arg(&key)).await;
-        results.push(("PTTL", pttl.map(drop)));
-        let del: Result<i64> = c.query("probing DEL", redis::cmd("DEL").arg(&key)).await;
-        results.push(("DEL", del.map(drop)));
-        results
     }
 }
 
@@ -531,19 +395,6 @@ pub(crate) fn default_namespace(org_url: &str) -> String {
 
 fn document_id(url: &str) -> String {
     hex(&Sha256::digest(url.as_bytes())[..16])
-}
-
-#[allow(dead_code)]
-/// `s` with SCAN's glob characters escaped: the namespace is matched verbatim.
-fn glob_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '^') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `redis://` to another machine sends tokens in cleartext: warned about once per process.
