@@ -6,14 +6,6 @@
 //! <https://developer.okta.com/docs/reference/api/factors/#enroll-okta-verify-totp-factor>
 //! (an 80-bit `sharedSecret`, 16 base32 characters; 6-digit `passCode`s).
 
-#![cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "called by the fake's factor verify and the client's MFA step, which land after this module"
-    )
-)]
-
 use okta_fixtures_config::Secret;
 use totp_rs::{Algorithm, TOTP};
 
@@ -24,6 +16,7 @@ pub(crate) const STEP_SECONDS: u64 = 30;
 const DIGITS: usize = 6;
 
 /// The step `unix_time` falls in: `floor(T / 30)` (RFC 6238 §4.2).
+#[cfg(any(test, feature = "fake"))]
 pub(crate) fn step(unix_time: u64) -> u64 {
     unix_time / STEP_SECONDS
 }
@@ -44,6 +37,7 @@ pub(crate) fn code(secret: &Secret, unix_time: u64) -> Option<Secret> {
 /// The step within `window` steps of `unix_time`'s whose code is `code` (RFC 6238 §5.2: a
 /// verifier accepts codes of the steps next to its own, for clock drift and network delay),
 /// the oldest first. `None` when none matches or the secret is not base32.
+#[cfg(any(test, feature = "fake"))]
 pub(crate) fn matching_step(
     secret: &Secret,
     code: &str,
