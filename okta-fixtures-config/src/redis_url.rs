@@ -26,6 +26,10 @@ impl RedisUrl {
         if url.host_str().is_none_or(str::is_empty) {
             return Err("the Redis URL has no host");
         }
+        let db = url.path().trim_start_matches('/');
+        if !db.is_empty() && db.parse::<u16>().is_err() {
+            return Err("the Redis URL's path is not a database number (`/0` … `/15`)");
+        }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(
                 "the Redis URL has a query or fragment; give `scheme://[user:password@]host[:port][/db]`",
@@ -124,6 +128,7 @@ mod tests {
             "redis://",
             "not a url",
             "redis://h?db=1",
+            "redis://h/cache",
         ] {
             let e = RedisUrl::parse(bad).unwrap_err();
             assert!(!e.contains(bad), "{e}");

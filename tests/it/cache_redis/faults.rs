@@ -182,3 +182,47 @@ async fn a_hung_redis_is_an_error_within_the_timeouts_and_a_thawed_one_serves_ag
     );
     assert_eq!(again.token(), first);
 }
+
+#[tokio::test]
+async fn the_redis_password_is_in_no_log_at_trace_nor_in_an_error() {
+    let world = World::start("redis-password", &config("", ""));
+    let _: () = world.redis.query(
+        redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg("fleet")
+            .arg("on")
+            .arg(">fleet-pw-SECRET")
+            .arg("~*")
+            .arg("+@all"),
+    );
+    let port = world.redis.port();
+    let trace = [("RUST_LOG", "trace")];
+    let good = format!("redis://fleet:fleet-pw-SECRET@127.0.0.1:{port}");
+    let ran = finish(
+        world
+            .token_with(world.machine().path(), "u0", &good, &trace)
+            .spawn()
+            .unwrap(),
+        RUN,
+    );
+    ran.token();
+    assert!(ran.stderr.contains("TRACE"), "traced: {}", ran.stderr);
+    assert!(!ran.stderr.contains("fleet-pw-SECRET"), "{}", ran.stderr);
+    let wrong = format!("redis://fleet:wrong-pw-SECRET@127.0.0.1:{port}");
+    let ran = finish(
+        world
+            .token_with(world.machine().path(), "u1", &wrong, &trace)
+            .spawn()
+            .unwrap(),
+        RUN,
+    );
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains(&format!("cache.redis_url (redis://127.0.0.1:{port})")),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("wrong-pw-SECRET"), "{}", ran.stderr);
+    assert_eq!(world.sign_ins("u1").await, 0, "no fallback sign-in");
+}

@@ -21,11 +21,20 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: tempfile::TempDir,
+    /// More arguments for redis-server (TLS, ACL …).
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// Starts one; panics with a clear message when it cannot.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts one with more arguments for redis-server, such as `--tls-port {port}
+    /// --tls-cert-file …` (the plain port stays open on 127.0.0.1: readiness is a PING there).
+    /// `{dir}` in an argument is replaced by its private folder.
+    pub fn start_with(extra: &[&str]) -> Self {
         let mut dir = tempfile::Builder::new()
             .prefix("okta-fixtures-redis-")
             .tempdir()
@@ -33,10 +42,15 @@ impl RedisServer {
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port();
+            let extra = extra
+                .iter()
+                .map(|a| a.replace("{dir}", &dir.path().display().to_string()))
+                .collect();
             let mut server = RedisServer {
                 child: None,
                 port,
                 dir,
+                extra,
             };
             match server.spawn() {
                 Ok(()) => return server,
@@ -70,6 +84,7 @@ impl RedisServer {
             .arg("--dir")
             .arg(self.dir.path())
             .args(["--logfile", "redis.log"])
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -27,7 +27,8 @@ pub(crate) struct Connection {
 impl Connection {
     /// A connection to `url`, opened on first use.
     pub(crate) fn new(url: &RedisUrl) -> Result<Self> {
-        let client = redis::Client::open(url.expose()).map_err(|e| problem(url, "reading", &e))?;
+        let client = redis::Client::open(url.expose())
+            .map_err(|e| problem(url, "reading its URL (user, password, database)", &e))?;
         Ok(Connection {
             client,
             url: url.clone(),
@@ -145,6 +146,10 @@ fn problem(url: &RedisUrl, action: &'static str, e: &redis::RedisError) -> Error
     text = text.replace(url.expose(), &url.to_string());
     if let Some(password) = url.password().filter(|p| !p.is_empty()) {
         text = text.replace(password, "[REDACTED]");
+    }
+    if url.is_tls() && text.contains("certificate") {
+        // rustls-native-certs reads the platform's roots, or SSL_CERT_FILE / SSL_CERT_DIR.
+        text.push_str(" (for a private CA, set SSL_CERT_FILE to its PEM file)");
     }
     Error::Redis {
         url: url.to_string(),

@@ -18,6 +18,7 @@
 //! an ACL user needs `~{namespace}* +get +set +del +pexpire +eval +scan +pttl`. Redis Cluster
 //! and Sentinel are not supported.
 
+mod admin;
 mod connection;
 mod lock;
 mod signed;
@@ -37,17 +38,19 @@ use sha2::{Digest as _, Sha256};
 
 pub(crate) use lock::{Held, LOCK_TTL, POLL_FIRST, POLL_MAX};
 
+#[allow(unused_imports)] // For `okta-fixtures cache list` (cli/cache.rs).
+pub(crate) use self::admin::RedisListed;
 use self::connection::Connection;
 use self::lock::millis;
 use self::signed::Checked;
-use super::entry::{self, Summary, Unusable};
+use super::entry;
 use super::key::{Key, hex};
 use crate::Secret;
 use crate::error::{Error, Result};
 use crate::tokens::Tokens;
 
-/// The environment variable that sets the lock time in milliseconds, for tests of a crashed
-/// holder (default [`LOCK_TTL`]).
+/// The environment variable that sets the lock time in milliseconds (100 or more), for tests of
+/// a crashed holder (default [`LOCK_TTL`]). Not documented for users.
 pub(crate) const LOCK_TTL_ENV: &str = "OKTA_FIXTURES_REDIS_LOCK_TTL_MS";
 
 /// How long an entry holding a refresh token (`cache.persist_refresh`) is kept after its access
@@ -82,24 +85,6 @@ pub(crate) enum Locked {
     Held(Held, Option<Tokens>),
 }
 
-/// One entry as `okta-fixtures cache list` shows it: never a token.
-// Read by `okta-fixtures cache list` (cli/cache.rs).
-#[allow(dead_code)]
-#[derive(Debug)]
-pub(crate) struct RedisListed {
-    /// The Redis key.
-    pub(crate) key: String,
-    /// What it says, or why it is not usable.
-    pub(crate) summary: std::result::Result<Summary, Unusable>,
-    /// False when `cache.signing_key` is set and its HMAC is missing or wrong.
-    pub(crate) trusted: bool,
-    /// Its remaining time to live (`None`: none, or gone meanwhile).
-    pub(crate) ttl: Option<Duration>,
-}
-
-// `namespace`, `lock_ttl`, `scan`, `list`, `clear` and `probe` serve `okta-fixtures cache
-// list|clear` and `doctor` (cli/).
-#[allow(dead_code)]
 impl Redis {
     /// The store of `config` if it says `cache.store: redis` and its org is reached by URL
     /// (an in-process fake's tokens are verifiable only by that process's fake: they stay in
@@ -118,6 +103,7 @@ impl Redis {
         let lock_ttl = std::env::var(LOCK_TTL_ENV)
             .ok()
             .and_then(|v| v.parse().ok())
+            .filter(|ms| *ms >= 100)
             .map_or(LOCK_TTL, Duration::from_millis);
         Ok(Redis {
             conn: Arc::new(Connection::new(&settings.url)?),
@@ -156,6 +142,7 @@ impl Redis {
     }
 
     /// The prefix of every key.
+    #[allow(dead_code)] // For `okta-fixtures cache` and `doctor` (cli/).
     pub(crate) fn namespace(&self) -> &str {
         &self.namespace
     }
@@ -166,6 +153,7 @@ impl Redis {
     }
 
     /// How long a lock lives without its holder.
+    #[allow(dead_code)] // For `okta-fixtures doctor` (cli/).
     pub(crate) fn lock_ttl(&self) -> Duration {
         self.lock_ttl
     }
@@ -378,139 +366,6 @@ impl Redis {
         .await
         .map(drop)
     }
-
-    /// The keys of the namespace matching `{ns}{kind}*`, by SCAN (never KEYS), sorted.
-    pub(crate) async fn scan(&self, kind: &str) -> Result<Vec<String>> {
-        let prefix = self.key(kind, "");
-        let pattern = format!("{}*", glob_escape(&prefix));
-        let mut cursor: u64 = 0;
-        let mut keys = Vec::new();
-        loop {
-            let (next, batch): (u64, Vec<String>) = self
-                .conn
-                .query(
-                    "listing keys",
-                    redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(&pattern)
-                        .arg("COUNT")
-                        .arg(500),
-                )
-                .await?;
-            keys.extend(batch.into_iter().filter(|k| k.starts_with(&prefix)));
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        keys.sort();
-        keys.dedup();
-        Ok(keys)
-    }
-
-    /// Every token entry of the namespace, as `okta-fixtures cache list` shows them (no
-    /// token), sorted by key.
-    pub(crate) async fn list(&self) -> Result<Vec<RedisListed>> {
-        let mut listed = Vec::new();
-        for key in self.scan(ENTRY).await? {
-            let value: Option<Vec<u8>> = self
-                .conn
-                .query("reading a token cache entry", redis::cmd("GET").arg(&key))
-                .await?;
-            let Some(value) = value else { continue };
-            let ttl: i64 = self
-                .conn
-                .query("reading a time to live", redis::cmd("PTTL").arg(&key))
-                .await?;
-            let (body, trusted) = match signed::open(self.signing_key.as_ref(), &key, &value) {
-                Checked::Good(body) => (body.to_vec(), true),
-                Checked::Bad => (
-                    match signed::open(None, &key, &value) {
-                        Checked::Good(body) => body.to_vec(),
-                        Checked::Bad => value.clone(),
-                    },
-                    false,
-                ),
-            };
-            listed.push(RedisListed {
-                summary: entry::summarize(&body),
-                trusted,
-                ttl: u64::try_from(ttl).ok().map(Duration::from_millis),
-                key,
-            });
-        }
-        Ok(listed)
-    }
-
-    /// Deletes every token entry, refused-password record (and their HMAC key) and discovery
-    /// document of the namespace; locks stay (running sign-ins hold them; they expire).
-    /// Returns how many entries were deleted.
-    pub(crate) async fn clear(&self) -> Result<usize> {
-        let mut entries = 0;
-        for kind in [ENTRY, REFUSED, DISCOVERY, REFUSALS_KEY] {
-            for key in self.scan(kind).await? {
-                let deleted: i64 = self
-                    .conn
-                    .query("deleting a key", redis::cmd("DEL").arg(&key))
-                    .await?;
-                if kind == ENTRY && deleted > 0 {
-                    entries += 1;
-                }
-            }
-        }
-        Ok(entries)
-    }
-
-    /// Runs each command okta-fixtures needs on a probe key of the namespace (deleted after):
-    /// which ones the server (or its ACL) refuses, for `okta-fixtures doctor`.
-    pub(crate) async fn probe(&self) -> Vec<(&'static str, Result<()>)> {
-        let mut bytes = [0; 8];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        let id = hex(&bytes);
-        let key = self.key("doctor:", &id);
-        let c = &self.conn;
-        let mut results = Vec::new();
-        let set: Result<Option<String>> = c
-            .query(
-                "probing SET",
-                redis::cmd("SET")
-                    .arg(&key)
-                    .arg("1")
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(60_000),
-            )
-            .await;
-        results.push(("SET", set.map(drop)));
-        let get: Result<Option<Vec<u8>>> =
-            c.query("probing GET", redis::cmd("GET").arg(&key)).await;
-        results.push(("GET", get.map(drop)));
-        let pexpire: Result<i64> = c
-            .query(
-                "probing PEXPIRE",
-                redis::cmd("PEXPIRE").arg(&key).arg(60_000),
-            )
-            .await;
-        results.push(("PEXPIRE", pexpire.map(drop)));
-        let eval: Result<i64> = c
-            .query(
-                "probing EVAL",
-                redis::cmd("EVAL")
-                    .arg("return redis.call('PEXPIRE', KEYS[1], ARGV[1])")
-                    .arg(1)
-                    .arg(&key)
-                    .arg(60_000),
-            )
-            .await;
-        results.push(("EVAL", eval.map(drop)));
-        results.push(("SCAN", self.scan("doctor:").await.map(drop)));
-        let pttl: Result<i64> = c.query("probing PTTL", redis::cmd("PTTL").arg(&key)).await;
-        results.push(("PTTL", pttl.map(drop)));
-        let del: Result<i64> = c.query("probing DEL", redis::cmd("DEL").arg(&key)).await;
-        results.push(("DEL", del.map(drop)));
-        results
-    }
 }
 
 /// The namespace when `cache.namespace` is absent or empty: from the org URL's host (and
@@ -531,19 +386,6 @@ pub(crate) fn default_namespace(org_url: &str) -> String {
 
 fn document_id(url: &str) -> String {
     hex(&Sha256::digest(url.as_bytes())[..16])
-}
-
-#[allow(dead_code)]
-/// `s` with SCAN's glob characters escaped: the namespace is matched verbatim.
-fn glob_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '^') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `redis://` to another machine sends tokens in cleartext: warned about once per process.

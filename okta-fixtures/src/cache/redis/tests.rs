@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use super::admin::glob_escape;
 use super::test_server::RedisServer;
 use super::*;
 use crate::cache::tests::{key, tokens_until};
