@@ -65,6 +65,12 @@ impl Context {
     /// Joins or starts the renewal of `key` (or, `fresh`, signs in for this caller alone);
     /// `waiter` gets the result.
     pub(crate) fn fetch(self: &Arc<Self>, plan: Plan, key: &Key, fresh: bool, waiter: Waiter) {
+        // A store that cannot be built (`store: redis` without the feature) fails fresh
+        // requests too: they would share refused passwords through it.
+        if let Some(e) = self.cache.refused() {
+            waiter(Err(e.clone()));
+            return;
+        }
         if fresh {
             let ctx = self.clone();
             let span = sign_in_span(&plan);

@@ -16,7 +16,8 @@
 //! allowed too (a fake Okta in a sidecar container), with a warning.
 //!
 //! A document is fetched once and kept in the token cache folder (or, with `cache.store:
-//! redis`, in Redis) for an hour, so the processes of a test run share one fetch per server.
+//! redis` and a `cache.signing_key`, in Redis) for an hour, so the processes of a test run
+//! share one fetch per server.
 
 use std::sync::Once;
 use std::time::{Duration, SystemTime};

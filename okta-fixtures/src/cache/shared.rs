@@ -135,6 +135,34 @@ cache:
         }
     }
 
+    /// Without the feature, a sign-in (fresh or not) fails with the Cargo.toml change, and
+    /// sends nothing. (Runs in builds without `redis`: `cargo test -p okta-fixtures`.)
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn without_the_feature_every_request_fails_naming_the_cargo_change() {
+        let yaml = "org_url: http://127.0.0.1:9
+apps:
+  spa: {client_id: spa, redirect_uri: http://localhost/cb, flow: code}
+users:
+  alice: {username: alice@example.com, password: p}
+cache:
+  store: redis
+  redis_url: redis://localhost:6390
+";
+        let config =
+            okta_fixtures_config::parse_str(yaml, Some(Path::new("/w/fixtures.yaml")), &|_| None)
+                .unwrap();
+        let fixtures = crate::Fixtures::builder(config).build();
+        for fresh in [false, true] {
+            let mut request = fixtures.request("alice");
+            if fresh {
+                request = request.fresh();
+            }
+            let e = request.blocking_tokens().unwrap_err();
+            assert!(matches!(e, Error::RedisFeature { .. }), "{e:?}");
+        }
+    }
+
     #[test]
     fn store_redis_is_redis_for_an_org_by_url_and_memory_for_an_in_process_fake() {
         let store = Store::for_config(&config("https://dev-1.okta.com"), None);

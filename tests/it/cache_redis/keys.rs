@@ -32,7 +32,8 @@ async fn every_key_is_in_the_namespace_with_a_ttl_and_holds_no_refresh_token() {
     assert_eq!(refused.code, Some(1), "{}", refused.stderr);
 
     let keys = world.keys_with_ttl();
-    let kinds = ["entry:", "refused:", "refusals-key", "discovery:"];
+    // (Discovery documents are kept only under a signing key: see the signed test.)
+    let kinds = ["entry:", "refused:", "refusals-key"];
     for kind in kinds {
         assert!(
             keys.iter()
@@ -161,7 +162,13 @@ async fn with_a_signing_key_an_entry_planted_by_a_job_without_it_is_not_used() {
     assert_ne!(c.token(), planted);
     assert_ne!(c.token(), a);
     assert_eq!(world.sign_ins("u0").await, 3);
-    for (k, _) in world.keys_with_ttl() {
+    let keys = world.keys_with_ttl();
+    assert!(
+        keys.iter()
+            .any(|(k, t)| k.contains(":discovery:") && *t > 0),
+        "discovery documents are shared under a signing key: {keys:?}"
+    );
+    for (k, _) in keys {
         let value: Vec<u8> = world.redis.query(redis::cmd("GET").arg(&k));
         assert!(!String::from_utf8_lossy(&value).contains("SECRET"), "{k}");
     }

@@ -26,10 +26,10 @@ pub(crate) const POLL_FIRST: Duration = Duration::from_millis(10);
 /// The longest pause of a waiter.
 pub(crate) const POLL_MAX: Duration = Duration::from_millis(200);
 
-/// Deletes KEYS[1] if it holds ARGV[1].
+/// Deletes `KEYS[1]` if it holds `ARGV[1]`.
 const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
-/// Sets the time to live of KEYS[1] to ARGV[2] ms if it holds ARGV[1].
+/// Sets the time to live of `KEYS[1]` to `ARGV[2]` ms if it holds `ARGV[1]`.
 const RENEW: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
 
 /// A lock this process holds, renewed in the background until released or dropped.

@@ -9,7 +9,7 @@
 //! | `{ns}lock:{digest}` | the holder of the key's sign-in ([`lock`]) | [`LOCK_TTL`], renewed by its holder |
 //! | `{ns}refused:{id}` | a refused password's record ([`crate::cache::Refusals`]) | 30 days |
 //! | `{ns}refusals-key` | the HMAC key of those records | 30 days, renewed on each write |
-//! | `{ns}discovery:{hash}` | a discovery document | 1 hour |
+//! | `{ns}discovery:{hash}` | a discovery document, with `cache.signing_key` only | 1 hour |
 //!
 //! With `cache.signing_key` every value carries an HMAC ([`signed`]); one without a good one
 //! reads as absent, with a warning. Redis is reached only from the worker, never on a test's
@@ -100,8 +100,7 @@ impl Redis {
     /// The store of `settings`, for the org at `org_url`.
     pub(crate) fn new(settings: &RedisSettings, org_url: &str, config: PathBuf) -> Result<Self> {
         warn_cleartext(&settings.url);
-        let lock_ttl = std::env::var(LOCK_TTL_ENV)
-            .ok()
+        let lock_ttl = crate::env::var(LOCK_TTL_ENV)
             .and_then(|v| v.parse().ok())
             .filter(|ms| *ms >= 100)
             .map_or(LOCK_TTL, Duration::from_millis);
@@ -347,14 +346,24 @@ impl Redis {
         }
     }
 
-    /// The discovery document of `url`, kept by a machine within the hour.
+    /// The discovery document of `url`, kept by a machine within the hour: only under a
+    /// signing key. A document names where sign-ins send passwords; without a signing key,
+    /// anyone who can write to the shared Redis could plant one naming their own host, so
+    /// each process fetches its own (Okta's discovery is not a sign-in).
     pub(crate) async fn document(&self, url: &str) -> Result<Option<Vec<u8>>> {
+        if self.signing_key.is_none() {
+            return Ok(None);
+        }
         self.get(DISCOVERY, &document_id(url), "reading a discovery document")
             .await
     }
 
-    /// Keeps `body` as the discovery document of `url` for an hour.
+    /// Keeps `body` as the discovery document of `url` for an hour (under a signing key only,
+    /// see [`Redis::document`]).
     pub(crate) async fn store_document(&self, url: &str, body: &[u8]) -> Result<()> {
+        if self.signing_key.is_none() {
+            return Ok(());
+        }
         self.set(
             DISCOVERY,
             &document_id(url),

@@ -214,9 +214,26 @@ async fn list_clear_and_probe_stay_in_the_namespace() {
         .write_entry(&key("alice"), &hour(), false, Duration::from_secs(60), now)
         .await
         .unwrap();
+    // Documents are kept under a signing key only.
     r.store_document("https://o/.well-known/openid-configuration", b"{}")
         .await
         .unwrap();
+    assert!(server.keys().iter().all(|k| !k.contains("discovery:")));
+    let signed = store(&server, Some("k"), LOCK_TTL);
+    signed
+        .store_document("https://o/.well-known/openid-configuration", b"{}")
+        .await
+        .unwrap();
+    let doc = "https://o/.well-known/openid-configuration";
+    assert_eq!(
+        signed.document(doc).await.unwrap().as_deref(),
+        Some(&b"{}"[..])
+    );
+    assert_eq!(
+        r.document(doc).await.unwrap(),
+        None,
+        "never read without a key"
+    );
     let listed = r.list().await.unwrap();
     assert_eq!(listed.len(), 2, "{listed:?}");
     let s = listed[0].summary.as_ref().unwrap();
@@ -237,12 +254,8 @@ async fn list_clear_and_probe_stay_in_the_namespace() {
         "another namespace is left alone"
     );
     assert_eq!(neighbour.list().await.unwrap().len(), 1);
-    assert_eq!(
-        r.document("https://o/.well-known/openid-configuration")
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(signed.document(doc).await.unwrap(), None, "cleared");
+    assert!(server.keys().iter().all(|k| !k.contains("discovery:")));
 }
 
 #[tokio::test]
