@@ -338,3 +338,37 @@ fn the_readme_cache_block_loads() {
     let config = okta_fixtures::config::parse_str(&yaml, None, &env(None)).expect("loads");
     assert_eq!(config.cache.redis.expect("Redis settings").namespace, None);
 }
+
+/// With `cache.signing_key`, an entry written without it (a planted one, say) is listed as one
+/// tests ignore.
+#[test]
+fn cache_list_marks_entries_without_a_valid_hmac() {
+    let redis = RedisServer::start();
+    let org = ServedOrg::start("cli-redis-unsigned");
+    let cache = |key: &str| {
+        format!(
+            "{{store: redis, redis_url: '{}', namespace: 'ci/signed:'{key}}}",
+            redis.url()
+        )
+    };
+    let unsigned = org.config("unsigned", &cache(""));
+    let signed = org.config("signed", &cache(", signing_key: 'the-ci-key-42'"));
+    let tokens = sign_in(&unsigned, &org.cache_dir("machine-1"));
+    let cli_cache = temp_dir("cli-redis-unsigned-cli");
+    let list = |config: &Path| {
+        let (code, list, said) = run(
+            cli_cache.path(),
+            &["cache", "list", "--config", config.to_str().expect("UTF-8")],
+        );
+        assert_eq!(code, Some(0), "{said}");
+        assert_secret_free(&format!("{list}{said}"), &tokens, &["the-ci-key-42"]);
+        list
+    };
+    let ignored = "(no valid HMAC under cache.signing_key: tests ignore it)";
+    assert!(!list(&unsigned).contains(ignored));
+    let listed = list(&signed);
+    assert!(
+        listed.contains("\talice\tspa\t") && listed.contains(ignored),
+        "{listed}"
+    );
+}
