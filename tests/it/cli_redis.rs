@@ -33,6 +33,12 @@ fn sign_in(config: &Path, cache: &Path) -> okta_fixtures::Tokens {
         .expect("alice signs in")
 }
 
+/// The README, read at run time: `include_str!` would copy its example passwords into the test
+/// binary (tests/it/macros.rs checks that none is there).
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
+}
+
 fn assert_secret_free(text: &str, tokens: &okta_fixtures::Tokens, more: &[&str]) {
     for secret in [PASSWORD, tokens.access_token()].iter().chain(more) {
         assert!(!text.contains(secret), "a secret in:\n{text}");
@@ -218,7 +224,7 @@ fn doctor_names_the_commands_an_acl_user_may_not_run() {
 /// passes, and tests, `cache list` and `cache clear` work with it.
 #[test]
 fn the_readme_acl_user_may_do_everything_needed() {
-    let readme = include_str!("../../README.md");
+    let readme = &readme();
     let line = readme
         .lines()
         .find(|l| l.starts_with("ACL SETUSER okta-fixtures "))
@@ -304,7 +310,7 @@ fn an_unreachable_redis_is_named_without_its_password() {
 /// namespace comes from the org URL.
 #[test]
 fn the_readme_cache_block_loads() {
-    let readme = include_str!("../../README.md");
+    let readme = &readme();
     let start = readme
         .find("cache:\n  store: redis ")
         .expect("the README shows a `cache:` block with store: redis");
@@ -331,4 +337,38 @@ fn the_readme_cache_block_loads() {
     assert!(redis.signing_key.is_some());
     let config = okta_fixtures::config::parse_str(&yaml, None, &env(None)).expect("loads");
     assert_eq!(config.cache.redis.expect("Redis settings").namespace, None);
+}
+
+/// With `cache.signing_key`, an entry written without it (a planted one, say) is listed as one
+/// tests ignore.
+#[test]
+fn cache_list_marks_entries_without_a_valid_hmac() {
+    let redis = RedisServer::start();
+    let org = ServedOrg::start("cli-redis-unsigned");
+    let cache = |key: &str| {
+        format!(
+            "{{store: redis, redis_url: '{}', namespace: 'ci/signed:'{key}}}",
+            redis.url()
+        )
+    };
+    let unsigned = org.config("unsigned", &cache(""));
+    let signed = org.config("signed", &cache(", signing_key: 'the-ci-key-42'"));
+    let tokens = sign_in(&unsigned, &org.cache_dir("machine-1"));
+    let cli_cache = temp_dir("cli-redis-unsigned-cli");
+    let list = |config: &Path| {
+        let (code, list, said) = run(
+            cli_cache.path(),
+            &["cache", "list", "--config", config.to_str().expect("UTF-8")],
+        );
+        assert_eq!(code, Some(0), "{said}");
+        assert_secret_free(&format!("{list}{said}"), &tokens, &["the-ci-key-42"]);
+        list
+    };
+    let ignored = "(no valid HMAC under cache.signing_key: tests ignore it)";
+    assert!(!list(&unsigned).contains(ignored));
+    let listed = list(&signed);
+    assert!(
+        listed.contains("\talice\tspa\t") && listed.contains(ignored),
+        "{listed}"
+    );
 }

@@ -12,5 +12,6 @@ mod fake_hostile_input;
 mod flow;
 mod macros;
 mod redis_tls;
+mod redis_warm;
 mod security;
 mod support;

@@ -54,37 +54,38 @@ pub(crate) fn run(args: CacheArgs) -> Result<(), CommandError> {
         std::env::current_dir().map_err(CommandError::io("cannot read the current folder"))?;
     match store(args.config.as_deref(), &cwd, &crate::env::var)? {
         #[cfg(feature = "redis")]
-        Store::Redis(store) => in_redis::run(&store, &args.action),
-        Store::Refused(e) => Err(e.into()),
-        Store::Disk(_) | Store::Memory => run_disk(&args.action),
+        Some(Store::Redis(store)) => in_redis::run(&store, &args.action),
+        Some(Store::Refused(e)) => Err(e.into()),
+        // A memory-only config shares nothing; the disk cache is what there is to show.
+        Some(Store::Disk(_) | Store::Memory) | None => run_disk(&args.action),
     }
 }
 
-/// The store of the config found as tests find it. No file: the disk. A file found by
-/// searching that does not load: the disk, with a note saying why (an explicit one is an
-/// error).
+/// The store of the config found as tests find it; `None`: no file (the disk cache), or a file
+/// found by searching that does not load (the disk cache, with a note saying why; an explicit
+/// one is an error).
 fn store(
     explicit: Option<&Path>,
     cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Store, CommandError> {
+) -> Result<Option<Store>, CommandError> {
     let (path, origin) = match okta_fixtures_config::discover_with_origin(explicit, env, cwd) {
         Ok(found) => found,
         Err(e) if explicit.is_none() && env(okta_fixtures_config::CONFIG_ENV).is_none() => {
             tracing::debug!(error = %e, "no fixtures.yaml: the disk cache");
-            return Ok(Store::Memory);
+            return Ok(None);
         }
         Err(e) => return Err(e.into()),
     };
     match okta_fixtures_config::load(&path, env) {
-        Ok(config) => Ok(Store::for_config(&config, None)),
+        Ok(config) => Ok(Some(Store::for_config(&config, None))),
         Err(e) if origin == Origin::Search => {
             eprintln!(
                 "note: {} does not load ({e}); using the disk cache (give --config to use \
                  another file)",
                 path.display()
             );
-            Ok(Store::Memory)
+            Ok(None)
         }
         Err(e) => Err(e.into()),
     }
@@ -183,6 +184,35 @@ fn cleared(root: &Path, deleted: usize, busy: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_store_comes_from_the_config_found_and_falls_back_to_disk_only_for_a_search() {
+        let dir = tempfile::tempdir().unwrap();
+        let no_env = |_: &str| None;
+        // No fixtures.yaml in the folder or above (a temp folder): the disk cache.
+        assert!(store(None, dir.path(), &no_env).unwrap().is_none());
+        let path = dir.path().join("fixtures.yaml");
+        std::fs::write(&path, "org_url: [not, a, url]\n").unwrap();
+        // Found by searching but broken: the disk cache (with a note on stderr).
+        assert!(store(None, dir.path(), &no_env).unwrap().is_none());
+        // Named: its error.
+        let Err(e) = store(Some(&path), dir.path(), &no_env) else {
+            panic!("a broken --config file is an error")
+        };
+        assert!(e.to_string().contains("fixtures.yaml"), "{e}");
+        std::fs::write(
+            &path,
+            "org_url: https://dev-1.okta.com\ncache: {store: redis, redis_url: 'redis://h:1'}\n\
+             apps:\n  spa: {client_id: c, redirect_uri: 'http://localhost/cb', flow: code}\n\
+             users:\n  alice: {username: a, password: pw, app: spa}\n",
+        )
+        .unwrap();
+        let found = store(None, dir.path(), &no_env).unwrap();
+        #[cfg(feature = "redis")]
+        assert!(matches!(found, Some(Store::Redis(_))));
+        #[cfg(not(feature = "redis"))]
+        assert!(matches!(found, Some(Store::Refused(_))));
+    }
 
     #[test]
     fn spans_read_as_people_say_them() {

@@ -1,4 +1,5 @@
-//! A TLS-only `redis-server` with a CA made for the test, for the `rediss://` tests.
+//! A `redis-server` with TLS and a CA made for the test, for the `rediss://` tests: the core's
+//! harness ([`super::redis::RedisServer::start_with`]) with TLS arguments, plus certificates.
 //!
 //! The certificates come from Debian's `openssl` command, not a Rust crate (rcgen): the tests
 //! already drive Debian's `redis-server`, whose TLS is that same OpenSSL, so this adds no
@@ -6,53 +7,56 @@
 //! A CA (`CA:TRUE`) signs a server certificate for `localhost` and `127.0.0.1` (webpki, under
 //! rustls, reads only the subjectAltName and refuses a CA certificate as a server's).
 //!
-//! The server listens on TLS only (`--port 0`), on a free loopback port, in a private folder
-//! removed on drop; it does not ask clients for certificates. It is stopped (SIGKILL, then
-//! reaped) on drop, so a failing test leaves no server behind.
+//! The server listens with TLS on a free loopback port of its own, and does not ask clients for
+//! certificates; its plain port (which the harness PINGs to see it ready) stays on 127.0.0.1.
+//! It is stopped on drop, so a failing test leaves no server behind.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-/// How long the server may take to listen; only a broken install comes near it.
-const START_PATIENCE: Duration = Duration::from_secs(20);
+use super::redis::RedisServer;
 
-/// Free ports are picked by binding port 0 and letting go: another process can take the port
-/// in between, so a start that loses that race is retried this many times.
-const PORT_TRIES: usize = 5;
-
-/// A running TLS-only `redis-server`, stopped on drop.
+/// A running `redis-server` with a TLS port, stopped on drop.
 pub(crate) struct TlsRedis {
-    child: Child,
+    _server: RedisServer,
     port: u16,
-    dir: tempfile::TempDir,
+    certs: tempfile::TempDir,
 }
 
 impl TlsRedis {
-    /// Makes a CA and a server certificate, then starts the server and waits until it accepts
-    /// connections. Panics with what to install or what the server said when it cannot start:
-    /// the tests that need it fail rather than skip.
+    /// Makes a CA and a server certificate, then starts the server and waits until it answers.
+    /// Panics with what to install or what the server said when it cannot start: the tests
+    /// that need it fail rather than skip.
     pub(crate) fn start() -> TlsRedis {
-        let dir = super::temp_dir("redis-tls");
-        make_certificates(dir.path());
-        let mut last_log = String::new();
-        for _ in 0..PORT_TRIES {
-            let port = free_port();
-            let mut child = spawn(dir.path(), port);
-            match wait_listening(&mut child, port, dir.path()) {
-                Ok(()) => return TlsRedis { child, port, dir },
-                Err(log) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    if !log.contains("Address already in use") {
-                        panic!("redis-server with TLS did not start on port {port}:\n{log}");
-                    }
-                    last_log = log;
-                }
-            }
+        let certs = super::temp_dir("redis-tls-certs");
+        make_certificates(certs.path());
+        // A port nothing listened on a moment ago; another process could take it before
+        // redis-server does, and then the start fails saying so (rare enough not to retry).
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let file = |name: &str| certs.path().join(name).display().to_string();
+        let port_arg = port.to_string();
+        let (cert, key, ca) = (file("server.pem"), file("server.key"), file("ca.pem"));
+        let server = RedisServer::start_with(&[
+            "--tls-port",
+            &port_arg,
+            "--tls-cert-file",
+            &cert,
+            "--tls-key-file",
+            &key,
+            "--tls-ca-cert-file",
+            &ca,
+            "--tls-auth-clients",
+            "no",
+        ]);
+        TlsRedis {
+            _server: server,
+            port,
+            certs,
         }
-        panic!("redis-server with TLS found no free port in {PORT_TRIES} tries:\n{last_log}")
     }
 
     /// `rediss://localhost:<port>`: the name the server certificate is for.
@@ -60,20 +64,20 @@ impl TlsRedis {
         format!("rediss://localhost:{}", self.port)
     }
 
-    /// The port it listens on (TLS only).
+    /// The TLS port.
     pub(crate) fn port(&self) -> u16 {
         self.port
     }
 
     /// The CA certificate (PEM) that signed the server's: what `SSL_CERT_FILE` names.
     pub(crate) fn ca_file(&self) -> PathBuf {
-        self.dir.path().join("ca.pem")
+        self.certs.path().join("ca.pem")
     }
 
     /// A CA certificate (PEM) that did not sign the server's: a client trusting only it must
     /// refuse the server.
     pub(crate) fn other_ca_file(&self) -> PathBuf {
-        self.dir.path().join("other-ca.pem")
+        self.certs.path().join("other-ca.pem")
     }
 
     /// `redis-cli` over TLS to this server, trusting `ca` only; `args` is the command.
@@ -88,13 +92,6 @@ impl TlsRedis {
             .unwrap_or_else(|e| {
                 panic!("redis-cli cannot run ({e}): install Debian's redis-tools (redis-server)")
             })
-    }
-}
-
-impl Drop for TlsRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -137,78 +134,4 @@ fn make_certificates(dir: &Path) {
         "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
          -days 1 -extfile server.ext",
     );
-}
-
-/// A loopback port nothing listened on a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
-
-fn spawn(dir: &Path, port: u16) -> Child {
-    let file = |name: &str| dir.join(name).into_os_string();
-    Command::new("redis-server")
-        .args([
-            "--port",
-            "0",
-            "--bind",
-            "127.0.0.1",
-            "--tls-port",
-            &port.to_string(),
-        ])
-        .arg("--tls-cert-file")
-        .arg(file("server.pem"))
-        .arg("--tls-key-file")
-        .arg(file("server.key"))
-        .arg("--tls-ca-cert-file")
-        .arg(file("ca.pem"))
-        .args(["--tls-auth-clients", "no"])
-        // Nothing persisted, nothing read at start: the folder only holds the log.
-        .args(["--save", "", "--appendonly", "no"])
-        .arg("--dir")
-        .arg(dir)
-        .arg("--logfile")
-        .arg(file("redis.log"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "redis-server cannot run ({e}): install Debian's redis-server (built with TLS), \
-                 as .ci/run does"
-            )
-        })
-}
-
-/// Until the server accepts a TCP connection on `port`: `Err` with its log when it exits or
-/// does not listen within [`START_PATIENCE`].
-fn wait_listening(child: &mut Child, port: u16, dir: &Path) -> Result<(), String> {
-    let log = |child: &mut Child| {
-        let mut text = std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default();
-        if let Some(mut stderr) = child.stderr.take() {
-            use std::io::Read as _;
-            let _ = stderr.read_to_string(&mut text);
-        }
-        text
-    };
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let deadline = Instant::now() + START_PATIENCE;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("exited with {status}:\n{}", log(child)));
-        }
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "not listening after {START_PATIENCE:?}:\n{}",
-                log(child)
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }

@@ -102,15 +102,20 @@ fn permitted(redis: &Redis) -> String {
 mod tests {
     use super::*;
 
+    /// A config of `org_url` with `cache` as its `cache:` block.
+    fn config(org_url: &str, cache: &str) -> Config {
+        let yaml = format!(
+            "org_url: {org_url}\ncache: {cache}\napps:\n  spa: {{ client_id: c, redirect_uri: \
+             'http://localhost/cb', flow: code }}\nusers:\n  alice: {{ username: a, password: \
+             pw, app: spa }}\n"
+        );
+        okta_fixtures_config::parse_str(&yaml, None, &|_| None).expect("valid")
+    }
+
     /// The Redis store of a config with `redis_url: url` (nothing is connected).
     fn store(url: &str) -> Redis {
-        let yaml = format!(
-            "org_url: https://dev-1.okta.com\ncache: {{store: redis, redis_url: '{url}', \
-             namespace: 'ns:'}}\napps:\n  spa: {{ client_id: c, redirect_uri: 'http://localhost/cb', \
-             flow: code }}\nusers:\n  alice: {{ username: a, password: pw, app: spa }}\n"
-        );
-        let config = okta_fixtures_config::parse_str(&yaml, None, &|_| None).expect("valid");
-        match Store::for_config(&config, None) {
+        let cache = format!("{{store: redis, redis_url: '{url}', namespace: 'ns:'}}");
+        match Store::for_config(&config("https://dev-1.okta.com", &cache), None) {
             Store::Redis(redis) => redis,
             _ => panic!("not a Redis store"),
         }
@@ -136,5 +141,24 @@ mod tests {
             assert!(!line.contains("warning"), "{quiet}: {line}");
         }
         assert!(permitted(&store("redis://localhost")).contains("under `ns:`"));
+    }
+
+    #[test]
+    fn an_embedded_fake_or_another_store_needs_no_redis_check() {
+        let run = |org_url: &str, cache: &str| {
+            let mut report = Report::new(Vec::new());
+            let go_on = check(&config(org_url, cache), &mut report).expect("a report");
+            (go_on, String::from_utf8(report.out).expect("UTF-8"))
+        };
+        let (go_on, out) = run("fake", "{store: redis, redis_url: 'redis://127.0.0.1:1'}");
+        assert!(go_on);
+        assert!(
+            out.starts_with("ok   redis   not used: with `org_url: fake`"),
+            "{out}"
+        );
+        assert_eq!(
+            run("https://dev-1.okta.com", "{store: disk}"),
+            (true, String::new())
+        );
     }
 }
