@@ -11,7 +11,7 @@ use crate::cache::key::hex;
 use crate::error::Result;
 
 /// One entry as `okta-fixtures cache list` shows it: never a token.
-#[allow(dead_code)] // Read by `okta-fixtures cache list` (cli/cache.rs).
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // Read by `okta-fixtures cache list`.
 #[derive(Debug)]
 pub(crate) struct RedisListed {
     /// The Redis key.
@@ -20,12 +20,14 @@ pub(crate) struct RedisListed {
     pub(crate) summary: std::result::Result<Summary, Unusable>,
     /// False when `cache.signing_key` is set and its HMAC is missing or wrong.
     pub(crate) trusted: bool,
-    /// Its remaining time to live (`None`: none, or gone meanwhile).
+    /// Its remaining time to live (`None`: none, or gone meanwhile). Read by the tests that
+    /// check every entry expires; `cache list` shows the tokens' expiry instead.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) ttl: Option<Duration>,
 }
 
 // For `okta-fixtures cache list|clear` and `doctor` (cli/).
-#[allow(dead_code)]
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 impl Redis {
     /// The keys of the namespace matching `{ns}{kind}*`, by SCAN (never KEYS), sorted.
     pub(crate) async fn scan(&self, kind: &str) -> Result<Vec<String>> {

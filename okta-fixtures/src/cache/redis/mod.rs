@@ -141,7 +141,7 @@ impl Redis {
     }
 
     /// The prefix of every key.
-    #[allow(dead_code)] // For `okta-fixtures cache` and `doctor` (cli/).
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // For `okta-fixtures cache` and `doctor`.
     pub(crate) fn namespace(&self) -> &str {
         &self.namespace
     }
@@ -149,12 +149,6 @@ impl Redis {
     /// The server, as `scheme://host:port`.
     pub(crate) fn url(&self) -> &RedisUrl {
         self.conn.url()
-    }
-
-    /// How long a lock lives without its holder.
-    #[allow(dead_code)] // For `okta-fixtures doctor` (cli/).
-    pub(crate) fn lock_ttl(&self) -> Duration {
-        self.lock_ttl
     }
 
     /// Checks that Redis answers, within the timeouts, with a command its ACL user has
