@@ -51,14 +51,8 @@ pub(crate) async fn primary(
         return Ok(res);
     }
     let req = req?;
-    if !req.contains_key("username")
-        && let Some(state_token) = opt_str(&req, "stateToken")?
-    {
-        let now = st.clock.now();
-        let (tx, until) = st
-            .sessions
-            .touch(state_token, now)
-            .ok_or_else(FakeError::invalid_state_token)?;
+    if !req.contains_key("username") && opt_str(&req, "stateToken")?.is_some() {
+        let (state_token, tx, until) = live_transaction(&st, &req)?;
         let user = user_of(&st, &tx)?;
         return Ok(transaction_body(&st, state_token, until, user, &tx));
     }
@@ -125,16 +119,11 @@ pub(crate) async fn skip(State(st): State<FakeState>, body: Body) -> Result<Resp
         return Ok(res);
     }
     let req = req?;
-    let now = st.clock.now();
-    let state_token = opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
-    let (tx, _) = st
-        .sessions
-        .touch(state_token, now)
-        .ok_or_else(FakeError::invalid_state_token)?;
+    let (state_token, tx, _) = live_transaction(&st, &req)?;
     if !tx.status.skippable() {
         return Err(FakeError::not_allowed_in_state());
     }
-    st.sessions.end(state_token, now);
+    st.sessions.end(state_token, st.clock.now());
     let user = user_of(&st, &tx)?;
     Ok(success(&st, user, tx.relay_state.as_deref(), PASSWORD_AMR))
 }
@@ -200,6 +189,20 @@ pub(super) fn opt_str<'a>(
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(FakeError::malformed_body()),
     }
+}
+
+/// The transaction `req`'s `stateToken` names, touched now (its lifetime slides), with the token
+/// and its new end; Okta's 401 `E0000011` when there is no token or it is unknown or expired.
+pub(super) fn live_transaction<'r>(
+    st: &FakeState,
+    req: &'r Map<String, Value>,
+) -> Result<(&'r str, Transaction, std::time::SystemTime), FakeError> {
+    let state_token = opt_str(req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
+    let (tx, until) = st
+        .sessions
+        .touch(state_token, st.clock.now())
+        .ok_or_else(FakeError::invalid_state_token)?;
+    Ok((state_token, tx, until))
 }
 
 pub(super) fn user_of<'a>(st: &'a FakeState, tx: &Transaction) -> Result<&'a UserEntry, FakeError> {

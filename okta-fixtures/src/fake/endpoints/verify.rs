@@ -21,14 +21,15 @@ use okta_fixtures_config::{FaultEndpoint, FaultKind, MfaFactor, ReplayAnswer};
 use serde_json::{Map, Value};
 
 use super::authn::{
-    json_object, opt_str, success, transaction_body, transaction_fault, user_of, who,
+    json_object, live_transaction, opt_str, success, transaction_body, transaction_fault, user_of,
+    who,
 };
 use crate::fake::FakeState;
 use crate::fake::directory::UserEntry;
 use crate::fake::error::FakeError;
 use crate::fake::factors::{self, Checked};
 use crate::fake::faults::{self, Scope};
-use crate::fake::sessions::{FactorResult, TOTP_AMR, Transaction, TxStatus};
+use crate::fake::sessions::{FactorResult, TOTP_AMR, TxStatus};
 use crate::fake::stats::Verified;
 
 /// `POST /api/v1/authn/factors/{factorId}/verify` with `{stateToken, passCode}`.
@@ -57,12 +58,7 @@ pub(crate) async fn verify(
         return Ok(res);
     }
     let req = req?;
-    let now = st.clock.now();
-    let state_token = opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
-    let (tx, _) = st
-        .sessions
-        .touch(state_token, now)
-        .ok_or_else(FakeError::invalid_state_token)?;
+    let (state_token, tx, _) = live_transaction(&st, &req)?;
     if !matches!(
         tx.status,
         TxStatus::MfaRequired | TxStatus::MfaChallenge(..)
@@ -73,17 +69,24 @@ pub(crate) async fn verify(
     let factor = factors::by_id(user, &factor_id).ok_or_else(|| {
         FakeError::not_found(&format!("Resource not found: {factor_id} (UserFactor)"))
     })?;
-    let challenge = |tx: Transaction, result| challenge(&st, state_token, tx, user, factor, result);
+    let challenge = |result| {
+        move_to(
+            &st,
+            state_token,
+            user,
+            TxStatus::MfaChallenge(factor, result),
+        )
+    };
     if let Some(result) = injected {
-        return challenge(tx, result);
+        return challenge(result);
     }
     match factor {
-        MfaFactor::Push => return challenge(tx, FactorResult::Waiting),
+        MfaFactor::Push => return challenge(FactorResult::Waiting),
         MfaFactor::Sms if !req.contains_key("passCode") => {
-            return challenge(tx, FactorResult::None);
+            return challenge(FactorResult::None);
         }
         MfaFactor::Webauthn if !req.contains_key("signatureData") => {
-            return challenge(tx, FactorResult::Challenge);
+            return challenge(FactorResult::Challenge);
         }
         _ => {}
     }
@@ -91,12 +94,12 @@ pub(crate) async fn verify(
     match st.factors.check(user, factor, code, st.clock.epoch_secs()) {
         Checked::Accepted => {
             st.stats.verification(&user.username, Verified::Ok);
-            st.sessions.end(state_token, now);
+            st.sessions.end(state_token, st.clock.now());
             Ok(success(&st, user, tx.relay_state.as_deref(), TOTP_AMR))
         }
         Checked::Replayed => {
             st.stats.verification(&user.username, Verified::Replayed);
-            challenge(tx, FactorResult::PasscodeReplayed)
+            challenge(FactorResult::PasscodeReplayed)
         }
         Checked::Wrong => {
             st.stats.verification(&user.username, Verified::Failed);
@@ -120,18 +123,15 @@ fn answer(req: &Map<String, Value>, factor: MfaFactor) -> Result<&str, FakeError
     opt_str(req, key)?.ok_or_else(|| FakeError::validation(key))
 }
 
-/// Moves the transaction to `MFA_CHALLENGE` for `factor` with `result` and answers it.
-fn challenge(
+/// Moves the transaction of `state_token` to `status` and answers it.
+fn move_to(
     st: &FakeState,
     state_token: &str,
-    mut tx: Transaction,
     user: &UserEntry,
-    factor: MfaFactor,
-    result: FactorResult,
+    status: TxStatus,
 ) -> Result<Response, FakeError> {
     let now = st.clock.now();
-    tx.status = TxStatus::MfaChallenge(factor, result);
-    if !st.sessions.set_status(state_token, tx.status, now) {
+    if !st.sessions.set_status(state_token, status, now) {
         return Err(FakeError::invalid_state_token());
     }
     let (tx, until) = st
@@ -152,21 +152,10 @@ pub(crate) async fn previous(
         return Ok(res);
     }
     let req = req?;
-    let now = st.clock.now();
-    let state_token = opt_str(&req, "stateToken")?.ok_or_else(FakeError::invalid_state_token)?;
-    let (tx, _) = st
-        .sessions
-        .touch(state_token, now)
-        .ok_or_else(FakeError::invalid_state_token)?;
+    let (state_token, tx, _) = live_transaction(&st, &req)?;
     if !matches!(tx.status, TxStatus::MfaChallenge(..)) {
         return Err(FakeError::not_allowed_in_state());
     }
-    st.sessions
-        .set_status(state_token, TxStatus::MfaRequired, now);
-    let (tx, until) = st
-        .sessions
-        .touch(state_token, now)
-        .ok_or_else(FakeError::invalid_state_token)?;
     let user = user_of(&st, &tx)?;
-    Ok(transaction_body(&st, state_token, until, user, &tx))
+    move_to(&st, state_token, user, TxStatus::MfaRequired)
 }
