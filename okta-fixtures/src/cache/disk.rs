@@ -40,7 +40,7 @@ const DOCUMENT: &str = "discovery";
 pub(crate) const REFUSED: &str = "refused";
 
 /// The disk store of one workspace (one fixtures.yaml).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Disk {
     root: PathBuf,
     dir: PathBuf,
@@ -88,21 +88,10 @@ impl Disk {
     /// Locks `key`, blocking this thread for at most `wait`. Never call it on an async worker
     /// thread.
     pub(crate) fn lock(&self, key: &Key, wait: Duration) -> Result<Locked> {
-        self.prepare()?;
         let digest = key.digest();
-        let path = self.dir.join(format!("{digest}.lock"));
-        check_regular_or_missing(&path).map_err(cache_error(&path, "opened"))?;
-        let file = private_file(OpenOptions::new().read(true).write(true).create(true))
-            .truncate(false)
-            .open(&path)
-            .map_err(cache_error(&path, "opened"))?;
-        let started = Instant::now();
         let waiting =
             || tracing::debug!(key = %key, "waiting for another process renewing these tokens");
-        if !lock_within(&file, wait, waiting).map_err(cache_error(&path, "locked"))? {
-            let waited = started.elapsed();
-            return Err(Error::CacheLocked { path, waited });
-        }
+        let file = self.lock_own(&format!("{digest}.lock"), wait, waiting)?;
         Ok(Locked {
             _file: file,
             entry: self.entry_path(&digest),
@@ -162,9 +151,16 @@ impl Disk {
         }
     }
 
-    /// Opens the workspace lock file `name` (made 0600 if missing; never renamed or deleted),
-    /// for the caller to lock; with its path, for messages.
-    pub(crate) fn open_own_lock(&self, name: &str) -> Result<(File, PathBuf)> {
+    /// Opens the workspace lock file `name` (made 0600 if missing; never renamed or deleted)
+    /// and locks it, waiting up to `wait` for another holder ([`Error::CacheLocked`] then);
+    /// `waiting` is called once, when the first try fails. Blocks: call it on a blocking
+    /// thread. The lock goes with the returned file.
+    pub(crate) fn lock_own(
+        &self,
+        name: &str,
+        wait: Duration,
+        waiting: impl FnOnce(),
+    ) -> Result<File> {
         self.prepare()?;
         let path = self.dir.join(name);
         check_regular_or_missing(&path).map_err(cache_error(&path, "opened"))?;
@@ -172,7 +168,12 @@ impl Disk {
             .truncate(false)
             .open(&path)
             .map_err(cache_error(&path, "opened"))?;
-        Ok((file, path))
+        let started = Instant::now();
+        if !lock_within(&file, wait, waiting).map_err(cache_error(&path, "locked"))? {
+            let waited = started.elapsed();
+            return Err(Error::CacheLocked { path, waited });
+        }
+        Ok(file)
     }
 
     /// Deletes the workspace file `name`, if it is there.

@@ -13,10 +13,9 @@
 //! (the in-process fake), this process's memory. A step number is no secret.
 
 use std::collections::HashMap;
-use std::fs::{File, TryLockError};
-use std::path::PathBuf;
+use std::fs::File;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use okta_fixtures_config::User;
 
@@ -148,37 +147,17 @@ impl StepTurn<'_> {
     }
 }
 
-/// Opens and locks the workspace lock file `name`, polling `try_lock` with back-off (flock has no
-/// timed wait, and this runs on the async worker) until `wait` has passed.
+/// Opens and locks the workspace lock file `name` within `wait`, on a blocking thread (flock has
+/// no timed wait; [`Disk::lock_own`] polls it with back-off).
 async fn lock_file(disk: &Disk, name: &str, wait: Duration) -> Result<File> {
-    let (file, path) = disk.open_own_lock(name)?;
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(1);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(TryLockError::WouldBlock) => {
-                let waited = started.elapsed();
-                if waited >= wait {
-                    return Err(Error::CacheLocked { path, waited });
-                }
-                if pause == Duration::from_millis(1) {
-                    tracing::debug!("waiting for another process's TOTP step");
-                }
-                tokio::time::sleep(pause.min(wait - waited)).await;
-                pause = (pause * 2).min(Duration::from_millis(50));
-            }
-            Err(TryLockError::Error(e)) => return Err(locked_error(path, e)),
-        }
-    }
-}
-
-fn locked_error(path: PathBuf, e: std::io::Error) -> Error {
-    Error::Cache {
-        path,
-        action: "locked",
-        source: Arc::new(e),
-    }
+    let (disk, name) = (disk.clone(), name.to_owned());
+    tokio::task::spawn_blocking(move || {
+        disk.lock_own(&name, wait, || {
+            tracing::debug!("waiting for another process's TOTP step");
+        })
+    })
+    .await
+    .map_err(|_| Error::WorkerStopped)?
 }
 
 #[cfg(test)]
