@@ -283,22 +283,18 @@ mod signs_in {
         assert_eq!(seen[0].factor, totp_id(&s, "OKTA").await);
     }
 
+    /// The TOTP factor verified among those enrolled: Google Authenticator alone, and Okta
+    /// Verify's first when both are.
+    #[rstest::rstest]
+    #[case::with_google_authenticator("[google_totp]", "GOOGLE")]
+    #[case::with_okta_verify_first_when_both_are_enrolled("[google_totp, totp]", "OKTA")]
     #[tokio::test]
-    async fn with_google_authenticator() {
-        let s = serve("[google_totp]", Some(SECRET), Clock::system()).await;
+    async fn the_totp_factor_verified(#[case] enrolled: &str, #[case] provider: &str) {
+        let s = serve(enrolled, Some(SECRET), Clock::system()).await;
         s.fixtures.request("carol").tokens().await.unwrap();
         let seen = s.watch.seen();
         assert_eq!(seen.len(), 1);
-        assert_eq!(seen[0].factor, totp_id(&s, "GOOGLE").await);
-    }
-
-    #[tokio::test]
-    async fn with_okta_verify_first_when_both_are_enrolled() {
-        let s = serve("[google_totp, totp]", Some(SECRET), Clock::system()).await;
-        s.fixtures.request("carol").tokens().await.unwrap();
-        let seen = s.watch.seen();
-        assert_eq!(seen.len(), 1);
-        assert_eq!(seen[0].factor, totp_id(&s, "OKTA").await);
+        assert_eq!(seen[0].factor, totp_id(&s, provider).await);
     }
 
     #[tokio::test]
